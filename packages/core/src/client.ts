@@ -1,0 +1,353 @@
+// The HTTP client for Licenzy's runtime endpoints: bounded retries, validated answers, a capped body, no redirects.
+import { parseApiKey, parseBaseUrl, type LicenzyMode } from './config.js';
+import {
+  LicenzyAbortError,
+  LicenzyAuthError,
+  LicenzyConfigError,
+  LicenzyError,
+  LicenzyResponseError,
+  LicenzyUnavailableError,
+} from './errors.js';
+import { functionOption, integerOption, numberOption, objectOption, type Milliseconds } from './options.js';
+import { validateSubjectRef } from './subject.js';
+
+/** The subset of WHATWG `fetch` the client uses; inject your own (e.g. an undici `fetch` with a custom agent). */
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+/** Options of {@link createLicenzyClient}. */
+export interface LicenzyClientOptions {
+  /** Licenzy API key, `lz_test_…` or `lz_live_…`. Default: `process.env.LICENZY_API_KEY`. Never logged. */
+  apiKey?: string;
+  /** Licenzy base URL without `/v1`, e.g. `https://licenzy.example`. Default: `process.env.LICENZY_API_URL`. */
+  baseUrl?: string | URL;
+  /** Time allowed for one attempt, headers and body included. Default `2000` ms. */
+  timeout?: Milliseconds;
+  /** Retries after the first attempt, for network errors, timeouts, 429 and 5xx only. Default `2`. */
+  retries?: number;
+  /** Budget for one call, all attempts and waits included; no retry starts past it. Default `5000` ms. */
+  totalTimeout?: Milliseconds;
+  /** Base of the exponential, fully jittered backoff between retries. Default `100` ms (capped at 1000 ms). */
+  retryBackoff?: Milliseconds;
+  /** Longest `Retry-After` honoured; a longer one ends the call at once with that hint. Default `2000` ms. */
+  maxRetryAfter?: Milliseconds;
+  /** Largest response body read. Default `65536` bytes. */
+  maxResponseBytes?: number;
+  /** `fetch` implementation. Default: the global `fetch` (keep-alive connections). */
+  fetch?: FetchLike;
+  /** For tests: waits between retries. Default: a timer. */
+  sleep?: (ms: Milliseconds, signal?: AbortSignal) => Promise<void>;
+  /** For tests: source of jitter in [0, 1). Default `Math.random`. */
+  random?: () => number;
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Aborts this call (answer: `ERR_LICENZY_ABORTED`). */
+  signal?: AbortSignal;
+}
+
+/** Answer of `POST /v1/access/check`. */
+export interface AccessCheckResult {
+  subjectRef: string;
+  allowed: boolean;
+}
+
+/** One entitlement row of the customer access summary; unknown fields are kept. */
+export interface EntitlementSummary {
+  kind?: string;
+  status?: string;
+  available?: boolean;
+  usage_remaining?: number | null;
+  availability_reason?: string;
+  expires_at?: string | null;
+  [field: string]: unknown;
+}
+
+/** Answer of `GET /v1/customer/access/:subject_ref`. */
+export interface CustomerAccess {
+  subjectRef: string;
+  hasAccess: boolean;
+  status: string | undefined;
+  entitlements: EntitlementSummary[];
+  /** The whole JSON body as received. */
+  raw: Record<string, unknown>;
+}
+
+/** Answer of `POST /v1/usage/consume`: running out of units is a result, not an error. */
+export type ConsumeUsageResult =
+  | { ok: true; consumed: number; usageRemaining: number | undefined }
+  | { ok: false; reason: 'insufficient_usage' };
+
+/** A Licenzy client bound to one key and so to one mode. */
+export interface LicenzyClient {
+  /** `test` or `live`, from the key prefix. */
+  readonly mode: LicenzyMode;
+  /** The base URL in use (no secret in it). */
+  readonly baseUrl: string;
+  /** `POST /v1/access/check` with exactly `{"subject_ref": …}`. */
+  checkAccess(subjectRef: string, options?: CallOptions): Promise<AccessCheckResult>;
+  /** `GET /v1/customer/access/:subject_ref`. */
+  getCustomerAccess(subjectRef: string, options?: CallOptions): Promise<CustomerAccess>;
+  /** `GET /v1/entitlements/:subject_ref`; the row shape is not documented, so the JSON body is returned as is. */
+  getEntitlements(subjectRef: string, options?: CallOptions): Promise<Record<string, unknown>>;
+  /** `POST /v1/usage/consume`; the idempotency key identifies the business event and is reused on every retry. */
+  consumeUsage(subjectRef: string, units: number, options: CallOptions & { idempotencyKey: string }): Promise<ConsumeUsageResult>;
+}
+
+const USER_AGENT = 'licenzy-gate/0.1';
+const MAX_BACKOFF = 1000;
+
+interface Attempt {
+  status: number;
+  body: unknown;
+  retryAfterMs?: number;
+}
+
+/**
+ * Creates a Licenzy client. Validates every option up front (a {@link LicenzyConfigError} names the option).
+ *
+ * @example
+ * const licenzy = createLicenzyClient({ apiKey: process.env.LICENZY_API_KEY, baseUrl: 'https://licenzy.example' })
+ * const { allowed } = await licenzy.checkAccess('user_123')
+ */
+export function createLicenzyClient(options: LicenzyClientOptions = {}): LicenzyClient {
+  objectOption('options', options);
+  const { apiKey, mode } = parseApiKey(options.apiKey ?? process.env.LICENZY_API_KEY);
+  const baseUrl = parseBaseUrl(options.baseUrl ?? process.env.LICENZY_API_URL);
+  const timeout = numberOption('timeout', options.timeout, 2000, 1);
+  const retries = integerOption('retries', options.retries, 2, 0);
+  const totalTimeout = numberOption('totalTimeout', options.totalTimeout, 5000, 1);
+  const retryBackoff = numberOption('retryBackoff', options.retryBackoff, 100, 0);
+  const maxRetryAfter = numberOption('maxRetryAfter', options.maxRetryAfter, 2000, 0);
+  const maxResponseBytes = integerOption('maxResponseBytes', options.maxResponseBytes, 65536, 1);
+  const fetchImpl = functionOption<FetchLike>('fetch', options.fetch, (input, init) => globalThis.fetch(input, init));
+  const sleep = functionOption('sleep', options.sleep, defaultSleep);
+  const random = functionOption('random', options.random, Math.random);
+  const authorization = `Bearer ${apiKey}`;
+
+  async function attemptOnce(method: string, path: string, body: unknown, headers: Record<string, string>, budget: number, signal: AbortSignal | undefined): Promise<Attempt> {
+    const controller = new AbortController();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, budget);
+    const onCallerAbort = () => controller.abort();
+    signal?.addEventListener('abort', onCallerAbort, { once: true });
+    try {
+      const response = await fetchImpl(baseUrl + path, {
+        method,
+        headers: {
+          authorization,
+          accept: 'application/json',
+          'user-agent': USER_AGENT,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        // A redirect would carry the key to wherever it points; treat it as a bad answer instead.
+        redirect: 'manual',
+        signal: controller.signal,
+      });
+      const text = await readCapped(response, maxResponseBytes);
+      return { status: response.status, body: text === undefined ? undefined : parseJson(text, response.status), ...retryAfterOf(response) };
+    } catch (err) {
+      if (signal?.aborted) throw new LicenzyAbortError();
+      if (timedOut) throw new LicenzyUnavailableError('timeout', `Licenzy did not answer within ${budget} ms`);
+      if (err instanceof LicenzyError) throw err;
+      throw new LicenzyUnavailableError('network', 'Licenzy could not be reached', { cause: scrub(err) });
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onCallerAbort);
+    }
+  }
+
+  /** Runs attempts until one gives a final answer; classifies statuses into errors the gate understands. */
+  async function call(method: string, path: string, body: unknown, headers: Record<string, string>, signal: AbortSignal | undefined, accept: (status: number) => boolean): Promise<Attempt> {
+    if (signal?.aborted) throw new LicenzyAbortError();
+    const deadline = performance.now() + totalTimeout;
+    for (let attempt = 0; ; attempt++) {
+      const remaining = deadline - performance.now();
+      let error: LicenzyError;
+      try {
+        if (remaining <= 0) throw new LicenzyUnavailableError('budget', `Licenzy call exceeded its ${totalTimeout} ms budget`);
+        const result = await attemptOnce(method, path, body, headers, Math.min(timeout, remaining), signal);
+        if ((result.status >= 200 && result.status < 300) || accept(result.status)) return result;
+        throw statusError(result);
+      } catch (err) {
+        error = err instanceof LicenzyError ? err : new LicenzyUnavailableError('network', 'Licenzy call failed', { cause: scrub(err) });
+      }
+      if (!(error instanceof LicenzyUnavailableError) || error.reason === 'budget' || attempt >= retries) throw error;
+      let wait: number;
+      const hinted = error.upstreamStatus === undefined ? undefined : error.upstreamRetryAfterMs;
+      if (hinted !== undefined) {
+        // Licenzy asked for a longer pause than we may spend: stop now and pass the hint on.
+        if (hinted > maxRetryAfter) throw error;
+        wait = hinted;
+      } else {
+        wait = random() * Math.min(MAX_BACKOFF, retryBackoff * 2 ** attempt);
+      }
+      if (performance.now() + wait >= deadline) throw error;
+      await sleep(wait, signal).catch(() => {
+        throw new LicenzyAbortError();
+      });
+      if (signal?.aborted) throw new LicenzyAbortError();
+    }
+  }
+
+  function subjectPath(prefix: string, subjectRef: string): string {
+    return prefix + encodeURIComponent(validateSubjectRef(subjectRef));
+  }
+
+  return {
+    mode,
+    baseUrl,
+
+    async checkAccess(subjectRef, callOptions = {}) {
+      const subject = validateSubjectRef(subjectRef);
+      const { body, status } = await call('POST', '/v1/access/check', { subject_ref: subject }, {}, callOptions.signal, () => false);
+      const record = asRecord(body, status);
+      if (typeof record.allowed !== 'boolean') throw new LicenzyResponseError('Licenzy answer has no boolean `allowed`', { upstreamStatus: status });
+      if (record.subject_ref !== subject) throw new LicenzyResponseError('Licenzy answered for a different subject_ref', { upstreamStatus: status });
+      return { subjectRef: subject, allowed: record.allowed };
+    },
+
+    async getCustomerAccess(subjectRef, callOptions = {}) {
+      const path = subjectPath('/v1/customer/access/', subjectRef);
+      const { body, status } = await call('GET', path, undefined, {}, callOptions.signal, () => false);
+      const record = asRecord(body, status);
+      if (record.subject_ref !== subjectRef) throw new LicenzyResponseError('Licenzy answered for a different subject_ref', { upstreamStatus: status });
+      if (typeof record.has_access !== 'boolean') throw new LicenzyResponseError('Licenzy answer has no boolean `has_access`', { upstreamStatus: status });
+      const rows = Array.isArray(record.entitlements) ? record.entitlements : [];
+      return {
+        subjectRef,
+        hasAccess: record.has_access,
+        status: typeof record.status === 'string' ? record.status : undefined,
+        entitlements: rows.filter((row): row is EntitlementSummary => typeof row === 'object' && row !== null && !Array.isArray(row)),
+        raw: record,
+      };
+    },
+
+    async getEntitlements(subjectRef, callOptions = {}) {
+      const path = subjectPath('/v1/entitlements/', subjectRef);
+      const { body, status } = await call('GET', path, undefined, {}, callOptions.signal, () => false);
+      return asRecord(body, status);
+    },
+
+    async consumeUsage(subjectRef, units, callOptions) {
+      const subject = validateSubjectRef(subjectRef);
+      if (!Number.isSafeInteger(units) || units <= 0) throw new LicenzyConfigError('units', 'expected a positive integer');
+      const idempotencyKey = callOptions?.idempotencyKey;
+      if (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > 255 || /[^\x21-\x7e]/.test(idempotencyKey)) {
+        throw new LicenzyConfigError('idempotencyKey', 'required: 1 to 255 printable ASCII characters, one per business event');
+      }
+      const { body, status } = await call(
+        'POST', '/v1/usage/consume', { subject_ref: subject, units }, { 'idempotency-key': idempotencyKey }, callOptions.signal,
+        (s) => s === 409,
+      );
+      const record = asRecord(body, status);
+      if (status === 409) {
+        if (record.error === 'insufficient_usage') return { ok: false, reason: 'insufficient_usage' };
+        throw new LicenzyResponseError('Licenzy refused the usage event (409)', { upstreamStatus: status });
+      }
+      if (record.ok !== true || typeof record.consumed !== 'number') throw new LicenzyResponseError('Licenzy usage answer is malformed', { upstreamStatus: status });
+      return {
+        ok: true,
+        consumed: record.consumed,
+        usageRemaining: typeof record.usage_remaining === 'number' ? record.usage_remaining : undefined,
+      };
+    },
+  };
+}
+
+function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(new LicenzyAbortError());
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(new LicenzyAbortError());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Reads the body as text, refusing more than `max` bytes (the rest is never buffered). */
+async function readCapped(response: Response, max: number): Promise<string | undefined> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > max) {
+    await response.body?.cancel().catch(() => undefined);
+    throw new LicenzyResponseError(`Licenzy answer is larger than ${max} bytes`, { upstreamStatus: response.status });
+  }
+  if (!response.body) return undefined;
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      throw new LicenzyResponseError(`Licenzy answer is larger than ${max} bytes`, { upstreamStatus: response.status });
+    }
+    chunks.push(value);
+  }
+  if (size === 0) return undefined;
+  return Buffer.concat(chunks, size).toString('utf8');
+}
+
+function parseJson(text: string, status: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // Error bodies of unknown shape are normal on 5xx; only a 2xx must be JSON.
+    if (status >= 200 && status < 300) throw new LicenzyResponseError('Licenzy answer is not valid JSON', { upstreamStatus: status });
+    return undefined;
+  }
+}
+
+function retryAfterOf(response: Response): { retryAfterMs?: number } {
+  const header = response.headers.get('retry-after');
+  if (header === null) return {};
+  const trimmed = header.trim();
+  if (/^\d+$/.test(trimmed)) return { retryAfterMs: Number(trimmed) * 1000 };
+  const date = Date.parse(trimmed);
+  return Number.isNaN(date) ? {} : { retryAfterMs: Math.max(0, date - Date.now()) };
+}
+
+function asRecord(body: unknown, status: number): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new LicenzyResponseError('Licenzy answer is not a JSON object', { upstreamStatus: status });
+  }
+  return body as Record<string, unknown>;
+}
+
+function statusError(result: Attempt): LicenzyError {
+  const { status } = result;
+  if (status === 401 || status === 403) {
+    const code = (result.body as { error?: unknown } | undefined)?.error;
+    // Only pass on a code that looks like Licenzy's snake_case codes; never arbitrary upstream text.
+    return new LicenzyAuthError(status, typeof code === 'string' && /^[a-z_]{1,64}$/.test(code) ? code : undefined);
+  }
+  if (status === 429 || status >= 500) {
+    return new LicenzyUnavailableError('status', `Licenzy answered HTTP ${status}`, {
+      upstreamStatus: status,
+      ...(result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs }),
+    });
+  }
+  if (status >= 300 && status < 400) return new LicenzyResponseError(`Licenzy answered a redirect (HTTP ${status}); not followed`, { upstreamStatus: status });
+  return new LicenzyResponseError(`Licenzy answered HTTP ${status}`, { upstreamStatus: status });
+}
+
+/** Keeps the network error's code for diagnosis but drops anything that could echo request headers. */
+function scrub(err: unknown): Error {
+  const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause;
+  const code = typeof cause?.code === 'string' ? cause.code : (err as { code?: unknown } | undefined)?.code;
+  const scrubbed = new Error(typeof code === 'string' ? code : 'fetch failed');
+  if (typeof code === 'string') Object.assign(scrubbed, { code });
+  return scrubbed;
+}

@@ -1,0 +1,147 @@
+// The one typed error hierarchy of licenzy-gate: stable codes, the HTTP status an adapter answers, never a secret.
+
+/** Every code a licenzy-gate error can carry; `switch (err.code)` over this union is exhaustive. */
+export type LicenzyErrorCode =
+  | 'ERR_LICENZY_CONFIG'
+  | 'ERR_LICENZY_SUBJECT_REQUIRED'
+  | 'ERR_LICENZY_SUBJECT_INVALID'
+  | 'ERR_LICENZY_ACCESS_DENIED'
+  | 'ERR_LICENZY_UNAVAILABLE'
+  | 'ERR_LICENZY_RESPONSE'
+  | 'ERR_LICENZY_AUTH'
+  | 'ERR_LICENZY_ABORTED';
+
+/** Why Licenzy could not give an answer (on {@link LicenzyUnavailableError}). */
+export type UnavailableReason = 'timeout' | 'network' | 'status' | 'circuit_open' | 'budget';
+
+/**
+ * Base class of every error licenzy-gate throws. Carries `code`, the HTTP `status` (and its alias
+ * `statusCode`) an app should answer, `expose` (whether `message` is safe to show a client) and
+ * `headers` to send (e.g. `Retry-After`), so Express/Koa/Fastify error handlers render it correctly.
+ *
+ * @example
+ * try { await gate.check(userId) } catch (err) {
+ *   if (err instanceof LicenzyError && err.code === 'ERR_LICENZY_UNAVAILABLE') retryLater(err.headers)
+ * }
+ */
+export class LicenzyError extends Error {
+  readonly code: LicenzyErrorCode;
+  readonly status: number;
+  readonly expose: boolean;
+  readonly headers: Readonly<Record<string, string>>;
+
+  constructor(
+    code: LicenzyErrorCode,
+    message: string,
+    init: { status: number; expose?: boolean; headers?: Record<string, string>; cause?: unknown },
+  ) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = new.target.name;
+    this.code = code;
+    this.status = init.status;
+    this.expose = init.expose ?? init.status < 500;
+    this.headers = Object.freeze({ ...init.headers });
+  }
+
+  /** Alias of `status`, for frameworks (Fastify, http-errors) that read `statusCode`. */
+  get statusCode(): number {
+    return this.status;
+  }
+}
+
+/** A bad or missing option, named in the message. Thrown at setup time, before any request. */
+export class LicenzyConfigError extends LicenzyError {
+  /** The option at fault, e.g. `'cache.ttl'` or `'apiKey'`. */
+  readonly option: string;
+  constructor(option: string, message: string) {
+    super('ERR_LICENZY_CONFIG', `licenzy-gate: invalid option \`${option}\`: ${message}`, { status: 500 });
+    this.option = option;
+  }
+}
+
+/** The request carries no subject (no authenticated user): answer 401. */
+export class LicenzySubjectRequiredError extends LicenzyError {
+  constructor(message = 'No subject: the request is not authenticated') {
+    super('ERR_LICENZY_SUBJECT_REQUIRED', message, { status: 401, expose: true });
+  }
+}
+
+/** The subject is not a usable subject_ref (wrong type, too long, control characters): answer 400. */
+export class LicenzySubjectInvalidError extends LicenzyError {
+  constructor(message: string) {
+    super('ERR_LICENZY_SUBJECT_INVALID', message, { status: 400, expose: true });
+  }
+}
+
+/** Licenzy answered `allowed: false` for the subject: answer 403. */
+export class LicenzyAccessDeniedError extends LicenzyError {
+  readonly subjectRef: string;
+  constructor(subjectRef: string) {
+    super('ERR_LICENZY_ACCESS_DENIED', 'Access denied: no usable entitlement', { status: 403, expose: true });
+    this.subjectRef = subjectRef;
+  }
+}
+
+/** Licenzy could not be reached or asked us to back off (timeout, network, 429, 5xx): answer 503. */
+export class LicenzyUnavailableError extends LicenzyError {
+  readonly reason: UnavailableReason;
+  /** HTTP status Licenzy answered, when it answered. */
+  readonly upstreamStatus: number | undefined;
+  /** Seconds after which a retry makes sense (sent as `Retry-After`, at least 1). */
+  readonly retryAfter: number;
+  /** The `Retry-After` Licenzy itself sent, in ms, when it sent one. */
+  readonly upstreamRetryAfterMs: number | undefined;
+  constructor(
+    reason: UnavailableReason,
+    message: string,
+    init: { upstreamStatus?: number; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
+    const retryAfter = Math.max(1, Math.ceil((init.retryAfterMs ?? 1000) / 1000));
+    super('ERR_LICENZY_UNAVAILABLE', message, {
+      status: 503,
+      headers: { 'retry-after': String(retryAfter) },
+      cause: init.cause,
+    });
+    this.reason = reason;
+    this.upstreamStatus = init.upstreamStatus;
+    this.retryAfter = retryAfter;
+    this.upstreamRetryAfterMs = init.retryAfterMs;
+  }
+}
+
+/** Licenzy answered something that is not a valid answer (bad status, JSON, shape, subject, size): answer 503. */
+export class LicenzyResponseError extends LicenzyError {
+  readonly upstreamStatus: number | undefined;
+  constructor(message: string, init: { upstreamStatus?: number; cause?: unknown } = {}) {
+    super('ERR_LICENZY_RESPONSE', message, { status: 503, headers: { 'retry-after': '1' }, cause: init.cause });
+    this.upstreamStatus = init.upstreamStatus;
+  }
+}
+
+/** Licenzy rejected our API key (401/403): a configuration error, never "subject denied". Answer 500. */
+export class LicenzyAuthError extends LicenzyError {
+  /** Licenzy's documented error code, e.g. `invalid_api_key`, when it sent one. */
+  readonly upstreamCode: string | undefined;
+  readonly upstreamStatus: number;
+  constructor(upstreamStatus: number, upstreamCode: string | undefined) {
+    super(
+      'ERR_LICENZY_AUTH',
+      `Licenzy rejected the API key (HTTP ${upstreamStatus}${upstreamCode ? `, ${upstreamCode}` : ''})`,
+      { status: 500 },
+    );
+    this.upstreamStatus = upstreamStatus;
+    this.upstreamCode = upstreamCode;
+  }
+}
+
+/** The caller's own AbortSignal fired before an answer arrived. */
+export class LicenzyAbortError extends LicenzyError {
+  constructor(cause?: unknown) {
+    super('ERR_LICENZY_ABORTED', 'The access check was aborted by the caller', { status: 503, cause });
+  }
+}
+
+/** True for the errors during which serving a recent cached answer (`staleIfError`) is reasonable. */
+export function isOutage(err: unknown): boolean {
+  return err instanceof LicenzyUnavailableError || err instanceof LicenzyResponseError;
+}

@@ -1,0 +1,186 @@
+// The per-request flow every adapter shares: subject → decision → outcome, with the failure policy. No framework here.
+import { getDefaultGate } from './default-gate.js';
+import {
+  LicenzyAccessDeniedError,
+  LicenzyConfigError,
+  LicenzyError,
+} from './errors.js';
+import { createAccessGate, type AccessDecision, type AccessGate, type AccessGateOptions } from './gate.js';
+import { consoleLogger, type GateLogger } from './logger.js';
+import { describe, functionOption, objectOption } from './options.js';
+import { problemCodeOf } from './problem.js';
+import { subjectFromResolved } from './subject.js';
+
+/** A decision as adapters put it on the request; `fail-open` marks an outage let through by `onUnavailable: 'allow'`. */
+export interface RequestDecision extends Omit<AccessDecision, 'source'> {
+  readonly source: AccessDecision['source'] | 'fail-open';
+}
+
+/**
+ * Options every adapter's `requireAccess()` takes, with the same names everywhere. `Req` is the framework's
+ * request (Express `req`, Koa `ctx`, Fastify `request`); `Hook` its refusal handler signature.
+ */
+export interface RequireAccessOptions<Req, Hook> extends AccessGateOptions {
+  /** A gate to share (one cache across routes). Not combinable with gate options such as `apiKey` or `cache`. */
+  gate?: AccessGate;
+  /**
+   * Where the subject_ref comes from; may be async. Return `undefined` when the request is anonymous (→ 401).
+   * Default: identity set by server-side auth middleware only (see the adapter's README), never client input.
+   */
+  subject?: (req: Req) => unknown;
+  /** Ask Licenzy instead of the cache (e.g. on the post-checkout page). Default `false`. */
+  fresh?: boolean | ((req: Req) => boolean);
+  /** Custom answer when Licenzy says no. Default: 403 `access_denied` problem+json. */
+  onDenied?: Hook;
+  /**
+   * When Licenzy cannot decide: `'deny'` (default, 503 `access_unavailable` with `Retry-After`),
+   * `'allow'` (fail open for this route, logged), or a custom handler.
+   */
+  onUnavailable?: 'deny' | 'allow' | Hook;
+  /** Hand every refusal to the framework's error handling as a typed {@link LicenzyError}. Default `false`. */
+  delegateErrors?: boolean;
+  /** Where fail-open and misconfiguration are reported. Default: the console (the Fastify adapter uses `request.log`). */
+  logger?: GateLogger;
+}
+
+/** What the guard concluded for one request. */
+export type GuardOutcome =
+  | { allowed: true; decision: RequestDecision }
+  | { allowed: false; kind: 'denied'; error: LicenzyAccessDeniedError; decision: AccessDecision }
+  | { allowed: false; kind: 'unavailable' | 'refused'; error: LicenzyError };
+
+/** A configured guard: built once per `requireAccess()` call. */
+export interface Guard<Req, Hook> {
+  readonly gate: AccessGate;
+  readonly onDenied: Hook | undefined;
+  readonly onUnavailable: Hook | undefined;
+  readonly delegateErrors: boolean;
+  /** Decides for a request. Synchronous on a cache hit; never throws or rejects. */
+  run(req: Req, logger?: GateLogger): GuardOutcome | Promise<GuardOutcome>;
+}
+
+const GATE_OPTION_KEYS = [
+  'apiKey', 'baseUrl', 'timeout', 'retries', 'totalTimeout', 'retryBackoff', 'maxRetryAfter', 'maxResponseBytes',
+  'fetch', 'sleep', 'random', 'client', 'cache', 'store', 'circuitBreaker', 'now',
+] as const;
+
+/**
+ * Builds the guard behind an adapter's `requireAccess(options)`: validates the options, picks the gate
+ * (`gate`, a new one from gate options, or the shared default) and returns the per-request `run`.
+ * @throws {LicenzyConfigError} naming the bad option.
+ */
+export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
+  options: RequireAccessOptions<Req, Hook> | undefined,
+  defaultSubject: (req: Req) => unknown,
+): Guard<Req, Hook> {
+  const opts = objectOption('options', options) ?? {};
+  const gateOptionNames = GATE_OPTION_KEYS.filter((key) => opts[key] !== undefined);
+  let gate: AccessGate;
+  if (opts.gate !== undefined) {
+    if (gateOptionNames.length > 0) {
+      throw new LicenzyConfigError('gate', `cannot be combined with ${gateOptionNames.join(', ')}; configure those on the shared gate`);
+    }
+    const given = opts.gate as Partial<AccessGate> | null;
+    if (typeof given !== 'object' || given === null || typeof given.check !== 'function' || typeof given.peek !== 'function') {
+      throw new LicenzyConfigError('gate', `expected a gate from createAccessGate(), got ${describe(given)}`);
+    }
+    gate = given as AccessGate;
+  } else {
+    gate = gateOptionNames.length > 0 ? createAccessGate(opts as AccessGateOptions) : getDefaultGate();
+  }
+
+  const subject = functionOption<(req: Req) => unknown>('subject', opts.subject, defaultSubject);
+  const fresh = opts.fresh;
+  if (fresh !== undefined && typeof fresh !== 'boolean' && typeof fresh !== 'function') {
+    throw new LicenzyConfigError('fresh', `expected a boolean or a function, got ${describe(fresh)}`);
+  }
+  const onDenied = functionOption<Hook>('onDenied', opts.onDenied);
+  const onUnavailable = opts.onUnavailable ?? 'deny';
+  if (onUnavailable !== 'deny' && onUnavailable !== 'allow' && typeof onUnavailable !== 'function') {
+    throw new LicenzyConfigError('onUnavailable', `expected 'deny', 'allow' or a function, got ${describe(onUnavailable)}`);
+  }
+  if (opts.delegateErrors !== undefined && typeof opts.delegateErrors !== 'boolean') {
+    throw new LicenzyConfigError('delegateErrors', `expected a boolean, got ${describe(opts.delegateErrors)}`);
+  }
+  const baseLogger = (objectOption('logger', opts.logger) as GateLogger | undefined) ?? consoleLogger;
+  if (typeof baseLogger.warn !== 'function' || typeof baseLogger.error !== 'function') {
+    throw new LicenzyConfigError('logger', 'expected an object with warn() and error()');
+  }
+
+  // Misconfiguration repeats on every request; say it once per guard and code rather than flood the log.
+  const reported = new Set<string>();
+
+  function settle(req: Req, resolved: unknown, logger: GateLogger): GuardOutcome | Promise<GuardOutcome> {
+    let subjectRef: string;
+    try {
+      subjectRef = subjectFromResolved(resolved);
+    } catch (error) {
+      return refuse(error, undefined, logger);
+    }
+    try {
+      const wantsFresh = fresh === true || (typeof fresh === 'function' && fresh(req) === true);
+      if (!wantsFresh) {
+        const hit = gate.peek(subjectRef);
+        if (hit !== undefined) return decided(hit);
+      }
+      return gate.check(subjectRef, { fresh: wantsFresh }).then(decided, (error: unknown) => refuse(error, subjectRef, logger));
+    } catch (error) {
+      return refuse(error, subjectRef, logger);
+    }
+  }
+
+  function decided(decision: AccessDecision): GuardOutcome {
+    // Only the boolean true grants; anything else is a denial.
+    if (decision.allowed === true) return { allowed: true, decision };
+    return { allowed: false, kind: 'denied', error: new LicenzyAccessDeniedError(decision.subjectRef), decision };
+  }
+
+  function refuse(error: unknown, subjectRef: string | undefined, logger: GateLogger): GuardOutcome {
+    const code = problemCodeOf(error);
+    const typed = error instanceof LicenzyError ? error : wrapUnknown(error);
+    if (code === 'access_unavailable') {
+      if (onUnavailable === 'allow' && subjectRef !== undefined) {
+        logger.warn('Licenzy unavailable; letting the request through (onUnavailable: allow)', { code: typed.code, subjectRef });
+        const decision: RequestDecision = Object.freeze({ subjectRef, allowed: true, source: 'fail-open', checkedAt: Date.now(), mode: gate.mode });
+        return { allowed: true, decision };
+      }
+      return { allowed: false, kind: 'unavailable', error: typed };
+    }
+    if (code === 'access_misconfigured' && !reported.has(typed.code)) {
+      reported.add(typed.code);
+      logger.error('access check misconfigured; answering 500 access_misconfigured', { code: typed.code, message: typed.message });
+    }
+    return { allowed: false, kind: 'refused', error: typed };
+  }
+
+  return {
+    gate,
+    onDenied,
+    onUnavailable: typeof onUnavailable === 'function' ? (onUnavailable as Hook) : undefined,
+    delegateErrors: opts.delegateErrors === true,
+    run(req, logger = baseLogger) {
+      let resolved: unknown;
+      try {
+        resolved = subject(req);
+      } catch (error) {
+        return refuse(error, undefined, logger);
+      }
+      if (isThenable(resolved)) {
+        return Promise.resolve(resolved).then(
+          (value) => settle(req, value, logger),
+          (error: unknown) => refuse(error, undefined, logger),
+        );
+      }
+      return settle(req, resolved, logger);
+    },
+  };
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** A non-licenzy error (e.g. a throwing `subject` resolver) refuses with 500; its text is kept off the response. */
+function wrapUnknown(error: unknown): LicenzyError {
+  return new LicenzyError('ERR_LICENZY_CONFIG', 'The subject resolver or gate failed unexpectedly', { status: 500, cause: error });
+}

@@ -1,0 +1,50 @@
+// Public entry of @licenzy-gate/core: the Licenzy client, the access gate, errors, and the adapter toolkit.
+export { createLicenzyClient } from './client.js';
+export type {
+  AccessCheckResult,
+  CallOptions,
+  ConsumeUsageResult,
+  CustomerAccess,
+  EntitlementSummary,
+  FetchLike,
+  LicenzyClient,
+  LicenzyClientOptions,
+} from './client.js';
+export { parseApiKey, parseBaseUrl } from './config.js';
+export type { LicenzyMode } from './config.js';
+export { createAccessGate } from './gate.js';
+export type {
+  AccessCacheOptions,
+  AccessChecker,
+  AccessDecision,
+  AccessGate,
+  AccessGateOptions,
+  CheckOptions,
+  DecisionSource,
+  GateStats,
+} from './gate.js';
+export { createLruDecisionStore, namespacedStore } from './decision-store.js';
+export type { CachedDecision, DecisionStore } from './decision-store.js';
+export type { CircuitBreakerOptions } from './circuit-breaker.js';
+export {
+  LicenzyAbortError,
+  LicenzyAccessDeniedError,
+  LicenzyAuthError,
+  LicenzyConfigError,
+  LicenzyError,
+  LicenzyResponseError,
+  LicenzySubjectInvalidError,
+  LicenzySubjectRequiredError,
+  LicenzyUnavailableError,
+  isOutage,
+} from './errors.js';
+export type { LicenzyErrorCode, UnavailableReason } from './errors.js';
+export { MAX_SUBJECT_LENGTH, subjectFromResolved, validateSubjectRef } from './subject.js';
+export { problemCodeOf, toProblem } from './problem.js';
+export type { Problem, ProblemCode } from './problem.js';
+export { getDefaultGate, resetDefaultGate } from './default-gate.js';
+export { createGuard } from './guard.js';
+export type { Guard, GuardOutcome, RequestDecision, RequireAccessOptions } from './guard.js';
+export { consoleLogger } from './logger.js';
+export type { GateLogger } from './logger.js';
+export type { Milliseconds } from './options.js';

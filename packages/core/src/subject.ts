@@ -1,0 +1,50 @@
+// What a valid subject_ref is, checked before any network call.
+import { LicenzySubjectInvalidError, LicenzySubjectRequiredError } from './errors.js';
+
+/** Longest subject_ref accepted, in UTF-16 code units. Licenzy documents no bound; ours keeps keys and URLs small. */
+export const MAX_SUBJECT_LENGTH = 256;
+
+/**
+ * Checks that `value` is a usable subject_ref and returns it: a string of 1 to {@link MAX_SUBJECT_LENGTH}
+ * characters, well-formed Unicode (no lone surrogates), no control characters (U+0000–U+001F,
+ * U+007F–U+009F), no leading or trailing white space.
+ *
+ * @throws {LicenzySubjectInvalidError} (`ERR_LICENZY_SUBJECT_INVALID`, status 400) otherwise.
+ * @example
+ * validateSubjectRef('user_123') // 'user_123'
+ * validateSubjectRef('')         // throws ERR_LICENZY_SUBJECT_INVALID
+ */
+export function validateSubjectRef(value: unknown): string {
+  if (typeof value !== 'string') {
+    throw new LicenzySubjectInvalidError(`subject_ref must be a string, got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  const length = value.length;
+  if (length === 0 || value.trim().length === 0) throw new LicenzySubjectInvalidError('subject_ref must not be empty or blank');
+  if (length > MAX_SUBJECT_LENGTH) {
+    throw new LicenzySubjectInvalidError(`subject_ref must be at most ${MAX_SUBJECT_LENGTH} characters, got ${length}`);
+  }
+  for (let i = 0; i < length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) throw new LicenzySubjectInvalidError('subject_ref must not contain control characters');
+  }
+  if (value.trim() !== value) throw new LicenzySubjectInvalidError('subject_ref must not start or end with white space');
+  if (!(value as string & { isWellFormed(): boolean }).isWellFormed()) throw new LicenzySubjectInvalidError('subject_ref must be well-formed Unicode');
+  return value;
+}
+
+/**
+ * Turns what a `subject(req)` resolver returned into a subject_ref for an adapter: `undefined`, `null`
+ * or `''` mean "no subject" (401); a safe non-negative integer becomes its decimal string (numeric user
+ * ids are common); anything else goes through {@link validateSubjectRef}.
+ *
+ * @throws {LicenzySubjectRequiredError} when there is no subject.
+ * @throws {LicenzySubjectInvalidError} when the value cannot be a subject_ref.
+ */
+export function subjectFromResolved(value: unknown): string {
+  if (value === undefined || value === null || value === '') throw new LicenzySubjectRequiredError();
+  if (typeof value === 'number') {
+    if (Number.isSafeInteger(value) && value >= 0) return String(value);
+    throw new LicenzySubjectInvalidError('subject_ref must be a string or a non-negative safe integer');
+  }
+  return validateSubjectRef(value);
+}

@@ -1,0 +1,18 @@
+// Builds one workspace package to dist/esm (ESM) and dist/cjs (CommonJS), both with declarations.
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const tsc = require.resolve('typescript/bin/tsc');
+const cwd = process.cwd();
+
+rmSync(join(cwd, 'dist'), { recursive: true, force: true });
+const run = (...args) => execFileSync(process.execPath, [tsc, ...args], { cwd, stdio: 'inherit' });
+run('-p', 'tsconfig.build.json', '--outDir', 'dist/esm');
+run('-p', 'tsconfig.build.json', '--outDir', 'dist/cjs', '--module', 'commonjs', '--moduleResolution', 'node10');
+// Each output folder declares its own module type so Node picks the right loader.
+mkdirSync(join(cwd, 'dist/cjs'), { recursive: true });
+writeFileSync(join(cwd, 'dist/esm/package.json'), '{ "type": "module" }\n');
+writeFileSync(join(cwd, 'dist/cjs/package.json'), '{ "type": "commonjs" }\n');
