@@ -1,0 +1,281 @@
+// A framework-agnostic conformance suite: named cases every licenzy-gate adapter (or a user's app) must pass over real HTTP.
+
+/** The parts of the mock Licenzy the suite drives (structural, so any compatible emulator works). */
+export interface ConformanceMock {
+  grant(subjectRef: string, entitlement?: Record<string, unknown>): void;
+  revoke(subjectRef: string): void;
+  fault(fault: { type: 'status'; status: number; headers?: Record<string, string> }, options?: { times?: number; path?: string }): { remove(): void };
+  count(pathOrEndpoint?: string): number;
+  readonly testKey: string;
+}
+
+/**
+ * The app under test. It must serve, behind its own server-side auth that sets the adapter's identity
+ * (`req.user.id`, `ctx.state.user.id`, `request.user.id`) from the `x-demo-user` request header:
+ * - `GET /free`: no gate, answers 200.
+ * - `GET /pro` and `GET /pro/other`: gated by one shared gate; the handler answers 200 JSON
+ *   `{ "subjectRef": <decision.subjectRef>, "source": <decision.source> }` from the request's decision.
+ * - `GET /pro/fresh`: the shared gate with `fresh: true`.
+ * - `GET /pro/open`: the shared gate with `onUnavailable: 'allow'`.
+ * - `GET /misconfigured`: a gate whose key Licenzy rejects (e.g. `lz_test_example_rejected_key`).
+ */
+export interface ConformanceTarget {
+  /** Base URL of the app, e.g. `http://127.0.0.1:54321`. */
+  url: string;
+  mock: ConformanceMock;
+  /** Invalidates a subject on the app's shared gate. */
+  invalidate(subjectRef: string): void | Promise<void>;
+  /** How many times the app's handler for `path` has run so far. */
+  handlerCalls(path: string): number;
+  /** Headers that authenticate a request as `subjectRef` in this app. Default `{ 'x-demo-user': subjectRef }`. */
+  authenticate?(subjectRef: string): Record<string, string>;
+}
+
+/** One conformance case, in the style of graphql-http's audits. */
+export interface ConformanceCase {
+  id: string;
+  name: string;
+  fn(target: ConformanceTarget): Promise<void>;
+}
+
+/** Thrown when a case fails; the message says what was expected and what came back. */
+export class ConformanceError extends Error {
+  override name = 'ConformanceError';
+}
+
+const CHECK = 'POST /v1/access/check';
+let sequence = 0;
+/** A subject no other case (or earlier run) has used, so cached decisions never leak between cases. */
+const uniqueSubject = (id: string) => `conf_${id}_${process.pid}_${++sequence}`;
+
+function expect(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new ConformanceError(message);
+}
+
+interface Reply {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: Record<string, unknown> | undefined;
+}
+
+async function get(target: ConformanceTarget, path: string, subjectRef?: string, extraHeaders: Record<string, string> = {}): Promise<Reply> {
+  const auth = subjectRef === undefined ? {} : (target.authenticate?.(subjectRef) ?? { 'x-demo-user': subjectRef });
+  const response = await fetch(target.url + path, { headers: { ...auth, ...extraHeaders } });
+  const text = await response.text();
+  let json: Record<string, unknown> | undefined;
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+function expectProblem(reply: Reply, status: number, code: string): void {
+  expect(reply.status === status, `expected HTTP ${status} ${code}, got ${reply.status}: ${reply.text.slice(0, 200)}`);
+  expect(reply.headers.get('content-type')?.startsWith('application/problem+json'), `expected application/problem+json, got ${reply.headers.get('content-type')}`);
+  expect(reply.json?.code === code, `expected code ${code}, got ${String(reply.json?.code)}`);
+  expect(reply.json?.status === status, `expected body status ${status}, got ${String(reply.json?.status)}`);
+  expect(typeof reply.json?.type === 'string' && typeof reply.json?.title === 'string', 'problem body needs type and title');
+  const keys = Object.keys(reply.json ?? {}).sort().join(',');
+  expect(keys === 'code,status,title,type', `problem body must hold only type, title, status, code; got ${keys}`);
+}
+
+/** Every case; run them all against one app (they use distinct subjects, and remove the faults they add). */
+export const conformanceCases: readonly ConformanceCase[] = [
+  {
+    id: 'allowed',
+    name: 'MUST let a paying subject through to the handler with its decision on the request',
+    async fn(target) {
+      const subject = uniqueSubject('allowed');
+      target.mock.grant(subject);
+      const before = target.handlerCalls('/pro');
+      const reply = await get(target, '/pro', subject);
+      expect(reply.status === 200, `expected 200, got ${reply.status}: ${reply.text.slice(0, 200)}`);
+      expect(reply.json?.subjectRef === subject, `handler saw subjectRef ${String(reply.json?.subjectRef)}`);
+      expect(reply.json?.source === 'licenzy', `first decision should come from licenzy, got ${String(reply.json?.source)}`);
+      expect(target.handlerCalls('/pro') === before + 1, 'handler must run exactly once');
+    },
+  },
+  {
+    id: 'denied',
+    name: 'MUST answer 403 access_denied and never run the handler when Licenzy says no',
+    async fn(target) {
+      const subject = uniqueSubject('denied');
+      const before = target.handlerCalls('/pro');
+      expectProblem(await get(target, '/pro', subject), 403, 'access_denied');
+      expect(target.handlerCalls('/pro') === before, 'handler must not run for a denied request');
+    },
+  },
+  {
+    id: 'missing-subject',
+    name: 'MUST answer 401 subject_required without calling Licenzy when the request has no subject',
+    async fn(target) {
+      const calls = target.mock.count(CHECK);
+      const before = target.handlerCalls('/pro');
+      expectProblem(await get(target, '/pro'), 401, 'subject_required');
+      expect(target.mock.count(CHECK) === calls, 'Licenzy must not be called without a subject');
+      expect(target.handlerCalls('/pro') === before, 'handler must not run');
+    },
+  },
+  {
+    id: 'client-headers-ignored',
+    name: 'MUST NOT take the subject from client-controlled headers by default',
+    async fn(target) {
+      const subject = uniqueSubject('spoof');
+      target.mock.grant(subject);
+      const reply = await get(target, '/pro', undefined, { 'x-user-id': subject, 'x-subject-ref': subject, 'x-licenzy-subject': subject });
+      expectProblem(reply, 401, 'subject_required');
+    },
+  },
+  {
+    id: 'unavailable',
+    name: 'MUST answer 503 access_unavailable with Retry-After when Licenzy fails, never running the handler',
+    async fn(target) {
+      const subject = uniqueSubject('unavailable');
+      target.mock.grant(subject);
+      const fault = target.mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check' });
+      try {
+        const before = target.handlerCalls('/pro');
+        const reply = await get(target, '/pro', subject);
+        expectProblem(reply, 503, 'access_unavailable');
+        expect(Number(reply.headers.get('retry-after')) >= 1, `expected a Retry-After header, got ${reply.headers.get('retry-after')}`);
+        expect(target.handlerCalls('/pro') === before, 'handler must not run');
+      } finally {
+        fault.remove();
+      }
+    },
+  },
+  {
+    id: 'fail-open',
+    name: "MUST let the request through when the route chose onUnavailable: 'allow' and Licenzy fails",
+    async fn(target) {
+      const subject = uniqueSubject('failopen');
+      const fault = target.mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check' });
+      try {
+        const reply = await get(target, '/pro/open', subject);
+        expect(reply.status === 200, `expected 200 (fail open), got ${reply.status}`);
+        expect(reply.json?.source === 'fail-open', `decision source should be fail-open, got ${String(reply.json?.source)}`);
+      } finally {
+        fault.remove();
+      }
+    },
+  },
+  {
+    id: 'misconfigured',
+    name: 'MUST answer 500 access_misconfigured, without the key, when Licenzy rejects the API key',
+    async fn(target) {
+      const subject = uniqueSubject('misconfigured');
+      target.mock.grant(subject);
+      const reply = await get(target, '/misconfigured', subject);
+      expectProblem(reply, 500, 'access_misconfigured');
+      expect(!/lz_(test|live)_/.test(reply.text), 'the response must not contain an API key');
+    },
+  },
+  {
+    id: 'cache-hit',
+    name: 'MUST answer a repeated request for the same subject from the cache (one Licenzy call)',
+    async fn(target) {
+      const subject = uniqueSubject('cache');
+      target.mock.grant(subject);
+      const calls = target.mock.count(CHECK);
+      expect((await get(target, '/pro', subject)).status === 200, 'first request should pass');
+      const second = await get(target, '/pro', subject);
+      expect(second.status === 200 && second.json?.source === 'cache', `second request should be a cache hit, got ${second.status} ${String(second.json?.source)}`);
+      expect(target.mock.count(CHECK) === calls + 1, `expected 1 Licenzy call, saw ${target.mock.count(CHECK) - calls}`);
+    },
+  },
+  {
+    id: 'shared-gate',
+    name: 'MUST share one decision cache between routes that share a gate',
+    async fn(target) {
+      const subject = uniqueSubject('shared');
+      target.mock.grant(subject);
+      const calls = target.mock.count(CHECK);
+      expect((await get(target, '/pro', subject)).status === 200, '/pro should pass');
+      const other = await get(target, '/pro/other', subject);
+      expect(other.status === 200 && other.json?.source === 'cache', `/pro/other should reuse the decision, got ${other.status} ${String(other.json?.source)}`);
+      expect(target.mock.count(CHECK) === calls + 1, 'routes sharing a gate must share its cache');
+    },
+  },
+  {
+    id: 'invalidate',
+    name: 'MUST ask Licenzy again after the gate invalidates a subject (e.g. on a refund webhook)',
+    async fn(target) {
+      const subject = uniqueSubject('invalidate');
+      target.mock.grant(subject);
+      expect((await get(target, '/pro', subject)).status === 200, 'paying subject should pass');
+      target.mock.revoke(subject);
+      expect((await get(target, '/pro', subject)).status === 200, 'the cached decision stands until invalidated');
+      await target.invalidate(subject);
+      expectProblem(await get(target, '/pro', subject), 403, 'access_denied');
+    },
+  },
+  {
+    id: 'fresh',
+    name: 'MUST bypass a cached denial on a fresh route (the "I just paid" flow) and store the new answer',
+    async fn(target) {
+      const subject = uniqueSubject('fresh');
+      expectProblem(await get(target, '/pro', subject), 403, 'access_denied');
+      target.mock.grant(subject);
+      expectProblem(await get(target, '/pro', subject), 403, 'access_denied');
+      const fresh = await get(target, '/pro/fresh', subject);
+      expect(fresh.status === 200 && fresh.json?.source === 'licenzy', `fresh route should ask Licenzy, got ${fresh.status}`);
+      const after = await get(target, '/pro', subject);
+      expect(after.status === 200 && after.json?.source === 'cache', 'the fresh answer should replace the cached denial');
+    },
+  },
+  {
+    id: 'handler-once',
+    name: 'MUST run the handler exactly once per allowed request, also under concurrency',
+    async fn(target) {
+      const subject = uniqueSubject('once');
+      target.mock.grant(subject);
+      const before = target.handlerCalls('/pro');
+      const calls = target.mock.count(CHECK);
+      const replies = await Promise.all(Array.from({ length: 20 }, () => get(target, '/pro', subject)));
+      expect(replies.every((r) => r.status === 200), 'all concurrent requests should pass');
+      expect(target.handlerCalls('/pro') === before + 20, `handler ran ${target.handlerCalls('/pro') - before} times for 20 requests`);
+      expect(target.mock.count(CHECK) === calls + 1, `20 concurrent cold requests made ${target.mock.count(CHECK) - calls} Licenzy calls`);
+    },
+  },
+  {
+    id: 'free-route',
+    name: 'MUST leave routes without the gate alone',
+    async fn(target) {
+      const calls = target.mock.count(CHECK);
+      const reply = await get(target, '/free');
+      expect(reply.status === 200, `free route answered ${reply.status}`);
+      expect(target.mock.count(CHECK) === calls, 'a free route must not call Licenzy');
+    },
+  },
+];
+
+/** Result of one case from {@link runConformance}. */
+export interface ConformanceResult {
+  id: string;
+  name: string;
+  ok: boolean;
+  error?: string;
+}
+
+/**
+ * Runs every case in order against `target` and reports each; never throws for a failing case.
+ *
+ * @example
+ * const results = await runConformance({ url, mock, invalidate: (s) => gate.invalidate(s), handlerCalls })
+ * console.table(results)
+ */
+export async function runConformance(target: ConformanceTarget): Promise<ConformanceResult[]> {
+  const results: ConformanceResult[] = [];
+  for (const testCase of conformanceCases) {
+    try {
+      await testCase.fn(target);
+      results.push({ id: testCase.id, name: testCase.name, ok: true });
+    } catch (error) {
+      results.push({ id: testCase.id, name: testCase.name, ok: false, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return results;
+}
