@@ -1,7 +1,7 @@
 // The access decision engine: validated subject → cached or coalesced Licenzy answer → a decision, with a failure policy.
 import { LRUCache } from 'lru-cache';
 import { createCircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
-import { createLicenzyClient, type AccessCheckResult, type CallOptions, type LicenzyClient, type LicenzyClientOptions } from './client.js';
+import { createLicenzyClient, type AccessCheckResult, type CallOptions, type LicenzyClientOptions } from './client.js';
 import type { LicenzyMode } from './config.js';
 import { createLruDecisionStore, namespacedStore, type CachedDecision, type DecisionStore } from './decision-store.js';
 import { LicenzyAbortError, LicenzyConfigError, LicenzyUnavailableError, isOutage } from './errors.js';

@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import {
+  LicenzyAbortError,
+  LicenzyAccessDeniedError,
+  LicenzyAuthError,
+  LicenzyConfigError,
+  LicenzyError,
+  LicenzyResponseError,
+  LicenzySubjectInvalidError,
+  LicenzySubjectRequiredError,
+  LicenzyUnavailableError,
+  isOutage,
+  type LicenzyErrorCode,
+} from '../src/index.js';
+
+describe('error hierarchy', () => {
+  it.each([
+    [new LicenzyConfigError('cache.ttl', 'bad'), 'ERR_LICENZY_CONFIG', 500, false],
+    [new LicenzySubjectRequiredError(), 'ERR_LICENZY_SUBJECT_REQUIRED', 401, true],
+    [new LicenzySubjectInvalidError('bad'), 'ERR_LICENZY_SUBJECT_INVALID', 400, true],
+    [new LicenzyAccessDeniedError('u'), 'ERR_LICENZY_ACCESS_DENIED', 403, true],
+    [new LicenzyUnavailableError('timeout', 'slow'), 'ERR_LICENZY_UNAVAILABLE', 503, false],
+    [new LicenzyResponseError('bad'), 'ERR_LICENZY_RESPONSE', 503, false],
+    [new LicenzyAuthError(401, 'invalid_api_key'), 'ERR_LICENZY_AUTH', 500, false],
+    [new LicenzyAbortError(), 'ERR_LICENZY_ABORTED', 503, false],
+  ] as const)('%s carries code, status, statusCode and expose', (error, code, status, expose) => {
+    expect(error).toBeInstanceOf(LicenzyError);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.code satisfies LicenzyErrorCode).toBe(code);
+    expect(error.status).toBe(status);
+    expect(error.statusCode).toBe(status);
+    expect(error.expose).toBe(expose);
+    expect(error.name).toBe(error.constructor.name);
+  });
+
+  it('unavailable errors carry a Retry-After of at least one second, rounded up from Licenzy\'s hint', () => {
+    expect(new LicenzyUnavailableError('network', 'x').headers).toEqual({ 'retry-after': '1' });
+    const hinted = new LicenzyUnavailableError('status', 'x', { upstreamStatus: 429, retryAfterMs: 2_500 });
+    expect(hinted.headers['retry-after']).toBe('3');
+    expect(hinted.retryAfter).toBe(3);
+    expect(hinted.upstreamRetryAfterMs).toBe(2_500);
+  });
+
+  it('config errors name the option in the message and as a property', () => {
+    const error = new LicenzyConfigError('cache.ttl', 'expected a number');
+    expect(error.message).toContain('`cache.ttl`');
+    expect(error.option).toBe('cache.ttl');
+  });
+
+  it('classifies outages (the only errors stale answers may cover)', () => {
+    expect(isOutage(new LicenzyUnavailableError('timeout', 'x'))).toBe(true);
+    expect(isOutage(new LicenzyResponseError('x'))).toBe(true);
+    expect(isOutage(new LicenzyAuthError(403, undefined))).toBe(false);
+    expect(isOutage(new Error('x'))).toBe(false);
+  });
+});

@@ -1,0 +1,155 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import {
+  LicenzyAuthError,
+  LicenzyUnavailableError,
+  createAccessGate,
+  createGuard,
+  resetDefaultGate,
+  type GateLogger,
+  type GuardOutcome,
+} from '../src/index.js';
+import { createFakeChecker } from './fake-checker.js';
+
+type Req = { user?: { id?: unknown } };
+type Hook = (req: Req) => void;
+const fromUser = (req: Req) => req.user?.id;
+
+function capture(): GateLogger & { lines: string[] } {
+  const lines: string[] = [];
+  return {
+    lines,
+    warn: (m, d) => void lines.push(`warn ${m} ${JSON.stringify(d)}`),
+    error: (m, d) => void lines.push(`error ${m} ${JSON.stringify(d)}`),
+  };
+}
+
+function setup(options: Record<string, unknown> = {}) {
+  const fake = createFakeChecker();
+  const gate = createAccessGate({ client: fake.checker });
+  const logger = capture();
+  const guard = createGuard<Req, Hook>({ gate, logger, ...options }, fromUser);
+  return { fake, gate, guard, logger };
+}
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+  resetDefaultGate();
+});
+
+describe('createGuard', () => {
+  it('answers a cache hit synchronously (no promise on the hot path)', async () => {
+    const { fake, guard } = setup();
+    const first = guard.run({ user: { id: 'u' } });
+    expect(first).toBeInstanceOf(Promise);
+    fake.next().resolve(true);
+    await first;
+    const hit = guard.run({ user: { id: 'u' } }) as GuardOutcome;
+    expect(hit).not.toBeInstanceOf(Promise);
+    expect(hit).toMatchObject({ allowed: true, decision: { source: 'cache', subjectRef: 'u' } });
+  });
+
+  it('turns a denial into a denied outcome carrying the decision', async () => {
+    const { fake, guard } = setup();
+    const pending = guard.run({ user: { id: 'u' } });
+    fake.next().resolve(false);
+    expect(await pending).toMatchObject({ allowed: false, kind: 'denied', error: { status: 403 }, decision: { allowed: false } });
+  });
+
+  it('refuses a missing subject with 401 and an invalid one with 400, without calling Licenzy', async () => {
+    const { fake, guard } = setup();
+    expect(guard.run({})).toMatchObject({ allowed: false, kind: 'refused', error: { status: 401 } });
+    expect(guard.run({ user: { id: { evil: true } } })).toMatchObject({ kind: 'refused', error: { status: 400 } });
+    expect(guard.run({ user: { id: 'x'.repeat(10_000) } })).toMatchObject({ kind: 'refused', error: { status: 400 } });
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('accepts async resolvers and numeric ids', async () => {
+    const { fake, guard } = setup({ subject: async (req: Req) => req.user?.id });
+    const pending = guard.run({ user: { id: 7 } });
+    await Promise.resolve();
+    await Promise.resolve();
+    fake.next().resolve(true);
+    expect(await pending).toMatchObject({ allowed: true, decision: { subjectRef: '7' } });
+  });
+
+  it('a throwing or rejecting resolver is a 500, never allowed, and its text stays off the outcome body', async () => {
+    const { guard } = setup({
+      subject: () => {
+        throw new Error('db down');
+      },
+    });
+    expect(guard.run({})).toMatchObject({ allowed: false, kind: 'refused', error: { status: 500 } });
+    const rejecting = setup({ subject: () => Promise.reject(new Error('nope')) }).guard;
+    expect(await rejecting.run({})).toMatchObject({ allowed: false, error: { status: 500 } });
+  });
+
+  it("onUnavailable: 'allow' lets an outage through as fail-open and logs it", async () => {
+    const { fake, guard, logger } = setup({ onUnavailable: 'allow' });
+    const pending = guard.run({ user: { id: 'u' } });
+    fake.next().reject(new LicenzyUnavailableError('timeout', 'slow'));
+    expect(await pending).toMatchObject({ allowed: true, decision: { source: 'fail-open', allowed: true, subjectRef: 'u' } });
+    expect(logger.lines.join('\n')).toMatch(/warn .*onUnavailable: allow/);
+  });
+
+  it("onUnavailable: 'allow' does not cover a rejected key or a missing subject", async () => {
+    const { fake, guard } = setup({ onUnavailable: 'allow' });
+    const pending = guard.run({ user: { id: 'u' } });
+    fake.next().reject(new LicenzyAuthError(401, 'invalid_api_key'));
+    expect(await pending).toMatchObject({ allowed: false, kind: 'refused', error: { status: 500 } });
+    expect(guard.run({})).toMatchObject({ allowed: false, error: { status: 401 } });
+  });
+
+  it('logs misconfiguration once per code, without the key', async () => {
+    const { fake, guard, logger } = setup();
+    for (const id of ['a', 'b']) {
+      const pending = guard.run({ user: { id } });
+      fake.next().reject(new LicenzyAuthError(401, 'invalid_api_key'));
+      await pending;
+    }
+    expect(logger.lines.filter((l) => l.startsWith('error'))).toHaveLength(1);
+    expect(logger.lines.join('')).not.toMatch(/lz_(test|live)_/);
+  });
+
+  it('fresh as a function is asked per request', async () => {
+    const { fake, guard } = setup({ fresh: (req: Req) => req.user?.id === 'buyer' });
+    const a = guard.run({ user: { id: 'buyer' } });
+    fake.next().resolve(true);
+    await a;
+    const b = guard.run({ user: { id: 'buyer' } });
+    expect(b).toBeInstanceOf(Promise);
+    expect(fake.calls).toEqual(['buyer', 'buyer']);
+    fake.next().resolve(true);
+    await b;
+  });
+
+  it.each([
+    ['subject', { subject: 'req.user.id' }],
+    ['fresh', { fresh: 'yes' }],
+    ['onDenied', { onDenied: 403 }],
+    ['onUnavailable', { onUnavailable: 'open' }],
+    ['delegateErrors', { delegateErrors: 1 }],
+    ['logger', { logger: { warn: () => undefined } }],
+  ])('rejects a bad %s option by name', (option, bad) => {
+    const gate = createAccessGate({ client: createFakeChecker().checker });
+    expect(() => createGuard({ gate, ...(bad as object) }, fromUser)).toThrow(expect.objectContaining({ code: 'ERR_LICENZY_CONFIG', option }) as Error);
+  });
+
+  it('refuses gate together with gate options (ambiguous: which cache?)', () => {
+    const gate = createAccessGate({ client: createFakeChecker().checker });
+    expect(() => createGuard({ gate, cache: { ttl: 1 } }, fromUser)).toThrow(/`gate`.*cache/);
+  });
+
+  it('zero-argument guards share one default gate built from the environment, and fail fast without it', () => {
+    vi.stubEnv('LICENZY_API_KEY', '');
+    vi.stubEnv('LICENZY_API_URL', 'http://127.0.0.1:1');
+    expect(() => createGuard(undefined, fromUser)).toThrow(/`apiKey`/);
+    vi.stubEnv('LICENZY_API_KEY', 'lz_test_example_env_key');
+    resetDefaultGate();
+    const a = createGuard(undefined, fromUser);
+    const b = createGuard({ onUnavailable: 'deny' }, fromUser);
+    expect(a.gate).toBe(b.gate);
+    expect(a.gate.mode).toBe('test');
+    const own = createGuard({ cache: { ttl: 1 } }, fromUser);
+    expect(own.gate).not.toBe(a.gate);
+  });
+});
