@@ -1,0 +1,114 @@
+// `npm start [-- express|koa|fastify] [--check]`: builds what is stale, starts the mock Licenzy with one paying
+// and one non-paying user, starts the example app against it, and prints curl lines for 200, 401 and 403.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+
+const root = join(import.meta.dirname, '..');
+const FRAMEWORKS = ['express', 'koa', 'fastify'];
+const PACKAGES = ['core', 'testing', 'express', 'koa', 'fastify']; // build order: dependencies first
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { check: { type: 'boolean', default: false }, port: { type: 'string' } },
+});
+const framework = positionals[0] ?? 'express';
+if (!FRAMEWORKS.includes(framework)) {
+  console.error(`Unknown framework "${framework}". Use one of: ${FRAMEWORKS.join(', ')}`);
+  process.exit(2);
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+// Build only packages whose dist is missing or older than their sources (a fresh clone builds all).
+let rebuilt = false;
+for (const name of PACKAGES) {
+  const pkg = join(root, 'packages', name);
+  const built = join(pkg, 'dist/esm/index.js');
+  if (!rebuilt && existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(pkg, 'src'))) continue;
+  rebuilt = true; // dependants of a rebuilt package are rebuilt too
+  console.log(`building @licenzy-gate/${name} …`);
+  const result = spawnSync(process.execPath, [join(root, 'scripts/build-package.mjs')], { cwd: pkg, stdio: 'inherit' });
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+const { createMockLicenzy } = await import(join(root, 'packages/testing/dist/esm/index.js'));
+const mock = await createMockLicenzy();
+mock.grant('user_paid');
+// user_free has no entitlement: Licenzy answers allowed:false for it.
+
+function startApp(port) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'examples', framework, 'server.mjs')], {
+      env: { ...process.env, LICENZY_API_URL: mock.url, LICENZY_API_KEY: mock.testKey, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let buffered = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (chunk) => {
+      buffered += chunk;
+      const match = /listening on (http:\/\/\S+)/.exec(buffered);
+      if (match) resolve({ child, url: match[1] });
+      if (values.check === false && match) process.stdout.write(chunk.replace(/.*listening on.*\n?/, ''));
+    });
+    child.once('exit', (code) => reject(new Error(`example exited with code ${code}`)));
+  });
+}
+
+let app;
+const wanted = Number(values.port ?? process.env.PORT ?? (values.check ? 0 : 3000));
+try {
+  app = await startApp(wanted);
+} catch {
+  console.log(`port ${wanted} is busy; using a free port instead`);
+  app = await startApp(0);
+}
+
+const route = `${app.url}/pro/report`;
+const cases = [
+  { status: 200, label: 'paying user', header: 'Authorization: Demo user_paid' },
+  { status: 401, label: 'not logged in', header: undefined },
+  { status: 403, label: 'logged in, has not paid', header: 'Authorization: Demo user_free' },
+];
+
+let ok = true;
+const lines = [];
+for (const c of cases) {
+  const headers = c.header ? { authorization: c.header.split(': ')[1] } : {};
+  const response = await fetch(route, { headers });
+  await response.arrayBuffer();
+  ok &&= response.status === c.status;
+  const curl = `curl -i ${route}${c.header ? ` -H '${c.header}'` : ''}`;
+  lines.push(`  ${curl.padEnd(78)} # ${c.status} ${c.label} (checked: ${response.status})`);
+}
+
+console.log(`
+licenzy-gate demo (${framework}) — mock Licenzy at ${mock.url} (test mode), app at ${app.url}
+Try these:
+${lines.join('\n')}
+  curl -i ${app.url}/                                                 # free route
+Ctrl-C stops everything.`);
+
+async function stop(code) {
+  app.child.removeAllListeners('exit');
+  app.child.kill('SIGTERM');
+  await mock.close();
+  process.exit(code);
+}
+
+if (values.check) await stop(ok ? 0 : 1);
+if (!ok) console.error('warning: an answer above did not match what the demo expects');
+process.on('SIGINT', () => void stop(0));
+process.on('SIGTERM', () => void stop(0));
+app.child.on('exit', (code) => {
+  console.error(`example app exited (${code})`);
+  void mock.close().then(() => process.exit(code ?? 1));
+});
