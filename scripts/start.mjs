@@ -1,13 +1,12 @@
 // `npm start [-- express|koa|fastify] [--check]`: builds what is stale, starts the mock Licenzy with one paying
 // and one non-paying user, starts the example app against it, and prints curl lines for 200, 401 and 403.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { buildStale } from './build-stale.mjs';
 
 const root = join(import.meta.dirname, '..');
 const FRAMEWORKS = ['express', 'koa', 'fastify'];
-const PACKAGES = ['core', 'testing', 'express', 'koa', 'fastify']; // build order: dependencies first
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -19,26 +18,7 @@ if (!FRAMEWORKS.includes(framework)) {
   process.exit(2);
 }
 
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
-// Build only packages whose dist is missing or older than their sources (a fresh clone builds all).
-let rebuilt = false;
-for (const name of PACKAGES) {
-  const pkg = join(root, 'packages', name);
-  const built = join(pkg, 'dist/esm/index.js');
-  if (!rebuilt && existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(pkg, 'src'))) continue;
-  rebuilt = true; // dependants of a rebuilt package are rebuilt too
-  console.log(`building @licenzy-gate/${name} …`);
-  const result = spawnSync(process.execPath, [join(root, 'scripts/build-package.mjs')], { cwd: pkg, stdio: 'inherit' });
-  if (result.status !== 0) process.exit(result.status ?? 1);
-}
+if (!buildStale()) process.exit(1);
 
 const { createMockLicenzy } = await import(join(root, 'packages/testing/dist/esm/index.js'));
 const mock = await createMockLicenzy();
