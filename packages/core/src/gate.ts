@@ -81,6 +81,8 @@ export interface GateStats {
 /** The gate the adapters use. */
 export interface AccessGate {
   readonly mode: LicenzyMode;
+  /** The gate's clock in ms (the injected `now`, else `Date.now`); decisions' `checkedAt` come from it. */
+  now(): number;
   /** Decides for one subject. Rejects with a typed {@link LicenzyError}; never resolves `allowed: true` on an error. */
   check(subjectRef: string, options?: CheckOptions): Promise<AccessDecision>;
   /** The synchronous fast path: the cached decision if one is fresh, else `undefined`. Counts a hit. */
@@ -239,6 +241,7 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
 
   return {
     mode,
+    now: () => now(),
     check,
     peek,
     invalidate(subjectRef) {

@@ -74,21 +74,7 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
   defaultSubject: (req: Req) => unknown,
 ): Guard<Req, Hook> {
   const opts = objectOption('options', options) ?? {};
-  const gateOptionNames = GATE_OPTION_KEYS.filter((key) => opts[key] !== undefined);
-  let gate: AccessGate;
-  if (opts.gate !== undefined) {
-    if (gateOptionNames.length > 0) {
-      throw new LicenzyConfigError('gate', `cannot be combined with ${gateOptionNames.join(', ')}; configure those on the shared gate`);
-    }
-    const given = opts.gate as Partial<AccessGate> | null;
-    if (typeof given !== 'object' || given === null || typeof given.check !== 'function' || typeof given.peek !== 'function') {
-      throw new LicenzyConfigError('gate', `expected a gate from createAccessGate(), got ${describe(given)}`);
-    }
-    gate = given as AccessGate;
-  } else {
-    gate = gateOptionNames.length > 0 ? createAccessGate(opts as AccessGateOptions) : getDefaultGate();
-  }
-
+  // Adapter options first, so a bad one is named even when the environment has no key yet.
   const subject = functionOption<(req: Req) => unknown>('subject', opts.subject, defaultSubject);
   const fresh = opts.fresh;
   if (fresh !== undefined && typeof fresh !== 'boolean' && typeof fresh !== 'function') {
@@ -105,6 +91,21 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
   const baseLogger = (objectOption('logger', opts.logger) as GateLogger | undefined) ?? consoleLogger;
   if (typeof baseLogger.warn !== 'function' || typeof baseLogger.error !== 'function') {
     throw new LicenzyConfigError('logger', 'expected an object with warn() and error()');
+  }
+
+  const gateOptionNames = GATE_OPTION_KEYS.filter((key) => opts[key] !== undefined);
+  let gate: AccessGate;
+  if (opts.gate !== undefined) {
+    if (gateOptionNames.length > 0) {
+      throw new LicenzyConfigError('gate', `cannot be combined with ${gateOptionNames.join(', ')}; configure those on the shared gate`);
+    }
+    const given = opts.gate as Partial<AccessGate> | null;
+    if (typeof given !== 'object' || given === null || typeof given.check !== 'function' || typeof given.peek !== 'function') {
+      throw new LicenzyConfigError('gate', `expected a gate from createAccessGate(), got ${describe(given)}`);
+    }
+    gate = given as AccessGate;
+  } else {
+    gate = gateOptionNames.length > 0 ? createAccessGate(opts as AccessGateOptions) : getDefaultGate();
   }
 
   // Misconfiguration repeats on every request; say it once per guard and code rather than flood the log.
@@ -141,7 +142,7 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
     if (code === 'access_unavailable') {
       if (onUnavailable === 'allow' && subjectRef !== undefined) {
         logger.warn('Licenzy unavailable; letting the request through (onUnavailable: allow)', { code: typed.code, subjectRef });
-        const decision: RequestDecision = Object.freeze({ subjectRef, allowed: true, source: 'fail-open', checkedAt: Date.now(), mode: gate.mode });
+        const decision: RequestDecision = Object.freeze({ subjectRef, allowed: true, source: 'fail-open', checkedAt: typeof gate.now === 'function' ? gate.now() : Date.now(), mode: gate.mode });
         return { allowed: true, decision };
       }
       return { allowed: false, kind: 'unavailable', error: typed };

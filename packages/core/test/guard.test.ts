@@ -134,6 +134,20 @@ describe('createGuard', () => {
     expect(() => createGuard({ gate, ...(bad as object) }, fromUser)).toThrow(expect.objectContaining({ code: 'ERR_LICENZY_CONFIG', option }) as Error);
   });
 
+  it('names a bad adapter option even when the environment has no key (regression: apiKey was blamed)', () => {
+    vi.stubEnv('LICENZY_API_KEY', '');
+    expect(() => createGuard({ fresh: 'yes' } as never, fromUser)).toThrow(expect.objectContaining({ option: 'fresh' }) as Error);
+  });
+
+  it("stamps a fail-open decision with the gate's clock (regression: Date.now was used)", async () => {
+    const fake = createFakeChecker();
+    const gate = createAccessGate({ client: fake.checker, now: () => 42 });
+    const guard = createGuard<Req, Hook>({ gate, logger: capture(), onUnavailable: 'allow' }, fromUser);
+    const pending = guard.run({ user: { id: 'u' } });
+    fake.next().reject(new LicenzyUnavailableError('timeout', 'slow'));
+    expect(await pending).toMatchObject({ allowed: true, decision: { checkedAt: 42, source: 'fail-open' } });
+  });
+
   it('refuses gate together with gate options (ambiguous: which cache?)', () => {
     const gate = createAccessGate({ client: createFakeChecker().checker });
     expect(() => createGuard({ gate, cache: { ttl: 1 } }, fromUser)).toThrow(/`gate`.*cache/);
