@@ -1,0 +1,86 @@
+// The Koa middleware: ctx → guard.run() → next() or a problem+json refusal. Every policy lives in @licenzy-gate/core.
+import {
+  createGuard,
+  toProblem,
+  type LicenzyError,
+  type RequestDecision,
+  type RequireAccessOptions,
+} from '@licenzy-gate/core';
+import type { Context, Middleware, Next } from 'koa';
+import { subjectFromAuth } from './subject.js';
+
+declare module 'koa' {
+  interface DefaultState {
+    /** The access decision `requireAccess()` made for this request; set when allowed, and when Licenzy denied. */
+    licenzy?: RequestDecision;
+  }
+}
+
+/**
+ * A custom answer for a refused request (`onDenied`, `onUnavailable`). It may respond itself
+ * (`ctx.status`, `ctx.body`) or call `next()` to let the request through after all (e.g. a preview).
+ *
+ * @example
+ * const onDenied: KoaRefusalHook = (ctx) => { ctx.status = 402; ctx.body = { upgrade: '/pricing' } }
+ */
+export type KoaRefusalHook = (ctx: Context, next: Next, error: LicenzyError) => unknown;
+
+/**
+ * Options of the Koa `requireAccess()`: the options every adapter shares, with Koa's `ctx` as the request.
+ * Besides these, any `createAccessGate()` option (`apiKey`, `baseUrl`, `cache`, `retries`, …) builds a
+ * gate for this middleware alone; pass `gate` instead to share one cache between routes.
+ * - `gate`: a gate from `createAccessGate()`. Default: the process-wide gate from `LICENZY_API_KEY` / `LICENZY_API_URL`.
+ * - `subject(ctx)`: where the subject_ref comes from; may be async. Default {@link subjectFromAuth}:
+ *   `ctx.state.user.id`, then `ctx.state.user.sub`, then `ctx.state.auth.sub`; never headers, query, body, cookies.
+ * - `fresh`: `true`, or `(ctx) => boolean`, to ask Licenzy instead of the cache. Default `false`.
+ * - `onDenied(ctx, next, error)`: custom answer when Licenzy says no. Default: 403 `access_denied`.
+ * - `onUnavailable`: `'deny'` (default, 503 with `Retry-After`), `'allow'` (fail open, logged) or a hook.
+ * - `delegateErrors`: throw the typed error to upstream middleware / Koa's `ctx.onerror`. Default `false`.
+ * - `logger`: `{ warn, error }` for fail-open and misconfiguration. Default: the console.
+ *
+ * @example
+ * const options: KoaRequireAccessOptions = { gate, subject: (ctx) => ctx.state.session?.userId }
+ */
+export type KoaRequireAccessOptions = RequireAccessOptions<Context, KoaRefusalHook>;
+
+/**
+ * Creates Koa (2 or 3) middleware that lets a request through only when Licenzy says its subject may
+ * proceed, and puts the decision on `ctx.state.licenzy`. Otherwise it answers with `application/problem+json`
+ * (401 `subject_required`, 400 `subject_invalid`, 403 `access_denied`, 503 `access_unavailable` with
+ * `Retry-After`, 500 `access_misconfigured`) and does not call `next()`. A cached decision is served
+ * without waiting on anything.
+ *
+ * @param options See {@link KoaRequireAccessOptions}. With none, the gate comes from the environment.
+ * @throws {LicenzyConfigError} at setup, naming the bad option.
+ * @example
+ * const gate = createAccessGate()
+ * router.get('/pro/report', requireAccess({ gate }), (ctx) => { ctx.body = report(ctx.state.licenzy) })
+ * app.use(requireAccess({ gate, fresh: (ctx) => ctx.path === '/pro/welcome' })) // gate everything below
+ */
+export function requireAccess(options?: KoaRequireAccessOptions): Middleware {
+  const guard = createGuard<Context, KoaRefusalHook>(options, subjectFromAuth);
+
+  return async function licenzyRequireAccess(ctx: Context, next: Next): Promise<void> {
+    const pending = guard.run(ctx);
+    // On a cache hit the outcome is already here: go straight on to next() without awaiting anything.
+    const outcome = 'allowed' in pending ? pending : await pending;
+    if (outcome.allowed) {
+      ctx.state.licenzy = outcome.decision;
+      await next();
+      return;
+    }
+    if (outcome.kind === 'denied') ctx.state.licenzy = outcome.decision;
+    // Koa's ctx.onerror (and most error middleware) honour the error's status, expose and headers.
+    if (guard.delegateErrors) throw outcome.error;
+    const hook = outcome.kind === 'denied' ? guard.onDenied : outcome.kind === 'unavailable' ? guard.onUnavailable : undefined;
+    if (hook !== undefined) {
+      await hook(ctx, next, outcome.error);
+      return;
+    }
+    const problem = toProblem(outcome.error);
+    ctx.status = problem.status;
+    ctx.body = problem.body;
+    // After the body: assigning an object makes Koa set application/json, which problem+json replaces.
+    ctx.set(problem.headers);
+  };
+}

@@ -1,0 +1,59 @@
+// Runs the shared licenzy-gate conformance suite against a real Koa 3 and Koa 2 app with @koa/router routes.
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { conformanceCases } from '../../testing/src/conformance.js';
+import { createAccessGate, requireAccess } from '@licenzy-gate/koa';
+import type { Context } from 'koa';
+import { capturingLogger, demoApp, koaMajors, listen, Router, type Running } from './app.js';
+
+describe.each(koaMajors)('conformance on $name', ({ Koa }) => {
+  let mock: MockLicenzy;
+  let running: Running;
+  let invalidate: (subjectRef: string) => void;
+  const handlerCalls = new Map<string, number>();
+
+  beforeAll(async () => {
+    mock = await createMockLicenzy();
+    // retries 0 and no circuit breaker: outage cases stay fast and independent of each other.
+    const gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false });
+    invalidate = (subjectRef) => void gate.invalidate(subjectRef);
+    const logger = capturingLogger();
+    const handler = (ctx: Context) => {
+      handlerCalls.set(ctx.path, (handlerCalls.get(ctx.path) ?? 0) + 1);
+      ctx.body = { subjectRef: ctx.state.licenzy?.subjectRef, source: ctx.state.licenzy?.source };
+    };
+
+    const router = new Router();
+    router.get('/free', (ctx) => {
+      ctx.body = 'free';
+    });
+    router.get('/pro', requireAccess({ gate }), handler);
+    router.get('/pro/other', requireAccess({ gate }), handler);
+    router.get('/pro/fresh', requireAccess({ gate, fresh: true }), handler);
+    router.get('/pro/open', requireAccess({ gate, onUnavailable: 'allow', logger }), handler);
+    router.get(
+      '/misconfigured',
+      requireAccess({ apiKey: 'lz_test_example_rejected_key', baseUrl: mock.url, retries: 0, logger }),
+      handler,
+    );
+    const app = demoApp(Koa);
+    app.use(router.routes());
+    running = await listen(app);
+  });
+
+  afterAll(async () => {
+    await running?.close();
+    await mock?.close();
+  });
+
+  for (const testCase of conformanceCases) {
+    it(testCase.name, () =>
+      testCase.fn({
+        url: running.url,
+        mock,
+        invalidate: (subjectRef) => invalidate(subjectRef),
+        handlerCalls: (path) => handlerCalls.get(path) ?? 0,
+      }),
+    );
+  }
+});
