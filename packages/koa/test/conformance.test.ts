@@ -1,7 +1,7 @@
 // Runs the shared licenzy-gate conformance suite against a real Koa 3 and Koa 2 app with @koa/router routes.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
-import { conformanceCases } from '../../testing/src/conformance.js';
+import { conformanceCases } from '@licenzy-gate/testing';
 import { createAccessGate, requireAccess } from '@licenzy-gate/koa';
 import type { Context } from 'koa';
 import { capturingLogger, demoApp, koaMajors, listen, Router, type Running } from './app.js';

@@ -1,0 +1,13 @@
+// Public entry of @licenzy-gate/testing: the local Licenzy emulator and its types.
+export { createMockLicenzy } from './mock-licenzy.js';
+export type { MockLicenzy, MockModeOption } from './mock-licenzy.js';
+export { DEFAULT_LIVE_KEY, DEFAULT_TEST_KEY, MockLicenzyConfigError } from './mock-options.js';
+export type { MockLicenzyOptions, MockMode } from './mock-options.js';
+export type { EntitlementKind, EntitlementStatus, MockEntitlement, MockEntitlementInput, AvailabilityReason } from './mock-state.js';
+export { OMIT_FIELD } from './mock-faults.js';
+export type { MockFault, MockFaultHandle, MockFaultOptions } from './mock-faults.js';
+export type { MockRequestLogEntry } from './mock-log.js';
+export { runMockCli } from './cli-main.js';
+export type { MockCliIo } from './cli-main.js';
+export { ConformanceError, conformanceCases, runConformance } from './conformance.js';
+export type { ConformanceCase, ConformanceMock, ConformanceResult, ConformanceTarget } from './conformance.js';

@@ -1,0 +1,121 @@
+// Request log of the Licenzy emulator: redacted entries, exact per-endpoint counts, and contract violations.
+import type { MockMode } from './mock-options.js';
+
+/**
+ * One request as the emulator saw it. Secrets are redacted before the entry is stored.
+ * @example
+ * expect(mock.requests[0]).toMatchObject({ method: 'POST', path: '/v1/access/check', status: 200, mode: 'test' });
+ */
+export interface MockRequestLogEntry {
+  method: string;
+  /** Path without the query string, as sent (still percent-encoded). */
+  path: string;
+  /** Lower-case header names; `authorization`, `proxy-authorization`, `cookie` and `x-api-key` are redacted. */
+  headers: Record<string, string>;
+  /** Parsed JSON, the raw text when it is not JSON, or `undefined` for an empty body. */
+  body: unknown;
+  /** Mode of the accepted key that was sent, or `undefined` when no accepted key was sent. */
+  mode: MockMode | undefined;
+  /** Status the mock answered, or `undefined` while unanswered and for `reset`/`hang` faults. */
+  status: number | undefined;
+  /** When it arrived, from the mock's clock (epoch milliseconds). */
+  at: number;
+}
+
+const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie', 'x-api-key']);
+
+/**
+ * Redacts a credential header value, keeping only what helps debugging: the scheme and the key's mode prefix.
+ * @example
+ * redactCredential('Bearer lz_test_abc'); // 'Bearer lz_test_…redacted'
+ */
+export function redactCredential(value: string): string {
+  const match = /^(\S+)\s+(\S*)/.exec(value);
+  const token = match ? (match[2] ?? '') : value;
+  const prefix = /^lz_(test|live)_/.exec(token)?.[0] ?? '';
+  return match ? `${match[1]} ${prefix}…redacted` : `${prefix}…redacted`;
+}
+
+/**
+ * Copies request headers with lower-case names, joined multi-values, and credentials redacted.
+ * @example
+ * redactHeaders({ authorization: 'Bearer lz_live_x' }); // { authorization: 'Bearer lz_live_…redacted' }
+ */
+export function redactHeaders(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const redacted: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(headers)) {
+    if (raw === undefined) continue;
+    const value = Array.isArray(raw) ? raw.join(', ') : raw;
+    const lower = name.toLowerCase();
+    redacted[lower] = SECRET_HEADERS.has(lower) ? redactCredential(value) : value;
+  }
+  return redacted;
+}
+
+/**
+ * Parses a logged body: JSON when possible, else the text, `undefined` when empty.
+ * @example
+ * parseLoggedBody('{"a":1}'); // { a: 1 }
+ */
+export function parseLoggedBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * The emulator's memory of traffic. Counts are kept apart from entries so they stay exact when old entries are dropped.
+ * @example
+ * const log = new RequestLog(100); log.record(entry); log.count('POST /v1/access/check');
+ */
+export class RequestLog {
+  /** Logged requests, oldest first. */
+  readonly requests: MockRequestLogEntry[] = [];
+  /** Human-readable contract violations, oldest first. */
+  readonly violations: string[] = [];
+  private readonly tally = new Map<string, number>();
+
+  constructor(private readonly maxEntries: number) {}
+
+  /** Stores an entry (the same object, so a later status update shows in the log) and counts it. */
+  record(entry: MockRequestLogEntry): void {
+    const endpoint = `${entry.method} ${entry.path}`;
+    this.tally.set(endpoint, (this.tally.get(endpoint) ?? 0) + 1);
+    if (this.maxEntries === 0) return;
+    this.requests.push(entry);
+    if (this.requests.length > this.maxEntries) this.requests.shift();
+  }
+
+  /** Notes a contract violation. */
+  violation(message: string): void {
+    this.violations.push(message);
+  }
+
+  /** Requests seen for `'METHOD /path'`, for `'/path'` (any method), or in total. */
+  count(pathOrEndpoint?: string): number {
+    let total = 0;
+    for (const [endpoint, n] of this.tally) {
+      const matches =
+        pathOrEndpoint === undefined ||
+        endpoint === pathOrEndpoint ||
+        (!pathOrEndpoint.includes(' ') && endpoint.slice(endpoint.indexOf(' ') + 1) === pathOrEndpoint);
+      if (matches) total += n;
+    }
+    return total;
+  }
+
+  /** Requests seen per `'METHOD /path'`. */
+  counts(): Record<string, number> {
+    return Object.fromEntries(this.tally);
+  }
+
+  /** Forgets entries, counts and violations. */
+  clear(): void {
+    this.requests.length = 0;
+    this.violations.length = 0;
+    this.tally.clear();
+  }
+}

@@ -1,0 +1,132 @@
+// Options of the Licenzy emulator: their types, defaults, and fail-fast validation.
+
+/** The API key environment Licenzy infers from a key's prefix (`lz_test_` or `lz_live_`). */
+export type MockMode = 'test' | 'live';
+
+/**
+ * The test-mode key the emulator accepts when `keys` is not given. Not a secret: it only opens the emulator.
+ * @example
+ * fetch(`${mock.url}/v1/access/check`, { headers: { authorization: `Bearer ${DEFAULT_TEST_KEY}` } });
+ */
+export const DEFAULT_TEST_KEY = 'lz_test_example_mock_key_000000';
+
+/**
+ * The live-mode key the emulator accepts when `keys` is not given. Live state is separate from test state.
+ * @example
+ * mock.grant('user_123', undefined, { mode: 'live' }); // seen only with DEFAULT_LIVE_KEY
+ */
+export const DEFAULT_LIVE_KEY = 'lz_live_example_mock_key_000000';
+
+/**
+ * Options of {@link createMockLicenzy}. `undefined` always means "not passed".
+ * @example
+ * const mock = await createMockLicenzy({ now: () => clock, latency: 5 });
+ */
+export interface MockLicenzyOptions {
+  /** TCP port to listen on. Default `0` (the OS picks a free port; read it from `mock.port`). */
+  port?: number;
+  /** Interface to bind. Default `'127.0.0.1'`. */
+  host?: string;
+  /** Accepted API keys, each starting with `lz_test_` or `lz_live_`. Default `[DEFAULT_TEST_KEY, DEFAULT_LIVE_KEY]`. */
+  keys?: readonly string[];
+  /** Clock in milliseconds since the epoch, used for entitlement expiry and log timestamps. Default `Date.now`. */
+  now?: () => number;
+  /** Simulated latency in milliseconds added before every response. Default `0`. Change later with `mock.setLatency()`. */
+  latency?: number;
+  /**
+   * How many requests `mock.requests` keeps; the oldest are dropped first. `count()`/`counts()` stay exact regardless.
+   * Default `10000` (a benchmark should not grow the log without bound). `Infinity` keeps everything.
+   */
+  maxLoggedRequests?: number;
+}
+
+/** Options after validation, with every default filled in. */
+export interface ResolvedMockOptions {
+  port: number;
+  host: string;
+  keys: ReadonlyMap<string, MockMode>;
+  now: () => number;
+  latency: number;
+  maxLoggedRequests: number;
+}
+
+/**
+ * Thrown synchronously (or as the rejection of `createMockLicenzy`) when the emulator is misconfigured.
+ * `option` names the offending option or argument.
+ * @example
+ * try { mock.setLatency(-1); } catch (err) { if (err instanceof MockLicenzyConfigError) console.log(err.option); }
+ */
+export class MockLicenzyConfigError extends TypeError {
+  /** Stable code to switch on. */
+  readonly code = 'ERR_LICENZY_MOCK_CONFIG';
+
+  constructor(
+    /** Name of the option or argument that was rejected, e.g. `'latency'` or `'fault.status'`. */
+    readonly option: string,
+    message: string,
+  ) {
+    super(`${option}: ${message}`);
+    this.name = 'MockLicenzyConfigError';
+  }
+}
+
+/**
+ * The mode a key selects, from its prefix, or `undefined` for anything else.
+ * @example
+ * modeOfKey('lz_live_abc'); // 'live'
+ */
+export function modeOfKey(key: string): MockMode | undefined {
+  if (key.startsWith('lz_test_')) return 'test';
+  if (key.startsWith('lz_live_')) return 'live';
+  return undefined;
+}
+
+/**
+ * Rejects anything but a finite number of milliseconds `>= 0`.
+ * @example
+ * checkMilliseconds('latency', 20); // 20
+ */
+export function checkMilliseconds(option: string, value: unknown): number {
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new MockLicenzyConfigError(option, `expected a finite number of milliseconds >= 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Validates options and fills in defaults; throws {@link MockLicenzyConfigError} naming the bad option.
+ * @example
+ * resolveMockOptions({ port: 4010 }).host; // '127.0.0.1'
+ */
+export function resolveMockOptions(options: MockLicenzyOptions = {}): ResolvedMockOptions {
+  const { port = 0, host = '127.0.0.1', now = Date.now, latency = 0, maxLoggedRequests = 10_000 } = options;
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    throw new MockLicenzyConfigError('port', `expected an integer from 0 to 65535, got ${String(port)}`);
+  }
+  if (typeof host !== 'string' || host === '') {
+    throw new MockLicenzyConfigError('host', 'expected a non-empty string');
+  }
+  if (typeof now !== 'function') throw new MockLicenzyConfigError('now', 'expected a function returning milliseconds');
+  checkMilliseconds('latency', latency);
+  if (maxLoggedRequests !== Infinity && (!Number.isInteger(maxLoggedRequests) || maxLoggedRequests < 0)) {
+    throw new MockLicenzyConfigError('maxLoggedRequests', `expected an integer >= 0 or Infinity, got ${String(maxLoggedRequests)}`);
+  }
+  return { port, host, now, latency, maxLoggedRequests, keys: resolveKeys(options.keys) };
+}
+
+function resolveKeys(keys: readonly string[] | undefined): Map<string, MockMode> {
+  const list = keys ?? [DEFAULT_TEST_KEY, DEFAULT_LIVE_KEY];
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new MockLicenzyConfigError('keys', 'expected a non-empty array of API keys');
+  }
+  const resolved = new Map<string, MockMode>();
+  list.forEach((key: unknown, index) => {
+    // Never echo the key itself: even a mock key may be a copy of a real one.
+    const mode = typeof key === 'string' && /^\S+$/.test(key) ? modeOfKey(key) : undefined;
+    if (mode === undefined || typeof key !== 'string') {
+      throw new MockLicenzyConfigError(`keys[${index}]`, 'expected a string without spaces starting with lz_test_ or lz_live_');
+    }
+    resolved.set(key, mode);
+  });
+  return resolved;
+}

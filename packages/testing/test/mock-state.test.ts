@@ -1,0 +1,125 @@
+// Tests grants, decisions, metering and idempotency of the emulator state, without HTTP.
+import { describe, expect, it } from 'vitest';
+import { MockLicenzyConfigError } from '../src/mock-options.js';
+import { availabilityOf, isUsable, MockState } from '../src/mock-state.js';
+
+const NOW = Date.parse('2026-01-01T00:00:00Z');
+
+describe('MockState.grant', () => {
+  it('defaults to an active subscription without expiry and keeps extra fields apart', () => {
+    const state = new MockState();
+    expect(state.grant('test', 'u', { plan: 'pro' }, NOW)).toEqual({
+      id: 'ent_test_000001',
+      kind: 'subscription',
+      status: 'active',
+      expiresAt: null,
+      usageRemaining: null,
+      grantedAt: NOW,
+      extra: { plan: 'pro' },
+    });
+  });
+
+  it('accepts Date, ISO string and epoch expiries', () => {
+    const state = new MockState();
+    const iso = '2026-02-01T00:00:00.000Z';
+    for (const expiresAt of [new Date(iso), iso, Date.parse(iso)]) {
+      expect(state.grant('test', 'u', { expiresAt }, NOW).expiresAt).toBe(Date.parse(iso));
+    }
+  });
+
+  it.each([
+    ['subjectRef', '', {}],
+    ['entitlement.kind', 'u', { kind: 'lifetime' as never }],
+    ['entitlement.status', 'u', { status: '' }],
+    ['entitlement.expiresAt', 'u', { expiresAt: 'soon' }],
+    ['entitlement.usageRemaining', 'u', { kind: 'usage_pack' as const }],
+    ['entitlement.usageRemaining', 'u', { kind: 'usage_pack' as const, usageRemaining: -1 }],
+  ])('rejects a bad %s', (option, subject, input) => {
+    expect(() => new MockState().grant('test', subject, input, NOW)).toThrow(expect.objectContaining({ option }));
+    expect(() => new MockState().grant('test', subject, input, NOW)).toThrow(MockLicenzyConfigError);
+  });
+
+  it('returns copies, so callers cannot edit the state', () => {
+    const state = new MockState();
+    state.grant('test', 'u', { kind: 'usage_pack', usageRemaining: 5 }, NOW).usageRemaining = 0;
+    const [copy] = state.entitlements('test', 'u');
+    if (copy) copy.usageRemaining = 0;
+    expect(state.isAllowed('test', 'u', NOW)).toBe(true);
+  });
+});
+
+describe('availabilityOf', () => {
+  const base = { id: 'e', kind: 'subscription' as const, status: 'active', expiresAt: null, usageRemaining: null, grantedAt: 0, extra: {} };
+  it.each([
+    [{}, 'subscription_active'],
+    [{ kind: 'time_pass' as const }, 'time_pass_active'],
+    [{ status: 'past_due' }, 'past_due'],
+    [{ status: 'canceled' }, 'inactive_status'],
+    [{ expiresAt: NOW }, 'expired'],
+    [{ expiresAt: NOW + 1 }, 'subscription_active'],
+    [{ kind: 'usage_pack' as const, usageRemaining: 0 }, 'usage_exhausted'],
+    [{ kind: 'usage_pack' as const, usageRemaining: 1 }, 'usage_pack_active'],
+    [{ status: 'past_due', expiresAt: 0 }, 'past_due'],
+  ])('%o is %s', (patch, reason) => {
+    const entitlement = { ...base, ...patch };
+    expect(availabilityOf(entitlement, NOW)).toBe(reason);
+    expect(isUsable(entitlement, NOW)).toBe(reason.endsWith('_active'));
+  });
+});
+
+describe('MockState decisions', () => {
+  it('separates modes and revokes per mode', () => {
+    const state = new MockState();
+    state.grant('live', 'u', {}, NOW);
+    expect(state.isAllowed('test', 'u', NOW)).toBe(false);
+    expect(state.isAllowed('live', 'u', NOW)).toBe(true);
+    state.revoke('test', 'u');
+    expect(state.isAllowed('live', 'u', NOW)).toBe(true);
+    state.revoke('live', 'u');
+    expect(state.isAllowed('live', 'u', NOW)).toBe(false);
+  });
+});
+
+describe('MockState.consume', () => {
+  it('draws from the pack expiring soonest and is all or nothing', () => {
+    const state = new MockState();
+    state.grant('test', 'u', { kind: 'usage_pack', usageRemaining: 5 }, NOW);
+    state.grant('test', 'u', { kind: 'usage_pack', usageRemaining: 3, expiresAt: NOW + 1000 }, NOW);
+    state.grant('test', 'u', { kind: 'usage_pack', usageRemaining: 100, expiresAt: NOW - 1 }, NOW);
+    expect(state.consume('test', 'u', 9, NOW)).toEqual({ ok: false, available: 8 });
+    expect(state.consume('test', 'u', 4, NOW)).toEqual({ ok: true, consumed: 4, usageRemaining: 4 });
+    expect(state.entitlements('test', 'u').map((e) => e.usageRemaining)).toEqual([4, 0, 100]);
+  });
+
+  it('ignores packs that are not active', () => {
+    const state = new MockState();
+    state.grant('test', 'u', { kind: 'usage_pack', usageRemaining: 5, status: 'past_due' }, NOW);
+    expect(state.consume('test', 'u', 1, NOW)).toEqual({ ok: false, available: 0 });
+  });
+});
+
+describe('MockState.idempotent', () => {
+  it('replays kept replies, re-runs dropped ones, and reports conflicts', () => {
+    const state = new MockState();
+    let runs = 0;
+    const run = (fingerprint: string, result: string) => state.idempotent('test', 'k', fingerprint, () => ((runs += 1), result), (r) => r === 'ok');
+    expect(run('a', 'fail')).toBe('fail');
+    expect(run('a', 'ok')).toBe('ok');
+    expect(run('a', 'other')).toBe('ok');
+    expect(run('b', 'ok')).toBe('conflict');
+    expect(runs).toBe(2);
+    expect(state.idempotent('live', 'k', 'b', () => 'live', () => true)).toBe('live');
+  });
+
+  it('forgets everything on reset, including id sequences', () => {
+    const state = new MockState();
+    state.grant('test', 'u', {}, NOW);
+    state.idempotent('test', 'k', 'a', () => 1, () => true);
+    expect(state.nextAttemptId('test')).toBe('att_test_000001');
+    state.reset();
+    expect(state.isAllowed('test', 'u', NOW)).toBe(false);
+    expect(state.idempotent('test', 'k', 'b', () => 2, () => true)).toBe(2);
+    expect(state.grant('test', 'u', {}, NOW).id).toBe('ent_test_000001');
+    expect(state.nextAttemptId('live')).toBe('att_live_000001');
+  });
+});
