@@ -13,6 +13,7 @@ const run = (...args) => execFileSync(process.execPath, [tsc, ...args], { cwd, s
 run('-p', 'tsconfig.build.json', '--outDir', 'dist/esm');
 run('-p', 'tsconfig.build.json', '--outDir', 'dist/cjs', '--module', 'commonjs', '--moduleResolution', 'node10');
 // Each output folder declares its own module type so Node picks the right loader.
+mkdirSync(join(cwd, 'dist/esm'), { recursive: true });
 mkdirSync(join(cwd, 'dist/cjs'), { recursive: true });
 writeFileSync(join(cwd, 'dist/esm/package.json'), '{ "type": "module" }\n');
 writeFileSync(join(cwd, 'dist/cjs/package.json'), '{ "type": "commonjs" }\n');

@@ -147,9 +147,14 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
       }
       return { allowed: false, kind: 'unavailable', error: typed };
     }
-    if (code === 'access_misconfigured' && !reported.has(typed.code)) {
-      reported.add(typed.code);
-      logger.error('access check misconfigured; answering 500 access_misconfigured', { code: typed.code, message: typed.message });
+    if (code === 'access_misconfigured') {
+      // The app's own error (e.g. a throwing resolver) is worth seeing; our messages never hold the key.
+      const cause = typed === error ? undefined : error instanceof Error ? error.message : String(error);
+      const key = `${typed.code}:${cause ?? ''}`;
+      if (!reported.has(key) && reported.size < 100) {
+        reported.add(key);
+        logger.error('access check misconfigured; answering 500 access_misconfigured', { code: typed.code, message: typed.message, ...(cause === undefined ? {} : { cause }) });
+      }
     }
     return { allowed: false, kind: 'refused', error: typed };
   }

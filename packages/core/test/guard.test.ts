@@ -99,6 +99,17 @@ describe('createGuard', () => {
     expect(guard.run({})).toMatchObject({ allowed: false, error: { status: 401 } });
   });
 
+  it("logs a throwing resolver's own message once (regression: only a generic line was logged)", () => {
+    const { guard, logger } = setup({
+      subject: () => {
+        throw new Error('session store unreachable');
+      },
+    });
+    guard.run({});
+    guard.run({});
+    expect(logger.lines.filter((l) => l.includes('session store unreachable'))).toHaveLength(1);
+  });
+
   it('logs misconfiguration once per code, without the key', async () => {
     const { fake, guard, logger } = setup();
     for (const id of ['a', 'b']) {

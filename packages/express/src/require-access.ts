@@ -1,0 +1,110 @@
+// The Express 4/5 middleware: request → core guard → next() or a problem+json refusal.
+import {
+  createGuard,
+  toProblem,
+  type GuardOutcome,
+  type LicenzyError,
+  type RequestDecision,
+  type RequireAccessOptions,
+} from '@licenzy-gate/core';
+import type { NextFunction, Request, Response } from 'express';
+import { subjectFromAuth } from './subject.js';
+
+declare global {
+  // Express merges this namespace into its `Request` (@types/express 4 and 5 alike); only a namespace can.
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    interface Request {
+      /**
+       * The access decision for this request, set by `requireAccess()`: on every allowed request
+       * (`source` `'licenzy'`, `'cache'`, `'stale'` or `'fail-open'`) and on a Licenzy denial.
+       */
+      licenzy?: RequestDecision;
+    }
+  }
+}
+
+/**
+ * Answers a refusal instead of the default problem+json (`onDenied`, `onUnavailable`). Send a response,
+ * or call `next()` / `next(err)`. A thrown error or rejected promise is handed to `next(err)`.
+ */
+export type ExpressDeniedHandler = (req: Request, res: Response, next: NextFunction, error: LicenzyError) => void;
+
+/**
+ * The middleware {@link requireAccess} returns: an Express `RequestHandler`, generic in the route
+ * parameters so a per-route `app.get('/pro/:id', requireAccess(), handler)` keeps `req.params.id` typed.
+ */
+export type LicenzyMiddleware = <P = Request['params']>(req: Request<P>, res: Response, next: NextFunction) => void;
+
+/** Options of {@link requireAccess}: the shared adapter options plus the core gate options (`apiKey`, `cache`, …). */
+export type ExpressRequireAccessOptions = RequireAccessOptions<Request, ExpressDeniedHandler>;
+
+/**
+ * Creates middleware that lets a request through only when Licenzy says its subject may proceed.
+ * Options are validated and the gate is built here, once; the returned middleware decides per request,
+ * synchronously when the decision is cached. It never throws into Express and never returns a promise,
+ * so it behaves the same on Express 4 and 5.
+ *
+ * Allowed: `req.licenzy` holds the decision and `next()` runs once. Refused: the route handler does not
+ * run; the answer is 401 `subject_required`, 400 `subject_invalid`, 403 `access_denied`, 503
+ * `access_unavailable` (with `Retry-After`) or 500 `access_misconfigured` as `application/problem+json`,
+ * unless `onDenied` / `onUnavailable` answer, or `delegateErrors: true` hands the {@link LicenzyError}
+ * to `next(err)` for the app's error handler.
+ *
+ * Without options the key and URL come from `LICENZY_API_KEY` / `LICENZY_API_URL` through one
+ * process-wide gate; the subject comes from {@link subjectFromAuth}.
+ *
+ * @throws {LicenzyConfigError} at setup, naming the invalid option.
+ * @example
+ * const gate = createAccessGate() // one cache for every paid route
+ * app.use('/pro', requireAccess({ gate }))
+ * app.get('/reports/:id', requireAccess({ gate, fresh: (req) => req.query.paid === '1' }), (req, res) => {
+ *   res.json({ subject: req.licenzy?.subjectRef })
+ * })
+ */
+export function requireAccess(options?: ExpressRequireAccessOptions): LicenzyMiddleware {
+  const guard = createGuard<Request, ExpressDeniedHandler>(options, subjectFromAuth);
+
+  /** Calls a user hook; what it throws or rejects with goes to Express's error handling, not to the process. */
+  function callHook(hook: ExpressDeniedHandler, req: Request, res: Response, next: NextFunction, error: LicenzyError): void {
+    // `next(undefined)` would run the route handler, so an empty rejection still counts as a failure.
+    const fail = (reason: unknown) => next(reason ?? new Error('licenzy-gate: a refusal hook failed without a reason'));
+    try {
+      const returned: unknown = hook(req, res, next, error);
+      if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') (returned as PromiseLike<unknown>).then(undefined, fail);
+    } catch (hookError) {
+      fail(hookError);
+    }
+  }
+
+  function apply(outcome: GuardOutcome, req: Request, res: Response, next: NextFunction): void {
+    if (outcome.allowed) {
+      req.licenzy = outcome.decision;
+      next();
+      return;
+    }
+    if (outcome.kind === 'denied') req.licenzy = outcome.decision;
+    if (guard.delegateErrors) return next(outcome.error);
+    const hook = outcome.kind === 'denied' ? guard.onDenied : outcome.kind === 'unavailable' ? guard.onUnavailable : undefined;
+    if (hook !== undefined) return callHook(hook, req, res, next, outcome.error);
+    const problem = toProblem(outcome.error);
+    try {
+      res.status(problem.status).set(problem.headers).json(problem.body);
+    } catch (sendError) {
+      // e.g. headers already sent by earlier middleware: let Express end the response its way.
+      next(sendError);
+    }
+  }
+
+  return function licenzyRequireAccess<P>(request: Request<P>, res: Response, next: NextFunction): void {
+    // The route's params type is irrelevant to the gate; resolvers and hooks see the plain Request.
+    const req = request as unknown as Request;
+    const outcome = guard.run(req);
+    // The cache-hit path stays synchronous; only a Licenzy call or an async resolver awaits.
+    if (outcome instanceof Promise) {
+      void outcome.then((settled) => apply(settled, req, res, next));
+    } else {
+      apply(outcome, req, res, next);
+    }
+  };
+}

@@ -1,0 +1,29 @@
+// The default subject resolver: reads only the identity that server-side auth middleware put on the request.
+import type { Request } from 'express';
+
+/** Reads `holder[key]` when `holder` is an object, else `undefined`; never throws on odd shapes. */
+function field(holder: unknown, key: string): unknown {
+  return typeof holder === 'object' && holder !== null ? (holder as Record<string, unknown>)[key] : undefined;
+}
+
+/**
+ * The subject `requireAccess()` uses when no `subject` option is given. Looks, in this order, at
+ * 1. `req.user.id` (Passport and most session logins),
+ * 2. `req.user.sub` (a user object holding JWT claims),
+ * 3. `req.auth.sub` (express-jwt),
+ * 4. `req.auth.payload.sub` (express-oauth2-jwt-bearer),
+ *
+ * and returns the first one that is set (not `undefined` or `null`) as is, or `undefined` when none is,
+ * which the guard answers with 401 `subject_required`. It never reads headers, the query string, the
+ * body or cookies: those are client input, and a client must not choose whose entitlement is checked.
+ * Numbers are returned raw; the core accepts non-negative safe integers.
+ *
+ * @example
+ * // Bill the team owner when a team is selected, else fall back to the default lookup.
+ * app.use(requireAccess({ subject: (req) => req.team?.ownerId ?? subjectFromAuth(req) }))
+ */
+export function subjectFromAuth(req: Request): unknown {
+  const user = field(req, 'user');
+  const auth = field(req, 'auth');
+  return field(user, 'id') ?? field(user, 'sub') ?? field(auth, 'sub') ?? field(field(auth, 'payload'), 'sub');
+}
