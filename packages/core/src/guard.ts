@@ -108,6 +108,7 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
     gate = gateOptionNames.length > 0 ? createAccessGate(opts as AccessGateOptions) : getDefaultGate();
   }
 
+  const deniedErrors = new WeakMap<AccessDecision, LicenzyAccessDeniedError>();
   // Misconfiguration repeats on every request; say it once per guard and code rather than flood the log.
   const reported = new Set<string>();
 
@@ -133,7 +134,13 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
   function decided(decision: AccessDecision): GuardOutcome {
     // Only the boolean true grants; anything else is a denial.
     if (decision.allowed === true) return { allowed: true, decision };
-    return { allowed: false, kind: 'denied', error: new LicenzyAccessDeniedError(decision.subjectRef), decision };
+    // A cached denial is one shared object; reuse its error rather than capture a stack per request.
+    let error = deniedErrors.get(decision);
+    if (error === undefined) {
+      error = new LicenzyAccessDeniedError(decision.subjectRef);
+      deniedErrors.set(decision, error);
+    }
+    return { allowed: false, kind: 'denied', error, decision };
   }
 
   function refuse(error: unknown, subjectRef: string | undefined, logger: GateLogger): GuardOutcome {

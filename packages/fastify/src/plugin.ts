@@ -1,0 +1,182 @@
+// The Fastify 5 plugin: turns a request into `guard.run()` and a guard outcome into a reply; all policy lives in core.
+import { LicenzyConfigError, createGuard, toProblem } from '@licenzy-gate/core';
+import type { GateLogger, Guard, GuardOutcome, LicenzyError, RequestDecision, RequireAccessOptions } from '@licenzy-gate/core';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, preHandlerHookHandler } from 'fastify';
+import fp from 'fastify-plugin';
+
+/** The options a route may set for itself; everything else (the gate, its cache, the logger) is the plugin's. */
+const ROUTE_OPTION_KEYS = ['subject', 'fresh', 'onDenied', 'onUnavailable', 'delegateErrors'] as const;
+
+/**
+ * Answers a refusal in place of the default problem+json. Answer through `reply` (`reply.code(402).send(…)`,
+ * and `return reply` from an async hook) or return the payload to send; a throw goes to Fastify's error handler.
+ *
+ * @example
+ * const onDenied: LicenzyHook = (request, reply) => reply.code(402).send({ upgrade: '/pricing' })
+ */
+export type LicenzyHook = (request: FastifyRequest, reply: FastifyReply, error: LicenzyError) => unknown;
+
+/**
+ * Per-route options of `app.requireAccess()` and of `config.licenzy` in global mode. Each one left out
+ * inherits the plugin's value; the plugin's gate (and so its one cache) is always reused.
+ *
+ * @example
+ * app.get('/welcome', { preHandler: app.requireAccess({ fresh: true }) }, handler)
+ */
+export type RouteLicenzyOptions = Pick<RequireAccessOptions<FastifyRequest, LicenzyHook>, (typeof ROUTE_OPTION_KEYS)[number]>;
+
+/**
+ * Options of `app.register(licenzyGate, options)`: core's options (the gate or gate options such as `apiKey`,
+ * `baseUrl`, `cache`; `subject`, `fresh`, `onDenied`, `onUnavailable`, `delegateErrors`, `logger`) plus `global`.
+ *
+ * @example
+ * await app.register(licenzyGate, { gate: createAccessGate(), global: true })
+ */
+export interface LicenzyGateOptions extends RequireAccessOptions<FastifyRequest, LicenzyHook> {
+  /** Gate every route of the context the plugin is registered in (opt out per route with `config: { licenzy: false }`). Default `false`. */
+  global?: boolean;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The access decision for a gated route (also set on a denial); `null` where no gate ran. */
+    licenzy: RequestDecision | null;
+  }
+  interface FastifyInstance {
+    /** A `preHandler` hook gating a route on the plugin's gate; `options` override the plugin's per-route values. */
+    requireAccess(options?: RouteLicenzyOptions): preHandlerHookHandler;
+  }
+  interface FastifyContextConfig {
+    /** Global mode only: `false` leaves the route ungated; an object overrides the plugin's per-route options. */
+    licenzy?: false | RouteLicenzyOptions;
+  }
+}
+
+type FastifyGuard = Guard<FastifyRequest, LicenzyHook>;
+/** Where `onRoute` leaves the guard it built for a route, so the global hook finds it without building anything. */
+const ROUTE_GUARD = Symbol('licenzy-gate.routeGuard');
+
+/**
+ * The default subject: identity set by server-side auth (`@fastify/jwt` puts the verified payload on `request.user`),
+ * looked up as `request.user.id`, then `request.user.sub`. Never headers, query, body or cookies.
+ *
+ * @example
+ * await app.register(licenzyGate, { subject: (request) => subjectFromRequest(request) ?? request.session?.userId })
+ */
+export function subjectFromRequest(request: FastifyRequest): unknown {
+  const user = (request as { user?: unknown }).user;
+  if (typeof user !== 'object' || user === null) return undefined;
+  const { id, sub } = user as { id?: unknown; sub?: unknown };
+  return id ?? sub;
+}
+
+/** Core's `warn(message, details)` on pino's `warn(details, message)`, so gate reports land in the request log. */
+class RequestLogger implements GateLogger {
+  constructor(private readonly log: FastifyBaseLogger) {}
+  warn(message: string, details?: Record<string, unknown>): void { this.log.warn(details ?? {}, message); }
+  error(message: string, details?: Record<string, unknown>): void { this.log.error(details ?? {}, message); }
+}
+
+async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptions): Promise<void> {
+  const pluginGuard = createGuard<FastifyRequest, LicenzyHook>(options, subjectFromRequest);
+  if (options.global !== undefined && typeof options.global !== 'boolean') {
+    throw new LicenzyConfigError('global', `expected a boolean, got ${typeof options.global}`);
+  }
+  // An explicit `logger` wins; otherwise each request's own pino logger carries the request id.
+  const useRequestLog = options.logger === undefined;
+
+  function routeGuard(routeOptions: unknown, name: string): FastifyGuard {
+    if (routeOptions === undefined) return pluginGuard;
+    if (typeof routeOptions !== 'object' || routeOptions === null || Array.isArray(routeOptions)) {
+      throw new LicenzyConfigError(name, `expected an object of per-route options, got ${routeOptions === null ? 'null' : typeof routeOptions}`);
+    }
+    const merged: RequireAccessOptions<FastifyRequest, LicenzyHook> = { gate: pluginGuard.gate, logger: options.logger };
+    for (const [key, value] of Object.entries(routeOptions)) {
+      if (!(ROUTE_OPTION_KEYS as readonly string[]).includes(key)) {
+        throw new LicenzyConfigError(key, `is not a per-route option (${ROUTE_OPTION_KEYS.join(', ')}); set gate options when registering the plugin`);
+      }
+      if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
+    }
+    for (const key of ROUTE_OPTION_KEYS) (merged as Record<string, unknown>)[key] ??= options[key];
+    return createGuard(merged, subjectFromRequest);
+  }
+
+  function gateRequest(guard: FastifyGuard, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const outcome = guard.run(request, useRequestLog ? new RequestLogger(request.log) : undefined);
+    // A cache hit arrives synchronously: answer it now, with no Promise on the hot path.
+    if (outcome instanceof Promise) {
+      outcome.then((settled) => respond(guard, settled, request, reply, done)).catch((thrown: unknown) => done(toError(thrown)));
+    } else {
+      respond(guard, outcome, request, reply, done);
+    }
+  }
+
+  // A second registration in a child context (another gate for a sub-app) shares the request property.
+  if (!app.hasRequestDecorator('licenzy')) app.decorateRequest('licenzy', null);
+  app.decorate('requireAccess', function requireAccess(routeOptions?: RouteLicenzyOptions): preHandlerHookHandler {
+    const guard = routeGuard(routeOptions, 'options');
+    return function licenzyPreHandler(request, reply, done) {
+      gateRequest(guard, request, reply, done);
+    };
+  });
+
+  if (options.global === true) {
+    app.addHook('onRoute', function licenzyRouteConfig(route) {
+      const setting: unknown = route.config?.licenzy;
+      if (setting === undefined || setting === false) return;
+      // Fastify copies `route.config` (symbol keys too) into the route context that `request.routeOptions.config` returns.
+      route.config = { ...route.config, [ROUTE_GUARD]: routeGuard(setting, 'config.licenzy') } as typeof route.config;
+    });
+    app.addHook('preHandler', function licenzyGlobalPreHandler(request, reply, done) {
+      // A 404 is no route: answer it as 404, not 401, and spend no Licenzy call on it.
+      if (request.is404) return done();
+      const config = request.routeOptions.config as { licenzy?: unknown; [ROUTE_GUARD]?: FastifyGuard };
+      if (config.licenzy === false) return done();
+      const guard = config[ROUTE_GUARD];
+      if (guard === undefined && config.licenzy !== undefined) {
+        return done(new LicenzyConfigError('config.licenzy', 'set on a route registered before the plugin; register licenzyGate first'));
+      }
+      gateRequest(guard ?? pluginGuard, request, reply, done);
+    });
+  }
+}
+
+function respond(guard: FastifyGuard, outcome: GuardOutcome, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+  if (outcome.allowed || outcome.kind === 'denied') request.licenzy = outcome.decision;
+  if (outcome.allowed) return done();
+  if (guard.delegateErrors) return done(outcome.error);
+  const hook = outcome.kind === 'denied' ? guard.onDenied : outcome.kind === 'unavailable' ? guard.onUnavailable : undefined;
+  if (hook !== undefined) return answerWithHook(hook, request, reply, outcome.error, done);
+  const problem = toProblem(outcome.error);
+  // Sent as a string: a route's response schema or serializer must not reshape or re-type the problem body.
+  reply.code(problem.status).headers(problem.headers).send(JSON.stringify(problem.body));
+}
+
+function answerWithHook(hook: LicenzyHook, request: FastifyRequest, reply: FastifyReply, error: LicenzyError, done: HookHandlerDoneFunction): void {
+  const fail = (thrown: unknown) => done(toError(thrown));
+  // Like a Fastify handler: a hook that returned `reply` (or nothing) answered itself; anything else is the payload.
+  const sendReturned = (value: unknown) => void (value !== undefined && value !== reply && !reply.sent && reply.send(value));
+  try {
+    const result = hook(request, reply, error);
+    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') Promise.resolve(result).then(sendReturned).catch(fail);
+    else sendReturned(result);
+  } catch (thrown) {
+    fail(thrown);
+  }
+}
+
+/** `done` only ever gets an Error from us: a falsy argument (a hook throwing `undefined`) would run the handler. */
+function toError(thrown: unknown): Error {
+  return thrown instanceof Error ? thrown : new Error('licenzy-gate: a refusal hook failed', { cause: thrown });
+}
+
+/**
+ * The licenzy-gate Fastify plugin. Decorates `app.requireAccess(options?)` (a `preHandler` hook) and
+ * `request.licenzy`; with `global: true` it gates every route of the context it is registered in. Register it
+ * before the routes it gates; it throws a `LicenzyConfigError` naming the option for bad options.
+ *
+ * @example
+ * await app.register(licenzyGate, { gate: createAccessGate() })
+ * app.get('/pro/report', { preHandler: app.requireAccess() }, (request) => ({ for: request.licenzy?.subjectRef }))
+ */
+export const licenzyGate = fp(licenzyGatePlugin, { fastify: '5.x', name: '@licenzy-gate/fastify' });

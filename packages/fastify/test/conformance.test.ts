@@ -1,0 +1,82 @@
+// Runs the shared conformance suite against Fastify 5 on a real port, per-route (`preHandler`) and in global mode.
+import { createAccessGate, type AccessGate } from '@licenzy-gate/core';
+import { conformanceCases, createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import licenzyGate from '../src/index.js';
+
+const REJECTED_KEY = 'lz_test_example_rejected_key';
+
+interface ConformanceApp {
+  app: FastifyInstance;
+  gate: AccessGate;
+  url: string;
+  handlerCalls: Map<string, number>;
+}
+
+/** The app the suite's `ConformanceTarget` describes; `mode` picks how the paid routes are gated. */
+async function buildConformanceApp(mock: MockLicenzy, mode: 'per-route' | 'global'): Promise<ConformanceApp> {
+  const gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false });
+  const handlerCalls = new Map<string, number>();
+  const app = Fastify();
+  // Demo-only server-side auth: stands in for @fastify/jwt and puts the identity on request.user.
+  app.addHook('onRequest', async (request) => {
+    const user = request.headers['x-demo-user'];
+    if (typeof user === 'string') (request as FastifyRequest & { user?: { id: string } }).user = { id: user };
+  });
+  const answer = (path: string) => async (request: FastifyRequest) => {
+    handlerCalls.set(path, (handlerCalls.get(path) ?? 0) + 1);
+    return { subjectRef: request.licenzy?.subjectRef, source: request.licenzy?.source };
+  };
+
+  if (mode === 'per-route') {
+    await app.register(licenzyGate, { gate });
+    app.get('/free', answer('/free'));
+    app.get('/pro', { preHandler: app.requireAccess() }, answer('/pro'));
+    app.get('/pro/other', { preHandler: app.requireAccess() }, answer('/pro/other'));
+    app.get('/pro/fresh', { preHandler: app.requireAccess({ fresh: true }) }, answer('/pro/fresh'));
+    app.get('/pro/open', { preHandler: app.requireAccess({ onUnavailable: 'allow' }) }, answer('/pro/open'));
+  } else {
+    await app.register(async (paid) => {
+      await paid.register(licenzyGate, { gate, global: true });
+      paid.get('/free', { config: { licenzy: false } }, answer('/free'));
+      paid.get('/pro', answer('/pro'));
+      paid.get('/pro/other', answer('/pro/other'));
+      paid.get('/pro/fresh', { config: { licenzy: { fresh: true } } }, answer('/pro/fresh'));
+      paid.get('/pro/open', { config: { licenzy: { onUnavailable: 'allow' } } }, answer('/pro/open'));
+    });
+  }
+  // A second plugin instance in its own context: a gate whose key Licenzy rejects.
+  await app.register(async (broken) => {
+    await broken.register(licenzyGate, { apiKey: REJECTED_KEY, baseUrl: mock.url, retries: 0, global: mode === 'global' });
+    broken.get('/misconfigured', mode === 'global' ? {} : { preHandler: broken.requireAccess() }, answer('/misconfigured'));
+  });
+
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  return { app, gate, url, handlerCalls };
+}
+
+describe.each(['per-route', 'global'] as const)('conformance, Fastify 5 (%s)', (mode) => {
+  let mock: MockLicenzy;
+  let target: ConformanceApp;
+
+  beforeAll(async () => {
+    mock = await createMockLicenzy();
+    target = await buildConformanceApp(mock, mode);
+  });
+  afterAll(async () => {
+    await target?.app.close();
+    await mock?.close();
+  });
+
+  for (const conformanceCase of conformanceCases) {
+    it(conformanceCase.name, async () => {
+      await conformanceCase.fn({
+        url: target.url,
+        mock,
+        invalidate: (subjectRef) => void target.gate.invalidate(subjectRef),
+        handlerCalls: (path) => target.handlerCalls.get(path) ?? 0,
+      });
+    });
+  }
+});
