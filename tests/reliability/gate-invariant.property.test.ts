@@ -1,0 +1,383 @@
+// Property tests of the invariant on the core: any interleaving of answers, faults, clock moves and checks never grants wrongly.
+import {
+  LicenzyAuthError,
+  LicenzyError,
+  LicenzyResponseError,
+  LicenzyUnavailableError,
+  createAccessGate,
+  createGuard,
+  subjectFromResolved,
+  type AccessDecision,
+  type AccessGate,
+  type AccessGateOptions,
+} from '@licenzy-gate/core';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { createClock, createFakeChecker, flush } from '../../packages/core/test/fake-checker.js';
+
+const SUBJECTS = ['alice', 'bob', 'carol'] as const;
+/** 200 by default (seconds); `LICENZY_PROPERTY_RUNS=20000` searches harder. */
+const NUM_RUNS = Number(process.env.LICENZY_PROPERTY_RUNS ?? 200);
+/** Grants checked per source across all runs, to show the properties exercised every path. */
+const grantsVerified = { licenzy: 0, cache: 0, stale: 0 };
+
+/** What the scripted Licenzy answers one call with: a decision, a malformed answer, or an error of each class. */
+const OUTCOMES = ['allowed', 'denied', 'mismatch', 'nonBoolean', 'unavailable', 'timeout', 'response', 'auth', 'plain'] as const;
+type Outcome = (typeof OUTCOMES)[number];
+/** Outcomes after which serving a stale answer is legitimate (the gate's `isOutage`, plus malformed answers). */
+const OUTAGE_OUTCOMES: ReadonlySet<Outcome> = new Set(['mismatch', 'nonBoolean', 'unavailable', 'timeout', 'response']);
+const PLAIN_ERROR = new Error('checker crashed');
+
+type Action =
+  | { kind: 'check'; subject: number; fresh: boolean; burst: number }
+  | { kind: 'peek'; subject: number }
+  | { kind: 'answer'; pick: number; outcome: Outcome }
+  | { kind: 'advance'; ms: number }
+  | { kind: 'invalidate'; subject: number }
+  | { kind: 'clear' };
+
+/** Grants are the interesting case, so they are drawn most often; every failure class still appears. */
+const outcomeArb: fc.Arbitrary<Outcome> = fc.oneof(
+  { weight: 6, arbitrary: fc.constant('allowed' as const) },
+  { weight: 2, arbitrary: fc.constant('denied' as const) },
+  { weight: 3, arbitrary: fc.constantFrom(...OUTCOMES.filter((o) => o !== 'allowed' && o !== 'denied')) },
+);
+const subjectIndex = fc.nat({ max: SUBJECTS.length - 1 });
+const actionArb: fc.Arbitrary<Action> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('check' as const), subject: subjectIndex, fresh: fc.nat({ max: 4 }).map((n) => n === 0), burst: fc.integer({ min: 1, max: 3 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('peek' as const), subject: subjectIndex }) },
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('answer' as const), pick: fc.nat({ max: 10 }), outcome: outcomeArb }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('advance' as const),
+      ms: fc.oneof(
+        { weight: 1, arbitrary: fc.constant(0) },
+        { weight: 3, arbitrary: fc.integer({ min: 1, max: 400 }) },
+        { weight: 2, arbitrary: fc.integer({ min: 400, max: 6000 }) },
+      ),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidate' as const), subject: subjectIndex }) },
+  { weight: 1, arbitrary: fc.constant({ kind: 'clear' as const }) },
+);
+
+interface GateConfig {
+  cache: false | { ttl: number; deniedTtl: number; staleIfError: number; errorTtl: number };
+  circuitBreaker: false | { threshold: number; cooldown: number };
+}
+
+const configArb: fc.Arbitrary<GateConfig> = fc.record({
+  cache: fc.oneof(
+    { weight: 1, arbitrary: fc.constant(false as const) },
+    {
+      weight: 6,
+      arbitrary: fc.record({
+        ttl: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 3000 })),
+        deniedTtl: fc.integer({ min: 0, max: 2000 }),
+        staleIfError: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 4000 })),
+        errorTtl: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 1500 })),
+      }),
+    },
+  ),
+  circuitBreaker: fc.oneof(
+    fc.constant(false as const),
+    fc.record({ threshold: fc.integer({ min: 1, max: 3 }), cooldown: fc.integer({ min: 0, max: 2000 }) }),
+  ),
+});
+
+/** One upstream call as the model knows it. `seq` numbers order every action. */
+interface ModelCall {
+  subject: string;
+  startSeq: number;
+  answerSeq?: number;
+  answeredAt?: number;
+  outcome?: Outcome;
+}
+
+/** A check in progress. */
+interface ModelCheck {
+  subject: string;
+  fresh: boolean;
+  /** The upstream call this check started itself, if it did. */
+  ownCall: number | undefined;
+  settled: boolean;
+}
+
+/**
+ * Runs one scripted history against a gate and checks every decision against the invariant, expressed on the
+ * model only (never on the gate's internals):
+ * - `licenzy`: the decision is an answer Licenzy gave just now for exactly this subject (a `fresh` check: to
+ *   the call it started itself).
+ * - `cache`: some well-formed `allowed: true` for this subject, given at `checkedAt`, is younger than `ttl`,
+ *   and nothing superseded it: no invalidation since its call started, no other call started while it was in
+ *   flight, and no later call's denial that became the latest answer.
+ * - `stale`: the same, within `ttl + staleIfError`, only with `staleIfError > 0` after an outage-class failure.
+ * - a `fresh` check is never served from the cache; `cache: false` never serves `cache` or `stale`.
+ */
+async function runHistory(config: GateConfig, actions: readonly Action[], mutate: (gate: AccessGate) => AccessGate = (gate) => gate): Promise<string[]> {
+  const fake = createFakeChecker();
+  const clock = createClock();
+  const options: AccessGateOptions = { client: fake.checker, now: clock.now, cache: config.cache, circuitBreaker: config.circuitBreaker };
+  const gate = mutate(createAccessGate(options));
+  const ttl = config.cache === false ? 0 : config.cache.ttl;
+  const staleIfError = config.cache === false ? 0 : config.cache.staleIfError;
+
+  const violations: string[] = [];
+  const calls: ModelCall[] = [];
+  /** Fake-checker call index of each pending call, aligned with `fake.pending`. */
+  const open: number[] = [];
+  const invalidations = new Map<string, number[]>(SUBJECTS.map((s) => [s, []]));
+  const checks: ModelCheck[] = [];
+  let seq = 0;
+  let outageSeen = false;
+
+  const invalidatedBetween = (subject: string, after: number, before: number) =>
+    (invalidations.get(subject) ?? []).some((at) => at > after && at < before);
+  /** A call whose answer the gate must have stored: nothing replaced it while it was in flight. */
+  const registered = (c: ModelCall) =>
+    c.answerSeq !== undefined &&
+    !invalidatedBetween(c.subject, c.startSeq, c.answerSeq) &&
+    !calls.some((other) => other !== c && other.subject === c.subject && other.startSeq > c.startSeq && other.startSeq < (c.answerSeq ?? 0));
+
+  function grantStands(subject: string, checkedAt: number, window: number, now: number): boolean {
+    return calls.some(
+      (g) =>
+        g.subject === subject &&
+        g.outcome === 'allowed' &&
+        g.answeredAt === checkedAt &&
+        now < checkedAt + window &&
+        registered(g) &&
+        !invalidatedBetween(subject, g.startSeq, Infinity) &&
+        !calls.some((d) => d.subject === subject && d.outcome === 'denied' && d.startSeq > g.startSeq && registered(d)),
+    );
+  }
+
+  function verify(decision: AccessDecision, check: { subject: string; fresh: boolean; ownCall: number | undefined }, via: string): void {
+    const now = clock.now();
+    const fail = (why: string) => violations.push(`${via} ${check.subject} at seq ${seq}: ${why} ${JSON.stringify(decision)}`);
+    if (decision.subjectRef !== check.subject) return fail('decision for another subject');
+    if (decision.mode !== 'test') return fail('decision in another mode');
+    if (check.fresh && decision.source === 'cache') return fail('a fresh check was served from the cache');
+    if (config.cache === false && decision.source !== 'licenzy') return fail('served from a disabled cache');
+    if (decision.source === 'licenzy') {
+      if (decision.checkedAt !== now) return fail('a Licenzy decision that is not from now');
+      const answered = (c: ModelCall | undefined) =>
+        c !== undefined && c.subject === check.subject && c.answeredAt === now && (c.outcome === (decision.allowed ? 'allowed' : 'denied'));
+      if (decision.allowed) grantsVerified.licenzy++;
+      if (check.fresh) {
+        if (!answered(check.ownCall === undefined ? undefined : calls[check.ownCall])) fail('a fresh check answered by a call it did not start');
+      } else if (!calls.some(answered)) fail('no Licenzy answer matches');
+      return;
+    }
+    if (!decision.allowed) return; // A cached or stale denial can never break the invariant.
+    if (decision.source === 'cache' || decision.source === 'stale') grantsVerified[decision.source]++;
+    if (decision.source === 'cache') {
+      if (!grantStands(check.subject, decision.checkedAt, ttl, now)) fail('cached grant without a standing allowed answer');
+    } else if (decision.source === 'stale') {
+      if (staleIfError <= 0) return fail('stale grant with staleIfError off');
+      if (!outageSeen) return fail('stale grant without any outage');
+      if (!grantStands(check.subject, decision.checkedAt, ttl + staleIfError, now)) fail('stale grant outside the window or superseded');
+    } else {
+      fail(`unknown source ${String(decision.source)}`);
+    }
+  }
+
+  function startCheck(subject: string, fresh: boolean): void {
+    const before = fake.calls.length;
+    const promise = gate.check(subject, { fresh });
+    let ownCall: number | undefined;
+    // The gate calls its checker synchronously inside check(), so a new call here is this check's own.
+    for (let index = before; index < fake.calls.length; index++) {
+      calls.push({ subject: fake.calls[index] ?? '?', startSeq: seq });
+      open.push(index);
+      ownCall = index;
+    }
+    const model: ModelCheck = { subject, fresh, ownCall, settled: false };
+    checks.push(model);
+    promise.then(
+      (decision) => {
+        model.settled = true;
+        verify(decision, model, 'check');
+      },
+      (error: unknown) => {
+        model.settled = true;
+        if (!(error instanceof LicenzyError) && error !== PLAIN_ERROR) violations.push(`check rejected with an untyped error: ${String(error)}`);
+      },
+    );
+  }
+
+  function answer(pick: number, outcome: Outcome): void {
+    if (fake.pending.length === 0) return;
+    const at = pick % fake.pending.length;
+    const [pending] = fake.pending.splice(at, 1);
+    const [index] = open.splice(at, 1);
+    const call = index === undefined ? undefined : calls[index];
+    if (pending === undefined || call === undefined) throw new Error('model out of step with the fake checker');
+    call.answerSeq = seq;
+    call.answeredAt = clock.now();
+    call.outcome = outcome;
+    if (OUTAGE_OUTCOMES.has(outcome)) outageSeen = true;
+    switch (outcome) {
+      case 'allowed':
+        return pending.resolve(true);
+      case 'denied':
+        return pending.resolve(false);
+      case 'mismatch':
+        return pending.answer({ subjectRef: `${pending.subjectRef}_other`, allowed: true });
+      case 'nonBoolean':
+        return pending.answer({ subjectRef: pending.subjectRef, allowed: 'true' as unknown as boolean });
+      case 'unavailable':
+        return pending.reject(new LicenzyUnavailableError('status', 'Licenzy answered HTTP 503', { upstreamStatus: 503 }));
+      case 'timeout':
+        return pending.reject(new LicenzyUnavailableError('timeout', 'Licenzy did not answer'));
+      case 'response':
+        return pending.reject(new LicenzyResponseError('Licenzy answer is not valid JSON', { upstreamStatus: 200 }));
+      case 'auth':
+        return pending.reject(new LicenzyAuthError(401, 'invalid_api_key'));
+      case 'plain':
+        return pending.reject(PLAIN_ERROR);
+    }
+  }
+
+  for (const action of actions) {
+    seq++;
+    switch (action.kind) {
+      case 'check':
+        // Each check of a burst is its own step, so the model can order calls started back to back.
+        for (let i = 0; i < action.burst; i++) {
+          if (i > 0) seq++;
+          startCheck(SUBJECTS[action.subject] ?? 'alice', action.fresh);
+        }
+        break;
+      case 'peek': {
+        const subject = SUBJECTS[action.subject] ?? 'alice';
+        const hit = gate.peek(subject);
+        if (hit !== undefined) verify(hit, { subject, fresh: false, ownCall: undefined }, 'peek');
+        break;
+      }
+      case 'answer':
+        answer(action.pick, action.outcome);
+        break;
+      case 'advance':
+        clock.advance(action.ms);
+        break;
+      case 'invalidate':
+        gate.invalidate(SUBJECTS[action.subject] ?? 'alice');
+        invalidations.get(SUBJECTS[action.subject] ?? 'alice')?.push(seq);
+        break;
+      case 'clear':
+        gate.clear();
+        for (const list of invalidations.values()) list.push(seq);
+        break;
+    }
+    await flush();
+  }
+  // Liveness: once every upstream call has an answer, every check has settled.
+  while (fake.pending.length > 0) {
+    seq++;
+    answer(0, 'denied');
+    await flush();
+  }
+  const unsettled = checks.filter((c) => !c.settled).length;
+  if (unsettled > 0) violations.push(`${unsettled} checks never settled after every upstream call was answered`);
+  return violations;
+}
+
+describe('property: the gate grants only on a standing, well-formed allowed answer', () => {
+  it(`holds for any interleaving of answers, faults, clock moves, invalidate, fresh and concurrent checks (${NUM_RUNS} runs)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(configArb, fc.array(actionArb, { minLength: 1, maxLength: 60, size: 'large' }), async (config, actions) => {
+        expect(await runHistory(config, actions)).toEqual([]);
+      }),
+      { numRuns: NUM_RUNS, ...(process.env.LICENZY_PROPERTY_SEED ? { seed: Number(process.env.LICENZY_PROPERTY_SEED) } : {}) },
+    );
+    // Every kind of grant was produced and checked, many times.
+    expect(grantsVerified.licenzy).toBeGreaterThan(NUM_RUNS / 10);
+    expect(grantsVerified.cache).toBeGreaterThan(NUM_RUNS / 10);
+    expect(grantsVerified.stale).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('the model is not vacuous: a grant, its cache hit, and its stale use are all observed and accepted', async () => {
+    const config: GateConfig = { cache: { ttl: 1000, deniedTtl: 100, staleIfError: 5000, errorTtl: 0 }, circuitBreaker: false };
+    const actions: Action[] = [
+      { kind: 'check', subject: 0, fresh: false, burst: 2 },
+      { kind: 'answer', pick: 0, outcome: 'allowed' },
+      { kind: 'peek', subject: 0 },
+      { kind: 'check', subject: 0, fresh: false, burst: 1 },
+      { kind: 'advance', ms: 2000 },
+      { kind: 'check', subject: 0, fresh: false, burst: 1 },
+      { kind: 'answer', pick: 0, outcome: 'unavailable' },
+    ];
+    expect(await runHistory(config, actions)).toEqual([]);
+  });
+
+  it('the model is not vacuous: broken gates (invalidate ignored, fresh ignored) are caught', async () => {
+    const config: GateConfig = { cache: { ttl: 1000, deniedTtl: 100, staleIfError: 0, errorTtl: 0 }, circuitBreaker: false };
+    const grantThen = (next: Action[]): Action[] => [
+      { kind: 'check', subject: 0, fresh: false, burst: 1 },
+      { kind: 'answer', pick: 0, outcome: 'allowed' },
+      ...next,
+    ];
+    const ignoresInvalidate = (gate: AccessGate): AccessGate => ({ ...gate, invalidate: () => false });
+    const ignoresFresh = (gate: AccessGate): AccessGate => ({ ...gate, check: (subject) => gate.check(subject) });
+    const invalidated = await runHistory(config, grantThen([{ kind: 'invalidate', subject: 0 }, { kind: 'check', subject: 0, fresh: false, burst: 1 }]), ignoresInvalidate);
+    expect(invalidated.join('\n')).toMatch(/cached grant without a standing allowed answer/);
+    const fresh = await runHistory(config, grantThen([{ kind: 'check', subject: 0, fresh: true, burst: 1 }]), ignoresFresh);
+    expect(fresh.join('\n')).toMatch(/a fresh check was served from the cache/);
+  });
+});
+
+describe('property: the guard grants only what the checker granted for exactly the resolved subject', () => {
+  const subjectValues = fc.oneof(
+    fc.anything(),
+    fc.string({ maxLength: 300 }),
+    fc.string({ unit: 'binary', maxLength: 20 }),
+    fc.integer({ min: -5, max: Number.MAX_SAFE_INTEGER }),
+    fc.constantFrom('', ' ', ' x', '../x', '%2F', 'a?b', 'a#b', 'ユーザー😀', '\u0000', 'a\nb', '\uD800', 'x'.repeat(10_240)),
+  );
+  const upstream = fc.constantFrom('allowed', 'denied', 'mismatch', 'unavailable', 'auth');
+
+  it(`never lets a request through on anything but a true answer for that subject (${NUM_RUNS} runs)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(subjectValues, upstream, fc.constantFrom<'deny' | 'allow'>('deny', 'allow'), async (value, answer, onUnavailable) => {
+        const fake = createFakeChecker();
+        const logger = { warn: () => undefined, error: () => undefined };
+        const guard = createGuard<object, () => void>({ client: fake.checker, cache: false, circuitBreaker: false, onUnavailable, logger }, () => value);
+        let expected: string | undefined;
+        try {
+          expected = subjectFromResolved(value);
+        } catch {
+          expected = undefined;
+        }
+        const pending = guard.run({});
+        await flush();
+        for (const call of fake.pending.splice(0)) {
+          if (answer === 'allowed') call.resolve(true);
+          else if (answer === 'denied') call.resolve(false);
+          else if (answer === 'mismatch') call.answer({ subjectRef: `${call.subjectRef}x`, allowed: true });
+          else if (answer === 'unavailable') call.reject(new LicenzyUnavailableError('status', 'HTTP 503', { upstreamStatus: 503 }));
+          else call.reject(new LicenzyAuthError(401, 'invalid_api_key'));
+        }
+        const outcome = await pending;
+        if (expected === undefined) {
+          // Not a usable subject: refused before any call, with 401 (none) or 400 (invalid).
+          expect(fake.calls).toEqual([]);
+          expect(outcome.allowed).toBe(false);
+          if (!outcome.allowed) expect([401, 400]).toContain(outcome.error.status);
+          return;
+        }
+        expect(fake.calls).toEqual([expected]);
+        if (outcome.allowed) {
+          const failOpen = onUnavailable === 'allow' && (answer === 'mismatch' || answer === 'unavailable');
+          expect(answer === 'allowed' || failOpen).toBe(true);
+          expect(outcome.decision.subjectRef).toBe(expected);
+          expect(outcome.decision.source).toBe(failOpen ? 'fail-open' : 'licenzy');
+        } else {
+          expect(answer).not.toBe('allowed');
+        }
+      }),
+      { numRuns: NUM_RUNS },
+    );
+  }, 60_000);
+});
