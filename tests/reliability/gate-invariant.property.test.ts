@@ -155,7 +155,9 @@ async function runHistory(config: GateConfig, actions: readonly Action[], mutate
 
   function verify(decision: AccessDecision, check: { subject: string; fresh: boolean; ownCall: number | undefined }, via: string): void {
     const now = clock.now();
-    const fail = (why: string) => violations.push(`${via} ${check.subject} at seq ${seq}: ${why} ${JSON.stringify(decision)}`);
+    const fail = (why: string): void => {
+      violations.push(`${via} ${check.subject} at seq ${seq}: ${why} ${JSON.stringify(decision)}`);
+    };
     if (decision.subjectRef !== check.subject) return fail('decision for another subject');
     if (decision.mode !== 'test') return fail('decision in another mode');
     if (check.fresh && decision.source === 'cache') return fail('a fresh check was served from the cache');

@@ -6,6 +6,7 @@ import {
   LicenzyConfigError,
   LicenzyError,
   LicenzyResponseError,
+  LicenzySubjectInvalidError,
   LicenzyUnavailableError,
 } from './errors.js';
 import { functionOption, integerOption, numberOption, objectOption, type Milliseconds } from './options.js';
@@ -196,7 +197,13 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
   }
 
   function subjectPath(prefix: string, subjectRef: string): string {
-    return prefix + encodeURIComponent(validateSubjectRef(subjectRef));
+    const subject = validateSubjectRef(subjectRef);
+    // URL parsing resolves "." and ".." segments even when percent-encoded, so no encoding can carry them:
+    // the request would reach another endpoint with our key.
+    if (subject === '.' || subject === '..') {
+      throw new LicenzySubjectInvalidError('subject_ref "." or ".." cannot be sent in a URL path');
+    }
+    return prefix + encodeURIComponent(subject);
   }
 
   return {

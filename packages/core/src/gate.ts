@@ -1,10 +1,11 @@
 // The access decision engine: validated subject → cached or coalesced Licenzy answer → a decision, with a failure policy.
 import { LRUCache } from 'lru-cache';
 import { createCircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
+import { coarseNow } from './clock.js';
 import { createLicenzyClient, type AccessCheckResult, type CallOptions, type LicenzyClientOptions } from './client.js';
 import type { LicenzyMode } from './config.js';
 import { createLruDecisionStore, namespacedStore, type CachedDecision, type DecisionStore } from './decision-store.js';
-import { LicenzyAbortError, LicenzyConfigError, LicenzyUnavailableError, isOutage } from './errors.js';
+import { LicenzyAbortError, LicenzyConfigError, LicenzyResponseError, LicenzyUnavailableError, isOutage } from './errors.js';
 import { functionOption, integerOption, numberOption, objectOption, type Milliseconds } from './options.js';
 import { validateSubjectRef } from './subject.js';
 
@@ -52,7 +53,7 @@ export interface AccessGateOptions extends LicenzyClientOptions {
   store?: DecisionStore;
   /** Fail fast while Licenzy keeps failing, or `false` to always call. Default `{ threshold: 5, cooldown: 2000 }`. */
   circuitBreaker?: CircuitBreakerOptions | false;
-  /** Clock in ms; inject one to test TTLs without waiting. Default `Date.now`. */
+  /** Clock in ms; inject one to test TTLs without waiting. Default: `Date.now()`, read at most once per ms. */
   now?: () => number;
 }
 
@@ -114,7 +115,7 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
     throw new LicenzyConfigError('client', 'expected a Licenzy client with `checkAccess()` and `mode`');
   }
   const mode = client.mode;
-  const now = functionOption('now', options.now, Date.now);
+  const now = functionOption('now', options.now, coarseNow);
 
   const cacheOptions = options.cache === false ? undefined : objectOption('cache', options.cache) ?? {};
   const cacheEnabled = options.cache !== false;
@@ -171,37 +172,43 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
 
   function callLicenzy(subjectRef: string): Promise<AccessDecision> {
     counters.upstreamCalls++;
-    const call: Promise<AccessDecision> = client.checkAccess(subjectRef).then(
-      (result) => {
-        breaker?.success();
-        // Defence in depth: a checker that is not our client must not grant on anything but a boolean true.
-        if (result.subjectRef !== subjectRef || typeof result.allowed !== 'boolean') {
-          throw new LicenzyUnavailableError('status', 'Access checker answered for another subject');
+    const call: Promise<AccessDecision> = client
+      .checkAccess(subjectRef)
+      .then((result) => {
+        // Defence in depth: a checker that is not our client must not grant on anything but a boolean true
+        // for this subject. Checked in its own step so a bad answer takes the error path below.
+        if (result?.subjectRef !== subjectRef || typeof result.allowed !== 'boolean') {
+          throw new LicenzyResponseError('Access checker answered for another subject or without a boolean `allowed`');
         }
-        const checkedAt = now();
-        const expiresAt = checkedAt + (result.allowed ? ttl : deniedTtl);
-        const entry: CachedDecision = { allowed: result.allowed, checkedAt, expiresAt, staleUntil: expiresAt + staleIfError };
-        if (inflight.get(subjectRef) === call) {
-          inflight.delete(subjectRef);
-          failures.delete(subjectRef);
-          if (cacheEnabled) {
-            const stored: StoredDecision = { ...entry, cached: toDecision(subjectRef, entry, 'cache') };
-            store.set(subjectRef, stored);
+        return result.allowed;
+      })
+      .then(
+        (allowed) => {
+          breaker?.success();
+          const checkedAt = now();
+          const expiresAt = checkedAt + (allowed ? ttl : deniedTtl);
+          const entry: CachedDecision = { allowed, checkedAt, expiresAt, staleUntil: expiresAt + staleIfError };
+          if (inflight.get(subjectRef) === call) {
+            inflight.delete(subjectRef);
+            failures.delete(subjectRef);
+            if (cacheEnabled) {
+              const stored: StoredDecision = { ...entry, cached: toDecision(subjectRef, entry, 'cache') };
+              store.set(subjectRef, stored);
+            }
           }
-        }
-        return toDecision(subjectRef, entry, 'licenzy');
-      },
-      (error: unknown) => {
-        counters.errors++;
-        if (isOutage(error)) breaker?.failure();
-        else breaker?.success();
-        if (inflight.get(subjectRef) === call) {
-          inflight.delete(subjectRef);
-          if (errorTtl > 0) failures.set(subjectRef, { error, until: now() + errorTtl });
-        }
-        throw error;
-      },
-    );
+          return toDecision(subjectRef, entry, 'licenzy');
+        },
+        (error: unknown) => {
+          counters.errors++;
+          if (isOutage(error)) breaker?.failure();
+          else breaker?.success();
+          if (inflight.get(subjectRef) === call) {
+            inflight.delete(subjectRef);
+            if (errorTtl > 0) failures.set(subjectRef, { error, until: now() + errorTtl });
+          }
+          throw error;
+        },
+      );
     inflight.set(subjectRef, call);
     return call;
   }

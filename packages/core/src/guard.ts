@@ -43,6 +43,9 @@ export interface RequireAccessOptions<Req, Hook> extends AccessGateOptions {
   logger?: GateLogger;
 }
 
+/** Picks the logger for a request; a plain function built once, so the hot path allocates nothing. */
+export type LoggerFor<Req> = (req: Req) => GateLogger;
+
 /** What the guard concluded for one request. */
 export type GuardOutcome =
   | { allowed: true; decision: RequestDecision }
@@ -55,8 +58,11 @@ export interface Guard<Req, Hook> {
   readonly onDenied: Hook | undefined;
   readonly onUnavailable: Hook | undefined;
   readonly delegateErrors: boolean;
-  /** Decides for a request. Synchronous on a cache hit; never throws or rejects. */
-  run(req: Req, logger?: GateLogger): GuardOutcome | Promise<GuardOutcome>;
+  /**
+   * Decides for a request. Synchronous on a cache hit; never throws or rejects. `loggerFor` gives a
+   * per-request logger (e.g. Fastify's `request.log`), called only when something is logged.
+   */
+  run(req: Req, loggerFor?: LoggerFor<Req>): GuardOutcome | Promise<GuardOutcome>;
 }
 
 const GATE_OPTION_KEYS = [
@@ -112,22 +118,32 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
   // Misconfiguration repeats on every request; say it once per guard and code rather than flood the log.
   const reported = new Set<string>();
 
-  function settle(req: Req, resolved: unknown, logger: GateLogger): GuardOutcome | Promise<GuardOutcome> {
+  function settle(req: Req, resolved: unknown, loggerFor: LoggerFor<Req> | undefined): GuardOutcome | Promise<GuardOutcome> {
+    let wantsFresh: boolean;
+    try {
+      wantsFresh = fresh === true || (typeof fresh === 'function' && fresh(req) === true);
+      // Hot path: only validated subjects are ever cached, so a hit on the raw string needs no validation.
+      if (!wantsFresh && typeof resolved === 'string') {
+        const hit = gate.peek(resolved);
+        if (hit !== undefined) return decided(hit);
+      }
+    } catch (error) {
+      return refuse(error, undefined, req, loggerFor);
+    }
     let subjectRef: string;
     try {
       subjectRef = subjectFromResolved(resolved);
     } catch (error) {
-      return refuse(error, undefined, logger);
+      return refuse(error, undefined, req, loggerFor);
     }
     try {
-      const wantsFresh = fresh === true || (typeof fresh === 'function' && fresh(req) === true);
-      if (!wantsFresh) {
+      if (!wantsFresh && typeof resolved !== 'string') {
         const hit = gate.peek(subjectRef);
         if (hit !== undefined) return decided(hit);
       }
-      return gate.check(subjectRef, { fresh: wantsFresh }).then(decided, (error: unknown) => refuse(error, subjectRef, logger));
+      return gate.check(subjectRef, { fresh: wantsFresh }).then(decided, (error: unknown) => refuse(error, subjectRef, req, loggerFor));
     } catch (error) {
-      return refuse(error, subjectRef, logger);
+      return refuse(error, subjectRef, req, loggerFor);
     }
   }
 
@@ -143,12 +159,14 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
     return { allowed: false, kind: 'denied', error, decision };
   }
 
-  function refuse(error: unknown, subjectRef: string | undefined, logger: GateLogger): GuardOutcome {
+  function refuse(error: unknown, subjectRef: string | undefined, req: Req, loggerFor: LoggerFor<Req> | undefined): GuardOutcome {
     const code = problemCodeOf(error);
+    // Built only when there is something to say, so the request path allocates no logger.
+    const log = (): GateLogger => (loggerFor === undefined ? baseLogger : loggerFor(req));
     const typed = error instanceof LicenzyError ? error : wrapUnknown(error);
     if (code === 'access_unavailable') {
       if (onUnavailable === 'allow' && subjectRef !== undefined) {
-        logger.warn('Licenzy unavailable; letting the request through (onUnavailable: allow)', { code: typed.code, subjectRef });
+        log().warn('Licenzy unavailable; letting the request through (onUnavailable: allow)', { code: typed.code, subjectRef });
         const decision: RequestDecision = Object.freeze({ subjectRef, allowed: true, source: 'fail-open', checkedAt: typeof gate.now === 'function' ? gate.now() : Date.now(), mode: gate.mode });
         return { allowed: true, decision };
       }
@@ -160,7 +178,7 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
       const key = `${typed.code}:${cause ?? ''}`;
       if (!reported.has(key) && reported.size < 100) {
         reported.add(key);
-        logger.error('access check misconfigured; answering 500 access_misconfigured', { code: typed.code, message: typed.message, ...(cause === undefined ? {} : { cause }) });
+        log().error('access check misconfigured; answering 500 access_misconfigured', { code: typed.code, message: typed.message, ...(cause === undefined ? {} : { cause }) });
       }
     }
     return { allowed: false, kind: 'refused', error: typed };
@@ -171,20 +189,20 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
     onDenied,
     onUnavailable: typeof onUnavailable === 'function' ? (onUnavailable as Hook) : undefined,
     delegateErrors: opts.delegateErrors === true,
-    run(req, logger = baseLogger) {
+    run(req, loggerFor) {
       let resolved: unknown;
       try {
         resolved = subject(req);
       } catch (error) {
-        return refuse(error, undefined, logger);
+        return refuse(error, undefined, req, loggerFor);
       }
       if (isThenable(resolved)) {
         return Promise.resolve(resolved).then(
-          (value) => settle(req, value, logger),
-          (error: unknown) => refuse(error, undefined, logger),
+          (value) => settle(req, value, loggerFor),
+          (error: unknown) => refuse(error, undefined, req, loggerFor),
         );
       }
-      return settle(req, resolved, logger);
+      return settle(req, resolved, loggerFor);
     },
   };
 }

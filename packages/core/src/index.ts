@@ -44,7 +44,7 @@ export { problemCodeOf, toProblem } from './problem.js';
 export type { Problem, ProblemCode } from './problem.js';
 export { getDefaultGate, resetDefaultGate } from './default-gate.js';
 export { createGuard } from './guard.js';
-export type { Guard, GuardOutcome, RequestDecision, RequireAccessOptions } from './guard.js';
+export type { Guard, GuardOutcome, LoggerFor, RequestDecision, RequireAccessOptions } from './guard.js';
 export { consoleLogger } from './logger.js';
 export type { GateLogger } from './logger.js';
 export type { Milliseconds } from './options.js';

@@ -77,6 +77,9 @@ class RequestLogger implements GateLogger {
   error(message: string, details?: Record<string, unknown>): void { this.log.error(details ?? {}, message); }
 }
 
+/** Built only when the guard has something to log. */
+const requestLoggerFor = (request: FastifyRequest): GateLogger => new RequestLogger(request.log);
+
 async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptions): Promise<void> {
   const pluginGuard = createGuard<FastifyRequest, LicenzyHook>(options, subjectFromRequest);
   if (options.global !== undefined && typeof options.global !== 'boolean') {
@@ -102,7 +105,7 @@ async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptio
   }
 
   function gateRequest(guard: FastifyGuard, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const outcome = guard.run(request, useRequestLog ? new RequestLogger(request.log) : undefined);
+    const outcome = guard.run(request, useRequestLog ? requestLoggerFor : undefined);
     // A cache hit arrives synchronously: answer it now, with no Promise on the hot path.
     if (outcome instanceof Promise) {
       outcome.then((settled) => respond(guard, settled, request, reply, done)).catch((thrown: unknown) => done(toError(thrown)));

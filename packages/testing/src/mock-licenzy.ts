@@ -1,4 +1,5 @@
 // The Licenzy emulator itself: a node:http server wiring state, faults, latency and the request log together.
+import { setMaxListeners } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import { defaultFaultBody, FaultQueue, mutateAnswer, oversizedBody, type MockFault, type MockFaultHandle, type MockFaultOptions } from './mock-faults.js';
@@ -83,6 +84,8 @@ export async function createMockLicenzy(options: MockLicenzyOptions = {}): Promi
   const faults = new FaultQueue();
   const log = new RequestLog(config.maxLoggedRequests);
   const closing = new AbortController();
+  // Every delayed or hung request listens for close(); many at once are normal, not a leak.
+  setMaxListeners(0, closing.signal);
   const sockets = new Set<Socket>();
   let latency = config.latency;
   let connections = 0;

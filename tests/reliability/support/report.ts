@@ -62,6 +62,15 @@ How it is checked:
 | Soak | \`tests/reliability/soak.test.ts\` | distinct subjects through the gate: cache bounded by \`max\`, heap flat |
 | Regressions | \`tests/reliability/regressions.test.ts\` | bugs this suite found, one test each, named after the bug |
 
+Bugs this suite found, fixed in core, each pinned by a regression test:
+
+1. A malformed answer from a custom \`AccessChecker\` (wrong \`subject_ref\`, non-boolean \`allowed\`) was rejected
+   inside the success handler, so the failed call stayed in flight for good and the subject could never be
+   checked again (always refused, never granted). Now it takes the error path: \`ERR_LICENZY_RESPONSE\`, counted
+   by the breaker and shared for \`errorTtl\` only.
+2. A subject_ref of \`.\` or \`..\` sent \`getCustomerAccess\` / \`getEntitlements\` to another path (URL parsing
+   resolves dot segments even when percent-encoded). The client now refuses them for path endpoints.
+
 Reproduce everything: \`npm run reliability:docs\` (runs \`vitest run --project reliability\` with
 \`LICENZY_RELIABILITY_DOCS=1\`, which rewrites this file). The long soak: \`LICENZY_RELIABILITY_DOCS=1 npm run soak\`.
 Without \`LICENZY_RELIABILITY_DOCS=1\` the suite writes nothing.
@@ -83,7 +92,7 @@ export function writeDocSection(id: SectionId, markdown: string): void {
     const after = doc.slice(doc.indexOf(end));
     doc = `${before}\n${markdown.trim()}\n${after}`;
     // The intro is code-owned: refresh it so it never drifts from the suite.
-    doc = INTRO + doc.slice(doc.indexOf('<!-- section:'));
+    doc = `${INTRO}\n${doc.slice(doc.indexOf('<!-- section:'))}`;
     const tmp = `${DOC_PATH}.${process.pid}.tmp`;
     writeFileSync(tmp, doc);
     renameSync(tmp, DOC_PATH);
