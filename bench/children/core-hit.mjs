@@ -1,0 +1,78 @@
+// Benchmark 2's measuring process: ns/op of the cache-hit paths, in a fresh V8 isolate with nothing else running.
+import { createRequire } from 'node:module';
+import { createAccessGate, createGuard } from '@licenzy-gate/core';
+import { childConfig, serveParent } from '../lib/child.mjs';
+
+const { rounds, iterations, checkIterations, adapters } = childConfig();
+// The floor: lru-cache as core resolves it (a dependency of core, not of the benchmarks).
+const { LRUCache } = createRequire(new URL('../../packages/core/package.json', import.meta.url))('lru-cache');
+
+const SUBJECT = 'user_0';
+const stub = { mode: 'test', checkAccess: async (subjectRef) => ({ subjectRef, allowed: true }) };
+const gate = createAccessGate({ client: stub, cache: { ttl: 3_600_000 } });
+await gate.check(SUBJECT);
+const lru = new LRUCache({ max: 10_000 });
+lru.set(SUBJECT, { allowed: true, checkedAt: 0, expiresAt: Infinity, staleUntil: Infinity });
+const guard = createGuard({ gate, subject: (req) => req.user.id }, () => undefined);
+const request = { user: { id: SUBJECT } };
+
+// Every loop consumes its result, so V8 cannot drop the call it is timing.
+let sink = 0;
+const paths = {
+  'LRUCache#get (floor)': (n) => {
+    for (let i = 0; i < n; i++) if (lru.get(SUBJECT) !== undefined) sink++;
+  },
+  'gate.peek()': (n) => {
+    for (let i = 0; i < n; i++) if (gate.peek(SUBJECT) !== undefined) sink++;
+  },
+  'guard.run() (adapters)': (n) => {
+    for (let i = 0; i < n; i++) if (guard.run(request).allowed === true) sink++;
+  },
+  'await gate.check()': async (n) => {
+    for (let i = 0; i < n; i++) if ((await gate.check(SUBJECT)).allowed) sink++;
+  },
+};
+
+// Each adapter's middleware called directly with minimal request objects, no HTTP: its cost per cache hit.
+if (adapters) {
+  const { requireAccess: expressAccess } = await import('@licenzy-gate/express');
+  const expressMiddleware = expressAccess({ gate, subject: (req) => req.user.id });
+  const next = () => void sink++;
+  paths['Express requireAccess()'] = (n) => {
+    for (let i = 0; i < n; i++) expressMiddleware({ user: request.user }, {}, next);
+  };
+  const { requireAccess: koaAccess } = await import('@licenzy-gate/koa');
+  const koaMiddleware = koaAccess({ gate, subject: (ctx) => ctx.state.user.id });
+  const koaNext = async () => void sink++;
+  paths['Koa requireAccess()'] = async (n) => {
+    for (let i = 0; i < n; i++) await koaMiddleware({ state: { user: request.user } }, koaNext);
+  };
+  const [{ default: Fastify }, { licenzyGate }] = await Promise.all([import('fastify'), import('@licenzy-gate/fastify')]);
+  const app = Fastify({ logger: false });
+  await app.register(licenzyGate, { gate, subject: (req) => req.user.id });
+  await app.ready();
+  const preHandler = app.requireAccess();
+  const done = () => void sink++;
+  const log = app.log;
+  paths['Fastify requireAccess()'] = (n) => {
+    for (let i = 0; i < n; i++) preHandler({ user: request.user, log }, {}, done);
+  };
+}
+
+const timings = Object.fromEntries(Object.keys(paths).map((name) => [name, []]));
+const sizeOf = (name) => (name.includes('check') || name.startsWith('Koa') ? checkIterations : iterations);
+// Warm-up: let every path reach optimised code before anything is recorded.
+for (const [name, fn] of Object.entries(paths)) await fn(sizeOf(name));
+const names = Object.keys(paths);
+for (let round = 0; round < rounds; round++) {
+  // Rotate the order each round so no path always runs right after the same neighbour (GC, cache state).
+  for (let k = 0; k < names.length; k++) {
+    const name = names[(round + k) % names.length];
+    const n = sizeOf(name);
+    const start = process.hrtime.bigint();
+    await paths[name](n);
+    timings[name].push(Number(process.hrtime.bigint() - start) / n);
+  }
+}
+
+serveParent({}, { timings, sink, hits: gate.stats().hits, upstreamCalls: gate.stats().upstreamCalls });

@@ -1,0 +1,41 @@
+// Benchmark 6's measuring process (run with --expose-gc): heap per cached decision at a given number of subjects.
+import { createRequire } from 'node:module';
+import { createAccessGate } from '@licenzy-gate/core';
+import { childConfig, serveParent } from '../lib/child.mjs';
+
+const { subjects: count } = childConfig();
+const { LRUCache } = createRequire(new URL('../../packages/core/package.json', import.meta.url))('lru-cache');
+
+function settle() {
+  for (let i = 0; i < 4; i++) globalThis.gc();
+  const { heapUsed, arrayBuffers } = process.memoryUsage();
+  return { heapUsed, arrayBuffers, total: heapUsed + arrayBuffers };
+}
+const delta = (a, b) => ({ heapUsed: b.heapUsed - a.heapUsed, arrayBuffers: b.arrayBuffers - a.arrayBuffers, total: b.total - a.total });
+
+// Subject strings exist before the cache does (they come with the requests), so they are not counted.
+const subjects = Array.from({ length: count }, (_, i) => `user_${String(i).padStart(8, '0')}`);
+// No HTTP: a checker that allows everyone, so filling 100,000 entries takes a second, not minutes.
+const stub = { mode: 'test', checkAccess: async (subjectRef) => ({ subjectRef, allowed: true }) };
+
+// First the floor: a bare LRUCache of the same size holding one small record per subject.
+const beforeLru = settle();
+let lru = new LRUCache({ max: count });
+for (const s of subjects) lru.set(s, { allowed: true, checkedAt: 0, expiresAt: 0, staleUntil: 0 });
+const lruFilled = settle();
+if (lru.size !== count) throw new Error('LRU not full');
+lru = undefined;
+
+const empty = settle();
+const gate = createAccessGate({ client: stub, cache: { max: count, ttl: 3_600_000 } });
+const created = settle();
+for (let i = 0; i < count; i += 1000) await Promise.all(subjects.slice(i, i + 1000).map((s) => gate.check(s)));
+const filled = settle();
+const size = gate.stats().size;
+if (size !== count) throw new Error(`expected ${count} cached decisions, found ${size}`);
+
+serveParent({}, {
+  count,
+  gate: { total: delta(empty, filled), entries: delta(created, filled), setup: delta(empty, created) },
+  lru: delta(beforeLru, lruFilled),
+});

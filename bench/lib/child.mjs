@@ -1,0 +1,85 @@
+// Runs a benchmark participant (a server, the mock Licenzy, a microbenchmark) in its own process and talks to it over IPC.
+import { fork } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const childrenDir = fileURLToPath(new URL('../children/', import.meta.url));
+
+/**
+ * Forks `bench/children/<name>.mjs` with `config` (JSON in argv) and waits for its `ready` message.
+ * Returns `{ info, call(cmd, args), stop() }`; `info` is what the child announced (e.g. its port).
+ */
+export async function startChild(name, config = {}, { execArgv = [] } = {}) {
+  const child = fork(childrenDir + name + '.mjs', [JSON.stringify(config)], {
+    execArgv,
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  });
+  const pending = new Map();
+  let nextId = 1;
+  let exited = false;
+  const exit = new Promise((resolve) => child.once('exit', (code, signal) => {
+    exited = true;
+    const error = new Error(`bench child ${name} exited (${signal ?? code})`);
+    for (const { reject } of pending.values()) reject(error);
+    pending.clear();
+    resolve();
+  }));
+  const info = await new Promise((resolve, reject) => {
+    child.once('error', reject);
+    exit.then(() => reject(new Error(`bench child ${name} exited before it was ready`)));
+    child.on('message', (message) => {
+      if (message.type === 'ready') return resolve(message.info);
+      const waiter = pending.get(message.id);
+      if (waiter === undefined) return;
+      pending.delete(message.id);
+      if (message.error !== undefined) waiter.reject(new Error(`${name}: ${message.error}`));
+      else waiter.resolve(message.result);
+    });
+  });
+
+  return {
+    info,
+    pid: child.pid,
+    call(cmd, args) {
+      if (exited) return Promise.reject(new Error(`bench child ${name} is not running`));
+      const id = nextId++;
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        child.send({ id, cmd, args });
+      });
+    },
+    async stop() {
+      if (!exited) child.kill('SIGTERM');
+      await exit;
+    },
+  };
+}
+
+/**
+ * The child's side: announces `info` and answers `{ id, cmd, args }` messages with `handlers[cmd](args)`.
+ * The child exits when the parent goes away, so a crashed run leaves no servers behind.
+ */
+export function serveParent(handlers, info = {}) {
+  process.on('message', async ({ id, cmd, args }) => {
+    try {
+      const handler = handlers[cmd];
+      if (handler === undefined) throw new Error(`unknown command ${cmd}`);
+      process.send({ id, result: await handler(args) });
+    } catch (error) {
+      process.send({ id, error: error instanceof Error ? error.stack ?? error.message : String(error) });
+    }
+  });
+  process.on('disconnect', () => process.exit(0));
+  process.send({ type: 'ready', info });
+}
+
+/** The JSON config the parent passed to {@link startChild}. */
+export function childConfig() {
+  return JSON.parse(process.argv[2] ?? '{}');
+}
+
+/** CPU time (user + system) this process has used, in microseconds. */
+export function cpuMicros() {
+  const { user, system } = process.cpuUsage();
+  return user + system;
+}
