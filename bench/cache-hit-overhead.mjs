@@ -1,9 +1,18 @@
 // Benchmark 1: the same app with the paid route bare and behind requireAccess() (subject cached), per framework.
-import { startChild } from './lib/child.mjs';
+import { canPin, startChild } from './lib/child.mjs';
 import { runLoad } from './lib/load.mjs';
 import { fmt, median, verdict } from './lib/stats.mjs';
 
 const TARGET = 0.97;
+// `control` is a second, identical bare server: bare vs control (an A/A comparison) shows how far two runs of
+// the same code differ on this machine, i.e. the smallest gate cost these figures can resolve.
+const VARIANTS = ['bare', 'control', 'noop', 'gated'];
+const ORDERS = [
+  ['bare', 'control', 'noop', 'gated'],
+  ['gated', 'noop', 'control', 'bare'],
+  ['noop', 'gated', 'bare', 'control'],
+  ['control', 'bare', 'gated', 'noop'],
+];
 const FRAMEWORKS = [
   { key: 'express', name: 'Express 5' },
   { key: 'koa', name: 'Koa 3' },
@@ -17,10 +26,10 @@ const FRAMEWORKS = [
  * shared machine it is steadier than throughput and says directly what the gate costs per request.
  */
 export async function run({ smoke, mock, log, results: earlier }) {
-  // Many short pairs rather than a few long runs: a burst of load from elsewhere on the machine then
+  // Many short rounds rather than a few long runs: a burst of load from elsewhere on the machine then
   // spoils one pair, which the median discards, instead of a large share of the measurement.
-  const pairs = smoke ? 1 : 8;
-  const duration = smoke ? 0.5 : 2.5;
+  const rounds = smoke ? 1 : 8;
+  const duration = smoke ? 0.5 : 2;
   const warmup = smoke ? 0.3 : 1.5;
   // What the middleware itself costs per request, timed in-process by benchmark 2 (if it ran).
   const adapterNs = (name) => earlier?.get(2)?.byName?.[`${name.split(' ')[0]} requireAccess()`]?.ns;
@@ -33,12 +42,14 @@ export async function run({ smoke, mock, log, results: earlier }) {
     const licenzy = { url: mock.info.url, apiKey: mock.info.apiKey };
     // A TTL longer than the whole benchmark: every measured request is a cache hit, none refreshes.
     const common = { framework: framework.key, licenzy, cache: { ttl: 3_600_000 }, users: 1 };
-    const bare = await startChild('app', { ...common, variant: 'bare' });
-    const gated = await startChild('app', { ...common, variant: 'gated' });
+    const servers = {};
+    for (const variant of VARIANTS) servers[variant] = await startChild('app', { ...common, variant: variant === 'control' ? 'bare' : variant }, { pin: true });
+    const { gated } = servers;
     try {
       await gated.call('warm', ['user_0']);
-      const runs = { bare: [], gated: [] };
-      const measure = async (variant, child, seconds, keep = true) => {
+      const runs = { bare: [], control: [], noop: [], gated: [] };
+      const measure = async (variant, seconds, keep = true) => {
+        const child = servers[variant];
         const cpuBefore = await child.call('cpu');
         const result = await runLoad({ url: `${child.info.url}/pro`, duration: seconds, ...load });
         const cpu = (await child.call('cpu')) - cpuBefore;
@@ -47,15 +58,16 @@ export async function run({ smoke, mock, log, results: earlier }) {
         }
         if (keep) runs[variant].push({ ...result, cpuPerRequest: cpu / result.ok, serverBusy: cpu / 1e6 / result.seconds });
       };
-      await measure('bare', bare, warmup, false);
-      await measure('gated', gated, warmup, false);
-      for (let i = 0; i < pairs; i++) {
-        const order = i % 2 === 0 ? ['bare', 'gated'] : ['gated', 'bare'];
-        for (const variant of order) await measure(variant, variant === 'bare' ? bare : gated, duration);
+      for (const variant of VARIANTS) await measure(variant, warmup, false);
+      for (let i = 0; i < rounds; i++) {
+        // Each round runs the three variants back to back, in a rotating order, so drift falls on all alike.
+        for (const variant of ORDERS[i % ORDERS.length]) await measure(variant, duration);
       }
       const stats = await gated.call('stats');
       if (stats.upstreamCalls !== 1) throw new Error(`${framework.name}: expected only the warm-up Licenzy call, saw ${stats.upstreamCalls}`);
       const ratios = runs.gated.map((g, i) => g.rps / runs.bare[i].rps);
+      const noopRatios = runs.gated.map((g, i) => g.rps / runs.noop[i].rps);
+      const controlRatios = runs.control.map((c, i) => c.rps / runs.bare[i].rps);
       const summary = (list) => ({
         rps: median(list.map((r) => r.rps)),
         p50: median(list.map((r) => r.p50)),
@@ -63,19 +75,23 @@ export async function run({ smoke, mock, log, results: earlier }) {
         cpuPerRequest: median(list.map((r) => r.cpuPerRequest)),
         serverBusy: median(list.map((r) => r.serverBusy)),
       });
-      const entry = { framework, bare: summary(runs.bare), gated: summary(runs.gated), ratios, ratio: median(ratios), hits: stats.hits, runs };
+      const entry = {
+        framework, bare: summary(runs.bare), control: summary(runs.control), noop: summary(runs.noop), gated: summary(runs.gated),
+        ratios, ratio: median(ratios), noopRatios, noopRatio: median(noopRatios),
+        controlRatios, controlRatio: median(controlRatios), hits: stats.hits, runs,
+      };
       // The ratio a CPU-bound server would see if the gate cost only what its middleware costs in isolation.
       entry.implied = entry.bare.cpuPerRequest / (entry.bare.cpuPerRequest + (adapterNs(framework.name) ?? NaN) / 1000);
       results.push(entry);
-      log(`  ${framework.name}: bare ${fmt.int(entry.bare.rps)} req/s, gated ${fmt.int(entry.gated.rps)} req/s, ratio ${fmt.ratio(entry.ratio)} (runs: ${ratios.map(fmt.ratio).join(' ')})`);
+      log(`  ${framework.name}: bare ${fmt.int(entry.bare.rps)}, empty middleware ${fmt.int(entry.noop.rps)}, gated ${fmt.int(entry.gated.rps)} req/s; gated/bare ${fmt.ratio(entry.ratio)} (runs: ${ratios.map(fmt.ratio).join(' ')}); gated/empty ${fmt.ratio(entry.noopRatio)}; A/A control ${fmt.ratio(entry.controlRatio)} (runs: ${controlRatios.map(fmt.ratio).join(' ')})`);
     } finally {
-      await Promise.all([bare.stop(), gated.stop()]);
+      await Promise.all(Object.values(servers).map((server) => server.stop()));
     }
   }
 
   const rows = results.map((r) => ({
     benchmark: `1. Cache-hit overhead, ${r.framework.name}`,
-    figure: `gated/bare = ${fmt.ratio(r.ratio)} (${fmt.int(r.gated.rps)} vs ${fmt.int(r.bare.rps)} req/s); implied by CPU cost ${fmt.ratio(r.implied)}`,
+    figure: `gated/bare = ${fmt.ratio(r.ratio)} (${fmt.int(r.gated.rps)} vs ${fmt.int(r.bare.rps)} req/s); gated/empty = ${fmt.ratio(r.noopRatio)}; A/A bare/bare = ${fmt.ratio(r.controlRatio)} (${fmt.ratio(Math.min(...r.controlRatios))}–${fmt.ratio(Math.max(...r.controlRatios))})`,
     target: `>= ${TARGET}`,
     status: verdict(r.ratio >= TARGET),
   }));
@@ -83,23 +99,25 @@ export async function run({ smoke, mock, log, results: earlier }) {
   const lines = [
     '## 1. Cache-hit overhead per framework',
     '',
-    `The same app twice per framework, each in its own process: \`GET /pro\` behind a stand-in session middleware (bearer token → \`user\`), bare, and with \`requireAccess({ gate, subject })\` added. The subject is cached before the runs (TTL 1 h, so every measured request is a cache hit; the gate's counters confirm a single Licenzy call, the warm-up). autocannon runs in the parent process: ${connections} connections, ${duration} s per run, after a ${warmup} s warm-up of each server; ${pairs} pairs of runs, alternating bare→gated and gated→bare. Figures are medians over the ${pairs} runs of each variant; the ratio is the median of the per-pair ratios.`,
+    `The same app four times per framework, each in its own process: \`GET /pro\` behind a stand-in session middleware (bearer token → \`user\`), **bare**, a second identical bare server as an A/A **control**, with an **empty middleware** (\`next()\` only) where the gate goes, and **gated** with \`requireAccess({ gate, subject })\`. The subject is cached before the runs (TTL 1 h, so every measured request is a cache hit; the gate's counters confirm a single Licenzy call, the warm-up). autocannon runs in the parent process: ${connections} connections, ${duration} s per run, after a ${warmup} s warm-up of each server; ${rounds} rounds, each running the four variants back to back in a rotating order. ${canPin ? 'The servers are pinned to the last CPU (taskset) so the load generator does not share their core.' : 'Servers are not pinned (taskset unavailable).'} Figures are medians over the ${rounds} runs of each variant; ratios are medians of the per-round ratios.`,
     '',
-    '"Server CPU/req" is the server process\'s CPU time (user + system) divided by the requests it answered: it does not depend on how busy the rest of the machine is, so the difference between the variants is the cost of the gate per request.',
+    'The empty middleware separates what the framework charges for any middleware on the route (bare → empty) from what the gate itself adds (empty → gated). The A/A control (bare vs an identical bare server) measures this machine\'s run-to-run noise: a gated/bare ratio inside the control\'s range is a difference the machine cannot resolve.',
+    '',
+    '"Server CPU/req" is the server process\'s CPU time (user + system) divided by the requests it answered.',
     '',
     '| Framework | Variant | Requests/s | p50 | p99 | Server CPU/req | Server CPU busy |',
     '|---|---|---:|---:|---:|---:|---:|',
   ];
   for (const r of results) {
-    for (const variant of ['bare', 'gated']) {
+    for (const variant of VARIANTS) {
       const s = r[variant];
-      lines.push(`| ${r.framework.name} | ${variant} | ${fmt.int(s.rps)} | ${fmt.ms(s.p50)} | ${fmt.ms(s.p99)} | ${fmt.us(s.cpuPerRequest)} | ${Math.round(s.serverBusy * 100)}% |`);
+      lines.push(`| ${r.framework.name} | ${{ noop: 'empty middleware', control: 'bare (A/A control)' }[variant] ?? variant} | ${fmt.int(s.rps)} | ${fmt.ms(s.p50)} | ${fmt.ms(s.p99)} | ${fmt.us(s.cpuPerRequest)} | ${Math.round(s.serverBusy * 100)}% |`);
     }
   }
-  lines.push('', '| Framework | gated/bare req/s (median) | Per-pair ratios | Δ server CPU/req | Middleware alone (bench 2) | Implied ratio | Target | Result |', '|---|---:|---|---:|---:|---:|---|---|');
+  lines.push('', '| Framework | gated/bare req/s (median) | Per-round ratios | gated/empty middleware | A/A control/bare (range) | Δ server CPU/req vs empty | Middleware alone (bench 2) | Implied ratio | Target | Result |', '|---|---:|---|---:|---:|---:|---:|---:|---|---|');
   for (const r of results) {
-    const delta = r.gated.cpuPerRequest - r.bare.cpuPerRequest;
-    lines.push(`| ${r.framework.name} | **${fmt.ratio(r.ratio)}** | ${r.ratios.map(fmt.ratio).join(', ')} | ${delta >= 0 ? '+' : '−'}${fmt.us(Math.abs(delta))} | ${fmt.ns(adapterNs(r.framework.name))} | ${fmt.ratio(r.implied)} | >= ${TARGET} | ${verdict(r.ratio >= TARGET)} |`);
+    const delta = r.gated.cpuPerRequest - r.noop.cpuPerRequest;
+    lines.push(`| ${r.framework.name} | **${fmt.ratio(r.ratio)}** | ${r.ratios.map(fmt.ratio).join(', ')} | ${fmt.ratio(r.noopRatio)} | ${fmt.ratio(r.controlRatio)} (${fmt.ratio(Math.min(...r.controlRatios))}–${fmt.ratio(Math.max(...r.controlRatios))}) | ${delta >= 0 ? '+' : '−'}${fmt.us(Math.abs(delta))} | ${fmt.ns(adapterNs(r.framework.name))} | ${fmt.ratio(r.implied)} | >= ${TARGET} | ${verdict(r.ratio >= TARGET)} |`);
   }
   lines.push('', `"Middleware alone" is the adapter's \`requireAccess()\` middleware on a cache hit, called in a loop without HTTP (benchmark 2); "implied ratio" is bare CPU/req ÷ (bare CPU/req + middleware alone): the throughput ratio of a CPU-bound server if the gate costs what its middleware costs. When the measured ratio and the CPU difference disagree with it by more than the run-to-run spread of the per-pair ratios, the machine was too busy to resolve a difference this small; re-run on a quiet machine.`);
   return { rows, markdown: lines.join('\n'), results };

@@ -3,9 +3,10 @@ import { childConfig, cpuMicros, serveParent } from '../lib/child.mjs';
 import { sessionTokens } from '../lib/sessions.mjs';
 
 /**
- * config: { framework: 'express' | 'koa' | 'fastify', variant: 'bare' | 'gated' | 'naive',
+ * config: { framework: 'express' | 'koa' | 'fastify', variant: 'bare' | 'noop' | 'gated' | 'naive',
  *           licenzy: { url, apiKey }, cache?: AccessCacheOptions, users?: number, sessions?: { [token]: user } }
  * Every variant has the same stand-in for session auth (a token → user lookup), so only the gate differs.
+ * `noop` puts an empty middleware where the gate goes: what the framework charges for any middleware there.
  * Routes: GET /pro (the paid route) and GET /health (never gated; used to open connections).
  */
 const config = childConfig();
@@ -44,6 +45,10 @@ async function expressApp() {
   if (config.variant === 'gated') {
     const { requireAccess } = await import('@licenzy-gate/express');
     handlers.push(requireAccess({ gate: await createGate(), subject: (req) => req.user?.id }));
+  } else if (config.variant === 'noop') {
+    handlers.push(function noop(_req, _res, next) {
+      next();
+    });
   } else if (config.variant === 'naive') {
     handlers.push(function naiveAccess(req, res, next) {
       naiveCheck(req.user.id).then((allowed) => (allowed ? next() : res.status(403).json({ error: 'forbidden' })), next);
@@ -68,6 +73,10 @@ async function koaApp() {
   if (config.variant === 'gated') {
     const { requireAccess } = await import('@licenzy-gate/koa');
     handlers.push(requireAccess({ gate: await createGate(), subject: (ctx) => ctx.state.user?.id }));
+  } else if (config.variant === 'noop') {
+    handlers.push(function noop(_ctx, next) {
+      return next();
+    });
   } else if (config.variant !== 'bare') {
     throw new Error(`variant ${config.variant} is only built for Express`);
   }
@@ -92,6 +101,10 @@ async function fastifyApp() {
     const { licenzyGate } = await import('@licenzy-gate/fastify');
     await app.register(licenzyGate, { gate: await createGate(), subject: (request) => request.user?.id });
     routeOptions.preHandler = app.requireAccess();
+  } else if (config.variant === 'noop') {
+    routeOptions.preHandler = function noop(_request, _reply, done) {
+      done();
+    };
   } else if (config.variant !== 'bare') {
     throw new Error(`variant ${config.variant} is only built for Express`);
   }

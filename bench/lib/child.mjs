@@ -1,16 +1,26 @@
 // Runs a benchmark participant (a server, the mock Licenzy, a microbenchmark) in its own process and talks to it over IPC.
 import { fork } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
+
+const TASKSET = '/usr/bin/taskset';
+/** Whether servers can be pinned to the last CPU, away from the load generator (Linux with util-linux). */
+export const canPin = process.platform === 'linux' && existsSync(TASKSET) && cpus().length >= 2;
 
 const childrenDir = fileURLToPath(new URL('../children/', import.meta.url));
 
 /**
- * Forks `bench/children/<name>.mjs` with `config` (JSON in argv) and waits for its `ready` message.
+ * Forks `bench/children/<name>.mjs` with `config` (JSON in argv) and waits for its `ready` message;
+ * `pin: true` runs it on the last CPU only (via taskset) where that is possible.
  * Returns `{ info, call(cmd, args), stop() }`; `info` is what the child announced (e.g. its port).
  */
-export async function startChild(name, config = {}, { execArgv = [] } = {}) {
+export async function startChild(name, config = {}, { execArgv = [], pin = false } = {}) {
+  // Pinned: the server gets a CPU of its own, so the load generator and the server do not trade places on
+  // one core between runs — on a 2-core machine that scheduling noise otherwise swamps a 1% difference.
+  const pinned = pin && canPin;
   const child = fork(childrenDir + name + '.mjs', [JSON.stringify(config)], {
-    execArgv,
+    ...(pinned ? { execPath: TASKSET, execArgv: ['-c', String(cpus().length - 1), process.execPath, ...execArgv] } : { execArgv }),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',
   });

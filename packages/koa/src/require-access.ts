@@ -1,5 +1,6 @@
 // The Koa middleware: ctx → guard.run() → next() or a problem+json refusal. Every policy lives in @licenzy-gate/core.
 import {
+  type GuardOutcome,
   createGuard,
   toProblem,
   type LicenzyError,
@@ -60,15 +61,7 @@ export type KoaRequireAccessOptions = RequireAccessOptions<Context, KoaRefusalHo
 export function requireAccess(options?: KoaRequireAccessOptions): Middleware {
   const guard = createGuard<Context, KoaRefusalHook>(options, subjectFromAuth);
 
-  return async function licenzyRequireAccess(ctx: Context, next: Next): Promise<void> {
-    const pending = guard.run(ctx);
-    // On a cache hit the outcome is already here: go straight on to next() without awaiting anything.
-    const outcome = 'allowed' in pending ? pending : await pending;
-    if (outcome.allowed) {
-      ctx.state.licenzy = outcome.decision;
-      await next();
-      return;
-    }
+  async function refuse(outcome: Exclude<GuardOutcome, { allowed: true }>, ctx: Context, next: Next): Promise<void> {
     if (outcome.kind === 'denied') ctx.state.licenzy = outcome.decision;
     // Koa's ctx.onerror (and most error middleware) honour the error's status, expose and headers.
     if (guard.delegateErrors) throw outcome.error;
@@ -82,5 +75,18 @@ export function requireAccess(options?: KoaRequireAccessOptions): Middleware {
     ctx.body = problem.body;
     // After the body: assigning an object makes Koa set application/json, which problem+json replaces.
     ctx.set(problem.headers);
+  }
+
+  function settle(outcome: GuardOutcome, ctx: Context, next: Next): Promise<void> {
+    if (!outcome.allowed) return refuse(outcome, ctx, next);
+    ctx.state.licenzy = outcome.decision;
+    return next();
+  }
+
+  // Not an async function: on a cache hit the outcome is already here, and next()'s own promise is returned
+  // as is — no extra async frame or promise per request.
+  return function licenzyRequireAccess(ctx: Context, next: Next): Promise<void> {
+    const pending = guard.run(ctx);
+    return pending instanceof Promise ? pending.then((outcome) => settle(outcome, ctx, next)) : settle(pending, ctx, next);
   };
 }
