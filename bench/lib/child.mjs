@@ -59,8 +59,11 @@ export async function startChild(name, config = {}, { execArgv = [], pin = false
       });
     },
     async stop() {
-      if (!exited) child.kill('SIGTERM');
+      // Disconnecting lets the child exit on its own (so --cpu-prof and the like get written); SIGTERM if it lingers.
+      if (!exited && child.connected) child.disconnect();
+      const timer = setTimeout(() => exited || child.kill('SIGTERM'), 2_000);
       await exit;
+      clearTimeout(timer);
     },
   };
 }
