@@ -1,6 +1,6 @@
 // Builds one workspace package to dist/esm (ESM) and dist/cjs (CommonJS), both with declarations.
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
@@ -17,3 +17,9 @@ mkdirSync(join(cwd, 'dist/esm'), { recursive: true });
 mkdirSync(join(cwd, 'dist/cjs'), { recursive: true });
 writeFileSync(join(cwd, 'dist/esm/package.json'), '{ "type": "module" }\n');
 writeFileSync(join(cwd, 'dist/cjs/package.json'), '{ "type": "commonjs" }\n');
+
+// npm marks bin files executable only at install time, before a fresh clone has built them.
+const { bin = {} } = JSON.parse(readFileSync(join(cwd, 'package.json'), 'utf8'));
+for (const file of Object.values(typeof bin === 'string' ? { bin } : bin)) {
+  if (existsSync(join(cwd, file))) chmodSync(join(cwd, file), 0o755);
+}
