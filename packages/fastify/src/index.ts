@@ -1,7 +1,8 @@
-// Public entry of @licenzy-gate/fastify: the plugin (default and named export), its option types and the default subject.
+// Public entry of @licenzy-gate/fastify: the plugin (default and named export), its option types, the default
+// subject, plus all of @licenzy-gate/core (createAccessGate, the error classes, toProblem, …).
 import { licenzyGate } from './plugin.js';
 
+export * from '@licenzy-gate/core';
 export { licenzyGate, subjectFromRequest } from './plugin.js';
 export type { LicenzyGateOptions, LicenzyHook, RouteLicenzyOptions } from './plugin.js';
-export type { RequestDecision } from '@licenzy-gate/core';
 export default licenzyGate;
