@@ -32,12 +32,17 @@ function startApp(port) {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let buffered = '';
+    let url;
     child.stdout.setEncoding('utf8');
     child.stdout.on('data', (chunk) => {
+      // Until the app says where it listens, collect; afterwards pass its output (request logs) through.
+      if (url !== undefined) {
+        if (!values.check) process.stdout.write(chunk);
+        return;
+      }
       buffered += chunk;
-      const match = /listening on (http:\/\/\S+)/.exec(buffered);
-      if (match) resolve({ child, url: match[1] });
-      if (values.check === false && match) process.stdout.write(chunk.replace(/.*listening on.*\n?/, ''));
+      url = /listening on (http:\/\/\S+)/.exec(buffered)?.[1];
+      if (url !== undefined) resolve({ child, url });
     });
     child.once('exit', (code) => reject(new Error(`example exited with code ${code}`)));
   });

@@ -180,7 +180,7 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
       }
       if (!(error instanceof LicenzyUnavailableError) || error.reason === 'budget' || attempt >= retries) throw error;
       let wait: number;
-      const hinted = error.upstreamStatus === undefined ? undefined : error.upstreamRetryAfterMs;
+      const hinted = error.upstreamRetryAfterMs;
       if (hinted !== undefined) {
         // Licenzy asked for a longer pause than we may spend: stop now and pass the hint on.
         if (hinted > maxRetryAfter) throw error;

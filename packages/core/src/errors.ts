@@ -105,7 +105,8 @@ export class LicenzyUnavailableError extends LicenzyError {
     this.reason = reason;
     this.upstreamStatus = init.upstreamStatus;
     this.retryAfter = retryAfter;
-    this.upstreamRetryAfterMs = init.retryAfterMs;
+    // Only Licenzy's own hint counts as upstream; a local one (e.g. an open circuit) only sets `retryAfter`.
+    this.upstreamRetryAfterMs = init.upstreamStatus === undefined ? undefined : init.retryAfterMs;
   }
 }
 

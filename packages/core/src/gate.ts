@@ -142,6 +142,8 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
   // overwrites a newer one.
   const inflight = new Map<string, Promise<AccessDecision>>();
   // Recent failures per subject, so a burst of checks during an outage makes one call, not one each.
+  // Expiry is kept here rather than as lru-cache's ttl, like decisions: lru-cache counts an entry live at exactly
+  // `ttl` and wants integer ms, while every window of the gate ends at `start + ttl` on the gate's clock.
   const failures = new LRUCache<string, { error: unknown; until: number }>({ max });
   const counters = { hits: 0, misses: 0, stale: 0, upstreamCalls: 0, errors: 0, coalesced: 0 };
 

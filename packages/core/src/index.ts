@@ -39,7 +39,7 @@ export {
   isOutage,
 } from './errors.js';
 export type { LicenzyErrorCode, UnavailableReason } from './errors.js';
-export { MAX_SUBJECT_LENGTH, subjectFromResolved, validateSubjectRef } from './subject.js';
+export { MAX_SUBJECT_LENGTH, identityField, subjectFromResolved, validateSubjectRef } from './subject.js';
 export { problemCodeOf, toProblem } from './problem.js';
 export type { Problem, ProblemCode } from './problem.js';
 export { getDefaultGate, resetDefaultGate } from './default-gate.js';

@@ -48,3 +48,14 @@ export function subjectFromResolved(value: unknown): string {
   }
   return validateSubjectRef(value);
 }
+
+/**
+ * `holder[key]` when `holder` is an object, else `undefined`. For default `subject` resolvers walking identity
+ * that auth middleware set: it never throws on odd shapes, and a string `user` cannot yield `String.prototype.sub`.
+ *
+ * @example
+ * identityField(identityField(req, 'user'), 'id') // req.user?.id, but only if req.user is an object
+ */
+export function identityField(holder: unknown, key: string): unknown {
+  return typeof holder === 'object' && holder !== null ? (holder as Record<string, unknown>)[key] : undefined;
+}

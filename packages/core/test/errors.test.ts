@@ -39,6 +39,9 @@ describe('error hierarchy', () => {
     expect(hinted.headers['retry-after']).toBe('3');
     expect(hinted.retryAfter).toBe(3);
     expect(hinted.upstreamRetryAfterMs).toBe(2_500);
+    const local = new LicenzyUnavailableError('circuit_open', 'x', { retryAfterMs: 2_000 });
+    expect(local.retryAfter).toBe(2);
+    expect(local.upstreamRetryAfterMs).toBeUndefined(); // only Licenzy's own hint is "upstream"
   });
 
   it('config errors name the option in the message and as a property', () => {

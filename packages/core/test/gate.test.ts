@@ -67,12 +67,21 @@ describe('createAccessGate: decisions', () => {
 
   it('uses the defaults 30 s / 5 s when no cache options are given', async () => {
     const { fake, gate, clock } = setup();
-    const d = gate.check('u');
+    const d = gate.check('unpaid');
     fake.next().resolve(false);
     await d;
-    clock.advance(5_000);
-    void gate.check('u');
-    expect(fake.calls).toEqual(['u', 'u']);
+    const a = gate.check('paid');
+    fake.next().resolve(true);
+    await a;
+    clock.advance(4_999);
+    expect(gate.peek('unpaid')).toMatchObject({ allowed: false });
+    clock.advance(1);
+    expect(gate.peek('unpaid')).toBeUndefined(); // denial gone at 5 s
+    clock.advance(29_999 - 5_000);
+    expect(gate.peek('paid')).toMatchObject({ allowed: true });
+    clock.advance(1);
+    expect(gate.peek('paid')).toBeUndefined(); // grant gone at 30 s
+    expect(fake.calls).toEqual(['unpaid', 'paid']);
   });
 
   it('cache: false asks Licenzy on every check but still coalesces concurrent ones', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LicenzySubjectInvalidError, LicenzySubjectRequiredError, MAX_SUBJECT_LENGTH, subjectFromResolved, validateSubjectRef } from '../src/index.js';
+import { LicenzySubjectInvalidError, LicenzySubjectRequiredError, MAX_SUBJECT_LENGTH, identityField, subjectFromResolved, validateSubjectRef } from '../src/index.js';
 
 describe('validateSubjectRef', () => {
   it.each(['user_123', 'a', 'ユーザー', 'user@example.com', '../etc', '%2F', 'a?b#c', 'x'.repeat(MAX_SUBJECT_LENGTH), '😀'])('accepts %j', (s) => {
@@ -49,5 +49,16 @@ describe('subjectFromResolved', () => {
   it('refuses objects and arrays', () => {
     expect(() => subjectFromResolved({ toString: () => 'user_1' })).toThrow(LicenzySubjectInvalidError);
     expect(() => subjectFromResolved(['user_1'])).toThrow(LicenzySubjectInvalidError);
+  });
+});
+
+describe('identityField', () => {
+  it('reads a field of an object and nothing from other values', () => {
+    expect(identityField({ id: 'u1' }, 'id')).toBe('u1');
+    expect(identityField({ id: 0 }, 'id')).toBe(0);
+    expect(identityField('ada', 'sub')).toBeUndefined(); // not String.prototype.sub
+    expect(identityField(null, 'id')).toBeUndefined();
+    expect(identityField(undefined, 'id')).toBeUndefined();
+    expect(identityField(42, 'toFixed')).toBeUndefined();
   });
 });

@@ -1,10 +1,6 @@
 // The default subject resolver: reads only the identity that server-side auth middleware put on the request.
+import { identityField as field } from '@licenzy-gate/core';
 import type { Request } from 'express';
-
-/** Reads `holder[key]` when `holder` is an object, else `undefined`; never throws on odd shapes. */
-function field(holder: unknown, key: string): unknown {
-  return typeof holder === 'object' && holder !== null ? (holder as Record<string, unknown>)[key] : undefined;
-}
 
 /**
  * The subject `requireAccess()` uses when no `subject` option is given. Looks, in this order, at

@@ -1,5 +1,5 @@
 // The Fastify 5 plugin: turns a request into `guard.run()` and a guard outcome into a reply; all policy lives in core.
-import { LicenzyConfigError, createGuard, toProblem } from '@licenzy-gate/core';
+import { LicenzyConfigError, createGuard, identityField, toProblem } from '@licenzy-gate/core';
 import type { GateLogger, Guard, GuardOutcome, LicenzyError, RequestDecision, RequireAccessOptions } from '@licenzy-gate/core';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, preHandlerHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
@@ -64,10 +64,8 @@ const ROUTE_GUARD = Symbol('licenzy-gate.routeGuard');
  * await app.register(licenzyGate, { subject: (request) => subjectFromRequest(request) ?? request.session?.userId })
  */
 export function subjectFromRequest(request: FastifyRequest): unknown {
-  const user = (request as { user?: unknown }).user;
-  if (typeof user !== 'object' || user === null) return undefined;
-  const { id, sub } = user as { id?: unknown; sub?: unknown };
-  return id ?? sub;
+  const user = identityField(request, 'user');
+  return identityField(user, 'id') ?? identityField(user, 'sub');
 }
 
 /** Core's `warn(message, details)` on pino's `warn(details, message)`, so gate reports land in the request log. */

@@ -1,4 +1,5 @@
 // The default subject resolver: reads only the identity that server-side auth middleware put on ctx.state.
+import { identityField as field } from '@licenzy-gate/core';
 import type { Context } from 'koa';
 
 /**
@@ -21,9 +22,4 @@ export function subjectFromAuth(ctx: Context): unknown {
   const user = field(state, 'user');
   const auth = field(state, 'auth');
   return field(user, 'id') ?? field(user, 'sub') ?? field(auth, 'sub');
-}
-
-/** `holder[key]` when `holder` is an object, else `undefined`: a string user must not yield `String.prototype.sub`. */
-function field(holder: unknown, key: string): unknown {
-  return typeof holder === 'object' && holder !== null ? (holder as Record<string, unknown>)[key] : undefined;
 }

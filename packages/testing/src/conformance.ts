@@ -82,6 +82,27 @@ function expectProblem(reply: Reply, status: number, code: string): void {
   expect(keys === 'code,status,title,type', `problem body must hold only type, title, status, code; got ${keys}`);
 }
 
+/** Runs `fn` while every access check answers 503, and removes that fault afterwards whatever happens. */
+async function whileLicenzyFails(target: ConformanceTarget, fn: () => Promise<void>): Promise<void> {
+  const fault = target.mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check' });
+  try {
+    await fn();
+  } finally {
+    fault.remove();
+  }
+}
+
+/** A paying subject on `/pro`, then on `secondPath`: the second answer must be a cache hit, one Licenzy call in all. */
+async function expectSecondFromCache(target: ConformanceTarget, id: string, secondPath: string): Promise<void> {
+  const subject = uniqueSubject(id);
+  target.mock.grant(subject);
+  const calls = target.mock.count(CHECK);
+  expect((await get(target, '/pro', subject)).status === 200, 'first request should pass');
+  const second = await get(target, secondPath, subject);
+  expect(second.status === 200 && second.json?.source === 'cache', `${secondPath} should be a cache hit, got ${second.status} ${String(second.json?.source)}`);
+  expect(target.mock.count(CHECK) === calls + 1, `expected 1 Licenzy call, saw ${target.mock.count(CHECK) - calls}`);
+}
+
 /** Every case; run them all against one app (they use distinct subjects, and remove the faults they add). */
 export const conformanceCases: readonly ConformanceCase[] = [
   {
@@ -135,16 +156,13 @@ export const conformanceCases: readonly ConformanceCase[] = [
     async fn(target) {
       const subject = uniqueSubject('unavailable');
       target.mock.grant(subject);
-      const fault = target.mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check' });
-      try {
+      await whileLicenzyFails(target, async () => {
         const before = target.handlerCalls('/pro');
         const reply = await get(target, '/pro', subject);
         expectProblem(reply, 503, 'access_unavailable');
         expect(Number(reply.headers.get('retry-after')) >= 1, `expected a Retry-After header, got ${reply.headers.get('retry-after')}`);
         expect(target.handlerCalls('/pro') === before, 'handler must not run');
-      } finally {
-        fault.remove();
-      }
+      });
     },
   },
   {
@@ -152,14 +170,11 @@ export const conformanceCases: readonly ConformanceCase[] = [
     name: "MUST let the request through when the route chose onUnavailable: 'allow' and Licenzy fails",
     async fn(target) {
       const subject = uniqueSubject('failopen');
-      const fault = target.mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check' });
-      try {
+      await whileLicenzyFails(target, async () => {
         const reply = await get(target, '/pro/open', subject);
         expect(reply.status === 200, `expected 200 (fail open), got ${reply.status}`);
         expect(reply.json?.source === 'fail-open', `decision source should be fail-open, got ${String(reply.json?.source)}`);
-      } finally {
-        fault.remove();
-      }
+      });
     },
   },
   {
@@ -176,28 +191,12 @@ export const conformanceCases: readonly ConformanceCase[] = [
   {
     id: 'cache-hit',
     name: 'MUST answer a repeated request for the same subject from the cache (one Licenzy call)',
-    async fn(target) {
-      const subject = uniqueSubject('cache');
-      target.mock.grant(subject);
-      const calls = target.mock.count(CHECK);
-      expect((await get(target, '/pro', subject)).status === 200, 'first request should pass');
-      const second = await get(target, '/pro', subject);
-      expect(second.status === 200 && second.json?.source === 'cache', `second request should be a cache hit, got ${second.status} ${String(second.json?.source)}`);
-      expect(target.mock.count(CHECK) === calls + 1, `expected 1 Licenzy call, saw ${target.mock.count(CHECK) - calls}`);
-    },
+    fn: (target) => expectSecondFromCache(target, 'cache', '/pro'),
   },
   {
     id: 'shared-gate',
     name: 'MUST share one decision cache between routes that share a gate',
-    async fn(target) {
-      const subject = uniqueSubject('shared');
-      target.mock.grant(subject);
-      const calls = target.mock.count(CHECK);
-      expect((await get(target, '/pro', subject)).status === 200, '/pro should pass');
-      const other = await get(target, '/pro/other', subject);
-      expect(other.status === 200 && other.json?.source === 'cache', `/pro/other should reuse the decision, got ${other.status} ${String(other.json?.source)}`);
-      expect(target.mock.count(CHECK) === calls + 1, 'routes sharing a gate must share its cache');
-    },
+    fn: (target) => expectSecondFromCache(target, 'shared', '/pro/other'),
   },
   {
     id: 'invalidate',
