@@ -54,8 +54,9 @@ app.get('/pro/report', { preHandler: app.requireAccess() }, async (request) => (
   decidedBy: request.licenzy.source,
 }));
 
-// `?paid=1` is what a checkout success URL would carry: ask Licenzy now instead of trusting a cached "no".
-app.get('/pro/download', { preHandler: app.requireAccess({ fresh: (request) => request.query.paid === '1' }) }, async (_request, reply) => {
+// The page a checkout returns to asks Licenzy now instead of trusting a cached "no". Freshness is the route's
+// choice, never the client's (a `?paid=1` would let anyone force Licenzy calls); the gate bounds it per subject.
+app.get('/pro/download', { preHandler: app.requireAccess({ fresh: true }) }, async (_request, reply) => {
   reply.header('content-disposition', 'attachment; filename="report.csv"').type('text/csv; charset=utf-8');
   return 'quarter,revenue\nQ1,100\nQ2,120\n';
 });

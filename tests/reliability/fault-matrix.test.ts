@@ -22,8 +22,9 @@ const CHECK = 'POST /v1/access/check';
 
 /**
  * What a fault is, for the invariant: `healthy` (Licenzy answers), `outage` (retryable: 5xx, 429, timeouts,
- * resets — up to retries + 1 calls), `bad-answer` (a 2xx or 3xx that is not a valid answer — one call, never
- * retried), `misconfig` (Licenzy rejects the key — one call, 500, never fail-open).
+ * resets — up to retries + 1 calls; the only class a stale answer or fail-open may cover), `bad-answer` (a reachable
+ * Licenzy answering something that is not a valid answer — one call, never retried, always 503, never covered),
+ * `misconfig` (Licenzy rejects the key — one call, 500, never fail-open).
  */
 type FaultClass = 'healthy' | 'outage' | 'bad-answer' | 'misconfig';
 
@@ -69,6 +70,15 @@ const FAULTS: FaultCase[] = [
   },
   { id: 'subject-mismatch', label: 'subject_ref of another subject', faultClass: 'bad-answer', calls: 1, entitled: true, fault: () => ({ type: 'subject', subjectRef: 'someone_else' }) },
   { id: 'subject-missing', label: 'subject_ref missing', faultClass: 'bad-answer', calls: 1, entitled: true, fault: () => ({ type: 'subject', subjectRef: OMIT_FIELD }) },
+  {
+    id: 'duplicate-allowed', label: 'duplicate key: "allowed":false,"allowed":true', faultClass: 'bad-answer', calls: 1, entitled: false,
+    fault: (s) => ({ type: 'raw', body: `{"subject_ref":${JSON.stringify(s)},"allowed":false,"allowed":true}` }),
+  },
+  {
+    id: 'duplicate-subject', label: 'duplicate key: another subject_ref first', faultClass: 'bad-answer', calls: 1, entitled: false,
+    fault: (s) => ({ type: 'raw', body: `{"subject_ref":"someone_else","allowed":true,"subject_ref":${JSON.stringify(s)}}` }),
+  },
+  { id: 'status-404', label: 'HTTP 404', faultClass: 'bad-answer', calls: 1, entitled: true, fault: () => ({ type: 'status', status: 404 }) },
   { id: 'oversized', label: 'oversized body (70 kB, starts like a grant)', faultClass: 'bad-answer', calls: 1, entitled: true, fault: () => ({ type: 'oversized', bytes: 70_000 }) },
   {
     id: 'redirect-302', label: '302 redirect to another host', faultClass: 'bad-answer', calls: 1, entitled: true,
@@ -110,8 +120,10 @@ function expected(fault: FaultCase, mode: Mode): { status: number; source?: stri
       return { status: 200, source: 'licenzy' };
     case 'misconfig':
       return { status: 500 };
-    case 'outage':
     case 'bad-answer':
+      // Licenzy was reached and answered nonsense: refused in every mode; no stale grant, no fail-open.
+      return { status: 503 };
+    case 'outage':
       if (mode === 'stale-allowed') return { status: 200, source: 'stale' };
       if (mode === 'stale-denied') return { status: 403 };
       if (mode === 'fail-open') return { status: 200, source: 'fail-open' };
@@ -288,8 +300,10 @@ as expected (retryable faults: at most \`retries + 1\` = ${MAX_CALLS}; bad answe
 ≤ \`totalTimeout\` + ${SLACK_MS} ms slack = ${BUDGET.totalTimeout + SLACK_MS} ms; the redirect target got no request; fail-opens are logged;
 no response, log line or console output contains the API key.
 
-Classes: **outage** = retryable (5xx, 429, timeouts, resets); **bad-answer** = a 2xx/3xx that is not a valid answer
-(never retried, never trusted); **misconfig** = Licenzy rejected the key (500 \`access_misconfigured\`, never fail-open or stale).
+Classes: **outage** = transport-level unavailability (5xx, 429, timeouts, resets): the only class a stale answer or
+\`onUnavailable: 'allow'\` may cover; **bad-answer** = a reachable Licenzy answering something that is not a valid answer
+(2xx/3xx/404 with a bad body, duplicated member names, another subject): never retried, never trusted, and 503 in every
+mode — no stale grant, no fail-open; **misconfig** = Licenzy rejected the key (500 \`access_misconfigured\`, never fail-open or stale).
 
 ${rows.length} cells observed; slowest ${Math.round(maxMs)} ms; wrong grants: 0.
 

@@ -11,9 +11,11 @@ import {
   type AccessGate,
   type AccessGateOptions,
 } from '@licenzy-gate/core';
+import { createLruDecisionStore, type AccessChecker } from '@licenzy-gate/core';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { createClock, createFakeChecker, flush } from '../../packages/core/test/fake-checker.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { forgetCoarseReading } from '../../packages/core/src/clock.js';
+import { createFakeChecker, flush } from '../../packages/core/test/fake-checker.js';
 
 const SUBJECTS = ['alice', 'bob', 'carol'] as const;
 /** 200 by default (seconds); `LICENZY_PROPERTY_RUNS=20000` searches harder. */
@@ -24,8 +26,11 @@ const grantsVerified = { licenzy: 0, cache: 0, stale: 0 };
 /** What the scripted Licenzy answers one call with: a decision, a malformed answer, or an error of each class. */
 const OUTCOMES = ['allowed', 'denied', 'mismatch', 'nonBoolean', 'unavailable', 'timeout', 'response', 'auth', 'plain'] as const;
 type Outcome = (typeof OUTCOMES)[number];
-/** Outcomes after which serving a stale answer is legitimate (the gate's `isOutage`, plus malformed answers). */
-const OUTAGE_OUTCOMES: ReadonlySet<Outcome> = new Set(['mismatch', 'nonBoolean', 'unavailable', 'timeout', 'response']);
+/**
+ * Outcomes after which serving a stale answer is legitimate: transport outages only. A reachable Licenzy answering
+ * nonsense (`mismatch`, `nonBoolean`, `response`) must never be covered by a stale grant.
+ */
+const OUTAGE_OUTCOMES: ReadonlySet<Outcome> = new Set(['unavailable', 'timeout']);
 const PLAIN_ERROR = new Error('checker crashed');
 
 type Action =
@@ -33,6 +38,10 @@ type Action =
   | { kind: 'peek'; subject: number }
   | { kind: 'answer'; pick: number; outcome: Outcome }
   | { kind: 'advance'; ms: number }
+  /** The wall clock steps (NTP, a manual change) without time passing: only `checkedAt` may follow it. */
+  | { kind: 'wallStep'; ms: number }
+  /** A gate of another account sharing the store looks the subject up: it must never see this gate's grants. */
+  | { kind: 'peekOther'; subject: number }
   | { kind: 'invalidate'; subject: number }
   | { kind: 'clear' };
 
@@ -58,6 +67,8 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
       ),
     }),
   },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('wallStep' as const), ms: fc.integer({ min: -3_600_000, max: 3_600_000 }) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('peekOther' as const), subject: subjectIndex }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidate' as const), subject: subjectIndex }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'clear' as const }) },
 );
@@ -65,6 +76,9 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
 interface GateConfig {
   cache: false | { ttl: number; deniedTtl: number; staleIfError: number; errorTtl: number };
   circuitBreaker: false | { threshold: number; cooldown: number };
+  freshInterval: number;
+  /** One store shared with a gate of another account (namespaced per key), instead of the gate's own LRU. */
+  sharedStore: boolean;
 }
 
 const configArb: fc.Arbitrary<GateConfig> = fc.record({
@@ -84,14 +98,21 @@ const configArb: fc.Arbitrary<GateConfig> = fc.record({
     fc.constant(false as const),
     fc.record({ threshold: fc.integer({ min: 1, max: 3 }), cooldown: fc.integer({ min: 0, max: 2000 }) }),
   ),
+  freshInterval: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2000 })),
+  sharedStore: fc.boolean(),
 });
 
-/** One upstream call as the model knows it. `seq` numbers order every action. */
+/**
+ * One upstream call as the model knows it. `seq` numbers order every action. Durations are on the monotonic clock
+ * (`performance.now()`, faked); `answeredWall` is the wall clock (`Date.now()`, faked and stepped) at the answer.
+ */
 interface ModelCall {
   subject: string;
   startSeq: number;
+  startMono: number;
   answerSeq?: number;
-  answeredAt?: number;
+  answeredWall?: number;
+  answeredMono?: number;
   outcome?: Outcome;
 }
 
@@ -99,6 +120,8 @@ interface ModelCall {
 interface ModelCheck {
   subject: string;
   fresh: boolean;
+  /** Monotonic time when it was asked: a fresh check may be answered by a call started within freshInterval of it. */
+  askedMono: number;
   /** The upstream call this check started itself, if it did. */
   ownCall: number | undefined;
   settled: boolean;
@@ -112,14 +135,34 @@ interface ModelCheck {
  * - `cache`: some well-formed `allowed: true` for this subject, given at `checkedAt`, is younger than `ttl`,
  *   and nothing superseded it: no invalidation since its call started, no other call started while it was in
  *   flight, and no later call's denial that became the latest answer.
- * - `stale`: the same, within `ttl + staleIfError`, only with `staleIfError > 0` after an outage-class failure.
- * - a `fresh` check is never served from the cache; `cache: false` never serves `cache` or `stale`.
+ * - `stale`: the same, within `ttl + staleIfError`, only with `staleIfError > 0` after a transport outage.
+ * - a `fresh` check is answered only by a call started within `freshInterval` before it was asked (its own, one it
+ *   joined, or a cached answer that recent); `cache: false` never serves `cache` or `stale`.
+ * - time: every window is measured on the monotonic clock; the wall clock may step by an hour either way at any
+ *   moment and only `checkedAt` follows it.
+ * - namespace: a gate of another account sharing the store never sees a decision of this one.
  */
-async function runHistory(config: GateConfig, actions: readonly Action[], mutate: (gate: AccessGate) => AccessGate = (gate) => gate): Promise<string[]> {
+async function runHistory(
+  config: GateConfig,
+  actions: readonly Action[],
+  mutate: (gate: AccessGate) => AccessGate = (gate) => gate,
+  /** `null`: the other gate's checker declares no account, so its store namespace falls back to the mode. */
+  otherNamespace: string | null = 'another_account',
+): Promise<string[]> {
+  // The gate's default clocks, faked: performance.now() only moves forward with `advance`, Date also steps.
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'], now: 1_700_000_000_000 });
+  forgetCoarseReading();
+  const mono = () => performance.now();
   const fake = createFakeChecker();
-  const clock = createClock();
-  const options: AccessGateOptions = { client: fake.checker, now: clock.now, cache: config.cache, circuitBreaker: config.circuitBreaker };
+  const store = config.sharedStore ? createLruDecisionStore(100) : undefined;
+  // A huge totalTimeout keeps the gate's watchdog out of the model's way (answers come only from the script).
+  const options: AccessGateOptions = {
+    client: fake.checker, cache: config.cache, circuitBreaker: config.circuitBreaker, freshInterval: config.freshInterval,
+    totalTimeout: 1e9, ...(store ? { store } : {}),
+  };
   const gate = mutate(createAccessGate(options));
+  const otherChecker: AccessChecker = { mode: 'test', ...(otherNamespace === null ? {} : { namespace: otherNamespace }), checkAccess: () => new Promise(() => undefined) };
+  const other = store ? createAccessGate({ client: otherChecker, store, totalTimeout: 1e9 }) : undefined;
   const ttl = config.cache === false ? 0 : config.cache.ttl;
   const staleIfError = config.cache === false ? 0 : config.cache.staleIfError;
 
@@ -145,30 +188,37 @@ async function runHistory(config: GateConfig, actions: readonly Action[], mutate
       (g) =>
         g.subject === subject &&
         g.outcome === 'allowed' &&
-        g.answeredAt === checkedAt &&
-        now < checkedAt + window &&
+        g.answeredWall === checkedAt &&
+        g.answeredMono !== undefined &&
+        now < g.answeredMono + window &&
         registered(g) &&
         !invalidatedBetween(subject, g.startSeq, Infinity) &&
         !calls.some((d) => d.subject === subject && d.outcome === 'denied' && d.startSeq > g.startSeq && registered(d)),
     );
   }
 
-  function verify(decision: AccessDecision, check: { subject: string; fresh: boolean; ownCall: number | undefined }, via: string): void {
-    const now = clock.now();
+  function verify(decision: AccessDecision, check: { subject: string; fresh: boolean; askedMono: number; ownCall: number | undefined }, via: string): void {
+    const now = mono();
     const fail = (why: string): void => {
       violations.push(`${via} ${check.subject} at seq ${seq}: ${why} ${JSON.stringify(decision)}`);
     };
+    /** A call recent enough to answer a fresh check: started less than freshInterval before the check was asked. */
+    const recentFor = (c: ModelCall) => check.askedMono - c.startMono < config.freshInterval;
     if (decision.subjectRef !== check.subject) return fail('decision for another subject');
     if (decision.mode !== 'test') return fail('decision in another mode');
-    if (check.fresh && decision.source === 'cache') return fail('a fresh check was served from the cache');
     if (config.cache === false && decision.source !== 'licenzy') return fail('served from a disabled cache');
+    if (check.fresh && decision.source === 'cache') {
+      const recent = calls.some((c) => c.subject === check.subject && registered(c) && recentFor(c) && c.answeredWall === decision.checkedAt && c.outcome === (decision.allowed ? 'allowed' : 'denied'));
+      if (!recent) return fail('a fresh check was served from the cache');
+    }
     if (decision.source === 'licenzy') {
-      if (decision.checkedAt !== now) return fail('a Licenzy decision that is not from now');
+      if (decision.checkedAt !== Date.now()) return fail('a Licenzy decision that is not from now');
       const answered = (c: ModelCall | undefined) =>
-        c !== undefined && c.subject === check.subject && c.answeredAt === now && (c.outcome === (decision.allowed ? 'allowed' : 'denied'));
+        c !== undefined && c.subject === check.subject && c.answeredMono === now && (c.outcome === (decision.allowed ? 'allowed' : 'denied'));
       if (decision.allowed) grantsVerified.licenzy++;
       if (check.fresh) {
-        if (!answered(check.ownCall === undefined ? undefined : calls[check.ownCall])) fail('a fresh check answered by a call it did not start');
+        const own = check.ownCall === undefined ? undefined : calls[check.ownCall];
+        if (!answered(own) && !calls.some((c) => answered(c) && recentFor(c))) fail('a fresh check answered by a call older than freshInterval');
       } else if (!calls.some(answered)) fail('no Licenzy answer matches');
       return;
     }
@@ -191,11 +241,11 @@ async function runHistory(config: GateConfig, actions: readonly Action[], mutate
     let ownCall: number | undefined;
     // The gate calls its checker synchronously inside check(), so a new call here is this check's own.
     for (let index = before; index < fake.calls.length; index++) {
-      calls.push({ subject: fake.calls[index] ?? '?', startSeq: seq });
+      calls.push({ subject: fake.calls[index] ?? '?', startSeq: seq, startMono: mono() });
       open.push(index);
       ownCall = index;
     }
-    const model: ModelCheck = { subject, fresh, ownCall, settled: false };
+    const model: ModelCheck = { subject, fresh, askedMono: mono(), ownCall, settled: false };
     checks.push(model);
     promise.then(
       (decision) => {
@@ -217,7 +267,8 @@ async function runHistory(config: GateConfig, actions: readonly Action[], mutate
     const call = index === undefined ? undefined : calls[index];
     if (pending === undefined || call === undefined) throw new Error('model out of step with the fake checker');
     call.answerSeq = seq;
-    call.answeredAt = clock.now();
+    call.answeredWall = Date.now();
+    call.answeredMono = mono();
     call.outcome = outcome;
     if (OUTAGE_OUTCOMES.has(outcome)) outageSeen = true;
     switch (outcome) {
@@ -255,14 +306,23 @@ async function runHistory(config: GateConfig, actions: readonly Action[], mutate
       case 'peek': {
         const subject = SUBJECTS[action.subject] ?? 'alice';
         const hit = gate.peek(subject);
-        if (hit !== undefined) verify(hit, { subject, fresh: false, ownCall: undefined }, 'peek');
+        if (hit !== undefined) verify(hit, { subject, fresh: false, askedMono: mono(), ownCall: undefined }, 'peek');
+        break;
+      }
+      case 'peekOther': {
+        const subject = SUBJECTS[action.subject] ?? 'alice';
+        const seen = other?.peek(subject);
+        if (seen !== undefined) violations.push(`peekOther ${subject} at seq ${seq}: another account's gate saw ${JSON.stringify(seen)}`);
         break;
       }
       case 'answer':
         answer(action.pick, action.outcome);
         break;
       case 'advance':
-        clock.advance(action.ms);
+        vi.advanceTimersByTime(action.ms);
+        break;
+      case 'wallStep':
+        vi.setSystemTime(Date.now() + action.ms);
         break;
       case 'invalidate':
         gate.invalidate(SUBJECTS[action.subject] ?? 'alice');
@@ -283,8 +343,13 @@ async function runHistory(config: GateConfig, actions: readonly Action[], mutate
   }
   const unsettled = checks.filter((c) => !c.settled).length;
   if (unsettled > 0) violations.push(`${unsettled} checks never settled after every upstream call was answered`);
+  vi.useRealTimers();
   return violations;
 }
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe('property: the gate grants only on a standing, well-formed allowed answer', () => {
   it(`holds for any interleaving of answers, faults, clock moves, invalidate, fresh and concurrent checks (${NUM_RUNS} runs)`, async () => {
@@ -301,12 +366,14 @@ describe('property: the gate grants only on a standing, well-formed allowed answ
   }, 60_000);
 
   it('the model is not vacuous: a grant, its cache hit, and its stale use are all observed and accepted', async () => {
-    const config: GateConfig = { cache: { ttl: 1000, deniedTtl: 100, staleIfError: 5000, errorTtl: 0 }, circuitBreaker: false };
+    const config: GateConfig = { cache: { ttl: 1000, deniedTtl: 100, staleIfError: 5000, errorTtl: 0 }, circuitBreaker: false, freshInterval: 0, sharedStore: true };
     const actions: Action[] = [
       { kind: 'check', subject: 0, fresh: false, burst: 2 },
       { kind: 'answer', pick: 0, outcome: 'allowed' },
       { kind: 'peek', subject: 0 },
       { kind: 'check', subject: 0, fresh: false, burst: 1 },
+      { kind: 'wallStep', ms: -3_600_000 },
+      { kind: 'peekOther', subject: 0 },
       { kind: 'advance', ms: 2000 },
       { kind: 'check', subject: 0, fresh: false, burst: 1 },
       { kind: 'answer', pick: 0, outcome: 'unavailable' },
@@ -314,8 +381,8 @@ describe('property: the gate grants only on a standing, well-formed allowed answ
     expect(await runHistory(config, actions)).toEqual([]);
   });
 
-  it('the model is not vacuous: broken gates (invalidate ignored, fresh ignored) are caught', async () => {
-    const config: GateConfig = { cache: { ttl: 1000, deniedTtl: 100, staleIfError: 0, errorTtl: 0 }, circuitBreaker: false };
+  it('the model is not vacuous: broken gates (invalidate ignored, fresh ignored, stale after nonsense) are caught', async () => {
+    const config: GateConfig = { cache: { ttl: 1000, deniedTtl: 100, staleIfError: 0, errorTtl: 0 }, circuitBreaker: false, freshInterval: 0, sharedStore: false };
     const grantThen = (next: Action[]): Action[] => [
       { kind: 'check', subject: 0, fresh: false, burst: 1 },
       { kind: 'answer', pick: 0, outcome: 'allowed' },
@@ -327,6 +394,39 @@ describe('property: the gate grants only on a standing, well-formed allowed answ
     expect(invalidated.join('\n')).toMatch(/cached grant without a standing allowed answer/);
     const fresh = await runHistory(config, grantThen([{ kind: 'check', subject: 0, fresh: true, burst: 1 }]), ignoresFresh);
     expect(fresh.join('\n')).toMatch(/a fresh check was served from the cache/);
+    // A gate that served stale grants for any error (the old `isOutage`) is caught by the model.
+    const staleConfig: GateConfig = { ...config, cache: { ttl: 1000, deniedTtl: 100, staleIfError: 5000, errorTtl: 0 } };
+    const anyErrorIsOutage = (gate: AccessGate): AccessGate => ({
+      ...gate,
+      check: (subject, options) => gate.check(subject, options).catch((error: unknown) => {
+        if (error instanceof LicenzyResponseError) return { subjectRef: subject, allowed: true, source: 'stale' as const, checkedAt: lastGrantWall, mode: 'test' as const };
+        throw error;
+      }),
+    });
+    let lastGrantWall = 0;
+    const staleAfterNonsense = await runHistory(staleConfig, [
+      { kind: 'check', subject: 0, fresh: false, burst: 1 },
+      { kind: 'answer', pick: 0, outcome: 'allowed' },
+      { kind: 'advance', ms: 1500 },
+      { kind: 'check', subject: 0, fresh: false, burst: 1 },
+      { kind: 'answer', pick: 0, outcome: 'response' },
+    ], (gate) => {
+      lastGrantWall = 1_700_000_000_000;
+      return anyErrorIsOutage(gate);
+    });
+    expect(staleAfterNonsense.join('\n')).toMatch(/stale grant without any outage/);
+  });
+
+  it('the model is not vacuous: two accounts namespaced by mode alone are caught sharing a grant', async () => {
+    const config: GateConfig = { cache: { ttl: 1000, deniedTtl: 100, staleIfError: 0, errorTtl: 0 }, circuitBreaker: false, freshInterval: 0, sharedStore: true };
+    const history: Action[] = [
+      { kind: 'check', subject: 0, fresh: false, burst: 1 },
+      { kind: 'answer', pick: 0, outcome: 'allowed' },
+      { kind: 'peekOther', subject: 0 },
+    ];
+    expect(await runHistory(config, history)).toEqual([]);
+    // The other gate's checker declares no account, so both fall back to the mode alone: the old namespace.
+    expect((await runHistory(config, history, (gate) => gate, null)).join('\n')).toMatch(/another account's gate saw/);
   });
 });
 
@@ -371,7 +471,8 @@ describe('property: the guard grants only what the checker granted for exactly t
         }
         expect(fake.calls).toEqual([expected]);
         if (outcome.allowed) {
-          const failOpen = onUnavailable === 'allow' && (answer === 'mismatch' || answer === 'unavailable');
+          // Only a transport outage may fail open; an answer for another subject never does.
+          const failOpen = onUnavailable === 'allow' && answer === 'unavailable';
           expect(answer === 'allowed' || failOpen).toBe(true);
           expect(outcome.decision.subjectRef).toBe(expected);
           expect(outcome.decision.source).toBe(failOpen ? 'fail-open' : 'licenzy');

@@ -8,6 +8,7 @@ import {
   type AccessGate,
 } from '@licenzy-gate/core';
 import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { createClock } from '../../packages/core/test/fake-checker.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FRAMEWORKS, callPaid, startPaidApp, type PaidApp } from './support/apps.js';
 import { LIVE_KEY, MOCK_KEYS, SecretScan, TEST_KEY } from './support/secrets.js';
@@ -215,10 +216,11 @@ describe('client-controlled identity is ignored by the default resolvers', () =>
 describe('test and live gates never share a decision', () => {
   let testGate: AccessGate;
   let liveGate: AccessGate;
+  const clock = createClock();
   beforeAll(() => {
-    // One store for both, as a shared cache tier would be; the gate namespaces keys by mode.
+    // One store for both, as a shared cache tier would be; the gate namespaces keys by mode, account and base URL.
     const store = createLruDecisionStore(100);
-    const common = { retries: 0, circuitBreaker: false as const, store, cache: { ttl: 60_000, deniedTtl: 60_000, staleIfError: 60_000 } };
+    const common = { retries: 0, circuitBreaker: false as const, store, now: clock.now, cache: { ttl: 60_000, deniedTtl: 60_000, staleIfError: 60_000 } };
     testGate = createAccessGate({ ...common, baseUrl: mock.url, apiKey: TEST_KEY });
     liveGate = createAccessGate({ ...common, baseUrl: mock.url, apiKey: LIVE_KEY });
   });
@@ -248,6 +250,8 @@ describe('test and live gates never share a decision', () => {
     expect((await testGate.check('only_test')).allowed).toBe(true);
     mock.fault({ type: 'status', status: 503 });
     await expect(liveGate.check('only_test')).rejects.toMatchObject({ code: 'ERR_LICENZY_UNAVAILABLE' });
+    // Past freshInterval (the gates' injected clock), a fresh check asks Licenzy, finds it down and serves the stale grant.
+    clock.advance(1_000);
     expect(await testGate.check('only_test', { fresh: true })).toMatchObject({ allowed: true, source: 'stale', mode: 'test' });
   });
 });

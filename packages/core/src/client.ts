@@ -1,4 +1,5 @@
 // The HTTP client for Licenzy's runtime endpoints: bounded retries, validated answers, a capped body, no redirects.
+import { onAbort } from './abort.js';
 import { parseApiKey, parseBaseUrl, type LicenzyMode } from './config.js';
 import {
   LicenzyAbortError,
@@ -9,7 +10,9 @@ import {
   LicenzySubjectInvalidError,
   LicenzyUnavailableError,
 } from './errors.js';
+import { duplicateMemberName } from './json.js';
 import { functionOption, integerOption, numberOption, objectOption, type Milliseconds } from './options.js';
+import { deriveSharedScope, type SharedTierScope } from './shared-tier.js';
 import { validateSubjectRef } from './subject.js';
 
 /** The subset of WHATWG `fetch` the client uses; inject your own (e.g. an undici `fetch` with a custom agent). */
@@ -96,6 +99,16 @@ export interface LicenzyClient {
 }
 
 const USER_AGENT = 'licenzy-gate/0.1';
+/** The auth error codes Licenzy documents; any other `error` text is never copied (it could echo the key). */
+const DOCUMENTED_AUTH_CODES: ReadonlySet<string> = new Set(['missing_bearer_token', 'invalid_api_key', 'plan_mode_not_allowed']);
+
+/** The scope (namespace and shared-tier secret) of each client this module built, kept off the object itself. */
+const clientScopes = new WeakMap<object, SharedTierScope>();
+
+/** The scope of a client made by {@link createLicenzyClient}; `undefined` for any other object. */
+export function scopeOfClient(client: object): SharedTierScope | undefined {
+  return clientScopes.get(client);
+}
 const MAX_BACKOFF = 1000;
 
 interface Attempt {
@@ -129,13 +142,34 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
   async function attemptOnce(method: string, path: string, body: unknown, headers: Record<string, string>, budget: number, signal: AbortSignal | undefined): Promise<Attempt> {
     const controller = new AbortController();
     let timedOut = false;
+    // The deadline does not trust the transport: an injected fetch may ignore the abort signal (while
+    // connecting, or once headers have arrived), so the attempt is raced against the timer as well.
+    let expire: (reason: unknown) => void = () => undefined;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      expire = reject;
+    });
     const timer = setTimeout(() => {
       timedOut = true;
       controller.abort();
+      expire(new LicenzyUnavailableError('timeout', `Licenzy did not answer within ${Math.ceil(budget)} ms`));
     }, budget);
-    const onCallerAbort = () => controller.abort();
-    signal?.addEventListener('abort', onCallerAbort, { once: true });
+    const stopWaiting = signal === undefined ? undefined : onAbort(signal, () => {
+      controller.abort();
+      expire(new LicenzyAbortError());
+    });
     try {
+      return await Promise.race([deadline, exchange()]);
+    } catch (err) {
+      if (signal?.aborted) throw new LicenzyAbortError();
+      if (timedOut) throw new LicenzyUnavailableError('timeout', `Licenzy did not answer within ${Math.ceil(budget)} ms`);
+      if (err instanceof LicenzyError) throw err;
+      throw new LicenzyUnavailableError('network', 'Licenzy could not be reached', { cause: scrub(err) });
+    } finally {
+      clearTimeout(timer);
+      stopWaiting?.();
+    }
+
+    async function exchange(): Promise<Attempt> {
       const response = await fetchImpl(baseUrl + path, {
         method,
         headers: {
@@ -150,16 +184,13 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
         redirect: 'manual',
         signal: controller.signal,
       });
+      if (timedOut) {
+        // Too late: nobody reads this answer; release the connection.
+        await response.body?.cancel().catch(() => undefined);
+        throw new LicenzyUnavailableError('timeout', `Licenzy did not answer within ${Math.ceil(budget)} ms`);
+      }
       const text = await readCapped(response, maxResponseBytes);
       return { status: response.status, body: text === undefined ? undefined : parseJson(text, response.status), ...retryAfterOf(response) };
-    } catch (err) {
-      if (signal?.aborted) throw new LicenzyAbortError();
-      if (timedOut) throw new LicenzyUnavailableError('timeout', `Licenzy did not answer within ${budget} ms`);
-      if (err instanceof LicenzyError) throw err;
-      throw new LicenzyUnavailableError('network', 'Licenzy could not be reached', { cause: scrub(err) });
-    } finally {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', onCallerAbort);
     }
   }
 
@@ -171,7 +202,7 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
       const remaining = deadline - performance.now();
       let error: LicenzyError;
       try {
-        if (remaining <= 0) throw new LicenzyUnavailableError('budget', `Licenzy call exceeded its ${totalTimeout} ms budget`);
+        if (remaining <= 0) throw new LicenzyUnavailableError('budget', `Licenzy call exceeded its ${Math.ceil(totalTimeout)} ms budget`);
         const result = await attemptOnce(method, path, body, headers, Math.min(timeout, remaining), signal);
         if ((result.status >= 200 && result.status < 300) || accept(result.status)) return result;
         throw statusError(result);
@@ -206,7 +237,7 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
     return prefix + encodeURIComponent(subject);
   }
 
-  return {
+  const client: LicenzyClient = {
     mode,
     baseUrl,
 
@@ -265,20 +296,21 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
       };
     },
   };
+  clientScopes.set(client, deriveSharedScope(apiKey, mode, baseUrl));
+  return client;
 }
 
 function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(new LicenzyAbortError());
     const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      stopWaiting?.();
       resolve();
     }, ms);
-    const onAbort = () => {
+    const stopWaiting = signal === undefined ? undefined : onAbort(signal, () => {
       clearTimeout(timer);
       reject(new LicenzyAbortError());
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
+    });
   });
 }
 
@@ -308,13 +340,22 @@ async function readCapped(response: Response, max: number): Promise<string | und
 }
 
 function parseJson(text: string, status: number): unknown {
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
     // Error bodies of unknown shape are normal on 5xx; only a 2xx must be JSON.
     if (status >= 200 && status < 300) throw new LicenzyResponseError('Licenzy answer is not valid JSON', { upstreamStatus: status });
     return undefined;
   }
+  // JSON.parse keeps the last duplicate, so `"allowed":false,"allowed":true` would grant: refuse the answer.
+  // Checked for every body we read (2xx answers and 409/401 codes alike), since each one is trusted for something.
+  if (typeof parsed === 'object' && parsed !== null && duplicateMemberName(text) !== undefined) {
+    if (status >= 200 && status < 300) throw new LicenzyResponseError('Licenzy answer repeats a member name', { upstreamStatus: status });
+    // An error body we cannot read unambiguously is no body: its status alone classifies the answer.
+    return undefined;
+  }
+  return parsed;
 }
 
 function retryAfterOf(response: Response): { retryAfterMs?: number } {
@@ -337,8 +378,8 @@ function statusError(result: Attempt): LicenzyError {
   const { status } = result;
   if (status === 401 || status === 403) {
     const code = (result.body as { error?: unknown } | undefined)?.error;
-    // Only pass on a code that looks like Licenzy's snake_case codes; never arbitrary upstream text.
-    return new LicenzyAuthError(status, typeof code === 'string' && /^[a-z_]{1,64}$/.test(code) ? code : undefined);
+    // Only Licenzy's documented codes are passed on: anything else (even snake_case) could be our key echoed back.
+    return new LicenzyAuthError(status, typeof code === 'string' && DOCUMENTED_AUTH_CODES.has(code) ? code : undefined);
   }
   if (status === 429 || status >= 500) {
     return new LicenzyUnavailableError('status', `Licenzy answered HTTP ${status}`, {

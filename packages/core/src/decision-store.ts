@@ -2,10 +2,13 @@
 import { LRUCache } from 'lru-cache';
 import type { LicenzyMode } from './config.js';
 
-/** What the gate remembers about one subject's last Licenzy answer. Times are ms from the gate's `now()`. */
+/**
+ * What the gate remembers about one subject's last Licenzy answer. Times are ms on the gate's duration clock
+ * (monotonic by default, or the injected `now`); an entry stamped after "now" is not trusted.
+ */
 export interface CachedDecision {
   readonly allowed: boolean;
-  /** When Licenzy's answer arrived. */
+  /** When Licenzy's answer arrived (duration clock). */
   readonly checkedAt: number;
   /** Until when the answer is served from cache (exclusive). */
   readonly expiresAt: number;
@@ -43,10 +46,19 @@ export function createLruDecisionStore(max: number): DecisionStore {
   };
 }
 
-/** Prefixes keys with the mode so test and live gates sharing one store never see each other's decisions. */
-export function namespacedStore(store: DecisionStore, mode: LicenzyMode): DecisionStore {
-  const prefix = `${mode}:`;
-  // clear() on a shared store would drop the other mode's entries too; a namespaced view cannot enumerate,
+/**
+ * Prefixes keys with a namespace so gates sharing one store never see each other's decisions. The gate passes
+ * the namespace of its key (`deriveSharedScope()`: a hash of mode, key and base URL — never the key), so two
+ * gates serve each other's entries only when they would ask the same Licenzy account the same question.
+ * A bare mode (`'test'`/`'live'`) is still accepted, for a store shared by gates of one account.
+ *
+ * @example
+ * const shared = createLruDecisionStore(10_000)
+ * const view = namespacedStore(shared, deriveSharedScope(apiKey, 'live', baseUrl).namespace)
+ */
+export function namespacedStore(store: DecisionStore, namespace: LicenzyMode | string): DecisionStore {
+  const prefix = `${namespace}:`;
+  // clear() on a shared store would drop the other namespaces' entries too; a namespaced view cannot enumerate,
   // so it clears everything, which is safe (only costs extra Licenzy calls).
   return {
     get: (key) => store.get(prefix + key),

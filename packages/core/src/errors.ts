@@ -12,7 +12,16 @@ export type LicenzyErrorCode =
   | 'ERR_LICENZY_ABORTED';
 
 /** Why Licenzy could not give an answer (on {@link LicenzyUnavailableError}). */
-export type UnavailableReason = 'timeout' | 'network' | 'status' | 'circuit_open' | 'budget';
+export type UnavailableReason = 'timeout' | 'network' | 'status' | 'circuit_open' | 'budget' | 'overloaded';
+
+/** Longest `Retry-After` we ever send, in seconds: a hint beyond it (even Licenzy's own) is capped. */
+export const MAX_RETRY_AFTER_SECONDS = 300;
+
+/** Whole seconds in [1, {@link MAX_RETRY_AFTER_SECONDS}] for a `Retry-After` header; anything odd becomes 1. */
+export function retryAfterSeconds(ms: number | undefined): number {
+  if (ms === undefined || !Number.isFinite(ms) || ms <= 0) return 1;
+  return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, Math.ceil(ms / 1000)));
+}
 
 /**
  * Base class of every error licenzy-gate throws. Carries `code`, the HTTP `status` (and its alias
@@ -82,12 +91,15 @@ export class LicenzyAccessDeniedError extends LicenzyError {
   }
 }
 
-/** Licenzy could not be reached or asked us to back off (timeout, network, 429, 5xx): answer 503. */
+/**
+ * Licenzy could not be reached or asked us to back off (timeout, network, 429, 5xx, an open circuit, or this
+ * process shedding load): answer 503. The only error during which a stale answer or `onUnavailable: 'allow'` applies.
+ */
 export class LicenzyUnavailableError extends LicenzyError {
   readonly reason: UnavailableReason;
   /** HTTP status Licenzy answered, when it answered. */
   readonly upstreamStatus: number | undefined;
-  /** Seconds after which a retry makes sense (sent as `Retry-After`, at least 1). */
+  /** Whole seconds after which a retry makes sense (sent as `Retry-After`), 1 to {@link MAX_RETRY_AFTER_SECONDS}. */
   readonly retryAfter: number;
   /** The `Retry-After` Licenzy itself sent, in ms, when it sent one. */
   readonly upstreamRetryAfterMs: number | undefined;
@@ -96,7 +108,7 @@ export class LicenzyUnavailableError extends LicenzyError {
     message: string,
     init: { upstreamStatus?: number; retryAfterMs?: number; cause?: unknown } = {},
   ) {
-    const retryAfter = Math.max(1, Math.ceil((init.retryAfterMs ?? 1000) / 1000));
+    const retryAfter = retryAfterSeconds(init.retryAfterMs);
     super('ERR_LICENZY_UNAVAILABLE', message, {
       status: 503,
       headers: { 'retry-after': String(retryAfter) },
@@ -110,7 +122,10 @@ export class LicenzyUnavailableError extends LicenzyError {
   }
 }
 
-/** Licenzy answered something that is not a valid answer (bad status, JSON, shape, subject, size): answer 503. */
+/**
+ * Licenzy was reached but answered something that is not a valid answer (bad status, JSON, duplicate members,
+ * shape, subject, size): answer 503. Never an outage: no stale answer and no fail-open stands in for it.
+ */
 export class LicenzyResponseError extends LicenzyError {
   readonly upstreamStatus: number | undefined;
   constructor(message: string, init: { upstreamStatus?: number; cause?: unknown } = {}) {
@@ -142,7 +157,12 @@ export class LicenzyAbortError extends LicenzyError {
   }
 }
 
-/** True for the errors during which serving a recent cached answer (`staleIfError`) is reasonable. */
+/**
+ * True only for transport-level unavailability ({@link LicenzyUnavailableError}: network errors, timeouts, 429,
+ * 5xx, an open circuit, shed load) — the errors during which a recent answer (`staleIfError`) may stand in and
+ * `onUnavailable: 'allow'` may let a request through. A reachable Licenzy answering nonsense (404, another
+ * subject, `"allowed":"false"`: {@link LicenzyResponseError}) is not an outage: it is refused, never covered.
+ */
 export function isOutage(err: unknown): boolean {
-  return err instanceof LicenzyUnavailableError || err instanceof LicenzyResponseError;
+  return err instanceof LicenzyUnavailableError;
 }

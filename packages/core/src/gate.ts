@@ -1,12 +1,14 @@
 // The access decision engine: validated subject → cached or coalesced Licenzy answer → a decision, with a failure policy.
 import { LRUCache } from 'lru-cache';
+import { onAbort } from './abort.js';
 import { createCircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { coarseNow } from './clock.js';
-import { createLicenzyClient, type AccessCheckResult, type CallOptions, type LicenzyClientOptions } from './client.js';
-import type { LicenzyMode } from './config.js';
+import { createLicenzyClient, scopeOfClient, type AccessCheckResult, type CallOptions, type LicenzyClientOptions } from './client.js';
+import { parseApiKey, parseBaseUrl, type LicenzyMode } from './config.js';
 import { createLruDecisionStore, namespacedStore, type CachedDecision, type DecisionStore } from './decision-store.js';
 import { LicenzyAbortError, LicenzyConfigError, LicenzyResponseError, LicenzyUnavailableError, isOutage } from './errors.js';
 import { functionOption, integerOption, numberOption, objectOption, type Milliseconds } from './options.js';
+import { deriveSharedScope, type SharedEntry, type SharedEvent, type SharedTier, type SharedTierBinding, type SharedTierScope } from './shared-tier.js';
 import { validateSubjectRef } from './subject.js';
 
 /** Where a decision came from: a Licenzy answer just now, the fresh cache, or a stale entry during an outage. */
@@ -17,7 +19,7 @@ export interface AccessDecision {
   readonly subjectRef: string;
   readonly allowed: boolean;
   readonly source: DecisionSource;
-  /** When Licenzy gave this answer, in ms of the gate's clock (`Date.now()` by default). */
+  /** When Licenzy gave this answer: wall-clock ms (`Date.now()`), or the injected `now`. For display; never for expiry. */
   readonly checkedAt: number;
   /** The key's mode the answer holds for. */
   readonly mode: LicenzyMode;
@@ -31,7 +33,7 @@ export interface AccessCacheOptions {
   ttl?: Milliseconds;
   /** How long an `allowed: false` answer is reused; short, so a new payment shows up quickly. Default `5000` ms. */
   deniedTtl?: Milliseconds;
-  /** How long past its expiry an answer may stand in while Licenzy is unavailable. Default `0` (never). */
+  /** How long past its expiry an answer may stand in while Licenzy is unavailable (transport outages only). Default `0` (never). */
   staleIfError?: Milliseconds;
   /** How long checks of a subject share a failed Licenzy call instead of each calling again. Default `1000` ms. */
   errorTtl?: Milliseconds;
@@ -40,6 +42,11 @@ export interface AccessCacheOptions {
 /** The transport seam: anything that answers access checks for one mode (a client, or a tier in front of one). */
 export interface AccessChecker {
   readonly mode: LicenzyMode;
+  /**
+   * Which Licenzy account and deployment this checker asks, for namespacing a shared `store` (any stable string
+   * that is not a secret). A client from `createLicenzyClient()` needs none: the gate derives it from its key.
+   */
+  readonly namespace?: string;
   checkAccess(subjectRef: string, options?: CallOptions): Promise<AccessCheckResult>;
 }
 
@@ -49,17 +56,42 @@ export interface AccessGateOptions extends LicenzyClientOptions {
   client?: AccessChecker;
   /** Decision cache, or `false` to ask Licenzy on every check (concurrent checks are still coalesced). */
   cache?: AccessCacheOptions | false;
-  /** Replaces the in-process LRU (the seam for shared or tiered caches). Keys get the mode as prefix. */
+  /**
+   * Replaces the in-process LRU; must be synchronous (the hit path does not wait). Keys are prefixed with the
+   * namespace of the gate's key (mode, account and base URL, hashed), so gates of different keys never share entries.
+   */
   store?: DecisionStore;
+  /**
+   * A tier shared by many processes (e.g. `createRedisTier()` from `@licenzy-gate/redis`): asked on a local miss
+   * before Licenzy, written through on every answer, and the channel for `invalidate()`/`clear()` to reach every
+   * instance. Needs the cache and a key (the tier's entries are authenticated with a secret derived from it).
+   */
+  shared?: SharedTier;
   /** Fail fast while Licenzy keeps failing, or `false` to always call. Default `{ threshold: 5, cooldown: 2000 }`. */
   circuitBreaker?: CircuitBreakerOptions | false;
-  /** Clock in ms; inject one to test TTLs without waiting. Default: `Date.now()`, read at most once per ms. */
+  /**
+   * Bounds `fresh` checks: an answer requested less than this long ago (cached, or still in flight) counts as fresh,
+   * so concurrent or repeated fresh checks of a subject share one Licenzy call. `0` turns the bound off. Default `1000` ms.
+   */
+  freshInterval?: Milliseconds;
+  /** Most Licenzy calls in flight at once; beyond it calls wait in a queue. Default `64`. */
+  maxConcurrent?: number;
+  /** Most calls waiting for a slot; beyond it a check fails at once with 503 (`reason: 'overloaded'`). Default `1000`. */
+  maxQueue?: number;
+  /**
+   * Clock in ms; inject one to test TTLs without waiting. It then measures durations and stamps `checkedAt`.
+   * Default: durations on a monotonic clock (`performance.now()`, read at most once per ms), `checkedAt` from `Date.now()`.
+   */
   now?: () => number;
 }
 
 /** Per-check options. */
 export interface CheckOptions {
-  /** Skip the cache and ask Licenzy now, storing the answer (e.g. right after checkout). Default `false`. */
+  /**
+   * Ask Licenzy rather than reuse the cache (e.g. right after checkout), storing the answer. Bounded by
+   * `freshInterval`: an answer requested within it is fresh enough. Decide it on the server (the route), never
+   * from client input such as a query parameter. Default `false`.
+   */
   fresh?: boolean;
   /** Stops waiting for this check (the shared upstream call goes on for others). */
   signal?: AbortSignal;
@@ -77,20 +109,31 @@ export interface GateStats {
   /** Entries in the decision cache now. */
   size: number;
   circuit: 'closed' | 'open' | 'half-open';
+  /** Licenzy calls running now, and waiting for a slot (`maxConcurrent`). */
+  active: number;
+  queued: number;
+  /** Checks refused at once because the queue was full. */
+  shed: number;
+  /** Local misses answered by the shared tier, and shared-tier operations that failed (each treated as a miss). */
+  sharedHits: number;
+  sharedErrors: number;
 }
 
 /** The gate the adapters use. */
 export interface AccessGate {
   readonly mode: LicenzyMode;
-  /** The gate's clock in ms (the injected `now`, else `Date.now`); decisions' `checkedAt` come from it. */
+  /** Wall-clock ms as the gate stamps `checkedAt` (the injected `now`, else `Date.now()`). */
   now(): number;
   /** Decides for one subject. Rejects with a typed {@link LicenzyError}; never resolves `allowed: true` on an error. */
   check(subjectRef: string, options?: CheckOptions): Promise<AccessDecision>;
   /** The synchronous fast path: the cached decision if one is fresh, else `undefined`. Counts a hit. */
   peek(subjectRef: string): AccessDecision | undefined;
-  /** Forgets a subject's decision (e.g. on a Licenzy `entitlement.updated` webhook). True if one was cached. */
+  /**
+   * Forgets a subject's decision (e.g. on a Licenzy `entitlement.updated` webhook), on every instance when a
+   * `shared` tier is configured. An answer already in flight is not stored. True if one was cached here.
+   */
   invalidate(subjectRef: string): boolean;
-  /** Forgets every decision. */
+  /** Forgets every decision (on every instance with a `shared` tier). */
   clear(): void;
   stats(): GateStats;
 }
@@ -98,7 +141,25 @@ export interface AccessGate {
 interface StoredDecision extends CachedDecision {
   /** The decision object served on cache hits, built once. */
   readonly cached: AccessDecision;
+  /** When the call behind this answer started (duration clock): how fresh it is for a `fresh` check. */
+  readonly requestedAt: number;
 }
+
+/** One Licenzy call in flight for a subject, shared by every check that joins it. */
+interface Call {
+  readonly startedAt: number;
+  promise: Promise<AccessDecision>;
+}
+
+interface Failure {
+  readonly error: unknown;
+  readonly until: number;
+  readonly startedAt: number;
+}
+
+const SHED_RETRY_MS = 1000;
+/** How far past `totalTimeout` the gate's own watchdog fires: the client's own timeout normally wins. */
+const WATCHDOG_MARGIN = 100;
 
 /**
  * Creates an access gate: one Licenzy client, one decision cache, one failure policy.
@@ -115,7 +176,10 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
     throw new LicenzyConfigError('client', 'expected a Licenzy client with `checkAccess()` and `mode`');
   }
   const mode = client.mode;
-  const now = functionOption('now', options.now, coarseNow);
+  const injectedNow = functionOption<() => number>('now', options.now);
+  // Durations (TTLs, windows, cool-downs) on a monotonic clock; `checkedAt` on the wall clock, for display.
+  const now = injectedNow ?? coarseNow;
+  const wallNow = injectedNow ?? Date.now;
 
   const cacheOptions = options.cache === false ? undefined : objectOption('cache', options.cache) ?? {};
   const cacheEnabled = options.cache !== false;
@@ -124,10 +188,18 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
   const deniedTtl = numberOption('cache.deniedTtl', cacheOptions?.deniedTtl, 5_000);
   const staleIfError = numberOption('cache.staleIfError', cacheOptions?.staleIfError, 0);
   const errorTtl = numberOption('cache.errorTtl', cacheOptions?.errorTtl, 1_000);
+  const freshInterval = numberOption('freshInterval', options.freshInterval, 1_000);
+  const maxConcurrent = integerOption('maxConcurrent', options.maxConcurrent, 64, 1);
+  const maxQueue = integerOption('maxQueue', options.maxQueue, 1_000, 0);
+  const watchdogMs = numberOption('totalTimeout', options.totalTimeout, 5_000, 1) + WATCHDOG_MARGIN;
 
-  const store = options.store
-    ? namespacedStore(validateStore(options.store), mode)
+  const scope = scopeOf(client, options);
+  const store = options.store !== undefined
+    ? namespacedStore(validateStore(options.store), scope?.namespace ?? client.namespace ?? mode)
     : createLruDecisionStore(max);
+  const binding = bindShared(options.shared, scope, cacheEnabled);
+
+  const counters = { hits: 0, misses: 0, stale: 0, upstreamCalls: 0, errors: 0, coalesced: 0, shed: 0, sharedHits: 0, sharedErrors: 0 };
   const breakerOptions = options.circuitBreaker === false ? undefined : objectOption('circuitBreaker', options.circuitBreaker) ?? {};
   const breaker = breakerOptions
     ? createCircuitBreaker(
@@ -140,31 +212,47 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
   // Calls in flight per subject: concurrent checks share one. A newer call (fresh, or after invalidate)
   // replaces the entry, and only the call still registered may write the cache, so an old answer never
   // overwrites a newer one.
-  const inflight = new Map<string, Promise<AccessDecision>>();
+  const inflight = new Map<string, Call>();
   // Recent failures per subject, so a burst of checks during an outage makes one call, not one each.
-  // Expiry is kept here rather than as lru-cache's ttl, like decisions: lru-cache counts an entry live at exactly
-  // `ttl` and wants integer ms, while every window of the gate ends at `start + ttl` on the gate's clock.
-  const failures = new LRUCache<string, { error: unknown; until: number }>({ max });
-  const counters = { hits: 0, misses: 0, stale: 0, upstreamCalls: 0, errors: 0, coalesced: 0 };
+  // Expiry is kept here rather than as lru-cache's ttl, like decisions: every window ends at `start + ttl` on the gate's clock.
+  const failures = new LRUCache<string, Failure>({ max });
+  // The bound on concurrent Licenzy calls: a slot per call, a FIFO of waiters, each waiting at most one watchdog period.
+  let active = 0;
+  const waiting: Array<{ resolve: () => void; reject: (error: unknown) => void; timer: ReturnType<typeof setTimeout> }> = [];
 
   function peek(subjectRef: string): AccessDecision | undefined {
     if (!cacheEnabled || typeof subjectRef !== 'string') return undefined;
     // Only validated subjects are ever stored, so a hit needs no further validation.
     const entry = store.get(subjectRef) as StoredDecision | undefined;
-    if (entry === undefined || now() >= entry.expiresAt) return undefined;
+    if (entry === undefined) return undefined;
+    const t = now();
+    // An entry stamped after "now" (a clock stepped back, a store written by another clock) is not trusted.
+    if (t >= entry.expiresAt || t < entry.checkedAt) return undefined;
     counters.hits++;
     return entry.cached ?? toDecision(subjectRef, entry, 'cache');
   }
 
   function toDecision(subjectRef: string, entry: CachedDecision, source: DecisionSource): AccessDecision {
-    return Object.freeze({ subjectRef, allowed: entry.allowed, source, checkedAt: entry.checkedAt, mode });
+    const stored = (entry as Partial<StoredDecision>).cached;
+    // A foreign store's entry has only duration-clock stamps: convert its age to wall time.
+    const checkedAt = stored?.checkedAt ?? wallNow() - (now() - entry.checkedAt);
+    return Object.freeze({ subjectRef, allowed: entry.allowed, source, checkedAt, mode });
   }
 
-  /** During an outage, a recent enough answer may stand in; anything else is rethrown as is. */
+  function remember(subjectRef: string, allowed: boolean, checkedAt: number, lifetime: number, staleLifetime: number, requestedAt: number): AccessDecision {
+    const t = now();
+    const decision = Object.freeze({ subjectRef, allowed, source: 'cache' as const, checkedAt, mode });
+    const entry: StoredDecision = { allowed, checkedAt: t, expiresAt: t + lifetime, staleUntil: t + staleLifetime, requestedAt, cached: decision };
+    store.set(subjectRef, entry);
+    return decision;
+  }
+
+  /** During a transport outage a recent enough answer may stand in; anything else is rethrown as is. */
   function staleOrThrow(subjectRef: string, error: unknown): AccessDecision {
     if (cacheEnabled && staleIfError > 0 && isOutage(error)) {
       const entry = store.get(subjectRef);
-      if (entry !== undefined && now() < entry.staleUntil) {
+      const t = now();
+      if (entry !== undefined && t < entry.staleUntil && t >= entry.checkedAt) {
         counters.stale++;
         return toDecision(subjectRef, entry, 'stale');
       }
@@ -172,46 +260,147 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
     throw error;
   }
 
-  function callLicenzy(subjectRef: string): Promise<AccessDecision> {
+  /** A cached answer requested within `freshInterval`: fresh enough for a `fresh` check. */
+  function recentAnswer(subjectRef: string, t: number): AccessDecision | undefined {
+    if (!cacheEnabled) return undefined;
+    const entry = store.get(subjectRef) as StoredDecision | undefined;
+    if (entry?.requestedAt === undefined || t - entry.requestedAt >= freshInterval) return undefined;
+    if (t >= entry.expiresAt || t < entry.checkedAt) return undefined;
+    counters.hits++;
+    return entry.cached;
+  }
+
+  function acquireSlot(): Promise<void> | undefined {
+    if (active < maxConcurrent) {
+      active++;
+      return undefined;
+    }
+    if (waiting.length >= maxQueue) {
+      counters.shed++;
+      throw new LicenzyUnavailableError('overloaded', 'Too many Licenzy calls waiting; shedding load', { retryAfterMs: SHED_RETRY_MS });
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter = {
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          const at = waiting.indexOf(waiter);
+          if (at !== -1) waiting.splice(at, 1);
+          counters.shed++;
+          reject(new LicenzyUnavailableError('overloaded', 'No Licenzy call slot became free in time; shedding load', { retryAfterMs: SHED_RETRY_MS }));
+        }, watchdogMs),
+      };
+      waiter.timer.unref?.();
+      waiting.push(waiter);
+    });
+  }
+
+  function releaseSlot(): void {
+    const next = waiting.shift();
+    if (next === undefined) {
+      active--;
+      return;
+    }
+    // The slot passes straight to the next waiter; `active` stays.
+    clearTimeout(next.timer);
+    next.resolve();
+  }
+
+  /** One Licenzy call: a slot, a watchdog that does not trust the checker, a validated answer, the breaker told. */
+  async function askLicenzy(subjectRef: string): Promise<boolean> {
+    const slot = acquireSlot();
+    if (slot !== undefined) await slot;
     counters.upstreamCalls++;
-    const call: Promise<AccessDecision> = client
-      .checkAccess(subjectRef)
-      .then((result) => {
-        // Defence in depth: a checker that is not our client must not grant on anything but a boolean true
-        // for this subject. Checked in its own step so a bad answer takes the error path below.
-        if (result?.subjectRef !== subjectRef || typeof result.allowed !== 'boolean') {
-          throw new LicenzyResponseError('Access checker answered for another subject or without a boolean `allowed`');
-        }
-        return result.allowed;
-      })
-      .then(
-        (allowed) => {
-          breaker?.success();
-          const checkedAt = now();
-          const expiresAt = checkedAt + (allowed ? ttl : deniedTtl);
-          const entry: CachedDecision = { allowed, checkedAt, expiresAt, staleUntil: expiresAt + staleIfError };
-          if (inflight.get(subjectRef) === call) {
-            inflight.delete(subjectRef);
-            failures.delete(subjectRef);
-            if (cacheEnabled) {
-              const stored: StoredDecision = { ...entry, cached: toDecision(subjectRef, entry, 'cache') };
-              store.set(subjectRef, stored);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const result = await Promise.race([
+        // A checker that throws synchronously or returns a non-promise still settles this call.
+        new Promise<AccessCheckResult>((resolve) => resolve(client.checkAccess(subjectRef))),
+        new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(() => reject(new LicenzyUnavailableError('timeout', `Access check did not settle within ${Math.ceil(watchdogMs)} ms`)), watchdogMs);
+        }),
+      ]);
+      // Defence in depth: a checker that is not our client must not grant on anything but a boolean true
+      // for this subject.
+      if (result?.subjectRef !== subjectRef || typeof result.allowed !== 'boolean') {
+        throw new LicenzyResponseError('Access checker answered for another subject or without a boolean `allowed`');
+      }
+      breaker?.success();
+      return result.allowed;
+    } catch (error) {
+      // Only transport outages count against Licenzy's health; an answer of any kind proves it reachable.
+      if (isOutage(error)) breaker?.failure(subjectRef);
+      else if (!(error instanceof LicenzyAbortError)) breaker?.success();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      releaseSlot();
+    }
+  }
+
+  function cap(lifetime: number, allowed: boolean): number {
+    return Math.min(lifetime, allowed ? ttl : deniedTtl);
+  }
+
+  async function runCall(subjectRef: string, call: Call, fresh: boolean): Promise<AccessDecision> {
+    const current = () => inflight.get(subjectRef) === call;
+    try {
+      let token: string | undefined;
+      if (binding !== undefined) {
+        try {
+          const read = await binding.read(subjectRef);
+          token = read.token;
+          const entry = validSharedEntry(read.entry);
+          if (entry !== undefined && current()) {
+            const lifetime = cap(entry.ttl, entry.allowed);
+            const staleLifetime = Math.min(entry.staleTtl, lifetime + staleIfError);
+            if (!fresh && lifetime > 0) {
+              // An L2 hit fills L1 with the *remaining* lifetime, never more: it cannot extend a decision.
+              counters.sharedHits++;
+              const cached = remember(subjectRef, entry.allowed, entry.checkedAt, lifetime, staleLifetime, call.startedAt);
+              return cached;
             }
+            // Expired but still within its stale window: keep it locally so an outage can be covered by it.
+            if (staleLifetime > 0 && store.get(subjectRef) === undefined) remember(subjectRef, entry.allowed, entry.checkedAt, 0, staleLifetime, -Infinity);
           }
-          return toDecision(subjectRef, entry, 'licenzy');
-        },
-        (error: unknown) => {
-          counters.errors++;
-          if (isOutage(error)) breaker?.failure();
-          else breaker?.success();
-          if (inflight.get(subjectRef) === call) {
-            inflight.delete(subjectRef);
-            if (errorTtl > 0) failures.set(subjectRef, { error, until: now() + errorTtl });
-          }
-          throw error;
-        },
-      );
+        } catch {
+          counters.sharedErrors++;
+          token = undefined;
+        }
+      }
+      const blockedFor = breaker?.blockedFor();
+      if (blockedFor !== undefined) {
+        throw new LicenzyUnavailableError('circuit_open', 'Licenzy is failing; not calling it for a moment', { retryAfterMs: blockedFor });
+      }
+      const allowed = await askLicenzy(subjectRef);
+      const checkedAt = wallNow();
+      const lifetime = allowed ? ttl : deniedTtl;
+      if (current()) {
+        failures.delete(subjectRef);
+        if (cacheEnabled) remember(subjectRef, allowed, checkedAt, lifetime, lifetime + staleIfError, call.startedAt);
+        if (binding !== undefined && token !== undefined && lifetime > 0) {
+          const entry: SharedEntry = { allowed, checkedAt, ttl: lifetime, staleTtl: lifetime + staleIfError };
+          // A fresh answer is broadcast, so "just paid" shows on every instance at once.
+          binding.write(subjectRef, entry, token, { broadcast: fresh }).catch(() => void counters.sharedErrors++);
+        }
+      }
+      return Object.freeze({ subjectRef, allowed, source: 'licenzy' as const, checkedAt, mode });
+    } catch (error) {
+      counters.errors++;
+      // Shared with later checks for `errorTtl`, except local refusals (open circuit, shed load) that end on their own clock.
+      const local = error instanceof LicenzyUnavailableError && (error.reason === 'circuit_open' || error.reason === 'overloaded');
+      if (current() && errorTtl > 0 && !local) failures.set(subjectRef, { error, until: now() + errorTtl, startedAt: call.startedAt });
+      throw error;
+    } finally {
+      if (current()) inflight.delete(subjectRef);
+    }
+  }
+
+  function startCall(subjectRef: string, startedAt: number, fresh: boolean): Call {
+    const call: Call = { startedAt, promise: undefined as unknown as Promise<AccessDecision> };
+    // Registered before the call body runs, so even a call that fails synchronously unregisters itself.
     inflight.set(subjectRef, call);
+    call.promise = runCall(subjectRef, call, fresh);
     return call;
   }
 
@@ -226,60 +415,124 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
     if (signal?.aborted) throw new LicenzyAbortError();
     counters.misses++;
 
-    let call = fresh ? undefined : inflight.get(subjectRef);
-    if (call !== undefined) {
+    const t = now();
+    let call = inflight.get(subjectRef);
+    // A fresh check joins only a call started within `freshInterval`; an older one may predate the payment.
+    if (call !== undefined && (!fresh || t - call.startedAt < freshInterval)) {
       counters.coalesced++;
     } else {
-      if (!fresh) {
-        const failure = failures.get(subjectRef);
-        if (failure !== undefined && now() < failure.until) return staleOrThrow(subjectRef, failure.error);
+      if (fresh) {
+        const recent = recentAnswer(subjectRef, t);
+        if (recent !== undefined) return recent;
       }
-      const blockedFor = breaker?.blockedFor();
-      if (blockedFor !== undefined) {
-        return staleOrThrow(subjectRef, new LicenzyUnavailableError('circuit_open', 'Licenzy is failing; not calling it for a moment', { retryAfterMs: blockedFor }));
+      const failure = failures.get(subjectRef);
+      if (failure !== undefined && t < failure.until && (!fresh || t - failure.startedAt < freshInterval)) {
+        return staleOrThrow(subjectRef, failure.error);
       }
-      call = callLicenzy(subjectRef);
+      call = startCall(subjectRef, t, fresh);
     }
 
     try {
-      return await (signal ? raceAbort(call, signal) : call);
+      return await (signal ? raceAbort(call.promise, signal) : call.promise);
     } catch (error) {
       return staleOrThrow(subjectRef, error);
     }
   }
 
+  function forget(subjectRef: string): boolean {
+    inflight.delete(subjectRef);
+    failures.delete(subjectRef);
+    return store.delete(subjectRef);
+  }
+
+  function forgetAll(): void {
+    inflight.clear();
+    failures.clear();
+    store.clear();
+  }
+
+  binding?.subscribe((event: SharedEvent) => {
+    if (event.type === 'invalidate') forget(event.subjectRef);
+    else forgetAll();
+  });
+
   return {
     mode,
-    now: () => now(),
+    now: () => wallNow(),
     check,
     peek,
     invalidate(subjectRef) {
-      inflight.delete(subjectRef);
-      failures.delete(subjectRef);
-      return store.delete(subjectRef);
+      const had = forget(subjectRef);
+      if (binding !== undefined && typeof subjectRef === 'string') {
+        callShared(() => binding.invalidate(subjectRef), counters);
+      }
+      return had;
     },
     clear() {
-      inflight.clear();
-      failures.clear();
-      store.clear();
+      forgetAll();
+      if (binding !== undefined) callShared(() => binding.clear(), counters);
     },
     stats() {
-      return { ...counters, size: store.size, circuit: breaker?.state ?? 'closed' };
+      return { ...counters, size: store.size, circuit: breaker?.state ?? 'closed', active, queued: waiting.length };
     },
   };
 }
 
+/** Runs a shared-tier operation without letting it throw or reject into the caller. */
+function callShared(operation: () => Promise<unknown>, counters: { sharedErrors: number }): void {
+  try {
+    operation().catch(() => void counters.sharedErrors++);
+  } catch {
+    counters.sharedErrors++;
+  }
+}
+
+/** A shared entry the gate can use, or undefined: anything odd is a miss, never a grant. */
+function validSharedEntry(entry: SharedEntry | undefined): SharedEntry | undefined {
+  if (typeof entry !== 'object' || entry === null) return undefined;
+  const { allowed, checkedAt, ttl, staleTtl } = entry;
+  if (typeof allowed !== 'boolean' || !Number.isFinite(checkedAt) || !Number.isFinite(ttl) || !Number.isFinite(staleTtl)) return undefined;
+  if (staleTtl < ttl || staleTtl <= 0) return undefined;
+  return entry;
+}
+
+/** The namespace and shared-tier secret of the gate's key: from our client, else from an `apiKey` given beside a custom one. */
+function scopeOf(client: AccessChecker, options: AccessGateOptions): SharedTierScope | undefined {
+  const own = scopeOfClient(client);
+  if (own !== undefined) return own;
+  if (options.client === undefined || options.apiKey === undefined) return undefined;
+  const { apiKey, mode } = parseApiKey(options.apiKey);
+  if (mode !== client.mode) throw new LicenzyConfigError('apiKey', `is a ${mode} key but the client is in ${client.mode} mode`);
+  const baseUrl = options.baseUrl === undefined ? '' : parseBaseUrl(options.baseUrl);
+  return deriveSharedScope(apiKey, mode, baseUrl);
+}
+
+function bindShared(shared: SharedTier | undefined, scope: SharedTierScope | undefined, cacheEnabled: boolean): SharedTierBinding | undefined {
+  if (shared === undefined) return undefined;
+  if (typeof shared !== 'object' || shared === null || typeof (shared as Partial<SharedTier>).bind !== 'function') {
+    throw new LicenzyConfigError('shared', 'expected a shared tier with bind(), e.g. createRedisTier() from @licenzy-gate/redis');
+  }
+  if (!cacheEnabled) throw new LicenzyConfigError('shared', 'needs the cache; it cannot be combined with `cache: false`');
+  if (scope === undefined) {
+    throw new LicenzyConfigError('shared', 'needs the API key to authenticate shared entries: use a client from createLicenzyClient(), or pass `apiKey` beside a custom `client`');
+  }
+  const binding = shared.bind(scope);
+  for (const method of ['read', 'write', 'invalidate', 'clear', 'subscribe'] as const) {
+    if (typeof binding?.[method] !== 'function') throw new LicenzyConfigError('shared', `bind() returned no ${method}()`);
+  }
+  return binding;
+}
+
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new LicenzyAbortError(signal.reason));
-    signal.addEventListener('abort', onAbort, { once: true });
+    const stopWaiting = onAbort(signal, () => reject(new LicenzyAbortError(signal.reason)));
     promise.then(
       (value) => {
-        signal.removeEventListener('abort', onAbort);
+        stopWaiting();
         resolve(value);
       },
       (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
+        stopWaiting();
         reject(error);
       },
     );
@@ -287,6 +540,7 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 function validateStore(store: DecisionStore): DecisionStore {
+  if (typeof store !== 'object' || store === null) throw new LicenzyConfigError('store', 'expected a DecisionStore object');
   for (const method of ['get', 'set', 'delete', 'clear'] as const) {
     if (typeof store[method] !== 'function') throw new LicenzyConfigError('store', `expected a DecisionStore with a ${method}() method`);
   }

@@ -4,6 +4,7 @@ import {
   LicenzyAccessDeniedError,
   LicenzyConfigError,
   LicenzyError,
+  isOutage,
 } from './errors.js';
 import { createAccessGate, type AccessDecision, type AccessGate, type AccessGateOptions } from './gate.js';
 import { consoleLogger, type GateLogger } from './logger.js';
@@ -28,13 +29,18 @@ export interface RequireAccessOptions<Req, Hook> extends AccessGateOptions {
    * Default: identity set by server-side auth middleware only (see the adapter's README), never client input.
    */
   subject?: (req: Req) => unknown;
-  /** Ask Licenzy instead of the cache (e.g. on the post-checkout page). Default `false`. */
+  /**
+   * Ask Licenzy instead of the cache (e.g. on the post-checkout route), bounded by the gate's `freshInterval`.
+   * Decide it from the route, never from client input (a query parameter would let any client force Licenzy
+   * calls). Default `false`.
+   */
   fresh?: boolean | ((req: Req) => boolean);
   /** Custom answer when Licenzy says no. Default: 403 `access_denied` problem+json. */
   onDenied?: Hook;
   /**
    * When Licenzy cannot decide: `'deny'` (default, 503 `access_unavailable` with `Retry-After`),
-   * `'allow'` (fail open for this route, logged), or a custom handler.
+   * `'allow'` (fail open for this route, logged; only for transport outages — a reachable Licenzy answering
+   * nonsense is always refused), or a custom handler.
    */
   onUnavailable?: 'deny' | 'allow' | Hook;
   /** Hand every refusal to the framework's error handling as a typed {@link LicenzyError}. Default `false`. */
@@ -67,8 +73,12 @@ export interface Guard<Req, Hook> {
 
 const GATE_OPTION_KEYS = [
   'apiKey', 'baseUrl', 'timeout', 'retries', 'totalTimeout', 'retryBackoff', 'maxRetryAfter', 'maxResponseBytes',
-  'fetch', 'sleep', 'random', 'client', 'cache', 'store', 'circuitBreaker', 'now',
+  'fetch', 'sleep', 'random', 'client', 'cache', 'store', 'shared', 'circuitBreaker', 'freshInterval', 'maxConcurrent',
+  'maxQueue', 'now',
 ] as const;
+
+/** Misconfiguration repeats on every request: each code is logged at most once per this window (ms). */
+const LOG_WINDOW = 60_000;
 
 /**
  * Builds the guard behind an adapter's `requireAccess(options)`: validates the options, picks the gate
@@ -115,8 +125,10 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
   }
 
   const deniedErrors = new WeakMap<AccessDecision, LicenzyAccessDeniedError>();
-  // Misconfiguration repeats on every request; say it once per guard and code rather than flood the log.
-  const reported = new Set<string>();
+  // Misconfiguration repeats on every request: say it once per code and window, with how many were held back,
+  // rather than flood the log (or, as a one-way cap would, go silent for good).
+  const reported = new Map<string, { until: number; suppressed: number }>();
+  const clock = (): number => (typeof gate.now === 'function' ? gate.now() : Date.now());
 
   function settle(req: Req, resolved: unknown, loggerFor: LoggerFor<Req> | undefined): GuardOutcome | Promise<GuardOutcome> {
     let wantsFresh: boolean;
@@ -141,7 +153,7 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
         const hit = gate.peek(subjectRef);
         if (hit !== undefined) return decided(hit);
       }
-      return gate.check(subjectRef, { fresh: wantsFresh }).then(decided, (error: unknown) => refuse(error, subjectRef, req, loggerFor));
+      return gate.check(subjectRef, { fresh: wantsFresh }).then(decided, (error: unknown) => contain(req, loggerFor, () => refuse(error, subjectRef, req, loggerFor)));
     } catch (error) {
       return refuse(error, subjectRef, req, loggerFor);
     }
@@ -165,23 +177,50 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
     const log = (): GateLogger => (loggerFor === undefined ? baseLogger : loggerFor(req));
     const typed = error instanceof LicenzyError ? error : wrapUnknown(error);
     if (code === 'access_unavailable') {
-      if (onUnavailable === 'allow' && subjectRef !== undefined) {
-        log().warn('Licenzy unavailable; letting the request through (onUnavailable: allow)', { code: typed.code, subjectRef });
-        const decision: RequestDecision = Object.freeze({ subjectRef, allowed: true, source: 'fail-open', checkedAt: typeof gate.now === 'function' ? gate.now() : Date.now(), mode: gate.mode });
+      // Only a transport outage may fail open: a reachable Licenzy answering nonsense is refused.
+      if (onUnavailable === 'allow' && subjectRef !== undefined && isOutage(typed)) {
+        safely(() => log().warn('Licenzy unavailable; letting the request through (onUnavailable: allow)', { code: typed.code, subjectRef }));
+        const decision: RequestDecision = Object.freeze({ subjectRef, allowed: true, source: 'fail-open', checkedAt: clock(), mode: gate.mode });
         return { allowed: true, decision };
       }
       return { allowed: false, kind: 'unavailable', error: typed };
     }
-    if (code === 'access_misconfigured') {
-      // The app's own error (e.g. a throwing resolver) is worth seeing; our messages never hold the key.
-      const cause = typed === error ? undefined : error instanceof Error ? error.message : String(error);
-      const key = `${typed.code}:${cause ?? ''}`;
-      if (!reported.has(key) && reported.size < 100) {
-        reported.add(key);
-        log().error('access check misconfigured; answering 500 access_misconfigured', { code: typed.code, message: typed.message, ...(cause === undefined ? {} : { cause }) });
+    if (code === 'access_misconfigured') reportMisconfiguration(typed, error, req, log);
+    return { allowed: false, kind: 'refused', error: typed };
+  }
+
+  function reportMisconfiguration(typed: LicenzyError, error: unknown, req: Req, log: () => GateLogger): void {
+    const t = clock();
+    const seen = reported.get(typed.code);
+    if (seen !== undefined && t < seen.until) {
+      seen.suppressed++;
+      return;
+    }
+    reported.set(typed.code, { until: t + LOG_WINDOW, suppressed: 0 });
+    // The app's own error (e.g. a throwing resolver) is worth seeing; our messages never hold the key.
+    const cause = typed === error ? undefined : describeCause(error);
+    const suppressed = seen?.suppressed ?? 0;
+    safely(() =>
+      log().error('access check misconfigured; answering 500 access_misconfigured', {
+        code: typed.code,
+        message: typed.message,
+        ...(cause === undefined ? {} : { cause }),
+        ...(suppressed > 0 ? { suppressedSinceLast: suppressed } : {}),
+      }),
+    );
+  }
+
+  /** The guard itself never throws: anything escaping (a hostile thenable, a Proxy, a logger) becomes a 500. */
+  function contain(req: Req, loggerFor: LoggerFor<Req> | undefined, attempt: () => GuardOutcome | Promise<GuardOutcome>): GuardOutcome | Promise<GuardOutcome> {
+    try {
+      return attempt();
+    } catch (error) {
+      try {
+        return refuse(error, undefined, req, loggerFor);
+      } catch {
+        return { allowed: false, kind: 'refused', error: wrapUnknown(undefined) };
       }
     }
-    return { allowed: false, kind: 'refused', error: typed };
   }
 
   return {
@@ -190,25 +229,46 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
     onUnavailable: typeof onUnavailable === 'function' ? (onUnavailable as Hook) : undefined,
     delegateErrors: opts.delegateErrors === true,
     run(req, loggerFor) {
-      let resolved: unknown;
-      try {
-        resolved = subject(req);
-      } catch (error) {
-        return refuse(error, undefined, req, loggerFor);
-      }
-      if (isThenable(resolved)) {
-        return Promise.resolve(resolved).then(
-          (value) => settle(req, value, loggerFor),
-          (error: unknown) => refuse(error, undefined, req, loggerFor),
-        );
-      }
-      return settle(req, resolved, loggerFor);
+      return contain(req, loggerFor, () => {
+        let resolved: unknown;
+        try {
+          resolved = subject(req);
+        } catch (error) {
+          return refuse(error, undefined, req, loggerFor);
+        }
+        if (isThenable(resolved)) {
+          return Promise.resolve(resolved).then(
+            (value) => contain(req, loggerFor, () => settle(req, value, loggerFor)),
+            (error: unknown) => contain(req, loggerFor, () => refuse(error, undefined, req, loggerFor)),
+          );
+        }
+        return settle(req, resolved, loggerFor);
+      });
     },
   };
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+  // May throw (a `then` getter that throws, a revoked Proxy): run() contains it.
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** Runs a logger call; a logger that throws must not turn a refusal into an exception. */
+function safely(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // Nothing sensible left to do: the refusal itself still stands.
+  }
+}
+
+/** The app's own error text for the log, read defensively (a getter or `toString` may throw). */
+function describeCause(error: unknown): string | undefined {
+  try {
+    return error instanceof Error ? String(error.message) : String(error);
+  } catch {
+    return 'an unprintable error';
+  }
 }
 
 /** A non-licenzy error (e.g. a throwing `subject` resolver) refuses with 500; its text is kept off the response. */

@@ -37,6 +37,7 @@ export {
   LicenzySubjectRequiredError,
   LicenzyUnavailableError,
   isOutage,
+  MAX_RETRY_AFTER_SECONDS,
 } from './errors.js';
 export type { LicenzyErrorCode, UnavailableReason } from './errors.js';
 export { MAX_SUBJECT_LENGTH, identityField, subjectFromResolved, validateSubjectRef } from './subject.js';

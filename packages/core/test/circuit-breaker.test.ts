@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { createCircuitBreaker } from '../src/circuit-breaker.js';
+import { createCircuitBreaker, type CircuitState } from '../src/circuit-breaker.js';
 import { createClock } from './fake-checker.js';
 
 describe('createCircuitBreaker', () => {
-  it('stays closed below the threshold and resets on success', () => {
+  it('stays closed below the threshold of distinct subjects and resets on success', () => {
     const clock = createClock();
     const breaker = createCircuitBreaker(3, 1_000, clock.now);
-    breaker.failure();
-    breaker.failure();
+    breaker.failure('a');
+    breaker.failure('b');
     breaker.success();
-    breaker.failure();
-    breaker.failure();
+    breaker.failure('a');
+    breaker.failure('b');
     expect(breaker.state).toBe('closed');
     expect(breaker.blockedFor()).toBeUndefined();
   });
@@ -18,8 +18,8 @@ describe('createCircuitBreaker', () => {
   it('opens at the threshold, half-opens after the cooldown for one probe, reopens if it fails', () => {
     const clock = createClock();
     const breaker = createCircuitBreaker(2, 1_000, clock.now);
-    breaker.failure();
-    breaker.failure();
+    breaker.failure('a');
+    breaker.failure('b');
     expect(breaker.state).toBe('open');
     expect(breaker.blockedFor()).toBe(1_000);
     clock.advance(400);
@@ -28,11 +28,48 @@ describe('createCircuitBreaker', () => {
     expect(breaker.state).toBe('half-open');
     expect(breaker.blockedFor()).toBeUndefined(); // the probe
     expect(breaker.blockedFor()).toBe(1_000); // others wait for it
-    breaker.failure();
+    breaker.failure('a');
     expect(breaker.state).toBe('open');
     clock.advance(1_000);
     expect(breaker.blockedFor()).toBeUndefined();
     breaker.success();
     expect(breaker.state).toBe('closed');
+  });
+
+  it('regression: one subject failing again and again never opens the circuit for everyone', () => {
+    const clock = createClock();
+    const breaker = createCircuitBreaker(5, 1_000, clock.now);
+    for (let i = 0; i < 100; i++) breaker.failure('flooder');
+    expect(breaker.state).toBe('closed');
+    expect(breaker.blockedFor()).toBeUndefined();
+    for (const subject of ['b', 'c', 'd']) breaker.failure(subject);
+    expect(breaker.state).toBe('closed');
+    breaker.failure('e'); // the fifth distinct subject: Licenzy itself looks down
+    expect(breaker.state).toBe('open');
+  });
+
+  it('regression: a probe that never reports frees the probe slot after one cooldown instead of for ever', () => {
+    const clock = createClock();
+    const breaker = createCircuitBreaker(1, 1_000, clock.now);
+    breaker.failure('a');
+    clock.advance(1_000);
+    expect(breaker.blockedFor()).toBeUndefined(); // the probe goes out … and never settles
+    clock.advance(999);
+    expect(breaker.blockedFor()).toBe(1);
+    clock.advance(1);
+    expect(breaker.blockedFor()).toBeUndefined(); // a new probe may go
+  });
+
+  it('reports each transition once', () => {
+    const clock = createClock();
+    const transitions: string[] = [];
+    const breaker = createCircuitBreaker(1, 1_000, clock.now, (from: CircuitState, to: CircuitState) => transitions.push(`${from}->${to}`));
+    breaker.failure('a');
+    breaker.failure('a');
+    clock.advance(1_000);
+    breaker.blockedFor();
+    breaker.success();
+    breaker.success();
+    expect(transitions).toEqual(['closed->open', 'open->half-open', 'half-open->closed']);
   });
 });

@@ -1,5 +1,5 @@
 import { createMockLicenzy } from '@licenzy-gate/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   LicenzyAuthError,
   LicenzyConfigError,
@@ -287,5 +287,129 @@ describe('configuration and secrets', () => {
     errors.push(await createLicenzyClient({ apiKey: mock.testKey, baseUrl: 'http://127.0.0.1:1', retries: 0 }).checkAccess('u').catch((e: unknown) => e));
     expect(errors.every((e) => e instanceof Error)).toBe(true);
     for (const error of errors) expect(dump(error)).not.toContain(mock.testKey);
+  });
+});
+
+/** A real HTTP server on 127.0.0.1:0 whose every answer the test writes by hand (raw bytes, any status). */
+async function rawLicenzy(answer: (body: string, res: import('node:http').ServerResponse) => void) {
+  const { createServer } = await import('node:http');
+  const server = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => answer(body, res));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as import('node:net').AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise<void>((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
+  };
+}
+
+describe('regression: duplicate JSON member names never grant', () => {
+  const bodies = [
+    ['a later "allowed":true', '{"subject_ref":"u","allowed":false,"allowed":true}'],
+    ['an escaped duplicate name', '{"subject_ref":"u","allowed":false,"\\u0061llowed":true}'],
+    ['a leading subject_ref naming someone else', '{"subject_ref":"someone_else","allowed":true,"subject_ref":"u"}'],
+    ['a duplicate deeper in the body', '{"subject_ref":"u","allowed":true,"meta":{"x":1,"x":2}}'],
+    ['a duplicate inside an array of objects', '{"subject_ref":"u","allowed":true,"rows":[{"a":1},{"a":1,"a":2}]}'],
+  ] as const;
+
+  it.each(bodies)('%s → LicenzyResponseError, over real HTTP', async (_label, text) => {
+    const server = await rawLicenzy((_body, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(text));
+    try {
+      const error = await client({ baseUrl: server.url }).checkAccess('u').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LicenzyResponseError);
+      expect((error as Error).message).toMatch(/repeats a member name/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('still accepts the same names in sibling objects and arrays of strings', async () => {
+    const text = '{"subject_ref":"u","allowed":true,"a":{"k":1},"b":{"k":2},"tags":["allowed","allowed"]}';
+    const server = await rawLicenzy((_body, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(text));
+    try {
+      expect(await client({ baseUrl: server.url }).checkAccess('u')).toEqual({ subjectRef: 'u', allowed: true });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('regression: the key is never echoed through an upstream error code', () => {
+  // A key made only of [a-z_] passed the old "looks like a snake_case code" filter when Licenzy (or a proxy) echoed it.
+  const snakeKey = 'lz_test_abcdefghijklmnop_qrstuvwxyz';
+
+  it.each([401, 403])('HTTP %i whose `error` repeats the key → no upstreamCode, no key in message or dump', async (status) => {
+    const server = await rawLicenzy((_body, res) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ error: snakeKey })));
+    try {
+      const error = await client({ apiKey: snakeKey, baseUrl: server.url }).checkAccess('u').catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(LicenzyAuthError);
+      expect((error as LicenzyAuthError).upstreamCode).toBeUndefined();
+      expect(dump(error)).not.toContain('abcdefghijklmnop');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('passes on a documented code', async () => {
+    const server = await rawLicenzy((_body, res) => res.writeHead(401, { 'content-type': 'application/json' }).end('{"error":"invalid_api_key"}'));
+    try {
+      const error = await client({ baseUrl: server.url }).checkAccess('u').catch((e: unknown) => e);
+      expect(error).toMatchObject({ code: 'ERR_LICENZY_AUTH', upstreamCode: 'invalid_api_key' });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('regression: timeouts do not trust the transport', () => {
+  afterEach(() => vi.useRealTimers());
+
+  it('a fetch that ignores the abort signal once headers arrived still times out at the attempt budget', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    // Headers arrive, then the body never ends and nothing listens to the signal.
+    const stubborn = async () => new Response(new ReadableStream({ start: (c) => c.enqueue(new TextEncoder().encode('{"subject_ref":')) }), { status: 200 });
+    const pending = client({ fetch: stubborn, timeout: 50, totalTimeout: 120, retries: 0 }).checkAccess('u').catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(50);
+    const error = await pending;
+    expect(error).toMatchObject({ code: 'ERR_LICENZY_UNAVAILABLE', reason: 'timeout' });
+    expect((error as Error).message).toBe('Licenzy did not answer within 50 ms');
+  });
+
+  it('a fetch that never settles and ignores the signal still times out', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const never = () => new Promise<Response>(() => undefined);
+    const pending = client({ fetch: never, timeout: 30, totalTimeout: 1000, retries: 0 }).checkAccess('u').catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(30);
+    expect(await pending).toMatchObject({ code: 'ERR_LICENZY_UNAVAILABLE', reason: 'timeout' });
+  });
+
+  it('prints whole milliseconds in timeout messages', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    const never = () => new Promise<Response>(() => undefined);
+    const pending = client({ fetch: never, timeout: 33.3333, retries: 0 }).checkAccess('u').catch((e: unknown) => e);
+    await vi.advanceTimersByTimeAsync(34);
+    expect((await pending as Error).message).toBe('Licenzy did not answer within 34 ms');
+  });
+});
+
+describe('regression: one AbortSignal shared by many calls adds one listener', () => {
+  it('50 concurrent calls on one signal raise no MaxListenersExceededWarning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => void warnings.push(`${warning.name}: ${warning.message}`);
+    process.on('warning', onWarning);
+    try {
+      mock.grant('u');
+      const controller = new AbortController();
+      const c = client();
+      await Promise.all(Array.from({ length: 50 }, () => c.checkAccess('u', { signal: controller.signal })));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(warnings.filter((w) => w.includes('MaxListeners'))).toEqual([]);
+    } finally {
+      process.off('warning', onWarning);
+    }
   });
 });

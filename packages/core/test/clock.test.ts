@@ -1,16 +1,33 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { coarseNow } from '../src/clock.js';
+import { coarseNow, forgetCoarseReading } from '../src/clock.js';
 
-afterEach(() => vi.useRealTimers());
+afterEach(() => {
+  vi.restoreAllMocks();
+  vi.useRealTimers();
+});
 
 describe('coarseNow', () => {
-  it('reuses one Date.now() reading within a tick and reads again once its 1 ms timer fired', () => {
-    vi.useFakeTimers({ now: 1_000 });
-    vi.advanceTimersByTime(5); // let any reading left from an earlier test expire
+  it('reuses one performance.now() reading within a tick and reads again once its 1 ms timer fired', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    forgetCoarseReading(); // no reading taken on the real clock may survive into the fake one
+    let mono = 1_000;
+    vi.spyOn(performance, 'now').mockImplementation(() => mono);
     const first = coarseNow();
-    vi.setSystemTime(first + 50);
+    expect(first).toBe(1_000);
+    mono += 50;
     expect(coarseNow()).toBe(first); // same reading until the timer clears it
     vi.advanceTimersByTime(1);
-    expect(coarseNow()).toBe(first + 51);
+    expect(coarseNow()).toBe(1_050);
+  });
+
+  it('regression: does not follow the wall clock when it steps (NTP, a manual change)', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: 1_700_000_000_000 });
+    forgetCoarseReading();
+    const before = coarseNow();
+    vi.setSystemTime(1_700_000_000_000 - 3_600_000); // the wall clock steps back an hour
+    vi.advanceTimersByTime(1);
+    const after = coarseNow();
+    expect(after).toBeGreaterThanOrEqual(before);
+    expect(after - before).toBeLessThan(1_000);
   });
 });

@@ -10,6 +10,7 @@ import {
   LicenzySubjectRequiredError,
   LicenzyUnavailableError,
   isOutage,
+  MAX_RETRY_AFTER_SECONDS,
   type LicenzyErrorCode,
 } from '../src/index.js';
 
@@ -44,6 +45,16 @@ describe('error hierarchy', () => {
     expect(local.upstreamRetryAfterMs).toBeUndefined(); // only Licenzy's own hint is "upstream"
   });
 
+  it('regression: Retry-After is always a whole number of seconds, capped (never "1e+25")', () => {
+    expect(new LicenzyUnavailableError('status', 'x', { upstreamStatus: 503, retryAfterMs: 1e28 }).headers['retry-after']).toBe(String(MAX_RETRY_AFTER_SECONDS));
+    expect(new LicenzyUnavailableError('status', 'x', { upstreamStatus: 503, retryAfterMs: Number.NaN }).headers['retry-after']).toBe('1');
+    expect(new LicenzyUnavailableError('status', 'x', { upstreamStatus: 503, retryAfterMs: -5 }).headers['retry-after']).toBe('1');
+    expect(new LicenzyUnavailableError('status', 'x', { upstreamStatus: 503, retryAfterMs: 1_500.7 }).headers['retry-after']).toBe('2');
+    for (const ms of [0, 1, 999, 1000, 1001, 299_999, 300_000, 300_001, 1e9, Infinity]) {
+      expect(new LicenzyUnavailableError('timeout', 'x', { retryAfterMs: ms }).headers['retry-after']).toMatch(/^[1-9]\d{0,2}$/);
+    }
+  });
+
   it('config errors name the option in the message and as a property', () => {
     const error = new LicenzyConfigError('cache.ttl', 'expected a number');
     expect(error.message).toContain('`cache.ttl`');
@@ -52,7 +63,9 @@ describe('error hierarchy', () => {
 
   it('classifies outages (the only errors stale answers may cover)', () => {
     expect(isOutage(new LicenzyUnavailableError('timeout', 'x'))).toBe(true);
-    expect(isOutage(new LicenzyResponseError('x'))).toBe(true);
+    expect(isOutage(new LicenzyUnavailableError('overloaded', 'x'))).toBe(true);
+    // A reachable Licenzy answering nonsense is not an outage: nothing may stand in for it.
+    expect(isOutage(new LicenzyResponseError('x'))).toBe(false);
     expect(isOutage(new LicenzyAuthError(403, undefined))).toBe(false);
     expect(isOutage(new Error('x'))).toBe(false);
   });

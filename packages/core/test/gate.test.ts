@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   LicenzyAuthError,
   LicenzyConfigError,
@@ -7,7 +7,9 @@ import {
   LicenzyUnavailableError,
   createAccessGate,
   createLruDecisionStore,
+  type FetchLike,
 } from '../src/index.js';
+import { forgetCoarseReading } from '../src/clock.js';
 import { createClock, createFakeChecker, flush } from './fake-checker.js';
 
 const outage = () => new LicenzyUnavailableError('status', 'Licenzy answered HTTP 503', { upstreamStatus: 503 });
@@ -145,10 +147,11 @@ describe('createAccessGate: coalescing', () => {
 
 describe('createAccessGate: fresh and invalidate', () => {
   it('fresh bypasses a cached denial and stores the new answer', async () => {
-    const { fake, gate } = setup();
+    const { fake, gate, clock } = setup();
     const d = gate.check('buyer');
     fake.next().resolve(false);
     await d;
+    clock.advance(1_000); // past freshInterval: the cached denial is no longer fresh enough
     const fresh = gate.check('buyer', { fresh: true });
     expect(fake.calls).toHaveLength(2);
     fake.next().resolve(true);
@@ -157,8 +160,9 @@ describe('createAccessGate: fresh and invalidate', () => {
   });
 
   it('an older in-flight answer never overwrites a fresh one (regression: stale write after fresh)', async () => {
-    const { fake, gate } = setup();
+    const { fake, gate, clock } = setup();
     const old = gate.check('buyer');
+    clock.advance(1_000); // the old call started before the payment could have shown: a fresh check may not join it
     const fresh = gate.check('buyer', { fresh: true });
     const [oldCall, freshCall] = [fake.next(), fake.next()];
     freshCall.resolve(true);
@@ -264,14 +268,30 @@ describe('createAccessGate: failure policy', () => {
     await after;
   });
 
-  it('malformed answers count as outages for the breaker and for staleIfError', async () => {
-    const { fake, gate, clock } = setup({ cache: { ttl: 10, deniedTtl: 10, staleIfError: 1_000 } });
+  it('regression: a malformed answer is refused, never covered by a stale grant, and does not open the circuit', async () => {
+    const { fake, gate, clock } = setup({ cache: { ttl: 10, deniedTtl: 10, staleIfError: 60_000, errorTtl: 0 }, circuitBreaker: { threshold: 1, cooldown: 60_000 } });
+    const p = gate.check('u');
+    fake.next().resolve(true);
+    await p;
+    clock.advance(10);
+    const q = gate.check('u');
+    fake.next().reject(new LicenzyResponseError('Licenzy answered HTTP 404', { upstreamStatus: 404 }));
+    await expect(q).rejects.toMatchObject({ code: 'ERR_LICENZY_RESPONSE' });
+    expect(gate.stats()).toMatchObject({ stale: 0, circuit: 'closed' });
+    // Licenzy was reachable: the next check asks it again instead of failing fast.
+    const r = gate.check('u');
+    fake.next().resolve(true);
+    expect(await r).toMatchObject({ allowed: true, source: 'licenzy' });
+  });
+
+  it('serves a stale answer for a transport outage only', async () => {
+    const { fake, gate, clock } = setup({ cache: { ttl: 10, deniedTtl: 10, staleIfError: 1_000 }, circuitBreaker: false });
     const p = gate.check('u');
     fake.next().resolve(false);
     await p;
     clock.advance(10);
     const q = gate.check('u');
-    fake.next().reject(new LicenzyResponseError('bad'));
+    fake.next().reject(outage());
     expect(await q).toMatchObject({ allowed: false, source: 'stale' });
   });
 });
@@ -374,4 +394,239 @@ describe('createAccessGate over real HTTP (mock Licenzy)', async () => {
       expect((await testGate.check('u')).allowed).toBe(true);
       expect((await liveGate.check('u')).allowed).toBe(false);
     }));
+});
+
+describe('regression: decisions are timed on a monotonic clock', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('a 300 ms grant is not served after the wall clock steps back an hour', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'], now: 1_700_000_000_000 });
+    forgetCoarseReading(); // no reading taken on the real clock may survive into the fake one
+    const fake = createFakeChecker();
+    const gate = createAccessGate({ client: fake.checker, cache: { ttl: 300 } });
+    const first = gate.check('u');
+    fake.next().resolve(true);
+    expect(await first).toMatchObject({ allowed: true, checkedAt: Date.now() }); // checkedAt stays wall time
+    vi.setSystemTime(Date.now() - 3_600_000); // NTP steps the wall clock back
+    vi.advanceTimersByTime(299);
+    expect(gate.peek('u')).toMatchObject({ allowed: true });
+    vi.advanceTimersByTime(1);
+    expect(gate.peek('u')).toBeUndefined();
+  });
+
+  it('an entry stamped in the future (a clock stepped back, a foreign store) is not trusted', async () => {
+    const clock = createClock(10_000);
+    const fake = createFakeChecker();
+    const gate = createAccessGate({ client: fake.checker, now: clock.now, cache: { ttl: 30_000 } });
+    const first = gate.check('u');
+    fake.next().resolve(true);
+    await first;
+    clock.set(5_000); // an injected clock that goes back
+    expect(gate.peek('u')).toBeUndefined();
+  });
+});
+
+describe('regression: fresh checks are coalesced and bounded per subject', () => {
+  it('100 concurrent fresh checks of one subject make one Licenzy call', async () => {
+    const { fake, gate } = setup();
+    const checks = Array.from({ length: 100 }, () => gate.check('buyer', { fresh: true }));
+    expect(fake.calls).toEqual(['buyer']);
+    fake.next().resolve(true);
+    expect((await Promise.all(checks)).every((d) => d.allowed)).toBe(true);
+  });
+
+  it('a flood of fresh checks costs at most one Licenzy call per freshInterval', async () => {
+    const { fake, gate, clock } = setup({ freshInterval: 1_000 });
+    for (let ms = 0; ms < 10_000; ms += 10) {
+      const pending = gate.check('flooder', { fresh: true });
+      while (fake.pending.length > 0) fake.next().resolve(false);
+      await pending;
+      clock.advance(10);
+    }
+    expect(fake.calls.length).toBe(10);
+  });
+
+  it('a fresh check does not join a call started more than freshInterval before it (it may predate the payment)', async () => {
+    const { fake, gate, clock } = setup({ freshInterval: 1_000 });
+    const old = gate.check('buyer');
+    clock.advance(999);
+    const joined = gate.check('buyer', { fresh: true });
+    expect(fake.calls).toHaveLength(1);
+    clock.advance(1);
+    const renewed = gate.check('buyer', { fresh: true });
+    expect(fake.calls).toHaveLength(2);
+    fake.next().resolve(false);
+    fake.next().resolve(true);
+    expect(await old).toMatchObject({ allowed: false });
+    expect(await joined).toMatchObject({ allowed: false });
+    expect(await renewed).toMatchObject({ allowed: true });
+  });
+
+  it('freshInterval 0 turns the bound off', async () => {
+    const { fake, gate } = setup({ freshInterval: 0 });
+    void gate.check('u', { fresh: true });
+    void gate.check('u', { fresh: true });
+    expect(fake.calls).toEqual(['u', 'u']);
+    for (const call of fake.pending.splice(0)) call.resolve(true);
+    await flush();
+  });
+});
+
+describe('regression: the circuit reflects Licenzy, not one subject', () => {
+  it('one subject failing over and over leaves the circuit closed for everyone else', async () => {
+    const { fake, gate } = setup({ cache: { errorTtl: 0 }, circuitBreaker: { threshold: 5, cooldown: 60_000 } });
+    for (let i = 0; i < 20; i++) {
+      const failing = gate.check('unlucky');
+      fake.next().reject(outage());
+      await expect(failing).rejects.toMatchObject({ code: 'ERR_LICENZY_UNAVAILABLE' });
+    }
+    expect(gate.stats().circuit).toBe('closed');
+    const other = gate.check('entitled');
+    fake.next().resolve(true);
+    expect(await other).toMatchObject({ allowed: true, source: 'licenzy' });
+  });
+
+  it('outages of five distinct subjects open it', async () => {
+    const { fake, gate } = setup({ cache: { errorTtl: 0 }, circuitBreaker: { threshold: 5, cooldown: 60_000 } });
+    for (const subject of ['a', 'b', 'c', 'd', 'e']) {
+      const failing = gate.check(subject);
+      fake.next().reject(outage());
+      await failing.catch(() => undefined);
+    }
+    expect(gate.stats().circuit).toBe('open');
+    await expect(gate.check('f')).rejects.toMatchObject({ reason: 'circuit_open' });
+    expect(fake.calls).toHaveLength(5);
+  });
+});
+
+describe('regression: a half-open probe through an odd custom client cannot wedge the circuit', () => {
+  function oddClient(behaviour: () => unknown) {
+    const calls: string[] = [];
+    const checker = {
+      mode: 'test' as const,
+      checkAccess(subjectRef: string) {
+        calls.push(subjectRef);
+        return behaviour() as Promise<{ subjectRef: string; allowed: boolean }>;
+      },
+    };
+    return { checker, calls };
+  }
+
+  it.each([
+    ['throws synchronously', () => { throw new TypeError('boom'); }],
+    ['returns a non-promise garbage value', () => 42],
+  ])('a probe that %s: later checks reach the client again', async (_label, probeBehaviour) => {
+    const clock = createClock();
+    let behaviour: () => unknown = () => Promise.reject(outage());
+    const { checker, calls } = oddClient(() => behaviour());
+    const gate = createAccessGate({ client: checker, now: clock.now, cache: { errorTtl: 0 }, circuitBreaker: { threshold: 1, cooldown: 1_000 } });
+    await expect(gate.check('a')).rejects.toMatchObject({ code: 'ERR_LICENZY_UNAVAILABLE' });
+    clock.advance(1_000);
+    behaviour = probeBehaviour;
+    await expect(gate.check('a')).rejects.toBeDefined(); // the probe: refused, never allowed
+    behaviour = () => ({ subjectRef: 'a', allowed: true }); // Licenzy (through a synchronous client) is fine again
+    clock.advance(1_000);
+    expect(await gate.check('a')).toMatchObject({ allowed: true });
+    expect(calls).toEqual(['a', 'a', 'a']);
+  });
+
+  it('a probe that never settles is cut by the gate watchdog (totalTimeout) and the circuit probes again', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const clock = createClock();
+      let behaviour: () => unknown = () => Promise.reject(outage());
+      const { checker, calls } = oddClient(() => behaviour());
+      const gate = createAccessGate({ client: checker, now: clock.now, totalTimeout: 500, cache: { errorTtl: 0 }, circuitBreaker: { threshold: 1, cooldown: 1_000 } });
+      await expect(gate.check('a')).rejects.toBeDefined();
+      clock.advance(1_000);
+      behaviour = () => new Promise(() => undefined);
+      const hung = gate.check('a').catch((e: unknown) => e);
+      await vi.advanceTimersByTimeAsync(600);
+      expect(await hung).toMatchObject({ code: 'ERR_LICENZY_UNAVAILABLE', reason: 'timeout' });
+      behaviour = () => Promise.resolve({ subjectRef: 'a', allowed: true });
+      clock.advance(1_000);
+      expect(await gate.check('a')).toMatchObject({ allowed: true });
+      expect(calls).toHaveLength(3);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('regression: concurrent Licenzy calls are bounded (maxConcurrent, maxQueue)', () => {
+  it('500 distinct subjects while Licenzy hangs: 64 calls out, the queue bounded, the rest 503 at once', async () => {
+    const { fake, gate } = setup({ maxConcurrent: 64, maxQueue: 100, circuitBreaker: false });
+    const outcomes = Array.from({ length: 500 }, (_, i) => gate.check(`s${i}`).then((d) => d.allowed, (e: { reason?: string }) => e.reason));
+    await flush();
+    expect(fake.calls).toHaveLength(64);
+    expect(gate.stats()).toMatchObject({ active: 64, queued: 100, shed: 336 });
+    // As calls finish, queued ones take their slots, one for one.
+    for (let i = 0; i < 64; i++) fake.next().resolve(true);
+    await flush();
+    expect(fake.calls).toHaveLength(128);
+    while (fake.pending.length > 0) {
+      fake.next().resolve(true);
+      await flush();
+    }
+    const settled = await Promise.all(outcomes);
+    expect(settled.filter((o) => o === true)).toHaveLength(164);
+    expect(settled.filter((o) => o === 'overloaded')).toHaveLength(336);
+    expect(gate.stats()).toMatchObject({ active: 0, queued: 0 });
+  });
+
+  it('a shed check answers 503 with Retry-After and never allows', async () => {
+    const { gate } = setup({ maxConcurrent: 1, maxQueue: 0 });
+    void gate.check('first').catch(() => undefined);
+    const error = await gate.check('second').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'ERR_LICENZY_UNAVAILABLE', reason: 'overloaded', status: 503 });
+    expect((error as LicenzyUnavailableError).headers['retry-after']).toBe('1');
+  });
+
+  it.each([
+    ['maxConcurrent', { maxConcurrent: 0 }],
+    ['maxQueue', { maxQueue: -1 }],
+    ['freshInterval', { freshInterval: -5 }],
+    ['shared', { shared: {} }],
+  ])('names the bad option %s', (option, bad) => {
+    expect(() => createAccessGate({ client: createFakeChecker().checker, ...(bad as object) })).toThrow(
+      expect.objectContaining({ code: 'ERR_LICENZY_CONFIG', option }) as Error,
+    );
+  });
+});
+
+describe('regression: a store shared by gates is namespaced by key and base URL, not by mode alone', () => {
+  /** A transport that grants only for one key, so a leaked grant between gates is visible. */
+  function fetchGranting(grantingKey: string): FetchLike {
+    return async (_url, init) => {
+      const auth = (init.headers as Record<string, string>).authorization;
+      const { subject_ref } = JSON.parse(String(init.body)) as { subject_ref: string };
+      return Response.json({ subject_ref, allowed: auth === `Bearer ${grantingKey}` });
+    };
+  }
+
+  it.each([
+    ['two keys of one mode (two accounts)', ['lz_live_example_account_a', 'https://licenzy.example'], ['lz_live_example_account_b', 'https://licenzy.example']],
+    ['one key at two base URLs', ['lz_live_example_account_a', 'https://licenzy.example'], ['lz_live_example_account_a', 'https://staging.licenzy.example']],
+  ] as const)('%s never serve each other’s grants', async (_label, [keyA, urlA], [keyB, urlB]) => {
+    const store = createLruDecisionStore(100);
+    const gateA = createAccessGate({ apiKey: keyA, baseUrl: urlA, store, fetch: fetchGranting(keyA) });
+    const gateB = createAccessGate({ apiKey: keyB, baseUrl: urlB, store, fetch: urlA === urlB ? fetchGranting(keyA) : fetchGranting('nobody') });
+    expect(await gateA.check('u')).toMatchObject({ allowed: true });
+    expect(gateB.peek('u')).toBeUndefined();
+    expect(await gateB.check('u')).toMatchObject({ allowed: false, source: 'licenzy' });
+    expect(gateA.peek('u')).toMatchObject({ allowed: true });
+  });
+
+  it('the store never sees the key', async () => {
+    const keys: string[] = [];
+    const inner = createLruDecisionStore(10);
+    const spy = { ...inner, get: inner.get, set: (key: string, value: Parameters<typeof inner.set>[1]) => (keys.push(key), inner.set(key, value)), delete: inner.delete, clear: inner.clear, get size() { return inner.size; } };
+    const gate = createAccessGate({ apiKey: 'lz_live_example_secret_part', baseUrl: 'https://licenzy.example', store: spy, fetch: fetchGranting('x') });
+    await gate.check('u');
+    expect(keys).toHaveLength(1);
+    expect(keys[0]).not.toContain('secret_part');
+    expect(keys[0]).toMatch(/^[0-9a-f]{32}:u$/);
+  });
 });

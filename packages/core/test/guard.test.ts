@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   LicenzyAuthError,
+  LicenzyResponseError,
   LicenzyUnavailableError,
   createAccessGate,
   createGuard,
@@ -8,7 +9,7 @@ import {
   type GateLogger,
   type GuardOutcome,
 } from '../src/index.js';
-import { createFakeChecker } from './fake-checker.js';
+import { createClock, createFakeChecker } from './fake-checker.js';
 
 type Req = { user?: { id?: unknown } };
 type Hook = (req: Req) => void;
@@ -122,7 +123,9 @@ describe('createGuard', () => {
   });
 
   it('fresh as a function is asked per request', async () => {
-    const { fake, guard } = setup({ fresh: (req: Req) => req.user?.id === 'buyer' });
+    const fake = createFakeChecker();
+    const gate = createAccessGate({ client: fake.checker, freshInterval: 0 });
+    const guard = createGuard<Req, Hook>({ gate, logger: capture(), fresh: (req: Req) => req.user?.id === 'buyer' }, fromUser);
     const a = guard.run({ user: { id: 'buyer' } });
     fake.next().resolve(true);
     await a;
@@ -176,5 +179,74 @@ describe('createGuard', () => {
     expect(a.gate.mode).toBe('test');
     const own = createGuard({ cache: { ttl: 1 } }, fromUser);
     expect(own.gate).not.toBe(a.gate);
+  });
+});
+
+describe('regression: the guard never throws', () => {
+  const hostile: Array<[string, () => unknown]> = [
+    ['a thenable whose `then` getter throws', () => ({ get then() { throw new Error('app secret text'); } })],
+    ['a Proxy that throws on every trap', () => new Proxy({}, { get: () => { throw new Error('app secret text'); }, getPrototypeOf: () => { throw new Error('app secret text'); }, has: () => { throw new Error('app secret text'); } })],
+    ['a revoked Proxy', () => { const { proxy, revoke } = Proxy.revocable({}, {}); revoke(); return proxy; }],
+    ['a thenable that rejects with a throwing Proxy', () => Promise.reject(new Proxy({}, { get: () => { throw new Error('x'); }, getPrototypeOf: () => { throw new Error('x'); } }))],
+  ];
+
+  it.each(hostile)('a resolver returning %s → 500 access_misconfigured, app text kept off the outcome', async (_label, make) => {
+    const { guard, fake } = setup({ subject: make });
+    let outcome: GuardOutcome | Promise<GuardOutcome> | undefined;
+    expect(() => (outcome = guard.run({}))).not.toThrow();
+    const settled = await outcome!;
+    expect(settled).toMatchObject({ allowed: false, kind: 'refused', error: { code: 'ERR_LICENZY_CONFIG', status: 500, expose: false } });
+    expect((settled as { error: Error }).error.message).not.toContain('app secret text');
+    expect(fake.calls).toEqual([]);
+  });
+
+  it('a logger that throws does not turn a refusal into an exception', async () => {
+    const fake = createFakeChecker();
+    const gate = createAccessGate({ client: fake.checker });
+    const logger: GateLogger = { warn: () => { throw new Error('log down'); }, error: () => { throw new Error('log down'); } };
+    const guard = createGuard<Req, Hook>({ gate, logger, subject: () => { throw new Error('resolver bug'); } }, fromUser);
+    expect(guard.run({})).toMatchObject({ allowed: false, kind: 'refused' });
+  });
+});
+
+describe('regression: fail-open only for transport outages', () => {
+  it.each([
+    ['an answer for another subject', new LicenzyResponseError('Licenzy answered for a different subject_ref', { upstreamStatus: 200 })],
+    ['a 404', new LicenzyResponseError('Licenzy answered HTTP 404', { upstreamStatus: 404 })],
+    ['"allowed":"false"', new LicenzyResponseError('Licenzy answer has no boolean `allowed`', { upstreamStatus: 200 })],
+  ])('onUnavailable: allow does not let %s through', async (_label, error) => {
+    const { fake, guard } = setup({ onUnavailable: 'allow' });
+    const outcome = guard.run({ user: { id: 'u' } });
+    fake.next().reject(error);
+    expect(await outcome).toMatchObject({ allowed: false, kind: 'unavailable', error: { code: 'ERR_LICENZY_RESPONSE', status: 503 } });
+  });
+
+  it('onUnavailable: allow still fails open on a timeout', async () => {
+    const { fake, guard } = setup({ onUnavailable: 'allow' });
+    const outcome = guard.run({ user: { id: 'u' } });
+    fake.next().reject(new LicenzyUnavailableError('timeout', 'slow'));
+    expect(await outcome).toMatchObject({ allowed: true, decision: { source: 'fail-open' } });
+  });
+});
+
+describe('regression: misconfiguration logs are de-duplicated per code over a window, not capped for good', () => {
+  it('after 150 distinct resolver errors a rejected API key is still logged, and repeats come back after the window', async () => {
+    const clock = createClock();
+    const fake = createFakeChecker();
+    const gate = createAccessGate({ client: fake.checker, now: clock.now });
+    const logger = capture();
+    let n = 0;
+    const guard = createGuard<Req, Hook>({ gate, logger, subject: (req) => { if (req.user === undefined) throw new Error(`resolver bug ${++n}`); return req.user.id; } }, fromUser);
+    for (let i = 0; i < 150; i++) guard.run({});
+    expect(logger.lines).toHaveLength(1); // one line per code and window, not one per request (nor per message)
+    const keyRejected = guard.run({ user: { id: 'u' } });
+    fake.next().reject(new LicenzyAuthError(401, 'invalid_api_key'));
+    await keyRejected;
+    expect(logger.lines).toHaveLength(2);
+    expect(logger.lines[1]).toContain('ERR_LICENZY_AUTH');
+    clock.advance(60_000);
+    guard.run({});
+    expect(logger.lines).toHaveLength(3);
+    expect(logger.lines[2]).toContain('"suppressedSinceLast":149');
   });
 });

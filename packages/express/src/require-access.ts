@@ -58,9 +58,12 @@ export type ExpressRequireAccessOptions = RequireAccessOptions<Request, ExpressD
  * @example
  * const gate = createAccessGate() // one cache for every paid route
  * app.use('/pro', requireAccess({ gate }))
- * app.get('/reports/:id', requireAccess({ gate, fresh: (req) => req.query.paid === '1' }), (req, res) => {
+ * app.get('/reports/:id', requireAccess({ gate }), (req, res) => {
  *   res.json({ subject: req.licenzy?.subjectRef })
  * })
+ * // The page checkout returns to: ask Licenzy now (bounded per subject by the gate's `freshInterval`).
+ * // Freshness is the route's choice, never the client's: no `fresh: (req) => req.query.paid === '1'`.
+ * app.get('/welcome', requireAccess({ gate, fresh: true }), welcome)
  */
 export function requireAccess(options?: ExpressRequireAccessOptions): LicenzyMiddleware {
   const guard = createGuard<Request, ExpressDeniedHandler>(options, subjectFromAuth);

@@ -15,7 +15,7 @@ describe.each(majors)('conformance on $major', ({ createApp }) => {
   beforeAll(async () => {
     mock = await createMockLicenzy();
     // retries 0 keeps outage cases fast; no breaker, since several cases fail Licenzy on purpose.
-    gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false });
+    gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0 });
     const logger = captureLogger();
     const handler = (path: string) => (req: Request, res: Response) => {
       handlerCalls.set(path, (handlerCalls.get(path) ?? 0) + 1);

@@ -34,7 +34,7 @@ afterEach(() => {
 
 /** A gate on the mock with no retries or breaker, so outage tests answer at once and independently. */
 const mockGate = (extra: Parameters<typeof createAccessGate>[0] = {}) =>
-  createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, ...extra });
+  createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0, ...extra });
 
 const failLicenzy = (headers?: Record<string, string>) =>
   mock.fault({ type: 'status', status: 503, ...(headers ? { headers } : {}) }, { path: '/v1/access/check' });

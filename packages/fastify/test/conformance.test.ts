@@ -16,7 +16,7 @@ interface ConformanceApp {
 
 /** The app the suite's `ConformanceTarget` describes; `mode` picks how the paid routes are gated. */
 async function buildConformanceApp(mock: MockLicenzy, mode: 'per-route' | 'global'): Promise<ConformanceApp> {
-  const gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false });
+  const gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0 });
   const handlerCalls = new Map<string, number>();
   const app = Fastify();
   // Demo-only server-side auth: stands in for @fastify/jwt and puts the identity on request.user.

@@ -34,7 +34,7 @@ afterAll(async () => {
 });
 
 function testGate(options: AccessGateOptions = {}): AccessGate {
-  return createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, ...options });
+  return createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0, ...options });
 }
 
 interface TestApp {

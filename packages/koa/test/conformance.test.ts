@@ -15,7 +15,7 @@ describe.each(koaMajors)('conformance on $name', ({ Koa }) => {
   beforeAll(async () => {
     mock = await createMockLicenzy();
     // retries 0 and no circuit breaker: outage cases stay fast and independent of each other.
-    const gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false });
+    const gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0 });
     invalidate = (subjectRef) => void gate.invalidate(subjectRef);
     const logger = capturingLogger();
     const handler = (ctx: Context) => {

@@ -57,7 +57,7 @@ describe.each(koaMajors)('requireAccess() on $name', ({ Koa: KoaCtor }) => {
   /** Starts a demo-auth app; `configure` mounts the gate and routes. The handler counts its runs in `handled`. */
   async function serve(configure: (app: Koa, router: Router, handler: (ctx: Context) => void) => void): Promise<string> {
     handled = 0;
-    gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false });
+    gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0 });
     const app = demoApp(KoaCtor);
     const router = new Router();
     const handler = (ctx: Context) => {

@@ -15,7 +15,8 @@ export interface ConformanceMock {
  * - `GET /free`: no gate, answers 200.
  * - `GET /pro` and `GET /pro/other`: gated by one shared gate; the handler answers 200 JSON
  *   `{ "subjectRef": <decision.subjectRef>, "source": <decision.source> }` from the request's decision.
- * - `GET /pro/fresh`: the shared gate with `fresh: true`.
+ * - `GET /pro/fresh`: the shared gate with `fresh: true`. Create the shared gate with `freshInterval: 0` (the
+ *   `fresh` case asks right after a denial, which the default 1 s bound would answer from that denial).
  * - `GET /pro/open`: the shared gate with `onUnavailable: 'allow'`.
  * - `GET /misconfigured`: a gate whose key Licenzy rejects (e.g. `lz_test_example_rejected_key`).
  */
