@@ -103,6 +103,25 @@ async function expectSecondFromCache(target: ConformanceTarget, id: string, seco
   expect(target.mock.count(CHECK) === calls + 1, `expected 1 Licenzy call, saw ${target.mock.count(CHECK) - calls}`);
 }
 
+/** Identity slots the adapters' default resolvers read (`user`, `auth`, `payload`, `id`, `sub`). */
+const IDENTITY_SLOTS = ['user', 'auth', 'payload', 'id', 'sub'] as const;
+
+/**
+ * Runs `fn` while `Object.prototype` carries an identity for `subjectRef` in every slot a default resolver reads,
+ * the way a prototype-pollution bug elsewhere in an app would leave it (`obj.__proto__.user = …`: enumerable, writable).
+ * Whatever happens, the slots are deleted afterwards, so no other case or test sees the pollution.
+ */
+async function whilePrototypePolluted(subjectRef: string, fn: () => Promise<void>): Promise<void> {
+  const proto = Object.prototype as Record<string, unknown>;
+  const identity: Record<string, unknown> = { user: { id: subjectRef, sub: subjectRef }, auth: { sub: subjectRef, payload: { sub: subjectRef } }, payload: { sub: subjectRef }, id: subjectRef, sub: subjectRef };
+  try {
+    for (const slot of IDENTITY_SLOTS) proto[slot] = identity[slot];
+    await fn();
+  } finally {
+    for (const slot of IDENTITY_SLOTS) delete proto[slot];
+  }
+}
+
 /** Every case; run them all against one app (they use distinct subjects, and remove the faults they add). */
 export const conformanceCases: readonly ConformanceCase[] = [
   {
@@ -237,6 +256,28 @@ export const conformanceCases: readonly ConformanceCase[] = [
       expect(replies.every((r) => r.status === 200), 'all concurrent requests should pass');
       expect(target.handlerCalls('/pro') === before + 20, `handler ran ${target.handlerCalls('/pro') - before} times for 20 requests`);
       expect(target.mock.count(CHECK) === calls + 1, `20 concurrent cold requests made ${target.mock.count(CHECK) - calls} Licenzy calls`);
+    },
+  },
+  {
+    id: 'prototype-identity',
+    name: 'MUST NOT take the subject from identity inherited from Object.prototype (a polluted prototype)',
+    async fn(target) {
+      const subject = uniqueSubject('proto');
+      target.mock.grant(subject);
+      const calls = target.mock.count(CHECK);
+      const before = target.handlerCalls('/pro');
+      const own = uniqueSubject('proto_own');
+      target.mock.grant(own);
+      const replies: Reply[] = [];
+      await whilePrototypePolluted(subject, async () => {
+        replies.push(await get(target, '/pro'), await get(target, '/pro', own));
+      });
+      // Asserted once the prototype is clean again, so the pollution cannot skew the assertions themselves.
+      const [anonymous, authenticated] = replies as [Reply, Reply];
+      expectProblem(anonymous, 401, 'subject_required');
+      expect(authenticated.status === 200 && authenticated.json?.subjectRef === own, `an own identity must still be used, got ${authenticated.status} ${String(authenticated.json?.subjectRef)}`);
+      expect(target.handlerCalls('/pro') === before + 1, 'the handler must run only for the authenticated request');
+      expect(target.mock.count(CHECK) === calls + 1, `Licenzy must be asked only for the authenticated request, saw ${target.mock.count(CHECK) - calls} calls`);
     },
   },
   {
