@@ -330,10 +330,15 @@ export interface PathVariant {
   path: string;
 }
 
-/** `segment` with its first ASCII letter percent-encoded in lower- or upper-case hex (`downloads` → `%64ownloads`). */
-function encodeFirstLetter(segment: string, hexCase: 'lower' | 'upper'): string {
-  const at = segment.search(/[A-Za-z]/);
-  if (at < 0) return segment;
+/**
+ * `segment` with one ASCII letter percent-encoded: the first letter in lower-case hex (`downloads` → `%64ownloads`),
+ * or, for upper-case hex, the first letter whose code has a hex letter in it (`downloads` → `d%6Fwnloads`), so that
+ * the two spellings differ where the segment allows it.
+ */
+function encodeLetter(segment: string, hexCase: 'lower' | 'upper'): string {
+  const letters = [...segment.matchAll(/[A-Za-z]/g)].map((match) => match.index);
+  const at = hexCase === 'upper' ? (letters.find((index) => /[a-f]/.test(segment.charCodeAt(index).toString(16))) ?? letters[0]) : letters[0];
+  if (at === undefined) return segment;
   const hex = segment.charCodeAt(at).toString(16);
   return `${segment.slice(0, at)}%${hexCase === 'upper' ? hex.toUpperCase() : hex}${segment.slice(at + 1)}`;
 }
@@ -357,7 +362,7 @@ export function pathVariants(path: string): PathVariant[] {
   const join = (head: string, tail: readonly string[] = rest) => `/${[head, ...tail].join('/')}`;
   const capitalize = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
   const get = (name: string, variantPath: string): PathVariant => ({ name, method: 'GET', path: variantPath });
-  return [
+  const variants: PathVariant[] = [
     get('as documented', path),
     get('whole path in upper case', path.toUpperCase()),
     get('first segment in upper case', join(first.toUpperCase())),
@@ -368,9 +373,9 @@ export function pathVariants(path: string): PathVariant[] {
     get('doubled leading slash', `/${path}`),
     get('doubled inner slash', path.replace(/\/(?=[^/]*$)/, '//')),
     get('every slash doubled', path.replace(/\//g, '//')),
-    get('first letter percent-encoded (lower-case hex)', join(encodeFirstLetter(first, 'lower'))),
-    get('first letter percent-encoded (upper-case hex)', join(encodeFirstLetter(first, 'upper'))),
-    get('a letter of every segment percent-encoded', `/${segments.map((segment) => encodeFirstLetter(segment, 'lower')).join('/')}`),
+    get('a letter percent-encoded (lower-case hex)', join(encodeLetter(first, 'lower'))),
+    get('a letter percent-encoded (upper-case hex)', join(encodeLetter(first, 'upper'))),
+    get('a letter of every segment percent-encoded', `/${segments.map((segment) => encodeLetter(segment, 'lower')).join('/')}`),
     get('percent-encoded slash', rest.length > 0 ? `/${first}%2F${rest.join('%2F')}` : `${path}%2F`),
     get('dot segment', `/.${path}`),
     get('dot-dot segment', `/x/..${path}`),
@@ -380,6 +385,10 @@ export function pathVariants(path: string): PathVariant[] {
     { name: 'OPTIONS', method: 'OPTIONS', path },
     { name: 'OPTIONS, first segment in upper case', method: 'OPTIONS', path: join(first.toUpperCase()) },
   ];
+  // A one-segment path spells several variants alike (`/PRO` twice); send each request once.
+  const unique = new Map<string, PathVariant>();
+  for (const variant of variants) if (!unique.has(`${variant.method} ${variant.path}`)) unique.set(`${variant.method} ${variant.path}`, variant);
+  return [...unique.values()];
 }
 
 /**
