@@ -64,11 +64,13 @@ const hasOwn = Object.prototype.hasOwnProperty;
  */
 export function identityField(holder: unknown, key: string): unknown {
   if (typeof holder !== 'object' || holder === null) return undefined;
-  // On the request path, before the cache lookup: no allocation, a loop as deep as the prototype chain (a few
-  // levels for a framework's request object, none when the field is own). Stops at the object that owns `key`.
-  let owner: object | null = holder;
+  // On the request path, before the cache lookup, so no allocation and no walk in the common cases: an absent
+  // field (undefined) or an own one answers at once. Only an inherited value walks the prototype chain to the
+  // object that owns `key` (a few levels for a framework's request object).
+  const value = (holder as Record<string, unknown>)[key];
+  if (value === undefined || hasOwn.call(holder, key)) return value;
+  let owner = Object.getPrototypeOf(holder) as object | null;
   while (owner !== null && !hasOwn.call(owner, key)) owner = Object.getPrototypeOf(owner) as object | null;
-  // Not found anywhere (a null-prototype holder owning nothing included), or found only on Object.prototype.
-  if (owner === null || owner === Object.prototype) return undefined;
-  return (holder as Record<string, unknown>)[key];
+  // Owned by nothing (e.g. a Proxy inventing fields), or only by Object.prototype: a polluted prototype, not identity.
+  return owner === null || owner === Object.prototype ? undefined : value;
 }
