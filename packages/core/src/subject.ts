@@ -49,13 +49,28 @@ export function subjectFromResolved(value: unknown): string {
   return validateSubjectRef(value);
 }
 
+const hasOwn = Object.prototype.hasOwnProperty;
+
 /**
- * `holder[key]` when `holder` is an object, else `undefined`. For default `subject` resolvers walking identity
- * that auth middleware set: it never throws on odd shapes, and a string `user` cannot yield `String.prototype.sub`.
+ * `holder[key]` when `holder` is an object and `key` is its own property or comes from a prototype other than
+ * `Object.prototype`; else `undefined`. For default `subject` resolvers walking identity that auth middleware set:
+ * it never throws on odd shapes, a string `user` cannot yield `String.prototype.sub`, and a polluted
+ * `Object.prototype.user` (a prototype-pollution bug elsewhere in the app) cannot hand an anonymous request an
+ * identity. Class getters (an ORM entity's `get id()` on its class prototype) still count.
  *
  * @example
  * identityField(identityField(req, 'user'), 'id') // req.user?.id, but only if req.user is an object
+ * identityField({}, 'user')                        // undefined, even after Object.prototype.user = { id: 'x' }
  */
 export function identityField(holder: unknown, key: string): unknown {
-  return typeof holder === 'object' && holder !== null ? (holder as Record<string, unknown>)[key] : undefined;
+  if (typeof holder !== 'object' || holder === null) return undefined;
+  // On the request path, before the cache lookup, so no allocation and no walk in the common cases: an absent
+  // field (undefined) or an own one answers at once. Only an inherited value walks the prototype chain to the
+  // object that owns `key` (a few levels for a framework's request object).
+  const value = (holder as Record<string, unknown>)[key];
+  if (value === undefined || hasOwn.call(holder, key)) return value;
+  let owner = Object.getPrototypeOf(holder) as object | null;
+  while (owner !== null && !hasOwn.call(owner, key)) owner = Object.getPrototypeOf(owner) as object | null;
+  // Owned by nothing (e.g. a Proxy inventing fields), or only by Object.prototype: a polluted prototype, not identity.
+  return owner === null || owner === Object.prototype ? undefined : value;
 }

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { LicenzySubjectInvalidError, LicenzySubjectRequiredError, MAX_SUBJECT_LENGTH, identityField, subjectFromResolved, validateSubjectRef } from '../src/index.js';
 
 describe('validateSubjectRef', () => {
@@ -60,5 +60,58 @@ describe('identityField', () => {
     expect(identityField(null, 'id')).toBeUndefined();
     expect(identityField(undefined, 'id')).toBeUndefined();
     expect(identityField(42, 'toFixed')).toBeUndefined();
+  });
+});
+
+describe('bug: identity inherited from Object.prototype makes anonymous requests pass', () => {
+  // A prototype-pollution bug elsewhere in an app (`Object.prototype.user = { id: 'x' }`) used to hand every
+  // anonymous request an identity, because the default resolvers read inherited properties.
+  const polluted = ['user', 'auth', 'sub', 'id', 'payload'] as const;
+  afterEach(() => {
+    for (const key of polluted) delete (Object.prototype as Record<string, unknown>)[key];
+  });
+  const pollute = (key: (typeof polluted)[number], value: unknown) => {
+    Object.defineProperty(Object.prototype, key, { value, configurable: true, writable: true, enumerable: false });
+  };
+
+  it('ignores a field that only Object.prototype holds', () => {
+    pollute('user', { id: 'x' });
+    pollute('id', 'x');
+    pollute('sub', 'x');
+    expect(identityField({}, 'user')).toBeUndefined();
+    expect(identityField({ name: 'ada' }, 'id')).toBeUndefined();
+    expect(identityField(identityField({ user: {} }, 'user'), 'sub')).toBeUndefined();
+    // A request object several prototypes deep (Express's req, Fastify's Request) is walked to the top too.
+    class Incoming {}
+    class Req extends Incoming {}
+    expect(identityField(new Req(), 'user')).toBeUndefined();
+  });
+
+  it('ignores fields of a null-prototype holder that owns nothing', () => {
+    pollute('id', 'x');
+    expect(identityField(Object.create(null), 'id')).toBeUndefined();
+  });
+
+  it('still reads own fields, also when Object.prototype holds the same name', () => {
+    pollute('id', 'x');
+    expect(identityField({ id: 'u1' }, 'id')).toBe('u1');
+    const bare = Object.create(null) as Record<string, unknown>;
+    bare.id = 'u2';
+    expect(identityField(bare, 'id')).toBe('u2');
+    // Identity set on a prototype that is not Object.prototype (a session object built with Object.create).
+    expect(identityField(Object.create({ id: 'u3' }), 'id')).toBe('u3');
+  });
+
+  it("keeps class getters working (an ORM entity's `get id()` on its class prototype)", () => {
+    pollute('id', 'x');
+    class Entity {
+      #row = { id: 'u4' };
+      get id(): string {
+        return this.#row.id;
+      }
+    }
+    class Account extends Entity {}
+    expect(identityField(new Entity(), 'id')).toBe('u4');
+    expect(identityField(new Account(), 'id')).toBe('u4');
   });
 });

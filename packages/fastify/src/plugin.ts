@@ -53,8 +53,6 @@ declare module 'fastify' {
 }
 
 type FastifyGuard = Guard<FastifyRequest, LicenzyHook>;
-/** Where `onRoute` leaves the guard it built for a route, so the global hook finds it without building anything. */
-const ROUTE_GUARD = Symbol('licenzy-gate.routeGuard');
 
 /**
  * The default subject: identity set by server-side auth (`@fastify/jwt` puts the verified payload on `request.user`),
@@ -122,18 +120,24 @@ async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptio
   });
 
   if (options.global === true) {
+    // Where this registration's `onRoute` leaves the guard it built for a route, so its global hook finds it without
+    // building anything. One symbol per registration, not per module: with a global gate in a parent context and
+    // another in a child, both hooks see the child's routes, and each must decide with its own gate (issue #8).
+    const routeGuardKey = Symbol('licenzy-gate.routeGuard');
     app.addHook('onRoute', function licenzyRouteConfig(route) {
       const setting: unknown = route.config?.licenzy;
       if (setting === undefined || setting === false) return;
-      // Fastify copies `route.config` (symbol keys too) into the route context that `request.routeOptions.config` returns.
-      route.config = { ...route.config, [ROUTE_GUARD]: routeGuard(setting, 'config.licenzy') } as typeof route.config;
+      // Fastify copies `route.config` (symbol keys too) into the route context that `request.routeOptions.config`
+      // returns; the spread keeps the guards that gates registered above this one already put there.
+      route.config = { ...route.config, [routeGuardKey]: routeGuard(setting, 'config.licenzy') } as typeof route.config;
     });
     app.addHook('preHandler', function licenzyGlobalPreHandler(request, reply, done) {
       // A 404 is no route: answer it as 404, not 401, and spend no Licenzy call on it.
       if (request.is404) return done();
-      const config = request.routeOptions.config as { licenzy?: unknown; [ROUTE_GUARD]?: FastifyGuard };
+      const config = request.routeOptions.config as { licenzy?: unknown; [routeGuardKey]?: FastifyGuard };
+      // `false` opts the route out of every global gate above it, not only the nearest.
       if (config.licenzy === false) return done();
-      const guard = config[ROUTE_GUARD];
+      const guard = config[routeGuardKey];
       if (guard === undefined && config.licenzy !== undefined) {
         return done(new LicenzyConfigError('config.licenzy', 'set on a route registered before the plugin; register licenzyGate first'));
       }

@@ -542,3 +542,109 @@ describe('time', () => {
     expect((await t.app.inject({ url: '/pro', headers: as(subject) })).statusCode).toBe(403);
   });
 });
+
+describe('bug: nested global gates: a child route with config.licenzy is checked twice by the child gate, never by the parent', () => {
+  // One module-wide symbol held the per-route guard that `onRoute` builds for `config.licenzy` overrides, so the
+  // child registration's hook overwrote the parent's: both preHandlers then ran the child's guard. Each gate now
+  // keeps its own guard per route. Two emulators stand for two Licenzy accounts, so each gate's calls are counted.
+  let parentLicenzy: MockLicenzy;
+  let childLicenzy: MockLicenzy;
+  beforeAll(async () => {
+    [parentLicenzy, childLicenzy] = await Promise.all([createMockLicenzy(), createMockLicenzy()]);
+  });
+  afterAll(async () => {
+    await Promise.all([parentLicenzy?.close(), childLicenzy?.close()]);
+  });
+
+  const gateOn = (licenzy: MockLicenzy) =>
+    createAccessGate({ apiKey: licenzy.testKey, baseUrl: licenzy.url, retries: 0, circuitBreaker: false });
+
+  /** Parent context: a global gate on `parentLicenzy`; child context: another global gate on `childLicenzy`. */
+  async function nestedApp() {
+    const t = createApp();
+    await t.app.register(async (parent) => {
+      await parent.register(licenzyGate, { gate: gateOn(parentLicenzy), global: true });
+      parent.get('/parent', handler(t, '/parent'));
+      await parent.register(async (child) => {
+        // Registered before the child's gate (but after the parent's): only the parent built a guard for it.
+        child.get('/child/early', { config: { licenzy: { fresh: true } } }, handler(t, '/child/early'));
+        await child.register(licenzyGate, { gate: gateOn(childLicenzy), global: true });
+        child.get('/child/override', { config: { licenzy: { fresh: true } } }, handler(t, '/child/override'));
+        child.get('/child/plain', handler(t, '/child/plain'));
+        child.get('/child/free', { config: { licenzy: false } }, handler(t, '/child/free'));
+      });
+    });
+    const url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    return { t, url };
+  }
+
+  /** GET over real HTTP, with the Licenzy calls each gate made for it. */
+  async function call(url: string, path: string, subjectRef?: string) {
+    const [parentBefore, childBefore] = [parentLicenzy.count(CHECK), childLicenzy.count(CHECK)];
+    const response = await fetch(url + path, { headers: subjectRef === undefined ? {} : as(subjectRef) });
+    const body = await response.text();
+    return { status: response.status, body, parentCalls: parentLicenzy.count(CHECK) - parentBefore, childCalls: childLicenzy.count(CHECK) - childBefore };
+  }
+
+  it('refuses (403) when the parent gate denies and the child gate allows, asking the parent once', async () => {
+    const { t, url } = await nestedApp();
+    const subject = freshSubject();
+    childLicenzy.grant(subject);
+    for (let i = 0; i < 2; i++) {
+      // The parent's hook runs first and answers; the child's gate is not asked for a refused request.
+      expect(await call(url, '/child/override', subject)).toMatchObject({ status: 403, parentCalls: 1, childCalls: 0 });
+    }
+    expect(t.calls.get('/child/override')).toBeUndefined();
+  });
+
+  it('refuses (403) when the child gate denies and the parent gate allows, asking each gate once', async () => {
+    const { t, url } = await nestedApp();
+    const subject = freshSubject();
+    parentLicenzy.grant(subject);
+    for (let i = 0; i < 2; i++) {
+      expect(await call(url, '/child/override', subject)).toMatchObject({ status: 403, parentCalls: 1, childCalls: 1 });
+    }
+    expect(t.calls.get('/child/override')).toBeUndefined();
+  });
+
+  it('lets the request through only when both gates allow, each applying the override (fresh: one call per request)', async () => {
+    const { t, url } = await nestedApp();
+    const subject = freshSubject();
+    parentLicenzy.grant(subject);
+    childLicenzy.grant(subject);
+    for (let i = 0; i < 2; i++) {
+      expect(await call(url, '/child/override', subject)).toMatchObject({ status: 200, parentCalls: 1, childCalls: 1 });
+    }
+    expect(t.calls.get('/child/override')).toBe(2);
+  });
+
+  it('has both gates decide a child route without config.licenzy', async () => {
+    const { url } = await nestedApp();
+    const parentOnly = freshSubject();
+    parentLicenzy.grant(parentOnly);
+    expect(await call(url, '/child/plain', parentOnly)).toMatchObject({ status: 403, parentCalls: 1, childCalls: 1 });
+    const childOnly = freshSubject();
+    childLicenzy.grant(childOnly);
+    expect(await call(url, '/child/plain', childOnly)).toMatchObject({ status: 403, parentCalls: 1, childCalls: 0 });
+    // The parent's own routes stay under the parent's gate alone (both answers are cached by now).
+    expect(await call(url, '/parent', parentOnly)).toMatchObject({ status: 200, parentCalls: 0, childCalls: 0 });
+    expect(await call(url, '/parent', childOnly)).toMatchObject({ status: 403, parentCalls: 0, childCalls: 0 });
+  });
+
+  it('opts a route out of every gate above it with config.licenzy: false', async () => {
+    const { t, url } = await nestedApp();
+    expect(await call(url, '/child/free')).toMatchObject({ status: 200, parentCalls: 0, childCalls: 0 });
+    expect(t.calls.get('/child/free')).toBe(1);
+  });
+
+  it("refuses (500) a config.licenzy override on a route registered before the child's gate, instead of running the parent's guard twice", async () => {
+    const { t, url } = await nestedApp();
+    const subject = freshSubject();
+    parentLicenzy.grant(subject);
+    const reply = await call(url, '/child/early', subject);
+    expect(reply.status).toBe(500);
+    expect(JSON.parse(reply.body)).toMatchObject({ code: 'ERR_LICENZY_CONFIG' });
+    expect(reply.childCalls).toBe(0);
+    expect(t.calls.get('/child/early')).toBeUndefined();
+  });
+});

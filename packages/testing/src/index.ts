@@ -9,5 +9,5 @@ export type { MockFault, MockFaultHandle, MockFaultOptions } from './mock-faults
 export type { MockRequestLogEntry } from './mock-log.js';
 export { runMockCli } from './cli-main.js';
 export type { MockCliIo } from './cli-main.js';
-export { ConformanceError, conformanceCases, runConformance } from './conformance.js';
-export type { ConformanceCase, ConformanceMock, ConformanceResult, ConformanceTarget } from './conformance.js';
+export { ConformanceError, conformanceCases, mountingVariantsCase, pathVariants, runConformance } from './conformance.js';
+export type { ConformanceCase, ConformanceMock, ConformanceResult, ConformanceTarget, MountingCase, MountingTarget, PathVariant } from './conformance.js';
