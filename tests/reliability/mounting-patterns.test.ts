@@ -5,7 +5,8 @@ import { createAccessGate, type AccessGate } from '@licenzy-gate/core';
 import { requireAccess as expressRequireAccess } from '@licenzy-gate/express';
 import { licenzyGate } from '@licenzy-gate/fastify';
 import { requireAccess as koaRequireAccess } from '@licenzy-gate/koa';
-import { createMockLicenzy, mountingVariantsCase, type MockLicenzy } from '@licenzy-gate/testing';
+import { createMockLicenzy, mountingVariantsCase, pathVariants, type MockLicenzy } from '@licenzy-gate/testing';
+import { environmentLine, table, writeDocSection } from './support/report.js';
 import Router, { type RouterOptions } from '@koa/router';
 import express, { type Express, type Request, type Response } from 'express';
 import express4 from 'express4';
@@ -252,19 +253,42 @@ afterAll(async () => {
   await mock?.close();
 });
 
-function runPatterns(patterns: Record<string, MountingPattern>): void {
+/** Patterns that held, for docs/reliability.md. */
+const held: Array<{ setup: string; name: string; readme: string; variants: number }> = [];
+
+function runPatterns(setup: string, patterns: Record<string, MountingPattern>): void {
   for (const [name, pattern] of Object.entries(patterns)) {
     it(`${name} (${pattern.readme}): ${mountingVariantsCase.name}`, async () => {
       const gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false });
       const app = await pattern.start(gate);
       try {
         await mountingVariantsCase.fn({ url: app.url, mock, path: pattern.path, marker: MARKER, handlerCalls: app.handlerCalls });
+        held.push({ setup, name, readme: pattern.readme, variants: pathVariants(pattern.path).length });
       } finally {
         await app.close();
       }
     });
   }
 }
+
+afterAll(() => {
+  if (held.length === 0) return;
+  const rows = held.map((h) => [h.setup, h.name, h.readme, `${h.variants} × 2 identities: held`]);
+  writeDocSection('mounting', `## Mounting patterns against path variants
+
+${environmentLine()}
+
+Every mounting pattern a README of ours recommends, per framework major and routing option, requested without
+identity and as an unpaid user in every variant of its path (letter case, trailing slash, doubled slashes,
+percent-encoded letters, encoded slash, dot segments, query, \`HEAD\`, \`OPTIONS\`): the paid handler never ran
+(\`tests/reliability/mounting-patterns.test.ts\`, \`mountingVariantsCase\` from \`@licenzy-gate/testing\`).
+
+Found and closed: a prefixed \`@koa/router\` with \`router.use(requireAccess())\` matched \`use()\` case-sensitively
+and its routes case-insensitively, so \`GET /DOWNLOADS/a.pdf\` skipped the gate. The Koa README now requires
+\`sensitive: true\` for that pattern; a test pins the unsafe default so the warning stays true.
+
+${table(['Framework (options)', 'Pattern', 'README', 'Variants'], rows)}`);
+});
 
 // Each major with its defaults and with the routing options that change how paths match; every pattern must hold.
 const expressSettings = [{}, { 'case sensitive routing': true }, { 'strict routing': true }];
@@ -274,16 +298,16 @@ const named = (options: object) => (Object.keys(options).length === 0 ? 'default
 
 for (const [major, createApp] of expressMajors) {
   for (const settings of expressSettings) {
-    describe(`mounting patterns on ${major} (${named(settings)})`, () => runPatterns(expressPatterns(createApp, settings)));
+    describe(`mounting patterns on ${major} (${named(settings)})`, () => runPatterns(`${major} (${named(settings)})`, expressPatterns(createApp, settings)));
   }
 }
 for (const [major, KoaCtor] of koaMajors) {
   for (const routerOptions of koaRouterOptions) {
-    describe(`mounting patterns on ${major} with @koa/router (${named(routerOptions)})`, () => runPatterns(koaPatterns(KoaCtor, routerOptions)));
+    describe(`mounting patterns on ${major} with @koa/router (${named(routerOptions)})`, () => runPatterns(`${major} + @koa/router (${named(routerOptions)})`, koaPatterns(KoaCtor, routerOptions)));
   }
 }
 for (const routerOptions of fastifyRouterOptions) {
-  describe(`mounting patterns on fastify 5 (${named(routerOptions)})`, () => runPatterns(fastifyPatterns(routerOptions)));
+  describe(`mounting patterns on fastify 5 (${named(routerOptions)})`, () => runPatterns(`fastify 5 (${named(routerOptions)})`, fastifyPatterns(routerOptions)));
 }
 
 describe('bug: a prefixed @koa/router with router.use(requireAccess()) is bypassed by letter case (issue #8)', () => {

@@ -10,11 +10,14 @@ export const docsEnabled = process.env.LICENZY_RELIABILITY_DOCS === '1';
 export const DOC_PATH = fileURLToPath(new URL('../../../docs/reliability.md', import.meta.url));
 
 /** The sections of the document, in the order they appear. Each suite owns one and rewrites only that one. */
-export const SECTIONS = ['matrix', 'outage', 'soak-short', 'soak-long'] as const;
+export const SECTIONS = ['matrix', 'hardening', 'mounting', 'property', 'outage', 'soak-short', 'soak-long'] as const;
 export type SectionId = (typeof SECTIONS)[number];
 
 const PLACEHOLDER: Record<SectionId, string> = {
   matrix: '_Not generated yet: run `npm run reliability:docs`._',
+  hardening: '_Not generated yet: run `npm run reliability:docs`._',
+  mounting: '_Not generated yet: run `npm run reliability:docs`._',
+  property: '_Not generated yet: run `npm run reliability:docs`._',
   outage: '_Not generated yet: run `npm run reliability:docs`._',
   'soak-short': '_Not generated yet: run `npm run reliability:docs`._',
   'soak-long': '_Not generated yet: run `LICENZY_RELIABILITY_DOCS=1 npm run soak`._',
@@ -61,6 +64,8 @@ How it is checked:
 | Outage | \`tests/reliability/outage.test.ts\` | a 10 s outage under steady load from 50 subjects: upstream-call bound, latency, self-recovery |
 | Soak | \`tests/reliability/soak.test.ts\` | distinct subjects through the gate: cache bounded by \`max\`, heap flat |
 | Regressions | \`tests/reliability/regressions.test.ts\` | bugs this suite found, one test each, named after the bug |
+| Hardening | \`tests/reliability/hardening.test.ts\` | per adapter: fresh floods bounded, one subject cannot open the circuit, calls in flight bounded, the guard never throws, misconfiguration stays logged |
+| Mounting | \`tests/reliability/mounting-patterns.test.ts\` | every README mounting pattern against path variants (case, slashes, encoding, HEAD, OPTIONS) |
 
 Bugs this suite found, fixed in core, each pinned by a regression test:
 
@@ -70,6 +75,30 @@ Bugs this suite found, fixed in core, each pinned by a regression test:
    by the breaker and shared for \`errorTtl\` only.
 2. A subject_ref of \`.\` or \`..\` sent \`getCustomerAccess\` / \`getEntitlements\` to another path (URL parsing
    resolves dot segments even when percent-encoded). The client now refuses them for path endpoints.
+
+Defects closed by the hardening review (issue 8), by class, each pinned by a test that failed before its fix:
+
+- **Wrong grants.** (1) A 2xx answer repeating a member name (\`"allowed":false,"allowed":true\`, a hidden second
+  \`subject_ref\`) is malformed — \`client.test.ts\`, fault matrix rows "duplicate key". (2) Nested Fastify global
+  gates each decide with their own guard — \`packages/fastify/test/plugin.test.ts\`. (3) Every README mounting pattern
+  holds against path variants; the Koa prefixed-router pattern needs \`sensitive: true\` — mounting section below.
+  (4) Only transport outages (network, timeout, 429, 5xx, open circuit, shed load) may serve stale or fail open; a
+  reachable Licenzy answering nonsense gets 503 in every mode — fault matrix. (5) A shared store is namespaced by a
+  hash of mode, key and base URL — \`gate.test.ts\`, property tests. (6) Identity found only on
+  \`Object.prototype\` is ignored — conformance case \`prototype-identity\` in every adapter.
+- **Lost revocations.** (7) Every duration is measured on a monotonic clock; \`checkedAt\` stays wall time; an entry
+  stamped after "now" is not trusted — \`gate.test.ts\`, property tests (wall clock stepped ±1 h).
+- **One user degrading everyone.** (8) Fresh checks are coalesced and bounded by \`freshInterval\`; no docs recommend
+  client-controlled freshness. (9) The breaker opens on distinct failing subjects. (10) A half-open probe holds a
+  lease, and a checker that throws, returns a non-promise or hangs still settles (gate watchdog). (11)
+  \`maxConcurrent\` (64) and \`maxQueue\` (1000) bound Licenzy calls; beyond them 503 at once. (12) The attempt timeout
+  covers the body read without trusting the transport's abort handling — hardening section, \`gate.test.ts\`,
+  \`client.test.ts\`.
+- **Secrets and hygiene.** (13) Only documented auth codes are passed on from a 401/403. (14) The guard never throws:
+  a hostile resolver value is 500 with the app's text kept off the response. (15) Misconfiguration logs are
+  de-duplicated per code over 60 s instead of capped for good. (16) One abort listener per signal; \`Retry-After\` is a
+  whole number of seconds capped at 300; timeout messages print whole milliseconds — \`client.test.ts\`,
+  \`errors.test.ts\`, \`abort.test.ts\`, \`guard.test.ts\`.
 
 Reproduce everything: \`npm run reliability:docs\` (runs \`vitest run --project reliability\` with
 \`LICENZY_RELIABILITY_DOCS=1\`, which rewrites this file). The long soak: \`LICENZY_RELIABILITY_DOCS=1 npm run soak\`.
