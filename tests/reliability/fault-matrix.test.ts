@@ -220,10 +220,11 @@ async function runMode(framework: FrameworkName, mode: Mode): Promise<void> {
       expect(redirectTarget.count(), `${label}: the redirect target was reached`).toBe(0);
     }
     if (mode === 'fail-open') {
-      // Every fail-open is reported, with the subject but without the key.
+      // Fail-opens are reported once per window (with how many were held back), never one line per request.
       const logs = logger ? logger.lines : app.frameworkLogs;
       const failOpens = rows.filter((r) => r.framework === framework && r.mode === mode && r.source === 'fail-open').length;
-      expect(logs.filter((line) => line.includes('onUnavailable: allow')).length).toBe(failOpens);
+      expect(failOpens).toBeGreaterThan(1);
+      expect(logs.filter((line) => line.includes('onUnavailable: allow')).length).toBe(1);
     }
     expect(mock.violations).toEqual([]);
   } finally {

@@ -1,6 +1,7 @@
 // The HTTP client for Licenzy's runtime endpoints: bounded retries, validated answers, a capped body, no redirects.
 import { onAbort } from './abort.js';
 import { parseApiKey, parseBaseUrl, type LicenzyMode } from './config.js';
+import { upstreamChannel, type UpstreamEvent, type UpstreamOperation } from './diagnostics.js';
 import {
   LicenzyAbortError,
   LicenzyAuthError,
@@ -117,6 +118,14 @@ interface Attempt {
   retryAfterMs?: number;
 }
 
+/** One Licenzy endpoint as called: `template` is the path with the subject replaced, for diagnostics. */
+interface Endpoint {
+  operation: UpstreamOperation;
+  method: string;
+  path: string;
+  template: string;
+}
+
 /**
  * Creates a Licenzy client. Validates every option up front (a {@link LicenzyConfigError} names the option).
  *
@@ -138,8 +147,45 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
   const sleep = functionOption('sleep', options.sleep, defaultSleep);
   const random = functionOption('random', options.random, Math.random);
   const authorization = `Bearer ${apiKey}`;
+  const server = new URL(baseUrl);
+  const serverPort = server.port === '' ? (server.protocol === 'https:' ? 443 : 80) : Number(server.port);
 
-  async function attemptOnce(method: string, path: string, body: unknown, headers: Record<string, string>, budget: number, signal: AbortSignal | undefined): Promise<Attempt> {
+  /** One attempt, traced on `licenzy-gate:upstream` when someone listens (a subscriber may add propagation headers). */
+  function tracedAttempt(endpoint: Endpoint, attempt: number, body: unknown, headers: Record<string, string>, budget: number, signal: AbortSignal | undefined): Promise<Attempt> {
+    if (!upstreamChannel.hasSubscribers) return attemptOnce(endpoint, body, headers, budget, signal, undefined);
+    const event: UpstreamEvent = {
+      operation: endpoint.operation, attempt, method: endpoint.method, urlTemplate: endpoint.template,
+      serverAddress: server.hostname, serverPort, headers: {},
+    };
+    const started = performance.now();
+    return upstreamChannel.start.runStores(event, () => {
+      let pending: Promise<Attempt>;
+      try {
+        pending = attemptOnce(endpoint, body, headers, budget, signal, event.headers);
+      } finally {
+        upstreamChannel.end.publish(event);
+      }
+      return pending.then(
+        (result) => {
+          event.result = { statusCode: result.status };
+          event.duration = performance.now() - started;
+          upstreamChannel.asyncStart.publish(event);
+          upstreamChannel.asyncEnd.publish(event);
+          return result;
+        },
+        (error: unknown) => {
+          event.error = error;
+          event.duration = performance.now() - started;
+          upstreamChannel.error.publish(event);
+          upstreamChannel.asyncStart.publish(event);
+          upstreamChannel.asyncEnd.publish(event);
+          throw error;
+        },
+      );
+    });
+  }
+
+  async function attemptOnce(endpoint: Endpoint, body: unknown, headers: Record<string, string>, budget: number, signal: AbortSignal | undefined, propagation: Record<string, string> | undefined): Promise<Attempt> {
     const controller = new AbortController();
     let timedOut = false;
     // The deadline does not trust the transport: an injected fetch may ignore the abort signal (while
@@ -170,9 +216,11 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
     }
 
     async function exchange(): Promise<Attempt> {
-      const response = await fetchImpl(baseUrl + path, {
-        method,
+      const response = await fetchImpl(baseUrl + endpoint.path, {
+        method: endpoint.method,
         headers: {
+          // Propagation headers from a diagnostics subscriber go first: they can never replace ours.
+          ...(propagation === undefined ? {} : safePropagation(propagation)),
           authorization,
           accept: 'application/json',
           'user-agent': USER_AGENT,
@@ -195,7 +243,7 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
   }
 
   /** Runs attempts until one gives a final answer; classifies statuses into errors the gate understands. */
-  async function call(method: string, path: string, body: unknown, headers: Record<string, string>, signal: AbortSignal | undefined, accept: (status: number) => boolean): Promise<Attempt> {
+  async function call(endpoint: Endpoint, body: unknown, headers: Record<string, string>, signal: AbortSignal | undefined, accept: (status: number) => boolean): Promise<Attempt> {
     if (signal?.aborted) throw new LicenzyAbortError();
     const deadline = performance.now() + totalTimeout;
     for (let attempt = 0; ; attempt++) {
@@ -203,7 +251,7 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
       let error: LicenzyError;
       try {
         if (remaining <= 0) throw new LicenzyUnavailableError('budget', `Licenzy call exceeded its ${Math.ceil(totalTimeout)} ms budget`);
-        const result = await attemptOnce(method, path, body, headers, Math.min(timeout, remaining), signal);
+        const result = await tracedAttempt(endpoint, attempt + 1, body, headers, Math.min(timeout, remaining), signal);
         if ((result.status >= 200 && result.status < 300) || accept(result.status)) return result;
         throw statusError(result);
       } catch (err) {
@@ -243,7 +291,8 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
 
     async checkAccess(subjectRef, callOptions = {}) {
       const subject = validateSubjectRef(subjectRef);
-      const { body, status } = await call('POST', '/v1/access/check', { subject_ref: subject }, {}, callOptions.signal, () => false);
+      const endpoint: Endpoint = { operation: 'access.check', method: 'POST', path: '/v1/access/check', template: '/v1/access/check' };
+      const { body, status } = await call(endpoint, { subject_ref: subject }, {}, callOptions.signal, () => false);
       const record = asRecord(body, status);
       if (typeof record.allowed !== 'boolean') throw new LicenzyResponseError('Licenzy answer has no boolean `allowed`', { upstreamStatus: status });
       if (record.subject_ref !== subject) throw new LicenzyResponseError('Licenzy answered for a different subject_ref', { upstreamStatus: status });
@@ -252,7 +301,8 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
 
     async getCustomerAccess(subjectRef, callOptions = {}) {
       const path = subjectPath('/v1/customer/access/', subjectRef);
-      const { body, status } = await call('GET', path, undefined, {}, callOptions.signal, () => false);
+      const endpoint: Endpoint = { operation: 'customer.access', method: 'GET', path, template: '/v1/customer/access/{subject_ref}' };
+      const { body, status } = await call(endpoint, undefined, {}, callOptions.signal, () => false);
       const record = asRecord(body, status);
       if (record.subject_ref !== subjectRef) throw new LicenzyResponseError('Licenzy answered for a different subject_ref', { upstreamStatus: status });
       if (typeof record.has_access !== 'boolean') throw new LicenzyResponseError('Licenzy answer has no boolean `has_access`', { upstreamStatus: status });
@@ -268,7 +318,8 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
 
     async getEntitlements(subjectRef, callOptions = {}) {
       const path = subjectPath('/v1/entitlements/', subjectRef);
-      const { body, status } = await call('GET', path, undefined, {}, callOptions.signal, () => false);
+      const endpoint: Endpoint = { operation: 'entitlements', method: 'GET', path, template: '/v1/entitlements/{subject_ref}' };
+      const { body, status } = await call(endpoint, undefined, {}, callOptions.signal, () => false);
       return asRecord(body, status);
     },
 
@@ -279,8 +330,9 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
       if (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > 255 || /[^\x21-\x7e]/.test(idempotencyKey)) {
         throw new LicenzyConfigError('idempotencyKey', 'required: 1 to 255 printable ASCII characters, one per business event');
       }
+      const endpoint: Endpoint = { operation: 'usage.consume', method: 'POST', path: '/v1/usage/consume', template: '/v1/usage/consume' };
       const { body, status } = await call(
-        'POST', '/v1/usage/consume', { subject_ref: subject, units }, { 'idempotency-key': idempotencyKey }, callOptions.signal,
+        endpoint, { subject_ref: subject, units }, { 'idempotency-key': idempotencyKey }, callOptions.signal,
         (s) => s === 409,
       );
       const record = asRecord(body, status);
@@ -389,6 +441,21 @@ function statusError(result: Attempt): LicenzyError {
   }
   if (status >= 300 && status < 400) return new LicenzyResponseError(`Licenzy answered a redirect (HTTP ${status}); not followed`, { upstreamStatus: status });
   return new LicenzyResponseError(`Licenzy answered HTTP ${status}`, { upstreamStatus: status });
+}
+
+/**
+ * Propagation headers a diagnostics subscriber added (e.g. `traceparent`, `tracestate`, `baggage`): only well-formed
+ * names and values, and never one of the headers the client itself owns.
+ */
+function safePropagation(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    const lower = name.toLowerCase();
+    if (!/^[a-z0-9-]{1,64}$/.test(lower) || typeof value !== 'string' || /[\r\n\0]/.test(value) || value.length > 4096) continue;
+    if (lower === 'authorization' || lower === 'content-type' || lower === 'accept' || lower === 'idempotency-key' || lower === 'user-agent' || lower === 'host' || lower === 'content-length') continue;
+    out[lower] = value;
+  }
+  return out;
 }
 
 /** Keeps the network error's code for diagnosis but drops anything that could echo request headers. */

@@ -6,7 +6,9 @@ import { coarseNow } from './clock.js';
 import { createLicenzyClient, scopeOfClient, type AccessCheckResult, type CallOptions, type LicenzyClientOptions } from './client.js';
 import { parseApiKey, parseBaseUrl, type LicenzyMode } from './config.js';
 import { createLruDecisionStore, namespacedStore, type CachedDecision, type DecisionStore } from './decision-store.js';
+import { checkChannel, circuitChannel, invalidateChannel, type CheckEvent, type InvalidateEvent } from './diagnostics.js';
 import { LicenzyAbortError, LicenzyConfigError, LicenzyResponseError, LicenzyUnavailableError, isOutage } from './errors.js';
+import { consoleLogger, type GateLogger } from './logger.js';
 import { functionOption, integerOption, numberOption, objectOption, type Milliseconds } from './options.js';
 import { deriveSharedScope, type SharedEntry, type SharedEvent, type SharedTier, type SharedTierBinding, type SharedTierScope } from './shared-tier.js';
 import { validateSubjectRef } from './subject.js';
@@ -79,10 +81,22 @@ export interface AccessGateOptions extends LicenzyClientOptions {
   /** Most calls waiting for a slot; beyond it a check fails at once with 503 (`reason: 'overloaded'`). Default `1000`. */
   maxQueue?: number;
   /**
+   * Where the gate reports what an operator must act on: Licenzy becoming unavailable and available again (with how
+   * long and how many checks were refused or served stale), and the circuit opening and closing. Never one line
+   * per request, never the key. Default: the console.
+   */
+  logger?: GateLogger;
+  /**
    * Clock in ms; inject one to test TTLs without waiting. It then measures durations and stamps `checkedAt`.
    * Default: durations on a monotonic clock (`performance.now()`, read at most once per ms), `checkedAt` from `Date.now()`.
    */
   now?: () => number;
+}
+
+/** Options of `gate.invalidate()` / `gate.clear()`. */
+export interface InvalidateOptions {
+  /** Why, as published on `licenzy-gate:invalidate`: `'local'` (default) or `'webhook'` (a Licenzy webhook receiver). */
+  reason?: 'local' | 'webhook';
 }
 
 /** Per-check options. */
@@ -132,9 +146,9 @@ export interface AccessGate {
    * Forgets a subject's decision (e.g. on a Licenzy `entitlement.updated` webhook), on every instance when a
    * `shared` tier is configured. An answer already in flight is not stored. True if one was cached here.
    */
-  invalidate(subjectRef: string): boolean;
+  invalidate(subjectRef: string, options?: InvalidateOptions): boolean;
   /** Forgets every decision (on every instance with a `shared` tier). */
-  clear(): void;
+  clear(options?: InvalidateOptions): void;
   stats(): GateStats;
 }
 
@@ -199,6 +213,7 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
     : createLruDecisionStore(max);
   const binding = bindShared(options.shared, scope, cacheEnabled);
 
+  const logger = validateLogger(options.logger);
   const counters = { hits: 0, misses: 0, stale: 0, upstreamCalls: 0, errors: 0, coalesced: 0, shed: 0, sharedHits: 0, sharedErrors: 0 };
   const breakerOptions = options.circuitBreaker === false ? undefined : objectOption('circuitBreaker', options.circuitBreaker) ?? {};
   const breaker = breakerOptions
@@ -206,8 +221,32 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
         integerOption('circuitBreaker.threshold', breakerOptions.threshold, 5, 1),
         numberOption('circuitBreaker.cooldown', breakerOptions.cooldown, 2_000),
         now,
+        (from, to) => {
+          if (circuitChannel.hasSubscribers) circuitChannel.publish({ mode, from, to });
+          // Open and closed are what an operator acts on; half-open probes repeat every cool-down and are not logged.
+          if (to === 'open' && from === 'closed') report(() => logger.warn('Licenzy circuit opened: failing fast instead of calling Licenzy', { mode }));
+          else if (to === 'closed') report(() => logger.warn('Licenzy circuit closed: calling Licenzy again', { mode }));
+        },
       )
     : undefined;
+  // One line when Licenzy becomes unavailable and one when it is back, with what the outage cost; never one per request.
+  const outage = { since: undefined as number | undefined, refused: 0, stale: 0 };
+  function licenzyFailed(error: LicenzyUnavailableError): void {
+    if (outage.since !== undefined) return;
+    outage.since = now();
+    outage.refused = 0;
+    outage.stale = 0;
+    report(() => logger.warn('Licenzy unavailable: checks the cache cannot answer are refused with 503', { mode, reason: error.reason, ...(error.upstreamStatus === undefined ? {} : { upstreamStatus: error.upstreamStatus }) }));
+  }
+  function licenzyAnswered(): void {
+    if (outage.since === undefined) return;
+    const downForMs = Math.round(now() - outage.since);
+    outage.since = undefined;
+    report(() => logger.warn('Licenzy available again', { mode, downForMs, refused: outage.refused, servedStale: outage.stale }));
+  }
+  function publishInvalidate(event: InvalidateEvent): void {
+    if (invalidateChannel.hasSubscribers) invalidateChannel.publish(event);
+  }
 
   // Calls in flight per subject: concurrent checks share one. A newer call (fresh, or after invalidate)
   // replaces the entry, and only the call still registered may write the cache, so an old answer never
@@ -220,7 +259,7 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
   let active = 0;
   const waiting: Array<{ resolve: () => void; reject: (error: unknown) => void; timer: ReturnType<typeof setTimeout> }> = [];
 
-  function peek(subjectRef: string): AccessDecision | undefined {
+  function lookup(subjectRef: string): AccessDecision | undefined {
     if (!cacheEnabled || typeof subjectRef !== 'string') return undefined;
     // Only validated subjects are ever stored, so a hit needs no further validation.
     const entry = store.get(subjectRef) as StoredDecision | undefined;
@@ -254,9 +293,11 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
       const t = now();
       if (entry !== undefined && t < entry.staleUntil && t >= entry.checkedAt) {
         counters.stale++;
+        if (outage.since !== undefined) outage.stale++;
         return toDecision(subjectRef, entry, 'stale');
       }
     }
+    if (outage.since !== undefined) outage.refused++;
     throw error;
   }
 
@@ -326,11 +367,17 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
         throw new LicenzyResponseError('Access checker answered for another subject or without a boolean `allowed`');
       }
       breaker?.success();
+      licenzyAnswered();
       return result.allowed;
     } catch (error) {
       // Only transport outages count against Licenzy's health; an answer of any kind proves it reachable.
-      if (isOutage(error)) breaker?.failure(subjectRef);
-      else if (!(error instanceof LicenzyAbortError)) breaker?.success();
+      if (isOutage(error)) {
+        breaker?.failure(subjectRef);
+        licenzyFailed(error as LicenzyUnavailableError);
+      } else if (!(error instanceof LicenzyAbortError)) {
+        breaker?.success();
+        licenzyAnswered();
+      }
       throw error;
     } finally {
       clearTimeout(timer);
@@ -404,10 +451,28 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
     return call;
   }
 
-  async function check(subjectRef: string, checkOptions: CheckOptions = {}): Promise<AccessDecision> {
+  const stats = (): GateStats => ({ ...counters, size: store.size, circuit: breaker?.state ?? 'closed', active, queued: waiting.length });
+
+  /** The public fast path: a hit is a decision, published when someone listens (one property read otherwise). */
+  function peek(subjectRef: string): AccessDecision | undefined {
+    const hit = lookup(subjectRef);
+    if (hit !== undefined && checkChannel.hasSubscribers) {
+      const event: CheckEvent = { subjectRef, mode, fresh: false, stats };
+      return checkChannel.traceSync(() => hit, event);
+    }
+    return hit;
+  }
+
+  function check(subjectRef: string, checkOptions: CheckOptions = {}): Promise<AccessDecision> {
+    if (!checkChannel.hasSubscribers) return decide(subjectRef, checkOptions);
+    const event: CheckEvent = { subjectRef, mode, fresh: checkOptions?.fresh === true, stats };
+    return checkChannel.tracePromise(() => decide(subjectRef, checkOptions), event);
+  }
+
+  async function decide(subjectRef: string, checkOptions: CheckOptions = {}): Promise<AccessDecision> {
     const fresh = checkOptions.fresh === true;
     if (!fresh) {
-      const hit = peek(subjectRef);
+      const hit = lookup(subjectRef);
       if (hit !== undefined) return hit;
     }
     validateSubjectRef(subjectRef);
@@ -452,8 +517,13 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
   }
 
   binding?.subscribe((event: SharedEvent) => {
-    if (event.type === 'invalidate') forget(event.subjectRef);
-    else forgetAll();
+    if (event.type === 'invalidate') {
+      forget(event.subjectRef);
+      publishInvalidate({ mode, reason: 'broadcast', subjectRef: event.subjectRef });
+    } else {
+      forgetAll();
+      publishInvalidate({ mode, reason: 'broadcast' });
+    }
   });
 
   return {
@@ -461,21 +531,39 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
     now: () => wallNow(),
     check,
     peek,
-    invalidate(subjectRef) {
+    invalidate(subjectRef, invalidateOptions) {
       const had = forget(subjectRef);
       if (binding !== undefined && typeof subjectRef === 'string') {
         callShared(() => binding.invalidate(subjectRef), counters);
       }
+      publishInvalidate({ mode, reason: invalidateOptions?.reason === 'webhook' ? 'webhook' : 'local', subjectRef });
       return had;
     },
-    clear() {
+    clear(invalidateOptions) {
       forgetAll();
       if (binding !== undefined) callShared(() => binding.clear(), counters);
+      publishInvalidate({ mode, reason: invalidateOptions?.reason === 'webhook' ? 'webhook' : 'local' });
     },
-    stats() {
-      return { ...counters, size: store.size, circuit: breaker?.state ?? 'closed', active, queued: waiting.length };
-    },
+    stats,
   };
+}
+
+function validateLogger(logger: unknown): GateLogger {
+  if (logger === undefined) return consoleLogger;
+  const given = objectOption('logger', logger) as Partial<GateLogger> | undefined;
+  if (typeof given?.warn !== 'function' || typeof given.error !== 'function') {
+    throw new LicenzyConfigError('logger', 'expected an object with warn() and error()');
+  }
+  return given as GateLogger;
+}
+
+/** A logger that throws must not break a decision. */
+function report(line: () => void): void {
+  try {
+    line();
+  } catch {
+    // The decision stands; the log line is lost.
+  }
 }
 
 /** Runs a shared-tier operation without letting it throw or reject into the caller. */

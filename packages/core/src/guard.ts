@@ -7,6 +7,7 @@ import {
   isOutage,
 } from './errors.js';
 import { createAccessGate, type AccessDecision, type AccessGate, type AccessGateOptions } from './gate.js';
+import { failOpenChannel } from './diagnostics.js';
 import { consoleLogger, type GateLogger } from './logger.js';
 import { describe, functionOption, objectOption } from './options.js';
 import { problemCodeOf } from './problem.js';
@@ -179,7 +180,15 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
     if (code === 'access_unavailable') {
       // Only a transport outage may fail open: a reachable Licenzy answering nonsense is refused.
       if (onUnavailable === 'allow' && subjectRef !== undefined && isOutage(typed)) {
-        safely(() => log().warn('Licenzy unavailable; letting the request through (onUnavailable: allow)', { code: typed.code, subjectRef }));
+        if (failOpenChannel.hasSubscribers) failOpenChannel.publish({ mode: gate.mode, subjectRef, code: typed.code });
+        // Once per window with a count, not once per request: an outage under load would flood the log.
+        oncePerWindow('fail-open', (suppressed) =>
+          log().warn('Licenzy unavailable; letting requests through (onUnavailable: allow)', {
+            code: typed.code,
+            subjectRef,
+            ...(suppressed > 0 ? { suppressedSinceLast: suppressed } : {}),
+          }),
+        );
         const decision: RequestDecision = Object.freeze({ subjectRef, allowed: true, source: 'fail-open', checkedAt: clock(), mode: gate.mode });
         return { allowed: true, decision };
       }
@@ -189,25 +198,30 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
     return { allowed: false, kind: 'refused', error: typed };
   }
 
-  function reportMisconfiguration(typed: LicenzyError, error: unknown, req: Req, log: () => GateLogger): void {
+  /** Runs `line` at most once per key and window; the next line says how many were held back. */
+  function oncePerWindow(key: string, line: (suppressed: number) => void): void {
     const t = clock();
-    const seen = reported.get(typed.code);
+    const seen = reported.get(key);
     if (seen !== undefined && t < seen.until) {
       seen.suppressed++;
       return;
     }
-    reported.set(typed.code, { until: t + LOG_WINDOW, suppressed: 0 });
-    // The app's own error (e.g. a throwing resolver) is worth seeing; our messages never hold the key.
-    const cause = typed === error ? undefined : describeCause(error);
+    reported.set(key, { until: t + LOG_WINDOW, suppressed: 0 });
     const suppressed = seen?.suppressed ?? 0;
-    safely(() =>
+    safely(() => line(suppressed));
+  }
+
+  function reportMisconfiguration(typed: LicenzyError, error: unknown, req: Req, log: () => GateLogger): void {
+    oncePerWindow(typed.code, (suppressed) => {
+      // The app's own error (e.g. a throwing resolver) is worth seeing; our messages never hold the key.
+      const cause = typed === error ? undefined : describeCause(error);
       log().error('access check misconfigured; answering 500 access_misconfigured', {
         code: typed.code,
         message: typed.message,
         ...(cause === undefined ? {} : { cause }),
         ...(suppressed > 0 ? { suppressedSinceLast: suppressed } : {}),
-      }),
-    );
+      });
+    });
   }
 
   /** The guard itself never throws: anything escaping (a hostile thenable, a Proxy, a logger) becomes a 500. */

@@ -22,6 +22,7 @@ export type {
   CheckOptions,
   DecisionSource,
   GateStats,
+  InvalidateOptions,
 } from './gate.js';
 export { createLruDecisionStore, namespacedStore } from './decision-store.js';
 export type { CachedDecision, DecisionStore } from './decision-store.js';
@@ -51,3 +52,5 @@ export type { GateLogger } from './logger.js';
 export type { Milliseconds } from './options.js';
 export { deriveSharedScope } from './shared-tier.js';
 export type { SharedEntry, SharedEvent, SharedTier, SharedTierBinding, SharedTierScope } from './shared-tier.js';
+export { CHANNELS } from './diagnostics.js';
+export type { CheckEvent, CircuitEvent, FailOpenEvent, InvalidateEvent, UpstreamEvent, UpstreamOperation } from './diagnostics.js';

@@ -77,7 +77,11 @@ class RequestLogger implements GateLogger {
 const requestLoggerFor = (request: FastifyRequest): GateLogger => new RequestLogger(request.log);
 
 async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptions): Promise<void> {
-  const pluginGuard = createGuard<FastifyRequest, LicenzyHook>(options, subjectFromRequest);
+  // Without an explicit `logger`, a gate the plugin builds reports outages and circuit changes to the app's pino logger.
+  const pluginGuard = createGuard<FastifyRequest, LicenzyHook>(
+    options?.logger === undefined && typeof options === 'object' && options !== null ? { ...options, logger: new RequestLogger(app.log) } : options,
+    subjectFromRequest,
+  );
   if (options.global !== undefined && typeof options.global !== 'boolean') {
     throw new LicenzyConfigError('global', `expected a boolean, got ${typeof options.global}`);
   }

@@ -557,7 +557,7 @@ describe('bug: nested global gates: a child route with config.licenzy is checked
   });
 
   const gateOn = (licenzy: MockLicenzy) =>
-    createAccessGate({ apiKey: licenzy.testKey, baseUrl: licenzy.url, retries: 0, circuitBreaker: false });
+    createAccessGate({ apiKey: licenzy.testKey, baseUrl: licenzy.url, retries: 0, circuitBreaker: false, freshInterval: 0 });
 
   /** Parent context: a global gate on `parentLicenzy`; child context: another global gate on `childLicenzy`. */
   async function nestedApp() {

@@ -1,0 +1,2 @@
+// Public entry of @licenzy-gate/otel (work in progress).
+export {};
