@@ -212,8 +212,12 @@ function accessCheck({ mode, subjectRef }: ValidRequest, { state, now }: RouteCo
   return { status: 200, body: { subject_ref: subjectRef, allowed: state.isAllowed(mode, subjectRef, now()) } };
 }
 
-/** The documented row; extra fields come first so they can never contradict the decision. */
-function summaryRow(entitlement: MockEntitlement, nowMs: number): Record<string, unknown> {
+/**
+ * The documented entitlement row; extra fields come first so they can never contradict the decision.
+ * @example
+ * summaryRow(entitlement, Date.now()); // { kind: 'subscription', status: 'active', available: true, … }
+ */
+export function summaryRow(entitlement: MockEntitlement, nowMs: number): Record<string, unknown> {
   return {
     ...entitlement.extra,
     kind: entitlement.kind,
