@@ -29,6 +29,7 @@ export const CONSOLE_HTML = `<!doctype html>
   <h1>Licenzy mock console</h1>
   <p>A local Licenzy for trying your app by hand. Everything here goes through the <code>/_mock/</code> control API.
   <span id="stream" class="pill">log: connecting…</span></p>
+  <p id="status" role="status" aria-live="polite"></p>
 </header>
 <main>
   <section aria-labelledby="grant-title">
@@ -54,14 +55,6 @@ export const CONSOLE_HTML = `<!doctype html>
     </form>
   </section>
 
-  <section aria-labelledby="subjects-title">
-    <h2 id="subjects-title">Subjects</h2>
-    <table>
-      <thead><tr><th scope="col">Subject</th><th scope="col">Mode</th><th scope="col">Access</th><th scope="col">Entitlements</th><th scope="col">Actions</th></tr></thead>
-      <tbody id="subjects"><tr><td colspan="5">Loading…</td></tr></tbody>
-    </table>
-  </section>
-
   <section aria-labelledby="outage-title">
     <h2 id="outage-title">Outage switches</h2>
     <p>Apply to every Licenzy call (<code>/v1/…</code>) until cleared.</p>
@@ -75,13 +68,20 @@ export const CONSOLE_HTML = `<!doctype html>
     <p id="faults">No faults: Licenzy answers normally.</p>
   </section>
 
-  <section aria-labelledby="log-title" class="log">
+  <section aria-labelledby="subjects-title" class="wide">
+    <h2 id="subjects-title">Subjects</h2>
+    <table>
+      <thead><tr><th scope="col">Subject</th><th scope="col">Mode</th><th scope="col">Access</th><th scope="col">Entitlements</th><th scope="col">Actions</th></tr></thead>
+      <tbody id="subjects"><tr><td colspan="5">Loading…</td></tr></tbody>
+    </table>
+  </section>
+
+  <section aria-labelledby="log-title" class="wide">
     <h2 id="log-title">Live log</h2>
     <p>Each access check and consumption the mock answers, newest first, with the decision it got.</p>
     <ol id="log" aria-live="polite"></ol>
   </section>
 </main>
-<p id="status" role="status" aria-live="polite"></p>
 </body>
 </html>
 `;
@@ -98,7 +98,7 @@ h1 { font-size: 1.5rem; margin: .5rem 0; }
 h2 { font-size: 1.1rem; margin: 0 0 .5rem; }
 main { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem 2rem; }
 section { border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; }
-section:nth-of-type(2), section.log { grid-column: 1 / -1; }
+section.wide { grid-column: 1 / -1; }
 form { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: end; }
 label { display: flex; flex-direction: column; font-size: .85rem; gap: .15rem; }
 input, select, button { font: inherit; padding: .3rem .5rem; }
@@ -116,7 +116,7 @@ td .buttons button { font-size: .85rem; padding: .15rem .45rem; }
 .error { color: var(--warn); font-weight: 600; }
 #log { list-style: none; padding: 0; margin: 0; max-height: 22rem; overflow: auto; font-family: ui-monospace, monospace; font-size: .85rem; }
 #log li { padding: .2rem 0; border-bottom: 1px solid var(--line); display: grid; grid-template-columns: 6.5rem 18rem 1fr 3rem 3rem 9rem; gap: .5rem; }
-#status { position: fixed; bottom: 0; left: 0; right: 0; margin: 0; padding: .4rem 1.5rem; background: Canvas; border-top: 1px solid var(--line); min-height: 2rem; }
+#status { margin: 0 0 .75rem; min-height: 1.5rem; font-weight: 600; }
 @media (max-width: 900px) { main { grid-template-columns: 1fr; } #log li { grid-template-columns: 1fr 1fr; } }
 `;
 
@@ -160,7 +160,8 @@ export const CONSOLE_JS = `'use strict';
     var parts = [entitlement.kind, entitlement.status];
     if (entitlement.usageRemaining !== null) parts.push(entitlement.usageRemaining + ' units');
     if (entitlement.expiresAt) parts.push('until ' + entitlement.expiresAt.replace('T', ' ').slice(0, 19));
-    parts.push(entitlement.available ? 'usable' : entitlement.availabilityReason);
+    if (entitlement.available) parts.push('usable');
+    else if (entitlement.availabilityReason !== entitlement.status) parts.push(entitlement.availabilityReason);
     return parts.join(' · ');
   }
   function action(label, subject, mode, run) {
