@@ -1,5 +1,6 @@
 // The emulator's control API under /_mock/ and its console page at /: strict JSON in and out, same-origin only.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { isIP } from 'node:net';
 import { CONSOLE_CSP, CONSOLE_CSS, CONSOLE_HTML, CONSOLE_JS } from './console-page.js';
 import type { EventHub } from './mock-events.js';
 import type { MockFault, MockFaultHandle, MockFaultOptions } from './mock-faults.js';
@@ -33,7 +34,11 @@ export interface MockActiveFault {
   remaining: number;
 }
 
-/** What the control API may touch: the mock's own public operations, nothing else. */
+/**
+ * What the control API may touch: the mock's own public operations, nothing else (a `MockLicenzy` is one).
+ * @example
+ * await handleControl(req, res, '/_mock/subjects', { target: mock, hub, bindHost: '127.0.0.1' });
+ */
 export interface ControlTarget {
   now(): number;
   grant(subjectRef: string, entitlement: MockEntitlementInput, options: { mode: MockMode }): MockEntitlement;
@@ -50,16 +55,26 @@ export interface ControlTarget {
   reset(): void;
 }
 
-/** Largest control request body, in bytes (16 KiB). */
+/**
+ * Largest control request body, in bytes (16 KiB); larger ones get 413.
+ * @example
+ * readBody(req, MAX_CONTROL_BODY_BYTES);
+ */
 export const MAX_CONTROL_BODY_BYTES = 16 * 1024;
-/** Longest subject the control API accepts, in characters. */
+/**
+ * Longest subject the control API accepts, in characters (longer ones get 400).
+ * @example
+ * subjectRef.length <= MAX_CONTROL_SUBJECT_LENGTH;
+ */
 export const MAX_CONTROL_SUBJECT_LENGTH = 256;
-/** Longest `delay` fault the control API accepts, in ms (10 minutes). */
+/**
+ * Longest `delay` fault the control API accepts, in ms (10 minutes).
+ * @example
+ * fetch(`${mock.url}/_mock/faults`, { method: 'POST', headers, body: JSON.stringify({ delay: MAX_CONTROL_DELAY_MS }) });
+ */
 export const MAX_CONTROL_DELAY_MS = 600_000;
 
 const KINDS: readonly EntitlementKind[] = ['subscription', 'time_pass', 'usage_pack'];
-const WILDCARD_HOSTS = new Set(['0.0.0.0', '::', '[::]']);
-const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '[::1]'];
 const SUBJECT_ACTIONS = ['grant', 'revoke', 'refund', 'dispute'] as const;
 
 class BadRequest extends Error {
@@ -82,8 +97,8 @@ export function isControlPath(path: string): boolean {
 }
 
 /**
- * Answers one control request. `bindHost` is the interface the mock listens on: unless it is a wildcard, the
- * `Host` header must name it or loopback, so a DNS-rebound page cannot reach the control API by another name.
+ * Answers one control request. `bindHost` is the interface the mock listens on: the `Host` header must be an IP
+ * address, `localhost` or `bindHost`, so a page on a DNS name rebound to the mock cannot reach the control API.
  * @example
  * if (isControlPath(path)) return handleControl(req, res, path, { target, hub, bindHost: '127.0.0.1' });
  */
@@ -184,14 +199,14 @@ function allow(method: string, methods: readonly string[]): void {
 }
 
 /**
- * Refuses a request another web origin could have made: a foreign `Host` (DNS rebinding), a foreign `Origin`,
+ * Refuses a request another web origin could have made: a `Host` that is a DNS name other than `localhost` or
+ * the bound one (DNS rebinding needs a name; IP literals are fine, also for `--host 0.0.0.0`), a foreign `Origin`,
  * or a browser's `Sec-Fetch-Site: cross-site`. No CORS header is ever sent, so foreign pages cannot read answers.
  */
 function checkOrigin(req: IncomingMessage, bindHost: string): void {
   const host = (req.headers.host ?? '').toLowerCase();
-  const hostname = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0];
-  const bound = bindHost.includes(':') && !bindHost.startsWith('[') ? `[${bindHost}]` : bindHost.toLowerCase();
-  if (!WILDCARD_HOSTS.has(bindHost) && !LOOPBACK_NAMES.includes(hostname ?? '') && hostname !== bound) {
+  const hostname = (host.startsWith('[') ? host.slice(1, host.indexOf(']')) : host.split(':')[0]) ?? '';
+  if (isIP(hostname) === 0 && hostname !== 'localhost' && hostname !== bindHost.toLowerCase()) {
     throw new BadRequest(403, 'forbidden_host', 'the control API answers only to the host it listens on');
   }
   const origin = req.headers.origin;

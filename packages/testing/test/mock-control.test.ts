@@ -239,6 +239,10 @@ describe('cross-origin safety', () => {
     expect(own.headers['access-control-allow-origin']).toBeUndefined();
     const byName = await raw('GET', '/_mock/subjects', { host: `localhost:${mock.port}`, origin: `http://localhost:${mock.port}` });
     expect(byName.status).toBe(200);
+    // IP literals cannot be rebound, so they pass (e.g. a LAN address with --host 0.0.0.0); DNS names do not.
+    expect((await raw('GET', '/_mock/subjects', { host: `192.168.1.5:${mock.port}` })).status).toBe(200);
+    expect((await raw('GET', '/_mock/subjects', { host: `[::1]:${mock.port}` })).status).toBe(200);
+    expect((await raw('GET', '/_mock/subjects', { host: `127.0.0.1.nip.io:${mock.port}` })).status).toBe(403);
   });
 
   it('needs no Licenzy key and never logs control calls as Licenzy traffic', async () => {
