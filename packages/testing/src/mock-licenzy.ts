@@ -74,7 +74,7 @@ export interface MockLicenzy {
   now(): number;
   /** Copies of the subject's entitlements in that mode, e.g. to assert remaining usage. */
   entitlements(subjectRef: string, options?: MockModeOption): MockEntitlement[];
-  /** Clears all state: entitlements, idempotency keys, faults, the log and violations. Latency is kept. */
+  /** Clears all state: entitlements, idempotency keys, faults, the log, violations and webhook deliveries. Latency is kept. */
   reset(): void;
   /** Scripts a fault for the next `times` matching requests (FIFO). */
   fault(fault: MockFault, options?: MockFaultOptions): MockFaultHandle;
