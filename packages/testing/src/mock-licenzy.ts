@@ -8,7 +8,7 @@ import { parseLoggedBody, redactHeaders, RequestLog, type MockRequestLogEntry } 
 import { checkMilliseconds, MockLicenzyConfigError, resolveMockOptions, type MockLicenzyOptions, type MockMode } from './mock-options.js';
 import { handleControl, isControlPath, type MockActiveFault, type MockSubject } from './mock-control.js';
 import { decisionOf, EventHub, type MockCallEvent } from './mock-events.js';
-import { modeOfCall, planCall, summaryRow, type CallPlan, type IncomingCall, type Reply } from './mock-routes.js';
+import { modeOfCall, planCall, summaryRow, type CallPlan, type IncomingCall, type Reply, type RouteContext } from './mock-routes.js';
 import { MockState, type MockEntitlement, type MockEntitlementInput } from './mock-state.js';
 import { WebhookSender, type MockWebhookDelivery, type MockWebhookType } from './mock-webhooks.js';
 
@@ -119,7 +119,14 @@ export async function createMockLicenzy(options: MockLicenzyOptions = {}): Promi
   let latency = config.latency;
   let connections = 0;
 
-  const context = { state, keys: config.keys, now: config.now, violation: (message: string) => log.violation(message) };
+  const context: RouteContext = {
+    state,
+    keys: config.keys,
+    now: config.now,
+    violation: (message) => log.violation(message),
+    consumed: (mode, subjectRef, consumed, usageRemaining) =>
+      notify('usage.consumed', mode, subjectRef, { consumed, usage_remaining: usageRemaining }),
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = config.now();
@@ -172,7 +179,7 @@ export async function createMockLicenzy(options: MockLicenzyOptions = {}): Promi
     await applyFault(fault, plan, req, res, entry, reply);
   }
 
-  /** Tells the console about an answered call, and webhook receivers about consumed usage. */
+  /** Tells the console about an answered call. */
   function answered(entry: MockRequestLogEntry, status: number, body: unknown, faultType: string | undefined): void {
     const request = entry.body !== null && typeof entry.body === 'object' ? (entry.body as Record<string, unknown>) : {};
     const pathSubject = /^\/v1\/(?:customer\/access|entitlements)\/([^/]+)$/.exec(entry.path)?.[1];
@@ -204,10 +211,6 @@ export async function createMockLicenzy(options: MockLicenzyOptions = {}): Promi
       fault: faultType ?? null,
     };
     hub.publish('call', event);
-    if (faultType === undefined && status === 200 && entry.path === '/v1/usage/consume' && entry.mode && subjectRef !== null) {
-      const result = answer as { consumed?: unknown; usage_remaining?: unknown };
-      notify('usage.consumed', entry.mode, subjectRef, { consumed: result.consumed, usage_remaining: result.usage_remaining });
-    }
   }
 
   /** A state change: the console refreshes, and configured receivers get a signed webhook. */

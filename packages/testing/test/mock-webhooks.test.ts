@@ -131,18 +131,24 @@ describe('webhook delivery', () => {
     expect(JSON.parse((a.received[0] as Received).body).data.mode).toBe('live');
   });
 
-  it('sends usage.consumed after a successful consume', async () => {
+  it('sends usage.consumed once per consumed event: not for an idempotent replay, not when out of units', async () => {
     const hook = await receiver();
     const mock = await startMock([{ url: hook.url, secret: generateWebhookSecret() }]);
     mock.grant('u', { kind: 'usage_pack', usageRemaining: 10 });
-    await fetch(`${mock.url}/v1/usage/consume`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${DEFAULT_TEST_KEY}`, 'content-type': 'application/json', 'idempotency-key': 'evt_1' },
-      body: JSON.stringify({ subject_ref: 'u', units: 4 }),
-    }).then((res) => res.arrayBuffer());
+    const consume = (key: string, units: number) =>
+      fetch(`${mock.url}/v1/usage/consume`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${DEFAULT_TEST_KEY}`, 'content-type': 'application/json', 'idempotency-key': key },
+        body: JSON.stringify({ subject_ref: 'u', units }),
+      }).then((res) => res.status);
+    expect(await consume('evt_1', 4)).toBe(200);
+    expect(await consume('evt_1', 4)).toBe(200); // the retry of the same business event
+    expect(await consume('evt_2', 100)).toBe(409);
     await mock.webhooksIdle();
-    const last = JSON.parse(hook.received.at(-1)?.body ?? '{}') as { type: string; data: Record<string, unknown> };
-    expect(last).toMatchObject({ type: 'usage.consumed', data: { subject_ref: 'u', consumed: 4, usage_remaining: 6 } });
+    const consumed = hook.received
+      .map((d) => JSON.parse(d.body) as { type: string; data: Record<string, unknown> })
+      .filter((p) => p.type === 'usage.consumed');
+    expect(consumed).toEqual([expect.objectContaining({ data: expect.objectContaining({ subject_ref: 'u', consumed: 4, usage_remaining: 6 }) })]);
   });
 
   it('retries a failed delivery with the same id, a bounded number of times, and logs each attempt', async () => {
