@@ -80,6 +80,8 @@ licenzy-gate demo (${framework}) — mock Licenzy at ${mock.url} (test mode), ap
 Try these:
 ${lines.join('\n')}
   curl -i ${app.url}/                                                 # free route
+Mock Licenzy console (grant, revoke, refund, switch Licenzy down, live log): ${mock.consoleUrl}
+  curl -X POST ${mock.url}/_mock/subjects/user_free/grant -H 'content-type: application/json' -d '{}'   # user_free pays: 403 turns 200 once the app's 5 s denied cache expires
 Ctrl-C stops everything.`);
 
 async function stop(code) {

@@ -1,7 +1,8 @@
 // The licenzy-mock command: argument parsing, startup output and shutdown, as a function tests can call.
 import { parseArgs } from 'node:util';
 import { createMockLicenzy, type MockLicenzy } from './mock-licenzy.js';
-import { MockLicenzyConfigError } from './mock-options.js';
+import { MockLicenzyConfigError, type MockMode } from './mock-options.js';
+import { generateWebhookSecret } from './mock-webhooks.js';
 
 /**
  * Where the command writes and what stops it.
@@ -21,12 +22,17 @@ export interface MockCliIo {
 }
 
 const USAGE = `Usage: licenzy-mock [--port 4010] [--host 127.0.0.1] [--grant SUBJECT ...] [--deny SUBJECT ...]
-                    [--latency MS] [--key lz_test_... ...]
+                    [--mode test|live] [--latency MS] [--key lz_test_... ...]
+                    [--webhook URL ...] [--webhook-secret whsec_...]
 
-Starts a local Licenzy emulator and prints shell lines to point a client at it.
+Starts a local Licenzy emulator and prints shell lines to point a client at it. Open the printed console URL
+to grant, revoke, refund and simulate outages by hand; scripts use the same control API under /_mock/.
   --port      TCP port (default 0: any free port)
-  --host      interface to bind (default 127.0.0.1)
-  --grant     give SUBJECT an active subscription in test mode (repeatable)
+  --host      interface to bind (default 127.0.0.1; the control API needs no key, so keep it on loopback)
+  --grant     give SUBJECT an active subscription (repeatable), in the mode --mode names
+  --mode      mode of --grant and of the printed key: test (default) or live
+  --webhook   send signed Licenzy-style webhooks to URL on every state change (repeatable)
+  --webhook-secret  Standard Webhooks secret (whsec_ + base64) to sign with; default: a new one, printed once
   --deny      documents that SUBJECT is denied; a no-op, since ungranted subjects are denied (repeatable)
   --latency   milliseconds added before every response (default 0)
   --key       accepted API key, lz_test_ or lz_live_ (repeatable; default the built-in example keys)
@@ -61,6 +67,9 @@ export async function runMockCli(argv: readonly string[], io: MockCliIo = {}): P
         deny: { type: 'string', multiple: true },
         latency: { type: 'string' },
         key: { type: 'string', multiple: true },
+        mode: { type: 'string' },
+        webhook: { type: 'string', multiple: true },
+        'webhook-secret': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -82,30 +91,56 @@ export async function runMockCli(argv: readonly string[], io: MockCliIo = {}): P
   }
   const grants = values.grant ?? [];
   if (grants.some((subject) => subject === '')) return fail('--grant needs a non-empty subject', 2);
+  if (values.mode !== undefined && values.mode !== 'test' && values.mode !== 'live') {
+    return fail(`--mode must be test or live (got ${JSON.stringify(values.mode)})`, 2);
+  }
+  const webhookUrls = values.webhook ?? [];
+  if (values['webhook-secret'] !== undefined && webhookUrls.length === 0) return fail('--webhook-secret needs at least one --webhook URL', 2);
+  const generatedSecret = webhookUrls.length > 0 && values['webhook-secret'] === undefined ? generateWebhookSecret() : undefined;
+  const secret = values['webhook-secret'] ?? generatedSecret ?? '';
 
   let mock: MockLicenzy;
   try {
-    mock = await createMockLicenzy({ port, latency, ...(values.host ? { host: values.host } : {}), ...(values.key ? { keys: values.key } : {}) });
+    mock = await createMockLicenzy({
+      port,
+      latency,
+      ...(values.host ? { host: values.host } : {}),
+      ...(values.key ? { keys: values.key } : {}),
+      webhooks: webhookUrls.map((url) => ({ url, secret })),
+    });
   } catch (err) {
-    if (err instanceof MockLicenzyConfigError) return fail(`--${err.option.replace(/\[\d+\]$/, '').replace(/s$/, '')}: ${err.message}`, 2);
+    if (err instanceof MockLicenzyConfigError) return fail(`${flagOf(err.option)}: ${err.message}`, 2);
     return fail(`could not start: ${err instanceof Error ? err.message : String(err)}`, 1);
   }
-  for (const subject of grants) mock.grant(subject);
 
   // Comment lines start with '#', so the whole output can be pasted into a shell or a .env file.
-  let key: string;
-  try {
-    key = mock.testKey;
-  } catch {
-    key = mock.liveKey;
+  const keyOf = (mode: MockMode): string | undefined => {
+    try {
+      return mode === 'test' ? mock.testKey : mock.liveKey;
+    } catch {
+      return undefined;
+    }
+  };
+  const mode: MockMode = values.mode === 'live' || (values.mode === undefined && keyOf('test') === undefined) ? 'live' : 'test';
+  const key = keyOf(mode);
+  if (key === undefined) {
+    await mock.close();
+    return fail(`--mode ${mode}: no lz_${mode}_ key is accepted (add one with --key)`, 2);
   }
+  for (const subject of grants) mock.grant(subject, undefined, { mode });
+  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(values.host ?? '127.0.0.1');
   stdout.write(
     [
       `# licenzy-mock listening on ${mock.url} (Ctrl+C to stop)`,
       `LICENZY_API_URL=${mock.url}`,
       `LICENZY_API_KEY=${key}`,
-      `# granted in ${key.startsWith('lz_test_') ? 'test' : 'live'} mode: ${grants.length ? grants.map(printable).join(' ') : '(none)'}`,
+      `# granted in ${mode} mode: ${grants.length ? grants.map(printable).join(' ') : '(none)'}`,
       ...(values.deny?.length ? [`# denied (not granted): ${values.deny.map(printable).join(' ')}`] : []),
+      `# console: ${mock.consoleUrl} (control API: ${mock.url}/_mock/, see the @licenzy-gate/testing README)`,
+      ...(loopback ? [] : [`# warning: the console and control API need no key and are reachable by anyone who can reach ${values.host}`]),
+      ...webhookUrls.map((url) => `# webhooks to: ${url}`),
+      // The only place a secret is ever printed: one the user did not choose and must copy to the receiver.
+      ...(generatedSecret ? [`LICENZY_WEBHOOK_SECRET=${generatedSecret}`] : []),
       '',
     ].join('\n'),
   );
@@ -118,6 +153,13 @@ export async function runMockCli(argv: readonly string[], io: MockCliIo = {}): P
   await mock.close();
   stdout.write('# licenzy-mock stopped\n');
   return 0;
+}
+
+/** The command-line flag behind an option name that createMockLicenzy rejected. */
+function flagOf(option: string): string {
+  if (/^webhooks\[\d+\]\.secret$/.test(option)) return '--webhook-secret';
+  if (/^webhooks\[\d+\]/.test(option)) return '--webhook';
+  return `--${option.replace(/\[\d+\]$/, '').replace(/s$/, '')}`;
 }
 
 /** Keeps one subject on one line: control characters would break the copy-paste output. */

@@ -162,6 +162,11 @@ export class FaultQueue {
     return entry.fault;
   }
 
+  /** The faults that still have uses left, oldest first (copies). */
+  list(): { fault: MockFault; path: string | undefined; remaining: number }[] {
+    return this.queued.map(({ fault, path, remaining }) => ({ fault, path, remaining }));
+  }
+
   /** Withdraws every fault. */
   clear(): void {
     for (const entry of this.queued) entry.remaining = 0;

@@ -6,8 +6,11 @@ import { defaultFaultBody, FaultQueue, mutateAnswer, oversizedBody, type MockFau
 import { drip, MAX_BODY_BYTES, readBody, send, wait } from './mock-http.js';
 import { parseLoggedBody, redactHeaders, RequestLog, type MockRequestLogEntry } from './mock-log.js';
 import { checkMilliseconds, MockLicenzyConfigError, resolveMockOptions, type MockLicenzyOptions, type MockMode } from './mock-options.js';
-import { modeOfCall, planCall, type CallPlan, type IncomingCall, type Reply } from './mock-routes.js';
+import { handleControl, isControlPath, type MockActiveFault, type MockSubject } from './mock-control.js';
+import { decisionOf, EventHub, type MockCallEvent } from './mock-events.js';
+import { modeOfCall, planCall, summaryRow, type CallPlan, type IncomingCall, type Reply, type RouteContext } from './mock-routes.js';
 import { MockState, type MockEntitlement, type MockEntitlementInput } from './mock-state.js';
+import { WebhookSender, type MockWebhookDelivery, type MockWebhookType } from './mock-webhooks.js';
 
 /**
  * Which environment a state operation targets.
@@ -50,9 +53,28 @@ export interface MockLicenzy {
   grant(subjectRef: string, entitlement?: MockEntitlementInput, options?: MockModeOption): MockEntitlement;
   /** Removes every entitlement of the subject in that mode. */
   revoke(subjectRef: string, options?: MockModeOption): void;
+  /**
+   * A full refund as Licenzy documents it: time passes expire now, usage packs drop to 0 units, subscriptions
+   * become `past_due`. Returns copies of the subject's entitlements afterwards.
+   */
+  refund(subjectRef: string, options?: MockModeOption): MockEntitlement[];
+  /** A payment dispute: every entitlement of the subject becomes `past_due`, so access ends. Returns copies. */
+  dispute(subjectRef: string, options?: MockModeOption): MockEntitlement[];
+  /** Every subject with entitlements, test mode first, each with its current access. */
+  subjects(): MockSubject[];
+  /** Scripted faults that still have uses left, oldest first. */
+  activeFaults(): MockActiveFault[];
+  /** Webhook delivery attempts, oldest first (secrets never included). */
+  readonly webhookDeliveries: readonly MockWebhookDelivery[];
+  /** Resolves once every webhook queued so far was delivered or given up on (retries included). */
+  webhooksIdle(): Promise<void>;
+  /** URL of the console page (`${url}/`). */
+  readonly consoleUrl: string;
+  /** The mock's clock (the `now` option, else `Date.now`), in epoch milliseconds. */
+  now(): number;
   /** Copies of the subject's entitlements in that mode, e.g. to assert remaining usage. */
   entitlements(subjectRef: string, options?: MockModeOption): MockEntitlement[];
-  /** Clears all state: entitlements, idempotency keys, faults, the log and violations. Latency is kept. */
+  /** Clears all state: entitlements, idempotency keys, faults, the log, violations and webhook deliveries. Latency is kept. */
   reset(): void;
   /** Scripts a fault for the next `times` matching requests (FIFO). */
   fault(fault: MockFault, options?: MockFaultOptions): MockFaultHandle;
@@ -87,16 +109,32 @@ export async function createMockLicenzy(options: MockLicenzyOptions = {}): Promi
   // Every delayed or hung request listens for close(); many at once are normal, not a leak.
   setMaxListeners(0, closing.signal);
   const sockets = new Set<Socket>();
+  const hub = new EventHub();
+  const webhooks = new WebhookSender(config.webhooks, {
+    now: config.now,
+    retryDelays: config.webhookRetryDelays,
+    timeout: config.webhookTimeout,
+    signal: closing.signal,
+  });
   let latency = config.latency;
   let connections = 0;
 
-  const context = { state, keys: config.keys, now: config.now, violation: (message: string) => log.violation(message) };
+  const context: RouteContext = {
+    state,
+    keys: config.keys,
+    now: config.now,
+    violation: (message) => log.violation(message),
+    consumed: (mode, subjectRef, consumed, usageRemaining) =>
+      notify('usage.consumed', mode, subjectRef, { consumed, usage_remaining: usageRemaining }),
+  };
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = config.now();
     const target = req.url ?? '/';
     const queryAt = target.indexOf('?');
     const path = queryAt === -1 ? target : target.slice(0, queryAt);
+    // The control API and console are the mock's own, not Licenzy's: never logged, counted or faulted.
+    if (isControlPath(path)) return handleControl(req, res, path, { target: api, hub, bindHost: config.host });
     const bodyText = await readBody(req, MAX_BODY_BYTES);
     if (bodyText === 'aborted' || closing.signal.aborted) return;
 
@@ -117,9 +155,11 @@ export async function createMockLicenzy(options: MockLicenzyOptions = {}): Promi
       at,
     };
     log.record(entry);
+    let faultType: string | undefined = undefined;
     const reply = (status: number, body: unknown, headers?: Record<string, string>, contentType?: string) => {
       entry.status = status;
       send(res, status, body, headers, contentType);
+      answered(entry, status, body, faultType);
     };
 
     if (bodyText === 'too_large') {
@@ -135,7 +175,57 @@ export async function createMockLicenzy(options: MockLicenzyOptions = {}): Promi
       const answer = plan.answer();
       return reply(answer.status, answer.body, answer.headers);
     }
+    faultType = fault.type;
     await applyFault(fault, plan, req, res, entry, reply);
+  }
+
+  /** Tells the console about an answered call. */
+  function answered(entry: MockRequestLogEntry, status: number, body: unknown, faultType: string | undefined): void {
+    const request = entry.body !== null && typeof entry.body === 'object' ? (entry.body as Record<string, unknown>) : {};
+    const pathSubject = /^\/v1\/(?:customer\/access|entitlements)\/([^/]+)$/.exec(entry.path)?.[1];
+    let subjectRef = typeof request.subject_ref === 'string' ? request.subject_ref : null;
+    if (subjectRef === null && pathSubject !== undefined) {
+      try {
+        subjectRef = decodeURIComponent(pathSubject);
+      } catch {
+        subjectRef = pathSubject;
+      }
+    }
+    let answer: unknown = body;
+    if (typeof body === 'string') {
+      try {
+        answer = JSON.parse(body) as unknown;
+      } catch {
+        answer = undefined;
+      }
+    }
+    const event: MockCallEvent = {
+      seq: hub.nextSeq(),
+      at: new Date(entry.at).toISOString(),
+      method: entry.method,
+      path: entry.path,
+      subject_ref: subjectRef,
+      mode: entry.mode ?? null,
+      status,
+      decision: decisionOf(entry.path, status, answer, faultType),
+      fault: faultType ?? null,
+    };
+    hub.publish('call', event);
+  }
+
+  /** A state change: the console refreshes, and configured receivers get a signed webhook. */
+  function notify(type: MockWebhookType | undefined, mode: MockMode, subjectRef: string, extra: Record<string, unknown> = {}): void {
+    hub.publish('state', { type: type ?? null, subject_ref: subjectRef, mode });
+    if (type === undefined) return;
+    const nowMs = config.now();
+    const entitlements = state.entitlements(mode, subjectRef);
+    webhooks.send(type, {
+      subject_ref: subjectRef,
+      mode,
+      has_access: state.isAllowed(mode, subjectRef, nowMs),
+      ...extra,
+      entitlements: entitlements.map((entitlement) => ({ id: entitlement.id, ...summaryRow(entitlement, nowMs) })),
+    });
   }
 
   async function applyFault(
@@ -166,6 +256,7 @@ export async function createMockLicenzy(options: MockLicenzyOptions = {}): Promi
         const answer = fault.body === undefined ? normal() : { status: 200, body: fault.body };
         entry.status = answer.status;
         const text = typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+        answered(entry, answer.status, undefined, 'drip');
         return drip(res, answer.status, text, { chunkBytes: fault.chunkBytes ?? 1, intervalMs: fault.intervalMs, signal: closing.signal });
       }
       case 'oversized':
@@ -217,9 +308,11 @@ export async function createMockLicenzy(options: MockLicenzyOptions = {}): Promi
   };
   let closed: Promise<void> | undefined;
 
-  return {
+  const hadKind = (mode: MockMode, subjectRef: string, kind: string) => state.entitlements(mode, subjectRef).some((e) => e.kind === kind);
+  const api: MockLicenzy = {
     url,
     port,
+    consoleUrl: `${url}/`,
     get testKey() {
       return firstKey('test');
     },
@@ -235,29 +328,81 @@ export async function createMockLicenzy(options: MockLicenzyOptions = {}): Promi
     get connections() {
       return connections;
     },
-    grant: (subjectRef, entitlement = {}, options) => state.grant(modeOf(options), subjectRef, entitlement, config.now()),
-    revoke: (subjectRef, options) => state.revoke(modeOf(options), subjectRef),
+    get webhookDeliveries() {
+      return webhooks.deliveries;
+    },
+    grant: (subjectRef, entitlement = {}, options) => {
+      const mode = modeOf(options);
+      const granted = state.grant(mode, subjectRef, entitlement, config.now());
+      notify('purchase.finalized', mode, subjectRef, { entitlement_id: granted.id, kind: granted.kind });
+      return granted;
+    },
+    revoke: (subjectRef, options) => {
+      const mode = modeOf(options);
+      const had = state.entitlements(mode, subjectRef).length > 0;
+      const subscription = hadKind(mode, subjectRef, 'subscription');
+      state.revoke(mode, subjectRef);
+      notify(had ? (subscription ? 'subscription.deleted' : 'entitlement.updated') : undefined, mode, subjectRef, { reason: 'revoked' });
+    },
+    refund: (subjectRef, options) => {
+      const mode = modeOf(options);
+      const after = state.refund(mode, subjectRef, config.now());
+      notify(after.length > 0 ? 'entitlement.updated' : undefined, mode, subjectRef, { reason: 'refunded' });
+      return after;
+    },
+    dispute: (subjectRef, options) => {
+      const mode = modeOf(options);
+      const after = state.dispute(mode, subjectRef);
+      const type = after.length === 0 ? undefined : after.some((e) => e.kind === 'subscription') ? 'subscription.updated' : 'entitlement.updated';
+      notify(type, mode, subjectRef, { reason: 'disputed' });
+      return after;
+    },
     entitlements: (subjectRef, options) => state.entitlements(modeOf(options), subjectRef),
+    subjects: () => {
+      const nowMs = config.now();
+      return (['test', 'live'] as const).flatMap((mode) =>
+        state.subjectRefs(mode).map((subjectRef) => ({
+          subjectRef,
+          mode,
+          hasAccess: state.isAllowed(mode, subjectRef, nowMs),
+          entitlements: state.entitlements(mode, subjectRef),
+        })),
+      );
+    },
     reset: () => {
       state.reset();
       faults.clear();
       log.clear();
+      webhooks.clear();
+      hub.publish('state', { type: null, reset: true });
     },
-    fault: (fault, options) => faults.add(fault, options),
-    clearFaults: () => faults.clear(),
+    fault: (fault, options) => {
+      const handle = faults.add(fault, options);
+      hub.publish('state', { type: null, faults: faults.size });
+      return handle;
+    },
+    clearFaults: () => {
+      faults.clear();
+      hub.publish('state', { type: null, faults: 0 });
+    },
+    activeFaults: () => faults.list(),
     setLatency: (ms) => {
       latency = checkMilliseconds('latency', ms);
     },
     count: (pathOrEndpoint) => log.count(pathOrEndpoint),
     counts: () => log.counts(),
     clearLog: () => log.clear(),
+    webhooksIdle: () => webhooks.idle(),
+    now: () => config.now(),
     close: () => {
       closed ??= new Promise<void>((resolve) => {
         closing.abort();
+        hub.closeAll();
         server.close(() => resolve());
         for (const socket of sockets) socket.destroy();
       });
       return closed;
     },
   };
+  return api;
 }

@@ -1,4 +1,5 @@
 // Options of the Licenzy emulator: their types, defaults, and fail-fast validation.
+import { checkWebhookTargets, type MockWebhookTarget } from './mock-webhooks.js';
 
 /** The API key environment Licenzy infers from a key's prefix (`lz_test_` or `lz_live_`). */
 export type MockMode = 'test' | 'live';
@@ -38,6 +39,15 @@ export interface MockLicenzyOptions {
    * Default `10000` (a benchmark should not grow the log without bound). `Infinity` keeps everything.
    */
   maxLoggedRequests?: number;
+  /**
+   * Where to send signed webhooks when state changes (grant, revoke, refund, dispute, consumed usage). Default: none.
+   * Only these URLs are ever contacted; see `generateWebhookSecret()` for a secret.
+   */
+  webhooks?: readonly MockWebhookTarget[];
+  /** Waits in milliseconds before each retry of a failed webhook delivery. Default `[500, 2000, 8000]` (4 attempts). */
+  webhookRetryDelays?: readonly number[];
+  /** Milliseconds one webhook attempt may take before it counts as failed. Default `5000`. */
+  webhookTimeout?: number;
 }
 
 /** Options after validation, with every default filled in. */
@@ -48,6 +58,9 @@ export interface ResolvedMockOptions {
   now: () => number;
   latency: number;
   maxLoggedRequests: number;
+  webhooks: MockWebhookTarget[];
+  webhookRetryDelays: number[];
+  webhookTimeout: number;
 }
 
 /**
@@ -111,7 +124,23 @@ export function resolveMockOptions(options: MockLicenzyOptions = {}): ResolvedMo
   if (maxLoggedRequests !== Infinity && (!Number.isInteger(maxLoggedRequests) || maxLoggedRequests < 0)) {
     throw new MockLicenzyConfigError('maxLoggedRequests', `expected an integer >= 0 or Infinity, got ${String(maxLoggedRequests)}`);
   }
-  return { port, host, now, latency, maxLoggedRequests, keys: resolveKeys(options.keys) };
+  const { webhooks = [], webhookRetryDelays = [500, 2000, 8000], webhookTimeout = 5000 } = options;
+  if (!Array.isArray(webhookRetryDelays) || webhookRetryDelays.length > 10) {
+    throw new MockLicenzyConfigError('webhookRetryDelays', 'expected an array of at most 10 delays in milliseconds');
+  }
+  const retryDelays = webhookRetryDelays.map((ms, index) => checkMilliseconds(`webhookRetryDelays[${index}]`, ms));
+  checkMilliseconds('webhookTimeout', webhookTimeout);
+  return {
+    port,
+    host,
+    now,
+    latency,
+    maxLoggedRequests,
+    keys: resolveKeys(options.keys),
+    webhooks: checkWebhookTargets(webhooks),
+    webhookRetryDelays: retryDelays,
+    webhookTimeout,
+  };
 }
 
 function resolveKeys(keys: readonly string[] | undefined): Map<string, MockMode> {

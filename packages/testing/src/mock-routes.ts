@@ -27,6 +27,8 @@ export interface RouteContext {
   now: () => number;
   /** Records a contract violation (a request a correct client would never send). */
   violation: (message: string) => void;
+  /** Called once per consume that took units (not for idempotent replays), e.g. to send `usage.consumed`. */
+  consumed?: (mode: MockMode, subjectRef: string, consumed: number, usageRemaining: number) => void;
 }
 
 /**
@@ -212,8 +214,12 @@ function accessCheck({ mode, subjectRef }: ValidRequest, { state, now }: RouteCo
   return { status: 200, body: { subject_ref: subjectRef, allowed: state.isAllowed(mode, subjectRef, now()) } };
 }
 
-/** The documented row; extra fields come first so they can never contradict the decision. */
-function summaryRow(entitlement: MockEntitlement, nowMs: number): Record<string, unknown> {
+/**
+ * The documented entitlement row; extra fields come first so they can never contradict the decision.
+ * @example
+ * summaryRow(entitlement, Date.now()); // { kind: 'subscription', status: 'active', available: true, … }
+ */
+export function summaryRow(entitlement: MockEntitlement, nowMs: number): Record<string, unknown> {
   return {
     ...entitlement.extra,
     kind: entitlement.kind,
@@ -253,6 +259,7 @@ function consume({ mode, subjectRef, body, idempotencyKey }: ValidRequest, conte
     JSON.stringify([subjectRef, units]),
     (): Reply => {
       const outcome = context.state.consume(mode, subjectRef, units, context.now());
+      if (outcome.ok) context.consumed?.(mode, subjectRef, outcome.consumed, outcome.usageRemaining);
       return outcome.ok
         ? { status: 200, body: { ok: true, consumed: outcome.consumed, usage_remaining: outcome.usageRemaining } }
         : error(409, 'insufficient_usage');

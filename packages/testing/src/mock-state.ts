@@ -110,6 +110,35 @@ export class MockState {
     this.subjects[mode].delete(subjectRef);
   }
 
+  /**
+   * Applies a full refund as the contract documents it: a time pass expires at `nowMs`, a usage pack drops to 0
+   * units, a subscription becomes `past_due`. Returns copies of the subject's entitlements afterwards.
+   */
+  refund(mode: MockMode, subjectRef: string, nowMs: number): MockEntitlement[] {
+    checkSubject(subjectRef);
+    for (const entitlement of this.subjects[mode].get(subjectRef) ?? []) {
+      if (entitlement.kind === 'time_pass') entitlement.expiresAt = Math.min(entitlement.expiresAt ?? nowMs, nowMs);
+      else if (entitlement.kind === 'usage_pack') entitlement.usageRemaining = 0;
+      else entitlement.status = 'past_due';
+    }
+    return this.entitlements(mode, subjectRef);
+  }
+
+  /**
+   * Applies a payment dispute: every entitlement of the subject becomes `past_due` (the contract documents this
+   * for subscriptions; the mock treats a disputed pass or pack the same way, so a dispute always ends access).
+   */
+  dispute(mode: MockMode, subjectRef: string): MockEntitlement[] {
+    checkSubject(subjectRef);
+    for (const entitlement of this.subjects[mode].get(subjectRef) ?? []) entitlement.status = 'past_due';
+    return this.entitlements(mode, subjectRef);
+  }
+
+  /** Every subject that has at least one entitlement in that mode, in first-grant order. */
+  subjectRefs(mode: MockMode): string[] {
+    return [...this.subjects[mode].keys()];
+  }
+
   /** Copies of the subject's entitlements in grant order. */
   entitlements(mode: MockMode, subjectRef: string): MockEntitlement[] {
     return (this.subjects[mode].get(subjectRef) ?? []).map(copy);

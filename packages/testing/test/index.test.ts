@@ -15,4 +15,11 @@ describe('@licenzy-gate/testing exports', () => {
     expect(testing.DEFAULT_LIVE_KEY).toBe('lz_live_example_mock_key_000000');
     expect(testing.OMIT_FIELD).toBe('__omit__');
   });
+
+  it('exposes the fake gate and the webhook helpers', () => {
+    expect(Object.keys(testing)).toEqual(expect.arrayContaining(['createFakeGate', 'generateWebhookSecret', 'signWebhook']));
+    // The control API's internals are reached over HTTP, not imported.
+    expect(Object.keys(testing)).not.toEqual(expect.arrayContaining(['handleControl']));
+    expect(Object.keys(testing)).not.toEqual(expect.arrayContaining(['WebhookSender']));
+  });
 });

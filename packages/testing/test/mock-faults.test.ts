@@ -51,6 +51,21 @@ describe('FaultQueue', () => {
     expect(() => new FaultQueue().add(fault)).toThrow(expect.objectContaining({ option }));
   });
 
+  it('lists the faults that still have uses left, as copies', () => {
+    const queue = new FaultQueue();
+    queue.add({ type: 'reset' }, { times: 1 });
+    const outage = queue.add({ type: 'status', status: 503 }, { path: '/v1/*' });
+    expect(queue.list()).toEqual([
+      { fault: { type: 'reset' }, path: undefined, remaining: 1 },
+      { fault: { type: 'status', status: 503 }, path: '/v1/*', remaining: Infinity },
+    ]);
+    queue.take('/v1/access/check');
+    queue.list()[0]!.remaining = 99;
+    expect(queue.list()).toEqual([{ fault: { type: 'status', status: 503 }, path: '/v1/*', remaining: Infinity }]);
+    outage.remove();
+    expect(queue.list()).toEqual([]);
+  });
+
   it('rejects bad times and path', () => {
     expect(() => new FaultQueue().add({ type: 'hang' }, { times: 1.5 })).toThrow(expect.objectContaining({ option: 'times' }));
     expect(() => new FaultQueue().add({ type: 'hang' }, { path: 'v1/access/check' })).toThrow(expect.objectContaining({ option: 'path' }));

@@ -123,3 +123,48 @@ describe('MockState.idempotent', () => {
     expect(state.nextAttemptId('live')).toBe('att_live_000001');
   });
 });
+
+describe('MockState.refund and dispute', () => {
+  it('refunds per kind: a pass expires now (an earlier expiry is kept), a pack drops to 0, a subscription is past_due', () => {
+    const state = new MockState();
+    state.grant('test', 'u', { kind: 'time_pass', expiresAt: NOW + 60_000 }, NOW);
+    state.grant('test', 'u', { kind: 'time_pass', expiresAt: NOW - 1 }, NOW);
+    state.grant('test', 'u', { kind: 'usage_pack', usageRemaining: 7 }, NOW);
+    state.grant('test', 'u', {}, NOW);
+    state.grant('live', 'u', {}, NOW);
+    const after = state.refund('test', 'u', NOW);
+    expect(after.map((e) => [e.kind, e.status, e.expiresAt, e.usageRemaining])).toEqual([
+      ['time_pass', 'active', NOW, null],
+      ['time_pass', 'active', NOW - 1, null],
+      ['usage_pack', 'active', null, 0],
+      ['subscription', 'past_due', null, null],
+    ]);
+    expect(after.map((e) => availabilityOf(e, NOW))).toEqual(['expired', 'expired', 'usage_exhausted', 'past_due']);
+    expect(state.isAllowed('test', 'u', NOW)).toBe(false);
+    // The other mode is untouched.
+    expect(state.isAllowed('live', 'u', NOW)).toBe(true);
+  });
+
+  it('marks every entitlement past_due on a dispute, and does nothing for unknown subjects', () => {
+    const state = new MockState();
+    state.grant('test', 'u', {}, NOW);
+    state.grant('test', 'u', { kind: 'usage_pack', usageRemaining: 3 }, NOW);
+    expect(state.dispute('test', 'u').map((e) => e.status)).toEqual(['past_due', 'past_due']);
+    expect(state.isAllowed('test', 'u', NOW)).toBe(false);
+    expect(state.dispute('test', 'nobody')).toEqual([]);
+    expect(state.refund('test', 'nobody', NOW)).toEqual([]);
+    expect(() => state.refund('test', '', NOW)).toThrow(MockLicenzyConfigError);
+  });
+
+  it('lists subjects per mode in first-grant order', () => {
+    const state = new MockState();
+    state.grant('test', 'b', {}, NOW);
+    state.grant('test', 'a', {}, NOW);
+    state.grant('test', 'b', {}, NOW);
+    state.grant('live', 'c', {}, NOW);
+    expect(state.subjectRefs('test')).toEqual(['b', 'a']);
+    expect(state.subjectRefs('live')).toEqual(['c']);
+    state.revoke('test', 'b');
+    expect(state.subjectRefs('test')).toEqual(['a']);
+  });
+});
