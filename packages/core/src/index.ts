@@ -50,3 +50,4 @@ export type { GateLogger } from './logger.js';
 export type { Milliseconds } from './options.js';
 export { deriveSharedScope } from './shared-tier.js';
 export type { SharedEntry, SharedEvent, SharedTier, SharedTierBinding, SharedTierScope } from './shared-tier.js';
+export type { SharedStaleEntry } from './shared-tier.js';
