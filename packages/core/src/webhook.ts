@@ -157,7 +157,8 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
       }
       // Remembered before acting, so concurrent duplicates act once; forgotten again if acting failed (a retry may act).
       const replayKey = id === '' ? undefined : id;
-      if (replayKey !== undefined && !seen.remember(replayKey, at + tolerance, at)) return OK;
+      // Twice the window: a delivery stamped up to `tolerance` ahead stays valid until `at + 2 × tolerance`.
+      if (replayKey !== undefined && !seen.remember(replayKey, at + 2 * tolerance, at)) return OK;
       const type = typeOf(payload);
       if (typeof type !== 'string' || !events.has(type)) return OK;
       let subjectRef: string;

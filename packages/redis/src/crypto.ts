@@ -18,6 +18,8 @@ export interface StoredEntry {
   readonly checkedAt: number;
   readonly ttl: number;
   readonly staleTtl: number;
+  /** Redis's time (ms) when the token of the write was read: the entry is at least this old, on Redis's clock. */
+  readonly writtenAt: number;
 }
 
 /** A message between instances. `origin` lets a binding skip its own messages. */
@@ -50,7 +52,7 @@ function entryMac(keys: ScopeKeys, hash: string, fields: readonly string[]): Buf
     .digest();
 }
 
-/** Serialises an entry as `1|epoch|version|allowed|checkedAt|ttl|staleTtl|mac`. */
+/** Serialises an entry as `1|epoch|version|allowed|checkedAt|ttl|staleTtl|writtenAt|mac`. */
 export function encodeEntry(keys: ScopeKeys, hash: string, entry: StoredEntry): string {
   const fields = [
     entry.epoch,
@@ -59,6 +61,7 @@ export function encodeEntry(keys: ScopeKeys, hash: string, entry: StoredEntry): 
     String(entry.checkedAt),
     String(entry.ttl),
     String(entry.staleTtl),
+    String(entry.writtenAt),
   ];
   return [ENTRY_VERSION, ...fields, entryMac(keys, hash, fields).toString('base64url')].join('|');
 }
@@ -69,14 +72,14 @@ const INTEGER = /^(0|[1-9][0-9]{0,15})$/;
 export function decodeEntry(keys: ScopeKeys, hash: string, raw: unknown): StoredEntry | undefined {
   if (typeof raw !== 'string' || raw.length > 512) return undefined;
   const parts = raw.split('|');
-  if (parts.length !== 8 || parts[0] !== ENTRY_VERSION) return undefined;
-  const fields = parts.slice(1, 7);
-  const mac = Buffer.from(parts[7] ?? '', 'base64url');
+  if (parts.length !== 9 || parts[0] !== ENTRY_VERSION) return undefined;
+  const fields = parts.slice(1, 8);
+  const mac = Buffer.from(parts[8] ?? '', 'base64url');
   const expected = entryMac(keys, hash, fields);
   // Constant-time, with the length checked first (timingSafeEqual throws on unequal lengths).
   if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return undefined;
-  const [epoch, version, allowed, checkedAt, ttl, staleTtl] = fields as [string, string, string, string, string, string];
-  if (![epoch, version, checkedAt, ttl, staleTtl].every((f) => INTEGER.test(f))) return undefined;
+  const [epoch, version, allowed, checkedAt, ttl, staleTtl, writtenAt] = fields as [string, string, string, string, string, string, string];
+  if (![epoch, version, checkedAt, ttl, staleTtl, writtenAt].every((f) => INTEGER.test(f))) return undefined;
   if (allowed !== '0' && allowed !== '1') return undefined;
   return {
     epoch,
@@ -85,6 +88,7 @@ export function decodeEntry(keys: ScopeKeys, hash: string, raw: unknown): Stored
     checkedAt: Number(checkedAt),
     ttl: Number(ttl),
     staleTtl: Number(staleTtl),
+    writtenAt: Number(writtenAt),
   };
 }
 

@@ -1,15 +1,17 @@
 // The Lua scripts of the Redis tier: each operation is one atomic round trip, so an invalidation can never interleave.
 
 /**
- * KEYS: epoch, version, entry. Returns `{ epoch, version, entry | nil, pttl }`: the write token and the entry with
- * its remaining lifetime as Redis itself counts it (no clock of ours is involved).
+ * KEYS: epoch, version, entry. Returns `{ epoch, version, entry | nil, pttl, now }`: the write token, the entry with
+ * its remaining lifetime as Redis itself counts it, and Redis's time in ms (no clock of ours is involved).
  */
 export const READ = `
 local epoch = redis.call('GET', KEYS[1]) or '0'
 local version = redis.call('GET', KEYS[2]) or '0'
+local time = redis.call('TIME')
+local now = tostring(tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))
 local entry = redis.call('GET', KEYS[3])
-if not entry then return { epoch, version, false, -2 } end
-return { epoch, version, entry, redis.call('PTTL', KEYS[3]) }
+if not entry then return { epoch, version, false, -2, now } end
+return { epoch, version, entry, redis.call('PTTL', KEYS[3]), now }
 `;
 
 /**

@@ -64,8 +64,8 @@ const channel = diagnostics.channel(SHARED_CHANNEL);
 
 /** Lifetime of a subject's version counter after an invalidation, in ms: far longer than any call in flight. */
 const VERSION_TTL = 60 * 60 * 1000;
-/** Clock difference between instances tolerated when rejecting entries that outlived their own lifetime. */
-const MAX_CLOCK_SKEW = 5 * 60 * 1000;
+/** Age beyond its own lifetime an entry may show on Redis's clock: covers the Licenzy call between read and write. */
+const MAX_AGE_SLACK = 60 * 1000;
 
 /**
  * Creates a shared decision tier on Redis, for `createAccessGate({ shared: tier })` in every app instance.
@@ -175,11 +175,13 @@ function bindScope(
     async read(subjectRef) {
       const k = keysOf(subjectRef);
       const reply = await run((c) => evalScript(c, scripts.READ, [epochKey, k.version, k.entry], []));
-      if (!Array.isArray(reply) || reply.length !== 4) {
+      if (!Array.isArray(reply) || reply.length !== 5) {
         throw new RedisTierError('ERR_LICENZY_SHARED_COMMAND', 'Unexpected reply from Redis');
       }
-      const [epoch, version, raw, pttl] = reply as [unknown, unknown, unknown, unknown];
-      const token = `${String(epoch)}:${String(version)}`;
+      const [epoch, version, raw, pttl, redisNow] = reply.map((v: unknown) => (v === null ? undefined : v)) as unknown[];
+      const now = Number(redisNow);
+      // The token carries Redis's time of this read: the entry written with it records an age Redis can check.
+      const token = `${String(epoch)}:${String(version)}:${now}`;
       const stored = decodeEntry(keys, k.hash, raw);
       const remaining = Number(pttl);
       // Bound to the epoch and version it was written under: an entry from before a clear or an invalidation
@@ -187,9 +189,10 @@ function bindScope(
       if (stored === undefined || stored.epoch !== String(epoch) || stored.version !== String(version) || !(remaining > 0)) {
         return { entry: undefined, token };
       }
-      // Redis counts the lifetime; our wall clock only rejects entries older than their own full lifetime
-      // (a replayed entry given a new PX), with room for clock skew: a wrong clock can only cause a miss.
-      if (Date.now() - stored.checkedAt > stored.staleTtl + MAX_CLOCK_SKEW) return { entry: undefined, token };
+      // PX is not authenticated: someone with Redis access could extend it. The age, on Redis's own clock, bounds
+      // the entry to the lifetime it was written with (slack: the Licenzy call between the read and the write).
+      const age = now - stored.writtenAt;
+      if (!(age >= -MAX_AGE_SLACK && age <= stored.staleTtl + MAX_AGE_SLACK)) return { entry: undefined, token };
       const staleTtl = Math.min(remaining, stored.staleTtl);
       const ttl = Math.min(staleTtl - (stored.staleTtl - stored.ttl), stored.ttl);
       if (ttl > 0) return { entry: { allowed: stored.allowed, checkedAt: stored.checkedAt, ttl, staleTtl }, token };
@@ -197,16 +200,24 @@ function bindScope(
     },
 
     async write(subjectRef, entry, token, options) {
-      const match = /^(0|[1-9][0-9]{0,15}):(0|[1-9][0-9]{0,15})$/.exec(token);
+      const match = /^(0|[1-9][0-9]{0,15}):(0|[1-9][0-9]{0,15}):([0-9]{1,16})$/.exec(token);
       if (match === null) return false;
       const ttl = Math.floor(entry.ttl);
       const staleTtl = Math.max(Math.floor(entry.staleTtl), ttl);
       if (!(ttl > 0) || !Number.isSafeInteger(staleTtl) || !Number.isSafeInteger(entry.checkedAt) || entry.checkedAt < 0) {
         throw new RedisTierError('ERR_LICENZY_SHARED_COMMAND', 'Entry has no positive integer lifetime');
       }
-      const [, epoch, version] = match as unknown as [string, string, string];
+      const [, epoch, version, readAt] = match as unknown as [string, string, string, string];
       const k = keysOf(subjectRef);
-      const value = encodeEntry(keys, k.hash, { epoch, version, allowed: entry.allowed === true, checkedAt: entry.checkedAt, ttl, staleTtl });
+      const value = encodeEntry(keys, k.hash, {
+        epoch,
+        version,
+        allowed: entry.allowed === true,
+        checkedAt: entry.checkedAt,
+        ttl,
+        staleTtl,
+        writtenAt: Number(readAt),
+      });
       const message = options?.broadcast ? sealMessage(keys, { type: 'invalidate', subjectRef, origin }) : '';
       const reply = await run((c) =>
         evalScript(c, scripts.WRITE, [epochKey, k.version, k.entry], [epoch, version, value, String(staleTtl), eventsChannel, message]),

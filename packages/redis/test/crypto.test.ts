@@ -5,7 +5,7 @@ import { decodeEntry, deriveKeys, encodeEntry, openMessage, sealMessage, subject
 
 const scope = deriveSharedScope('lz_test_crypto_0001', 'test', 'https://licenzy.example');
 const keys = deriveKeys(scope);
-const stored = { epoch: '3', version: '7', allowed: true, checkedAt: 1_700_000_000_000, ttl: 30_000, staleTtl: 60_000 };
+const stored = { epoch: '3', version: '7', allowed: true, checkedAt: 1_700_000_000_000, ttl: 30_000, staleTtl: 60_000, writtenAt: 1_700_000_000_100 };
 
 describe('subjectHash', () => {
   it('is a keyed hash: stable for a scope, different in another, never the subject', () => {
@@ -26,12 +26,12 @@ describe('entries', () => {
     expect(decodeEntry(keys, subjectHash(keys, 'user_2'), raw)).toBeUndefined();
     expect(decodeEntry({ ...keys, namespace: 'other' }, hash, raw)).toBeUndefined();
     const parts = raw.split('|');
-    for (let i = 1; i < 7; i++) {
+    for (let i = 1; i < 9 - 1; i++) {
       const changed = [...parts];
       changed[i] = changed[i] === '1' ? '0' : '1';
       expect(decodeEntry(keys, hash, changed.join('|'))).toBeUndefined();
     }
-    expect(decodeEntry(keys, hash, parts.slice(0, 7).join('|') + '|')).toBeUndefined();
+    expect(decodeEntry(keys, hash, parts.slice(0, 8).join('|') + '|')).toBeUndefined();
     expect(decodeEntry(keys, hash, null)).toBeUndefined();
     expect(decodeEntry(keys, hash, 'x'.repeat(600))).toBeUndefined();
   });

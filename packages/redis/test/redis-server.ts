@@ -8,10 +8,10 @@ export const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-serv
  * Whether redis-server can run here. In CI (`LICENZY_REQUIRE_SERVERS=1`) a missing binary throws one clear line;
  * elsewhere the caller skips its suite after this printed line.
  */
-export function redisServerAvailable(): boolean {
-  const found = spawnSync(REDIS_SERVER, ['--version'], { stdio: 'ignore' }).status === 0;
+export function redisServerAvailable(binary = REDIS_SERVER): boolean {
+  const found = spawnSync(binary, ['--version'], { stdio: 'ignore' }).status === 0;
   if (found) return true;
-  const line = `redis-server not found at ${REDIS_SERVER}: install it with \`apt-get install redis-server\` to run the Redis tier tests`;
+  const line = `redis-server not found at ${binary}: install it with \`apt-get install redis-server\` to run the Redis tier tests`;
   if (process.env.LICENZY_REQUIRE_SERVERS === '1') throw new Error(line);
   console.warn(`[licenzy-gate/redis] skipping: ${line}`);
   return false;

@@ -173,6 +173,7 @@ describe.skipIf(!available).each(KINDS)('Redis tier over %s', (kind) => {
     const genuine = (await raw.get(key!))!;
     const tampered = genuine.split('|');
     tampered[3] = '1'; // allowed: 0 -> 1
+    expect(genuine.split('|')[3]).toBe('0');
     await raw.set(key!, tampered.join('|'), { PX: 60_000 });
     expect((await binding.read('user_t')).entry).toBeUndefined();
     await raw.set(key!, 'garbage', { PX: 60_000 });
@@ -183,6 +184,37 @@ describe.skipIf(!available).each(KINDS)('Redis tier over %s', (kind) => {
     const [foreignKey] = await entryKeys();
     await raw.set(key!, (await raw.get(foreignKey!))!, { PX: 60_000 });
     expect((await binding.read('user_t')).entry).toBeUndefined();
+  });
+
+  it('ignores a pre-invalidation grant copied back into place, one without expiry, and one past its own lifetime', async () => {
+    const binding = (await tierOf()).tier.bind(scope);
+    await ready(binding);
+    await raw.flushAll();
+    await binding.write('user_revoked', entry(true), (await binding.read('user_revoked')).token);
+    const [key] = await entryKeys();
+    const grant = (await raw.get(key!))!;
+    await binding.invalidate('user_revoked'); // e.g. a refund
+    await raw.set(key!, grant, { PX: 60_000 });
+    expect((await binding.read('user_revoked')).entry).toBeUndefined();
+
+    await raw.flushAll();
+    await binding.write('user_forever', entry(true), (await binding.read('user_forever')).token);
+    const [foreverKey] = await entryKeys();
+    await raw.persist(foreverKey!);
+    expect((await binding.read('user_forever')).entry).toBeUndefined();
+
+    // A genuine 1-minute entry kept alive past its lifetime with a new PX: Redis's own clock says it is too old.
+    await raw.flushAll();
+    const { token } = await binding.read('user_old');
+    const [epoch, version, readAt] = token.split(':');
+    const dayAgo = `${epoch}:${version}:${Number(readAt) - 24 * 3600_000}`;
+    expect(await binding.write('user_old', entry(true, 60_000, 60_000), dayAgo)).toBe(true);
+    const [oldKey] = await entryKeys();
+    expect(await raw.pTTL(oldKey!)).toBeGreaterThan(0);
+    expect((await binding.read('user_old')).entry).toBeUndefined();
+    // Written normally, the same entry reads back.
+    expect(await binding.write('user_old', entry(true, 60_000, 60_000), token)).toBe(true);
+    expect((await binding.read('user_old')).entry).toMatchObject({ allowed: true });
   });
 
   it('keeps test and live apart: separate keys, and a test entry copied under the live key is ignored', async () => {
@@ -255,7 +287,7 @@ describe.skipIf(!available).each(KINDS)('Redis tier over %s', (kind) => {
           expect(performance.now() - started).toBeLessThan(400);
         }
         const started = performance.now();
-        await expect(binding.write('user_hang', entry(true), '0:0')).rejects.toMatchObject({ code: 'ERR_LICENZY_SHARED_CIRCUIT_OPEN' });
+        await expect(binding.write('user_hang', entry(true), '0:0:0')).rejects.toMatchObject({ code: 'ERR_LICENZY_SHARED_CIRCUIT_OPEN' });
         expect(performance.now() - started).toBeLessThan(20);
       } finally {
         process.kill(pid, 'SIGCONT');
