@@ -241,8 +241,8 @@ function bindScope(
       if (listeners.size === 1) {
         resetListeners.add(onLink);
         subscribed = subscriber.subscribe(eventsChannel, onMessage).catch(() => {
-          // Not subscribed: the link events (reset) still reach the gate; the next link change retries nothing,
-          // so say so once through the channel.
+          // Only when the tier is closing or Redis refused SUBSCRIBE: other instances' events will not arrive here,
+          // so say so; link changes (reset) still reach the listener.
           report({ type: 'error', error: new Error('Redis tier could not subscribe'), namespace: scope.namespace });
         });
       }

@@ -288,7 +288,7 @@ describe.skipIf(!available).each(KINDS)('Redis tier over %s', (kind) => {
         }
         const started = performance.now();
         await expect(binding.write('user_hang', entry(true), '0:0:0')).rejects.toMatchObject({ code: 'ERR_LICENZY_SHARED_CIRCUIT_OPEN' });
-        expect(performance.now() - started).toBeLessThan(20);
+        expect(performance.now() - started).toBeLessThan(50);
       } finally {
         process.kill(pid, 'SIGCONT');
       }
