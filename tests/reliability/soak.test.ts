@@ -60,7 +60,10 @@ describe(`soak (${PLAN.label}): ${PLAN.subjects.toLocaleString('en-US')} distinc
     const gate = createAccessGate({
       apiKey: TEST_KEY,
       baseUrl: mock.url,
-      timeout: 1000,
+      // Generous: the soak measures memory and correctness, not timeouts, and its forced GCs stall the event loop
+      // while the whole suite loads the machine (a 1 s timeout occasionally fired right after a GC pause).
+      timeout: 5000,
+      totalTimeout: 10_000,
       retries: 0,
       cache: { max: CACHE_MAX, ttl: 2000, deniedTtl: 500 },
       circuitBreaker: false,

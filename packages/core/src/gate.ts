@@ -396,7 +396,7 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
       if (binding !== undefined) {
         try {
           const read = await binding.read(subjectRef);
-          token = read.token;
+          token = typeof read.token === 'string' ? read.token : undefined;
           const entry = validSharedEntry(read.entry);
           if (entry !== undefined && current()) {
             const lifetime = cap(entry.ttl, entry.allowed);
@@ -404,11 +404,17 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
             if (!fresh && lifetime > 0) {
               // An L2 hit fills L1 with the *remaining* lifetime, never more: it cannot extend a decision.
               counters.sharedHits++;
-              const cached = remember(subjectRef, entry.allowed, entry.checkedAt, lifetime, staleLifetime, call.startedAt);
-              return cached;
+              return remember(subjectRef, entry.allowed, entry.checkedAt, lifetime, staleLifetime, call.startedAt);
             }
-            // Expired but still within its stale window: keep it locally so an outage can be covered by it.
-            if (staleLifetime > 0 && store.get(subjectRef) === undefined) remember(subjectRef, entry.allowed, entry.checkedAt, 0, staleLifetime, -Infinity);
+          }
+          // Past its fresh window but inside its stale window: kept locally (already expired) so that only an
+          // outage can be covered by it, within our own `staleIfError` at most.
+          const stale = read.stale;
+          if (stale !== undefined && current() && staleIfError > 0 && store.get(subjectRef) === undefined) {
+            const staleLifetime = Math.min(stale.staleTtl, staleIfError);
+            if (typeof stale.allowed === 'boolean' && Number.isFinite(staleLifetime) && staleLifetime > 0 && Number.isFinite(stale.checkedAt)) {
+              remember(subjectRef, stale.allowed, stale.checkedAt, 0, staleLifetime, -Infinity);
+            }
           }
         } catch {
           counters.sharedErrors++;
@@ -427,8 +433,16 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
         if (cacheEnabled) remember(subjectRef, allowed, checkedAt, lifetime, lifetime + staleIfError, call.startedAt);
         if (binding !== undefined && token !== undefined && lifetime > 0) {
           const entry: SharedEntry = { allowed, checkedAt, ttl: lifetime, staleTtl: lifetime + staleIfError };
-          // A fresh answer is broadcast, so "just paid" shows on every instance at once.
-          binding.write(subjectRef, entry, token, { broadcast: fresh }).catch(() => void counters.sharedErrors++);
+          const stored = store.get(subjectRef);
+          // A fresh answer is broadcast, so "just paid" shows on every instance at once. A refused write means the
+          // subject was invalidated on another instance since the token was read: drop what we just cached, even if
+          // the invalidation message has not reached us yet.
+          binding.write(subjectRef, entry, token, { broadcast: fresh }).then(
+            (written) => {
+              if (written === false && stored !== undefined && store.get(subjectRef) === stored) store.delete(subjectRef);
+            },
+            () => void counters.sharedErrors++,
+          );
         }
       }
       return Object.freeze({ subjectRef, allowed, source: 'licenzy' as const, checkedAt, mode });

@@ -54,3 +54,17 @@ export { deriveSharedScope } from './shared-tier.js';
 export type { SharedEntry, SharedEvent, SharedTier, SharedTierBinding, SharedTierScope } from './shared-tier.js';
 export { CHANNELS } from './diagnostics.js';
 export type { CheckEvent, CircuitEvent, FailOpenEvent, InvalidateEvent, UpstreamEvent, UpstreamOperation } from './diagnostics.js';
+export type { SharedStaleEntry } from './shared-tier.js';
+export { DEFAULT_WEBHOOK_EVENTS, createWebhookReceiver, defaultSubjectOf, readRawBody, safeEqual, signStandardWebhook } from './webhook.js';
+export type {
+  CustomVerifyOptions,
+  HmacSha256Options,
+  InvalidatingGate,
+  RawBodySource,
+  StandardWebhooksOptions,
+  WebhookHeaders,
+  WebhookReceiver,
+  WebhookReceiverOptions,
+  WebhookRequest,
+  WebhookResponse,
+} from './webhook.js';

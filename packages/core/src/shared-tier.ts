@@ -17,6 +17,17 @@ export interface SharedEntry {
 }
 
 /**
+ * An entry past its fresh window but inside its stale window: it never answers a check, it may only stand in while
+ * Licenzy is unavailable (`staleIfError`). Deliberately without `ttl`, so it cannot be put in a cache as fresh.
+ */
+export interface SharedStaleEntry {
+  readonly allowed: boolean;
+  readonly checkedAt: number;
+  /** Remaining ms during which it may stand in while Licenzy is unavailable. > 0. */
+  readonly staleTtl: number;
+}
+
+/**
  * Who a binding serves: one mode of one Licenzy account at one base URL. Derived from the API key by
  * {@link deriveSharedScope}; the key itself never reaches a tier.
  */
@@ -42,8 +53,10 @@ export interface SharedTierBinding {
   /**
    * Reads the subject's entry (undefined when none, expired, or not authentic) and a write token, in one round
    * trip. The token is what {@link SharedTierBinding.write} compares to refuse an answer fetched before an invalidation.
+   * `entry` is only ever fresh (`ttl > 0`). A tier may also return `stale` (then `entry` is undefined): the entry
+   * past its fresh window, for the gate to use only if Licenzy fails; a gate may ignore it.
    */
-  read(subjectRef: string): Promise<{ entry: SharedEntry | undefined; token: string }>;
+  read(subjectRef: string): Promise<{ entry: SharedEntry | undefined; token: string; stale?: SharedStaleEntry }>;
   /**
    * Stores an answer unless the subject was invalidated (or the tier cleared) since `token` was read; atomic.
    * With `broadcast`, other instances are told to forget their local decision (a `fresh` answer). Resolves

@@ -4,3 +4,5 @@ export * from '@licenzy-gate/core';
 export { requireAccess } from './require-access.js';
 export type { ExpressDeniedHandler, ExpressRequireAccessOptions, LicenzyMiddleware } from './require-access.js';
 export { subjectFromAuth } from './subject.js';
+export { webhookHandler } from './webhook.js';
+export type { ExpressWebhookOptions } from './webhook.js';

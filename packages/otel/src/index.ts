@@ -1,2 +1,2 @@
-// Public entry of @licenzy-gate/otel (work in progress).
-export {};
+// Public entry of @licenzy-gate/otel: the OpenTelemetry instrumentation built on licenzy-gate's diagnostics channels.
+export { CHANNELS } from '@licenzy-gate/core';

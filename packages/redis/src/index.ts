@@ -1,2 +1,14 @@
-// Public entry of @licenzy-gate/redis: a shared decision tier on Redis for many app instances (work in progress).
-export type { SharedTier, SharedTierBinding, SharedTierScope, SharedEntry, SharedEvent } from '@licenzy-gate/core';
+// Public entry of @licenzy-gate/redis: a shared decision tier on Redis for many app instances.
+export { createRedisTier, SHARED_CHANNEL } from './tier.js';
+export type { RedisTierLogger, RedisTierOptions, SharedDiagnostic } from './tier.js';
+export { RedisTierError } from './errors.js';
+export type { RedisTierErrorCode } from './errors.js';
+export type { IoRedisClientLike, NodeRedisClientLike, RedisClientLike } from './connection.js';
+export type {
+  SharedEntry,
+  SharedEvent,
+  SharedStaleEntry,
+  SharedTier,
+  SharedTierBinding,
+  SharedTierScope,
+} from '@licenzy-gate/core';

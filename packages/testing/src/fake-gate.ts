@@ -139,7 +139,7 @@ export function createFakeGate(options: FakeGateOptions = {}): FakeGate {
       calls.push({ method: 'clear' });
     },
     stats(): GateStats {
-      return { ...stats, stale: 0, upstreamCalls: 0, coalesced: 0, size: 0, circuit: 'closed' };
+      return { ...stats, stale: 0, upstreamCalls: 0, coalesced: 0, size: 0, circuit: 'closed', active: 0, queued: 0, shed: 0, sharedHits: 0, sharedErrors: 0 };
     },
     allow: (...subjectRefs) => (script('allow', subjectRefs, 'allow'), gate),
     deny: (...subjectRefs) => (script('deny', subjectRefs, 'deny'), gate),

@@ -1,0 +1,291 @@
+// createWebhookReceiver: signatures, timestamps, replays, size, events and subjects, against a real gate.
+import { createHmac } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { Readable } from 'node:stream';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  createAccessGate,
+  createWebhookReceiver,
+  readRawBody,
+  safeEqual,
+  signStandardWebhook,
+  type AccessGate,
+  type WebhookReceiverOptions,
+} from '../src/index.js';
+
+vi.mock('node:crypto', async (importOriginal) => {
+  const actual = await importOriginal<typeof import('node:crypto')>();
+  return { ...actual, timingSafeEqual: vi.fn(actual.timingSafeEqual) };
+});
+
+const SECRET = `whsec_${Buffer.alloc(32, 7).toString('base64')}`;
+const OLD_SECRET = `whsec_${Buffer.alloc(32, 9).toString('base64')}`;
+const NOW = 1_800_000_000_000;
+const seconds = (ms: number) => Math.floor(ms / 1000);
+
+/** A real gate whose Licenzy says `allowed` for everyone; counts upstream calls and invalidations. */
+function setup(allowed = true) {
+  const upstream: string[] = [];
+  const gate = createAccessGate({
+    client: { mode: 'test', checkAccess: async (subjectRef) => (upstream.push(subjectRef), { subjectRef, allowed }) },
+  });
+  const invalidated: string[] = [];
+  const invalidate = gate.invalidate.bind(gate);
+  const spied: AccessGate = { ...gate, invalidate: (s: string) => (invalidated.push(s), invalidate(s)) };
+  return { gate, spied, upstream, invalidated };
+}
+
+function standard(gate: AccessGate, extra: Partial<WebhookReceiverOptions> = {}) {
+  return createWebhookReceiver({ gate, scheme: 'standard-webhooks', secret: SECRET, now: () => NOW, ...extra } as WebhookReceiverOptions);
+}
+
+function delivery(payload: unknown, init: { id?: string; at?: number; secret?: string } = {}) {
+  const rawBody = typeof payload === 'string' ? payload : JSON.stringify(payload);
+  const headers = signStandardWebhook({ secret: init.secret ?? SECRET, id: init.id ?? 'msg_1', timestamp: seconds(init.at ?? NOW), body: rawBody });
+  return { headers: headers as Record<string, string>, rawBody };
+}
+
+const event = (subjectRef = 'user_1', type = 'entitlement.updated') => ({ type, data: { subject_ref: subjectRef } });
+
+describe('createWebhookReceiver (standard-webhooks)', () => {
+  let ctx: ReturnType<typeof setup>;
+  beforeEach(async () => {
+    ctx = setup();
+    await ctx.gate.check('user_1');
+  });
+
+  it('a valid delivery makes the gate forget the subject, answering 200 fast', async () => {
+    expect(ctx.gate.peek('user_1')).toBeDefined();
+    const response = await standard(ctx.gate).handle(delivery(event()));
+    expect(response).toEqual({ status: 200, body: { received: true } });
+    expect(ctx.gate.peek('user_1')).toBeUndefined();
+  });
+
+  it('accepts any of several signatures and any of several secrets (rotation)', async () => {
+    const signed = delivery(event(), { secret: OLD_SECRET });
+    signed.headers['webhook-signature'] = `v1,${Buffer.alloc(32).toString('base64')} v2,abc ${signed.headers['webhook-signature']}`;
+    const receiver = standard(ctx.gate, { secret: undefined, secrets: [SECRET, OLD_SECRET] } as never);
+    expect((await receiver.handle(signed)).status).toBe(200);
+    expect(ctx.gate.peek('user_1')).toBeUndefined();
+  });
+
+  it.each([
+    ['a wrong secret', () => delivery(event(), { secret: OLD_SECRET })],
+    ['a body changed after signing', () => ({ ...delivery(event()), rawBody: JSON.stringify(event('user_2')) })],
+    ['an id changed after signing', () => { const d = delivery(event()); d.headers['webhook-id'] = 'msg_2'; return d; }],
+    ['no signature header', () => { const d = delivery(event()); delete d.headers['webhook-signature']; return d; }],
+    ['a truncated signature', () => { const d = delivery(event()); d.headers['webhook-signature'] = d.headers['webhook-signature']!.slice(0, 20); return d; }],
+    ['a timestamp 5 min + 1 s old', () => delivery(event(), { at: NOW - 301_000 })],
+    ['a timestamp 5 min + 1 s ahead', () => delivery(event(), { at: NOW + 301_000 })],
+  ])('refuses %s with a bare 401 and forgets nothing', async (_name, make) => {
+    const response = await standard(ctx.gate).handle(make());
+    expect(response).toEqual({ status: 401, body: { error: 'unauthorized' } });
+    expect(ctx.gate.peek('user_1')).toBeDefined();
+  });
+
+  it('accepts timestamps at the edge of the window, in both directions', async () => {
+    const receiver = standard(ctx.gate);
+    expect((await receiver.handle(delivery(event(), { id: 'a', at: NOW - 300_000 }))).status).toBe(200);
+    expect((await receiver.handle(delivery(event(), { id: 'b', at: NOW + 300_000 }))).status).toBe(200);
+  });
+
+  it('drops a replayed id: acknowledged, but the gate is not touched again', async () => {
+    const receiver = standard(ctx.spied);
+    await receiver.handle(delivery(event(), { id: 'msg_replay' }));
+    await ctx.gate.check('user_1');
+    expect(await receiver.handle(delivery(event(), { id: 'msg_replay' }))).toEqual({ status: 200, body: { received: true } });
+    expect(ctx.invalidated).toEqual(['user_1']);
+    expect(ctx.gate.peek('user_1')).toBeDefined();
+  });
+
+  it('answers 400 to invalid JSON under a valid signature, and 413 to a body over the cap', async () => {
+    expect(await standard(ctx.spied).handle(delivery('{not json'))).toEqual({ status: 400, body: { error: 'invalid_payload' } });
+    const big = delivery({ ...event(), pad: 'x'.repeat(2000) });
+    expect(await standard(ctx.spied, { maxBodyBytes: 1024 }).handle(big)).toEqual({ status: 413, body: { error: 'payload_too_large' } });
+    expect(ctx.invalidated).toEqual([]);
+  });
+
+  it('acknowledges and ignores unknown event types and events without a usable subject', async () => {
+    const receiver = standard(ctx.spied);
+    expect((await receiver.handle(delivery(event('user_1', 'customer.created'), { id: 'x1' }))).status).toBe(200);
+    expect((await receiver.handle(delivery({ type: 'entitlement.updated', data: {} }, { id: 'x2' }))).status).toBe(200);
+    expect((await receiver.handle(delivery({ type: 'entitlement.updated', subject_ref: ' ' }, { id: 'x3' }))).status).toBe(200);
+    expect(ctx.invalidated).toEqual([]);
+  });
+
+  it('finds the subject at the top level, then in data, then in data.object', async () => {
+    const receiver = standard(ctx.spied);
+    await receiver.handle(delivery({ type: 'purchase.finalized', subject_ref: 'top', data: { subject_ref: 'data' } }, { id: 'y1' }));
+    await receiver.handle(delivery({ type: 'purchase.finalized', data: { subject_ref: 'data', object: { subject_ref: 'obj' } } }, { id: 'y2' }));
+    await receiver.handle(delivery({ type: 'purchase.finalized', data: { object: { subject_ref: 'obj' } } }, { id: 'y3' }));
+    expect(ctx.invalidated).toEqual(['top', 'data', 'obj']);
+  });
+
+  it('invalidates for every default event type, and only the configured ones when `events` is given', async () => {
+    const types = ['entitlement.updated', 'purchase.finalized', 'subscription.updated', 'subscription.deleted',
+      'invoice.payment_succeeded', 'invoice.payment_failed', 'usage.consumed'];
+    const receiver = standard(ctx.spied);
+    for (const [i, type] of types.entries()) await receiver.handle(delivery(event(`u${i}`, type), { id: `t${i}` }));
+    expect(ctx.invalidated).toHaveLength(types.length);
+    ctx.invalidated.length = 0;
+    const custom = standard(ctx.spied, { events: ['refund.created'] });
+    await custom.handle(delivery(event('a', 'entitlement.updated'), { id: 'c1' }));
+    await custom.handle(delivery(event('b', 'refund.created'), { id: 'c2' }));
+    expect(ctx.invalidated).toEqual(['b']);
+  });
+
+  it('regression: a webhook can only make the gate forget — a payload claiming access never grants', async () => {
+    const denied = setup(false);
+    await expect(denied.gate.check('user_9')).resolves.toMatchObject({ allowed: false });
+    const claim = { type: 'entitlement.updated', subject_ref: 'user_9', allowed: true, has_access: true,
+      data: { status: 'active', allowed: true, entitlements: [{ status: 'active', available: true }] } };
+    expect((await standard(denied.gate).handle(delivery(claim))).status).toBe(200);
+    expect(denied.gate.peek('user_9')).toBeUndefined();
+    // The next decision comes from Licenzy again, which still says no.
+    await expect(denied.gate.check('user_9')).resolves.toMatchObject({ allowed: false, source: 'licenzy' });
+    expect(denied.upstream).toEqual(['user_9', 'user_9']);
+  });
+
+  it('answers 503 when invalidation fails, and lets the retry of that id act', async () => {
+    let fail = true;
+    const gate = { invalidate: vi.fn(async () => { if (fail) throw new Error('redis down'); }) };
+    const receiver = createWebhookReceiver({ gate, scheme: 'standard-webhooks', secret: SECRET, now: () => NOW });
+    expect((await receiver.handle(delivery(event(), { id: 'r1' }))).status).toBe(503);
+    fail = false;
+    expect((await receiver.handle(delivery(event(), { id: 'r1' }))).status).toBe(200);
+    expect(gate.invalidate).toHaveBeenCalledTimes(2);
+  });
+
+  it('compares signatures in constant time on the raw bytes', async () => {
+    const timingSafeEqual = vi.mocked(crypto.timingSafeEqual);
+    timingSafeEqual.mockClear();
+    await standard(ctx.gate).handle(delivery(event(), { secret: OLD_SECRET }));
+    expect(timingSafeEqual).toHaveBeenCalled();
+    for (const [a, b] of timingSafeEqual.mock.calls) expect((a as Buffer).length).toBe((b as Buffer).length);
+    expect(safeEqual(Buffer.from('ab'), Buffer.from('abc'))).toBe(false);
+  });
+});
+
+describe('createWebhookReceiver (hmac-sha256)', () => {
+  const secret = 'shared-secret-value';
+  const sign = (body: string) => createHmac('sha256', secret).update(body).digest('hex');
+  const receiverFor = (gate: AccessGate) =>
+    createWebhookReceiver({ gate, scheme: 'hmac-sha256', header: 'X-Licenzy-Signature', secret, now: () => NOW });
+
+  it('accepts a hex signature with or without `sha256=`, in either case, once per signature', async () => {
+    const { spied, invalidated } = setup();
+    const receiver = receiverFor(spied);
+    const body1 = JSON.stringify(event('h1'));
+    const body2 = JSON.stringify(event('h2'));
+    const body3 = JSON.stringify(event('h3'));
+    expect((await receiver.handle({ headers: { 'x-licenzy-signature': sign(body1) }, rawBody: body1 })).status).toBe(200);
+    expect((await receiver.handle({ headers: { 'x-licenzy-signature': `sha256=${sign(body2)}` }, rawBody: body2 })).status).toBe(200);
+    expect((await receiver.handle({ headers: new Headers({ 'x-licenzy-signature': sign(body3).toUpperCase() }), rawBody: Buffer.from(body3) })).status).toBe(200);
+    expect((await receiver.handle({ headers: { 'x-licenzy-signature': sign(body1) }, rawBody: body1 })).status).toBe(200);
+    // The same signed body again is a replay: acknowledged, not acted on.
+    expect(invalidated).toEqual(['h1', 'h2', 'h3']);
+  });
+
+  it('refuses a wrong, truncated, repeated or missing signature with 401', async () => {
+    const { gate } = setup();
+    const receiver = receiverFor(gate);
+    const body = JSON.stringify(event());
+    for (const headers of [
+      { 'x-licenzy-signature': sign(body + ' ') },
+      { 'x-licenzy-signature': sign(body).slice(0, 63) },
+      { 'x-licenzy-signature': [sign(body), sign(body)] },
+      {},
+    ]) {
+      expect((await receiver.handle({ headers, rawBody: body })).status).toBe(401);
+    }
+  });
+});
+
+describe('createWebhookReceiver (custom verify)', () => {
+  it('uses the verdict of `verify`; false or a throw is 401', async () => {
+    const { gate } = setup();
+    await gate.check('user_1');
+    const body = JSON.stringify(event());
+    const verdicts = [false, 'yes', new Error('boom'), true] as unknown[];
+    const receiver = createWebhookReceiver({
+      gate,
+      scheme: 'custom',
+      verify: async () => {
+        const verdict = verdicts.shift();
+        if (verdict instanceof Error) throw verdict;
+        return verdict as boolean;
+      },
+    });
+    expect((await receiver.handle({ headers: {}, rawBody: body })).status).toBe(401);
+    expect((await receiver.handle({ headers: {}, rawBody: body })).status).toBe(401);
+    expect((await receiver.handle({ headers: {}, rawBody: body })).status).toBe(401);
+    expect(gate.peek('user_1')).toBeDefined();
+    expect((await receiver.handle({ headers: {}, rawBody: body })).status).toBe(200);
+    expect(gate.peek('user_1')).toBeUndefined();
+  });
+});
+
+describe('createWebhookReceiver options', () => {
+  const gate = setup().gate;
+  it.each([
+    [{ gate, secret: SECRET }, 'scheme'],
+    [{ gate, scheme: 'auto', secret: SECRET }, 'scheme'],
+    [{ scheme: 'standard-webhooks', secret: SECRET }, 'gate'],
+    [{ gate, scheme: 'standard-webhooks' }, 'secret'],
+    [{ gate, scheme: 'standard-webhooks', secret: 'plain' }, 'secret'],
+    [{ gate, scheme: 'standard-webhooks', secret: 'whsec_c2hvcnQ=' }, 'secret'],
+    [{ gate, scheme: 'standard-webhooks', secret: SECRET, secrets: [SECRET] }, 'secret'],
+    [{ gate, scheme: 'standard-webhooks', secrets: [] }, 'secrets'],
+    [{ gate, scheme: 'hmac-sha256', secret: 's' }, 'header'],
+    [{ gate, scheme: 'custom' }, 'verify'],
+    [{ gate, scheme: 'standard-webhooks', secret: SECRET, maxBodyBytes: 0 }, 'maxBodyBytes'],
+    [{ gate, scheme: 'standard-webhooks', secret: SECRET, tolerance: -1 }, 'tolerance'],
+    [{ gate, scheme: 'standard-webhooks', secret: SECRET, events: 'entitlement.updated' }, 'events'],
+    [{ gate, scheme: 'standard-webhooks', secret: SECRET, subjectOf: 'subject_ref' }, 'subjectOf'],
+  ])('rejects %o naming `%s`, without echoing a secret', (options, option) => {
+    let thrown: unknown;
+    try {
+      createWebhookReceiver(options as never);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ code: 'ERR_LICENZY_CONFIG', option });
+    expect((thrown as Error).message).not.toContain(SECRET.slice(6));
+  });
+});
+
+describe('readRawBody', () => {
+  function source(chunks: number, size: number, headers: Record<string, string> = {}) {
+    let pulled = 0;
+    const stream = Readable.from((function* () {
+      for (let i = 0; i < chunks; i++) {
+        pulled++;
+        yield Buffer.alloc(size, 97);
+      }
+    })(), { objectMode: false, highWaterMark: size });
+    return { req: Object.assign(stream, { headers }), pulled: () => pulled };
+  }
+
+  it('reads a body under the cap', async () => {
+    const { req } = source(4, 10);
+    expect((await readRawBody(req, 100))?.toString()).toBe('a'.repeat(40));
+  });
+
+  it('stops at the first chunk over the cap, without reading the rest', async () => {
+    const { req, pulled } = source(10_000, 1024);
+    expect(await readRawBody(req, 4096)).toBeUndefined();
+    expect(pulled()).toBeLessThan(50);
+  });
+
+  it('refuses at once when content-length is over the cap, reading nothing', async () => {
+    const { req, pulled } = source(10, 1024, { 'content-length': '10240' });
+    expect(await readRawBody(req, 4096)).toBeUndefined();
+    expect(pulled()).toBe(0);
+  });
+
+  it('rejects when the body was already read by a parser', async () => {
+    const { req } = source(1, 10);
+    for await (const chunk of req) void chunk;
+    await expect(readRawBody(req, 100)).rejects.toThrow(/already read/);
+  });
+});

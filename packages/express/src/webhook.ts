@@ -1,0 +1,63 @@
+// Express 4/5 webhook endpoint: raw body → core's webhook receiver → the gate forgets the subject.
+import {
+  consoleLogger,
+  createWebhookReceiver,
+  readRawBody,
+  type WebhookReceiverOptions,
+  type WebhookResponse,
+} from '@licenzy-gate/core';
+import type { NextFunction, Request, Response } from 'express';
+
+/** Options of {@link webhookHandler}: core's {@link WebhookReceiverOptions} (`gate`, `scheme`, `secret`, …). */
+export type ExpressWebhookOptions = WebhookReceiverOptions;
+
+function send(res: Response, { status, body }: WebhookResponse | { status: number; body: object }): void {
+  res.statusCode = status;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.setHeader('cache-control', 'no-store');
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * Creates the Express handler of a Licenzy webhook endpoint. It reads the raw body itself, so mount it **before**
+ * `express.json()` (or on a path no body parser sees); `express.raw()` in front is fine too. If another parser
+ * already consumed the body, the signature cannot be checked: it answers 500 and logs one line saying so.
+ * Valid deliveries of the configured events make the gate forget the subject; nothing in a payload ever grants.
+ *
+ * @throws {LicenzyConfigError} at setup, naming the invalid option.
+ * @example
+ * const gate = createAccessGate()
+ * app.post('/webhooks/licenzy', webhookHandler({ gate, scheme: 'standard-webhooks', secret: process.env.LICENZY_WEBHOOK_SECRET }))
+ * app.use(express.json()) // after the webhook route
+ */
+export function webhookHandler(options: ExpressWebhookOptions): (req: Request, res: Response, next: NextFunction) => void {
+  const receiver = createWebhookReceiver(options);
+  const logger = options.logger ?? consoleLogger;
+
+  async function handle(req: Request, res: Response): Promise<void> {
+    if (req.method !== 'POST') {
+      res.setHeader('allow', 'POST');
+      return send(res, { status: 405, body: { error: 'method_not_allowed' } });
+    }
+    let rawBody: Buffer | undefined;
+    if (Buffer.isBuffer(req.body)) {
+      // express.raw() ran first: its Buffer is the exact bytes received.
+      rawBody = req.body.length > receiver.maxBodyBytes ? undefined : req.body;
+    } else if ((req as { _body?: unknown })._body === true || req.readableEnded) {
+      logger.error('webhookHandler: the request body was already parsed, so its signature cannot be checked; mount webhookHandler before express.json() / express.urlencoded()');
+      return send(res, { status: 500, body: { error: 'misconfigured' } });
+    } else {
+      rawBody = await readRawBody(req, receiver.maxBodyBytes);
+    }
+    if (rawBody === undefined) {
+      // The rest of an oversize body is not read; close the connection rather than drain it.
+      res.setHeader('connection', 'close');
+      return send(res, receiver.tooLarge());
+    }
+    send(res, await receiver.handle({ headers: req.headers, rawBody }));
+  }
+
+  return function licenzyWebhook(req, res, next) {
+    handle(req, res).catch(next);
+  };
+}

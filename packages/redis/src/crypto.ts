@@ -1,0 +1,128 @@
+// What the Redis tier derives from a scope's secret: hashed subject keys, authenticated entries, sealed messages.
+import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { SharedTierScope } from '@licenzy-gate/core';
+
+/** Keys derived once per binding; each has one purpose, so a value made for one can never pass as another. */
+export interface ScopeKeys {
+  readonly namespace: string;
+  readonly subjectKey: Buffer;
+  readonly entryKey: Buffer;
+  readonly messageKey: Buffer;
+}
+
+/** A decoded, authentic entry as written: lifetimes are the full ones given at write time. */
+export interface StoredEntry {
+  readonly epoch: string;
+  readonly version: string;
+  readonly allowed: boolean;
+  readonly checkedAt: number;
+  readonly ttl: number;
+  readonly staleTtl: number;
+  /** Redis's time (ms) when the token of the write was read: the entry is at least this old, on Redis's clock. */
+  readonly writtenAt: number;
+}
+
+/** A message between instances. `origin` lets a binding skip its own messages. */
+export type TierMessage =
+  | { readonly type: 'invalidate'; readonly subjectRef: string; readonly origin: string }
+  | { readonly type: 'clear'; readonly origin: string };
+
+const ENTRY_VERSION = '1';
+
+export function deriveKeys(scope: SharedTierScope): ScopeKeys {
+  const derive = (label: string) =>
+    Buffer.from(hkdfSync('sha256', scope.secret, Buffer.from(scope.namespace), `licenzy-gate/redis/${label}`, 32));
+  return {
+    namespace: scope.namespace,
+    subjectKey: derive('subject'),
+    entryKey: derive('entry'),
+    messageKey: derive('message'),
+  };
+}
+
+/** The subject as it appears in Redis keys: a keyed hash, so Redis never sees the subject and nobody can guess it. */
+export function subjectHash(keys: ScopeKeys, subjectRef: string): string {
+  return createHmac('sha256', keys.subjectKey).update(subjectRef).digest('hex');
+}
+
+function entryMac(keys: ScopeKeys, hash: string, fields: readonly string[]): Buffer {
+  // Bound to namespace and subject hash: a copy under another subject's key or another scope fails the MAC.
+  return createHmac('sha256', keys.entryKey)
+    .update(['licenzy-gate/entry', ENTRY_VERSION, keys.namespace, hash, ...fields].join('\0'))
+    .digest();
+}
+
+/** Serialises an entry as `1|epoch|version|allowed|checkedAt|ttl|staleTtl|writtenAt|mac`. */
+export function encodeEntry(keys: ScopeKeys, hash: string, entry: StoredEntry): string {
+  const fields = [
+    entry.epoch,
+    entry.version,
+    entry.allowed ? '1' : '0',
+    String(entry.checkedAt),
+    String(entry.ttl),
+    String(entry.staleTtl),
+    String(entry.writtenAt),
+  ];
+  return [ENTRY_VERSION, ...fields, entryMac(keys, hash, fields).toString('base64url')].join('|');
+}
+
+const INTEGER = /^(0|[1-9][0-9]{0,15})$/;
+
+/** Parses and authenticates an entry read from `hash`'s key; anything malformed, tampered or foreign is undefined. */
+export function decodeEntry(keys: ScopeKeys, hash: string, raw: unknown): StoredEntry | undefined {
+  if (typeof raw !== 'string' || raw.length > 512) return undefined;
+  const parts = raw.split('|');
+  if (parts.length !== 9 || parts[0] !== ENTRY_VERSION) return undefined;
+  const fields = parts.slice(1, 8);
+  const mac = Buffer.from(parts[8] ?? '', 'base64url');
+  const expected = entryMac(keys, hash, fields);
+  // Constant-time, with the length checked first (timingSafeEqual throws on unequal lengths).
+  if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return undefined;
+  const [epoch, version, allowed, checkedAt, ttl, staleTtl, writtenAt] = fields as [string, string, string, string, string, string, string];
+  if (![epoch, version, checkedAt, ttl, staleTtl, writtenAt].every((f) => INTEGER.test(f))) return undefined;
+  if (allowed !== '0' && allowed !== '1') return undefined;
+  return {
+    epoch,
+    version,
+    allowed: allowed === '1',
+    checkedAt: Number(checkedAt),
+    ttl: Number(ttl),
+    staleTtl: Number(staleTtl),
+    writtenAt: Number(writtenAt),
+  };
+}
+
+function messageAad(keys: ScopeKeys): Buffer {
+  return Buffer.from(`licenzy-gate/message\0${keys.namespace}`);
+}
+
+/** Encrypts and authenticates a message (AES-256-GCM): Redis and its other clients see neither subject nor content. */
+export function sealMessage(keys: ScopeKeys, message: TierMessage): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', keys.messageKey, iv);
+  cipher.setAAD(messageAad(keys));
+  const body = Buffer.concat([cipher.update(JSON.stringify(message), 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
+}
+
+/** Opens a sealed message; anything forged, tampered, from another scope or malformed is undefined. */
+export function openMessage(keys: ScopeKeys, sealed: unknown): TierMessage | undefined {
+  if (typeof sealed !== 'string' || sealed.length > 8192) return undefined;
+  const bytes = Buffer.from(sealed, 'base64');
+  if (bytes.length < 12 + 16 + 2) return undefined;
+  try {
+    const decipher = createDecipheriv('aes-256-gcm', keys.messageKey, bytes.subarray(0, 12));
+    decipher.setAAD(messageAad(keys));
+    decipher.setAuthTag(bytes.subarray(12, 28));
+    const text = Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== 'object' || value === null) return undefined;
+    const { type, subjectRef, origin } = value as Record<string, unknown>;
+    if (typeof origin !== 'string') return undefined;
+    if (type === 'clear') return { type, origin };
+    if (type === 'invalidate' && typeof subjectRef === 'string' && subjectRef !== '') return { type, subjectRef, origin };
+    return undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,51 @@
+// The Lua scripts of the Redis tier: each operation is one atomic round trip, so an invalidation can never interleave.
+
+/**
+ * KEYS: epoch, version, entry. Returns `{ epoch, version, entry | nil, pttl, now }`: the write token, the entry with
+ * its remaining lifetime as Redis itself counts it, and Redis's time in ms (no clock of ours is involved).
+ */
+export const READ = `
+local epoch = redis.call('GET', KEYS[1]) or '0'
+local version = redis.call('GET', KEYS[2]) or '0'
+local time = redis.call('TIME')
+local now = tostring(tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))
+local entry = redis.call('GET', KEYS[3])
+if not entry then return { epoch, version, false, -2, now } end
+return { epoch, version, entry, redis.call('PTTL', KEYS[3]), now }
+`;
+
+/**
+ * KEYS: epoch, version, entry. ARGV: token epoch, token version, entry, px, channel, message ('' = no publish).
+ * Writes only when neither the scope was cleared nor the subject invalidated since the token was read: an answer
+ * fetched before an invalidation is never stored after it, whichever instance fetched it.
+ */
+export const WRITE = `
+local epoch = redis.call('GET', KEYS[1]) or '0'
+local version = redis.call('GET', KEYS[2]) or '0'
+if epoch ~= ARGV[1] or version ~= ARGV[2] then return 0 end
+redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4])
+if ARGV[6] ~= '' then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
+return 1
+`;
+
+/**
+ * KEYS: version, entry. ARGV: version expiry (ms), channel, message. Bumps the version (so tokens read before fail),
+ * deletes the entry and tells every instance.
+ */
+export const INVALIDATE = `
+redis.call('INCR', KEYS[1])
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+redis.call('DEL', KEYS[2])
+redis.call('PUBLISH', ARGV[2], ARGV[3])
+return 1
+`;
+
+/**
+ * KEYS: epoch. ARGV: channel, message. Bumps the scope's epoch: every entry is bound to the epoch it was written in,
+ * so all older entries become unreadable at once and expire on their own (no SCAN over the keyspace).
+ */
+export const CLEAR = `
+redis.call('INCR', KEYS[1])
+redis.call('PUBLISH', ARGV[1], ARGV[2])
+return 1
+`;
