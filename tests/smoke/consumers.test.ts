@@ -21,6 +21,16 @@ describe('built packages', () => {
     expect(node('consumer.mjs')).toEqual({ allowed: true, express: 'function', koa: 'function', fastify: 'function' });
   });
 
+  it('are one module instance when one process both imports and requires them (no dual-package hazard)', () => {
+    expect(node('dual.mjs')).toEqual({
+      sameErrorClass: true,
+      instanceofAcross: true,
+      sameDefaultGate: true,
+      adapterReexportsSameCore: true,
+      fastifyDefault: true,
+    });
+  });
+
   it('typecheck from TypeScript consumers in ESM (NodeNext) and CommonJS', () => {
     const tsc = require.resolve('typescript/bin/tsc');
     const run = () => execFileSync(process.execPath, [tsc, '-p', 'tsconfig.json'], { cwd: fixtures, encoding: 'utf8', timeout: 120_000 });
