@@ -1,22 +1,12 @@
 // webhookHandler as an encapsulated Fastify plugin: raw-body parser scoped to it, signed deliveries make the gate forget.
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAccessGate, signStandardWebhook, webhookHandler, type AccessGate } from '@licenzy-gate/fastify';
+import { signStandardWebhook, webhookHandler, type AccessGate } from '@licenzy-gate/fastify';
+import { WEBHOOK_NOW, cachedGate, signedDelivery, webhookSecret } from '../../core/test/webhook-fixtures.js';
 
-const SECRET = `whsec_${Buffer.alloc(32, 8).toString('base64')}`;
-const NOW = 1_800_000_000_000;
-
-async function cachedGate(): Promise<AccessGate> {
-  const gate = createAccessGate({ client: { mode: 'test', checkAccess: async (s) => ({ subjectRef: s, allowed: true }) } });
-  await gate.check('user_1');
-  return gate;
-}
-
-function signed(payload: unknown, id = 'msg_1', at = NOW) {
-  const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
-  const headers = signStandardWebhook({ secret: SECRET, id, timestamp: Math.floor(at / 1000), body });
-  return { method: 'POST' as const, url: '/webhooks/licenzy', body, headers: { ...headers, 'content-type': 'application/json' } };
-}
+const SECRET = webhookSecret(8);
+const NOW = WEBHOOK_NOW;
+const signed = (payload: unknown, id?: string, at?: number) => ({ url: '/webhooks/licenzy', ...signedDelivery(SECRET, payload, id, at) });
 
 const paid = { type: 'purchase.finalized', data: { subject_ref: 'user_1' } };
 

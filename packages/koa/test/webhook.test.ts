@@ -1,22 +1,12 @@
 // webhookHandler over real HTTP on Koa 3 and 2 (via @koa/router): signed deliveries make the gate forget.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createAccessGate, signStandardWebhook, webhookHandler, type AccessGate } from '@licenzy-gate/koa';
+import { webhookHandler, type AccessGate } from '@licenzy-gate/koa';
+import { WEBHOOK_NOW, cachedGate, signedDelivery, webhookSecret } from '../../core/test/webhook-fixtures.js';
 import { capturingLogger, koaMajors, listen, Router, type KoaClass, type Running } from './app.js';
 
-const SECRET = `whsec_${Buffer.alloc(32, 6).toString('base64')}`;
-const NOW = 1_800_000_000_000;
-
-async function cachedGate(): Promise<AccessGate> {
-  const gate = createAccessGate({ client: { mode: 'test', checkAccess: async (s) => ({ subjectRef: s, allowed: true }) } });
-  await gate.check('user_1');
-  return gate;
-}
-
-function signed(payload: unknown, id = 'msg_1', at = NOW) {
-  const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
-  const headers = signStandardWebhook({ secret: SECRET, id, timestamp: Math.floor(at / 1000), body });
-  return { method: 'POST', body, headers: { ...headers, 'content-type': 'application/json' } };
-}
+const SECRET = webhookSecret(6);
+const NOW = WEBHOOK_NOW;
+const signed = (payload: unknown, id?: string, at?: number) => ({ ...signedDelivery(SECRET, payload, id, at) });
 
 const refunded = { type: 'entitlement.updated', subject_ref: 'user_1' };
 
