@@ -1,11 +1,11 @@
 // Every mounting pattern our READMEs recommend, per adapter and framework major, against spellings of its paid path.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
 import { createAccessGate, type AccessGate } from '@licenzy-gate/core';
 import { requireAccess as expressRequireAccess } from '@licenzy-gate/express';
 import { licenzyGate } from '@licenzy-gate/fastify';
 import { requireAccess as koaRequireAccess } from '@licenzy-gate/koa';
 import { createMockLicenzy, mountingVariantsCase, pathVariants, type MockLicenzy } from '@licenzy-gate/testing';
+import { listen } from './support/apps.js';
 import { environmentLine, table, writeDocSection } from './support/report.js';
 import Router, { type RouterOptions } from '@koa/router';
 import express, { type Express, type Request, type Response } from 'express';
@@ -38,18 +38,6 @@ function counter() {
   return { ran: () => void calls++, handlerCalls: () => calls };
 }
 
-async function listen(server: Server): Promise<{ url: string; close(): Promise<void> }> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-}
 
 // ---- Express 4 and 5: the four patterns of packages/express/README.md ("Usage") ----
 

@@ -119,7 +119,8 @@ export async function startPaidApp(framework: FrameworkName, options: PaidRouteO
   };
 }
 
-async function listen(server: Server): Promise<{ url: string; close: () => Promise<void> }> {
+/** Listens on 127.0.0.1:0; `close()` also ends keep-alive connections. */
+export async function listen(server: Server): Promise<{ url: string; close: () => Promise<void> }> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
