@@ -6,6 +6,8 @@ export declare const REDIS_SERVER: string;
 export declare const REDIS_MISSING: string;
 export declare function redisServerInstalled(): boolean;
 export declare function freePort(): Promise<number>;
+export declare function until(condition: () => boolean | Promise<boolean>, timeout?: number, what?: string): Promise<void>;
+export declare function buildRedisIfStale(): boolean;
 
 export interface LocalRedis {
   readonly port: number;
@@ -15,6 +17,7 @@ export interface LocalRedis {
   stop(): Promise<void>;
   pause(): void;
   resume(): void;
+  dbsize(): Promise<number>;
 }
 export declare function startRedis(options?: { port?: number }): Promise<LocalRedis>;
 

@@ -2,8 +2,12 @@
 // (scripts/fleet-app.mjs, or any server that prints "listening on <url>") and a throwaway redis-server.
 // Used by tests/multi-instance, bench/multi-instance.mjs and `npm start -- --instances N`.
 import { fork, spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
 
 /** The fleet app's entry point. */
 export const FLEET_APP = fileURLToPath(new URL('./fleet-app.mjs', import.meta.url));
@@ -11,6 +15,36 @@ export const FLEET_APP = fileURLToPath(new URL('./fleet-app.mjs', import.meta.ur
 export const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? '/usr/bin/redis-server';
 /** The one line a developer without redis-server gets. */
 export const REDIS_MISSING = `redis-server not found at ${REDIS_SERVER}: install it with \`sudo apt-get install redis-server\` (or set REDIS_SERVER_BIN)`;
+
+/** Polls `condition` until it holds, or throws after `timeout` ms: for conditions, never for time itself. */
+export async function until(condition, timeout = 5000, what = 'condition') {
+  const deadline = Date.now() + timeout;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Builds @licenzy-gate/redis when its dist/ is missing or older than its sources (scripts/build-stale.mjs covers the
+ * packages the single-instance demo needs, not this one). Returns false if the build failed.
+ */
+export function buildRedisIfStale() {
+  const pkg = join(root, 'packages/redis');
+  const built = join(pkg, 'dist/esm/index.js');
+  if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(pkg, 'src'))) return true;
+  console.log('building @licenzy-gate/redis …');
+  return spawnSync(process.execPath, [join(root, 'scripts/build-package.mjs')], { cwd: pkg, stdio: 'inherit' }).status === 0;
+}
 
 /** Whether {@link REDIS_SERVER} runs here. */
 export function redisServerInstalled() {
@@ -29,22 +63,26 @@ export function freePort() {
   });
 }
 
-function answersPing(port) {
+/** Sends one inline command and resolves its first reply line (e.g. `+PONG`, `:42`), or undefined if unreachable. */
+function inlineCommand(port, command) {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('connect', () => socket.write(`${command}\r\n`));
     socket.once('data', (data) => {
       socket.destroy();
-      resolve(data.toString().startsWith('+PONG'));
+      resolve(data.toString().split('\r\n')[0]);
     });
-    socket.once('error', () => resolve(false));
+    socket.once('error', () => resolve(undefined));
   });
 }
 
+const answersPing = async (port) => (await inlineCommand(port, 'PING')) === '+PONG';
+
 /**
  * Starts redis-server on a free loopback port, without persistence and with `noeviction` (see docs/multi-instance.md).
- * Returns `{ url, port, pid, start(), stop(), pause(), resume() }`: `stop()` is SIGKILL (a crash), `start()` brings it
- * back on the same port, `pause()`/`resume()` SIGSTOP/SIGCONT it (a server that hangs rather than refuses).
+ * Returns `{ url, port, pid, start(), stop(), pause(), resume(), dbsize() }`: `stop()` is SIGKILL (a crash), `start()`
+ * brings it back on the same port, `pause()`/`resume()` SIGSTOP/SIGCONT it (a server that hangs rather than refuses),
+ * `dbsize()` counts its keys (to wait until a write-through has landed).
  */
 export async function startRedis({ port } = {}) {
   const listenOn = port ?? (await freePort());
@@ -73,6 +111,10 @@ export async function startRedis({ port } = {}) {
       const exited = new Promise((resolve) => proc.once('exit', resolve));
       proc.kill('SIGKILL');
       await exited;
+    },
+    async dbsize() {
+      const reply = await inlineCommand(listenOn, 'DBSIZE');
+      return reply?.startsWith(':') ? Number(reply.slice(1)) : NaN;
     },
     pause: () => child?.kill('SIGSTOP'),
     resume: () => child?.kill('SIGCONT'),
