@@ -7,6 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { REDIS_MISSING, buildRedisIfStale, redisServerInstalled, startFleet, startRedis, until } from '../scripts/fleet.mjs';
+import { machine } from './lib/report.mjs';
 import { fmt, median, percentile, verdict } from './lib/stats.mjs';
 
 const DOC = new URL('../docs/multi-instance.md', import.meta.url);
@@ -56,7 +57,7 @@ export async function run({ smoke, mock, log }) {
     const figures = { propagation, calls, l2, hit, outage, sizes };
     const result = report(figures);
     if (!smoke && writesDoc()) {
-      writeDoc(result.markdown);
+      writeDoc(result.body);
       log('  wrote docs/multi-instance.md');
     }
     return { ...result, figures };
@@ -265,34 +266,39 @@ function report({ propagation, calls, l2, hit, outage, sizes }) {
       status: verdict(outage.wrong === TARGETS.wrong && outage.unavailable === 0),
     },
   ];
-  const lines = [
-    '## 7. Many instances on one Redis',
-    '',
-    `Three app processes (\`scripts/fleet-app.mjs\`: Express, \`requireAccess\`, \`createRedisTier({ url })\`) on one redis-server and the mock Licenzy (no added latency), and three more without the tier for the contrasts; all on loopback. Details and the guarantees in words: [multi-instance.md](multi-instance.md).`,
-    '',
+  const body = [
     '| Figure | Value | Target | Result |',
     '|---|---|---|---|',
     ...rows.map((r) => `| ${r.benchmark.slice(3)} | ${r.figure} | ${r.target} | ${r.status === 'MISSED' ? '**missed**' : r.status} |`),
     '',
     `Invalidation, per other instance: p50 ${fmt.ms(propagation.each.p50)}, p99 ${fmt.ms(propagation.each.p99)}, max ${fmt.ms(propagation.each.max)}. L1 miss → L2 miss → Licenzy with the tier: p50 ${fmt.ms(l2.licenzy.p50)} (one Redis round trip more than without it: p50 ${fmt.ms(l2.alone.p50)}).`,
     '',
+    'Requests while Redis fails: HTTP load from 4 concurrent clients spread over the three instances, every request a new subject (so each one misses L1 and goes through the tier), half of them entitled; latency is the whole HTTP request as the client sees it, including its Licenzy call, on a machine shared by the 6 app processes, the mock, redis-server and the load generator. A wrong answer is a 200 for a subject without access or a 403 for one with access.',
+    '',
     '| Redis | Requests | p50 | p99 | max | wrong | 503 |',
     '|---|---:|---:|---:|---:|---:|---:|',
     ...outage.phases.map((p) => `| ${{ up: 'up', killed: 'killed (SIGKILL)', restarted: 'restarted', hanging: 'hanging (SIGSTOP)', resumed: 'resumed (SIGCONT)' }[p.name]} | ${p.count} | ${fmt.ms(p.p50)} | ${fmt.ms(p.p99)} | ${fmt.ms(p.max)} | ${p.wrong} | ${p.unavailable} |`),
     '',
-    `After the restart the fleet shared answers through Redis again ${fmt.ms(outage.recoveredMs)} later, by itself. Sizes: ${sizes.invalidations} invalidations; ${sizes.subjects} subjects × (4 + ${sizes.burst}) requests per fleet; ${sizes.l2} L2 hits; ${fmt.int(sizes.hitN)} peeks × ${sizes.hitRounds} rounds; ${sizes.outage} requests per Redis phase.`,
-  ];
-  return { rows, markdown: lines.join('\n') };
+    `After the restart the fleet shared answers through Redis again ${fmt.ms(outage.recoveredMs)} later, by itself (reconnect backoff and the tier's 1 s circuit cool-down). Sizes: ${sizes.invalidations} invalidations; ${sizes.subjects} subjects × (4 + ${sizes.burst}) requests per fleet; ${sizes.l2} L2 hits; ${fmt.int(sizes.hitN)} peeks × ${sizes.hitRounds} rounds; at least ${sizes.outage} requests per Redis phase.`,
+  ].join('\n');
+  const markdown = [
+    '## 7. Many instances on one Redis',
+    '',
+    'Three app processes (`scripts/fleet-app.mjs`: Express, `requireAccess`, `createRedisTier({ url })`) on one redis-server and the mock Licenzy (no added latency), and three more without the tier for the contrasts; all on loopback. The guarantees in words: [multi-instance.md](multi-instance.md).',
+    '',
+    body,
+  ].join('\n');
+  return { rows, markdown, body };
 }
 
 /** Replaces the generated block of docs/multi-instance.md (the prose around it is kept). */
-function writeDoc(section) {
+function writeDoc(body) {
   const doc = readFileSync(DOC, 'utf8');
   const start = doc.indexOf(BEGIN);
   const end = doc.indexOf(END);
   if (start === -1 || end < start) throw new Error(`docs/multi-instance.md lacks the ${BEGIN} … ${END} block`);
-  const stamp = `_Measured ${new Date().toISOString()} on ${process.version}, ${process.platform}; regenerate with \`node bench/multi-instance.mjs\`._`;
-  const body = section.split('\n').slice(2).join('\n'); // the doc has its own heading
+  const info = machine();
+  const stamp = `_Measured ${new Date().toISOString()} on ${info.cpu}, ${info.cores} cores, ${info.memory}, ${info.os}, Node ${info.node}; load average at start ${info.load}. Regenerate with \`node bench/multi-instance.mjs\`._`;
   writeFileSync(DOC, `${doc.slice(0, start + BEGIN.length)}\n${stamp}\n\n${body}\n${doc.slice(end)}`);
 }
 
