@@ -11,8 +11,11 @@ import { startFleet, type Instance } from '../../scripts/fleet.mjs';
 const available = redisServerAvailable();
 const CHECK = 'POST /v1/access/check';
 const WEBHOOK_SECRET = `whsec_${Buffer.from('multi-instance test secret, 32 b').toString('base64')}`;
-// Long lifetimes, so a 200 or 403 that changes during a case changed because of the tier, never by expiry.
-const LIFETIMES = { FLEET_TTL: '60000', FLEET_DENIED_TTL: '60000' };
+// Long lifetimes, so a 200 or 403 that changes during a case changed because of the tier, never by expiry; different
+// ones, so a grant's entry in Redis is told from a denial's by its PTTL.
+const TTL = 60_000;
+const DENIED_TTL = 50_000;
+const LIFETIMES = { FLEET_TTL: String(TTL), FLEET_DENIED_TTL: String(DENIED_TTL) };
 /** Bound on "every instance sees it": generous for a shared CI machine; the bench measures the real figure. */
 const PROPAGATION_BOUND = 3_000;
 
@@ -137,6 +140,37 @@ describe.skipIf(!available)('three app processes on one Redis', { timeout: 30_00
     expect(await spread(alone, 'spread_user_alone')).toBe(3);
   });
 
+  it("an entry copied in Redis from one subject's key onto another's is ignored: no grant, Licenzy is asked", async () => {
+    const entryKeys = async () => new Set((await raw.sendCommand(['KEYS', '*:e:*'])) as string[]);
+    /** The one entry key written since `known` (the test sees keys appear, as anyone with Redis access could). */
+    const newKey = async (known: Set<string>) => {
+      let found: string[] = [];
+      await until(async () => (found = [...(await entryKeys())].filter((key) => !known.has(key))).length > 0, 5000, 'entry written');
+      expect(found).toHaveLength(1);
+      return found[0]!;
+    };
+    mock.grant('copy_paid');
+    let known = await entryKeys();
+    expect((await get(fleet[0]!, 'copy_paid')).status).toBe(200);
+    const paidKey = await newKey(known);
+    known = await entryKeys();
+    expect((await get(fleet[0]!, 'copy_free')).status).toBe(403);
+    const freeKey = await newKey(known);
+    // A grant's entry lives `ttl`, a denial's `deniedTtl`: the keys are the ones we think they are.
+    expect(await raw.pTTL(paidKey)).toBeGreaterThan(DENIED_TTL);
+    expect(await raw.pTTL(freeKey)).toBeLessThanOrEqual(DENIED_TTL);
+    // The attacker with Redis access: the paying subject's (genuine) entry onto the other subject's key.
+    expect(Number(await raw.sendCommand(['COPY', paidKey, freeKey, 'REPLACE']))).toBe(1);
+    expect(await raw.get(freeKey)).toBe(await raw.get(paidKey));
+
+    const before = mock.count(CHECK);
+    // Instance 2 has neither subject in L1: both answers come from Redis or Licenzy.
+    expect(await get(fleet[2]!, 'copy_paid')).toEqual({ status: 200, source: 'cache' }); // the genuine entry is used…
+    expect(mock.count(CHECK) - before).toBe(0);
+    expect((await get(fleet[2]!, 'copy_free')).status).toBe(403); // …the copy is not: Licenzy was asked
+    expect(mock.count(CHECK) - before).toBe(1);
+  });
+
   it('Redis killed (SIGKILL) and restarted mid-load: zero wrong answers, no 503, and the fleet recovers by itself', async () => {
     // Every request is a new subject, so each one misses L1 and goes through the tier (or around it when Redis is down).
     const subjects = Array.from({ length: 4000 }, (_, i) => ({ user: `load_${i}`, paid: i % 2 === 0 }));
@@ -202,29 +236,4 @@ describe.skipIf(!available)('three app processes on one Redis', { timeout: 30_00
     for (const [i, instance] of fleet.entries()) await untilStatus(instance, 'pubsub_user', 403, `403 on instance ${i}`);
   });
 
-  it("an entry copied in Redis from one subject's key onto another's is ignored: no grant, Licenzy is asked", async () => {
-    const entryKeys = async () => new Set((await raw.sendCommand(['KEYS', '*:e:*'])) as string[]);
-    const newKey = async (known: Set<string>) => {
-      let found: string | undefined;
-      await until(async () => (found = [...(await entryKeys())].find((key) => !known.has(key))) !== undefined, 5000, 'entry written');
-      return found!;
-    };
-    mock.grant('copy_paid');
-    let known = await entryKeys();
-    expect((await get(fleet[0]!, 'copy_paid')).status).toBe(200);
-    const paidKey = await newKey(known);
-    known = await entryKeys();
-    expect((await get(fleet[0]!, 'copy_free')).status).toBe(403);
-    const freeKey = await newKey(known);
-    // The attacker with Redis access: the paying subject's (genuine) entry onto the other subject's key.
-    expect(Number(await raw.sendCommand(['COPY', paidKey, freeKey, 'REPLACE']))).toBe(1);
-    expect(await raw.get(freeKey)).toBe(await raw.get(paidKey));
-
-    const before = mock.count(CHECK);
-    // Instance 2 has neither subject in L1: both answers come from Redis or Licenzy.
-    expect(await get(fleet[2]!, 'copy_paid')).toEqual({ status: 200, source: 'cache' }); // the genuine entry is used…
-    expect(mock.count(CHECK) - before).toBe(0);
-    expect((await get(fleet[2]!, 'copy_free')).status).toBe(403); // …the copy is not: Licenzy was asked
-    expect(mock.count(CHECK) - before).toBe(1);
-  });
 });
