@@ -37,8 +37,10 @@ export async function run({ smoke, mock, log }) {
   const env = { LICENZY_API_KEY: mock.info.apiKey, LICENZY_API_URL: mock.info.url, ...LIFETIMES };
   const fleets = [];
   try {
-    const [fleet, alone] = await Promise.all([startFleet(3, { ...env, REDIS_URL: redis.url }), startFleet(3, env)]);
-    fleets.push(...fleet, ...alone);
+    const started = await Promise.allSettled([startFleet(3, { ...env, REDIS_URL: redis.url }), startFleet(3, env)]);
+    const [fleet, alone] = started.map((s) => (s.status === 'fulfilled' ? s.value : []));
+    fleets.push(...fleet, ...alone); // stopped in `finally`, even if the other fleet failed to start
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
     const checks = async () => (await mock.call('counters')).checks;
     await waitForTier(fleet, mock, checks);
 

@@ -52,7 +52,11 @@ describe.skipIf(!available)('three app processes on one Redis', { timeout: 30_00
     redis = await startRedisServer();
     mock = await createMockLicenzy();
     const env = { LICENZY_API_KEY: mock.testKey, LICENZY_API_URL: mock.url, LICENZY_WEBHOOK_SECRET: WEBHOOK_SECRET, ...LIFETIMES };
-    [fleet, alone] = await Promise.all([startFleet(3, { ...env, REDIS_URL: redis.url }), startFleet(3, env)]);
+    const started = await Promise.allSettled([startFleet(3, { ...env, REDIS_URL: redis.url }), startFleet(3, env)]);
+    // Keep whichever fleet did start, so afterAll stops it even if the other failed.
+    const [withTier, without] = started.map((s) => (s.status === 'fulfilled' ? s.value : []));
+    [fleet, alone] = [withTier ?? [], without ?? []];
+    for (const s of started) if (s.status === 'rejected') throw s.reason;
     raw = createClient({ url: redis.url });
     raw.on('error', () => undefined); // the outage case kills the server under it
     await raw.connect();
