@@ -1,5 +1,6 @@
 // `npm start [-- express|koa|fastify] [--check]`: builds what is stale, starts the mock Licenzy with one paying
 // and one non-paying user, starts the example app against it, and prints curl lines for 200, 401 and 403.
+// `npm start -- --instances 3 [--check]`: three Express instances on one Redis instead (scripts/start-fleet.mjs).
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,12 +11,17 @@ const FRAMEWORKS = ['express', 'koa', 'fastify'];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { check: { type: 'boolean', default: false }, port: { type: 'string' } },
+  options: { check: { type: 'boolean', default: false }, port: { type: 'string' }, instances: { type: 'string' } },
 });
 const framework = positionals[0] ?? 'express';
 if (!FRAMEWORKS.includes(framework)) {
   console.error(`Unknown framework "${framework}". Use one of: ${FRAMEWORKS.join(', ')}`);
   process.exit(2);
+}
+if (values.instances !== undefined) {
+  const { runFleetDemo } = await import('./start-fleet.mjs');
+  const port = Number(values.port ?? process.env.PORT ?? (values.check ? 0 : 3000));
+  process.exit(await runFleetDemo({ framework, instances: values.instances, check: values.check, port }));
 }
 
 if (!buildStale()) process.exit(1);

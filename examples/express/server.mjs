@@ -1,11 +1,20 @@
 // A small paid-content Express app: a free index and two paid routes gated by @licenzy-gate/express (demo only).
-import { createAccessGate, requireAccess } from '@licenzy-gate/express';
+import { createAccessGate, requireAccess, webhookHandler } from '@licenzy-gate/express';
 import express from 'express';
+
+// Several instances behind a load balancer (`npm start -- --instances 3`): with REDIS_URL set, every instance shares
+// one decision tier on Redis, and an invalidation on one (a webhook, a refund) reaches all of them. Optional: it needs
+// `npm install @licenzy-gate/redis`, so it is only loaded when asked for.
+let shared;
+if (process.env.REDIS_URL) {
+  const { createRedisTier } = await import('@licenzy-gate/redis');
+  shared = createRedisTier({ url: process.env.REDIS_URL });
+}
 
 // One gate for every paid route: one decision cache, one Licenzy client. createAccessGate is core's,
 // re-exported by the adapter. It reads LICENZY_API_KEY and LICENZY_API_URL from the environment and
 // throws LicenzyConfigError (naming the option) if they are missing or malformed.
-const gate = createAccessGate();
+const gate = createAccessGate({ shared });
 const paid = requireAccess({ gate });
 
 const app = express();
@@ -22,6 +31,12 @@ app.use((req, _res, next) => {
   if (match) req.user = { id: match[1] };
   next();
 });
+
+// Licenzy's webhooks (refunds, revocations, purchases) make the gate forget the subject, on every instance when the
+// tier is on. Mounted before any body parser: the handler verifies the signature over the raw bytes.
+if (process.env.LICENZY_WEBHOOK_SECRET) {
+  app.post('/webhooks/licenzy', webhookHandler({ gate, scheme: 'standard-webhooks', secret: process.env.LICENZY_WEBHOOK_SECRET }));
+}
 
 app.get('/', (_req, res) => {
   res.type('text/plain').send(
@@ -63,7 +78,10 @@ const server = app.listen(port, '127.0.0.1', (error) => {
 });
 
 function shutdown() {
-  server.close(() => process.exit(0));
+  server.close(() => {
+    if (shared === undefined) process.exit(0);
+    else void shared.close().finally(() => process.exit(0));
+  });
   // Idle keep-alive connections would otherwise hold close() open.
   server.closeIdleConnections();
 }
