@@ -1,10 +1,13 @@
 // Builds the workspace packages whose dist/ is missing or older than their sources, dependencies first.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-const PACKAGES = ['core', 'testing', 'express', 'koa', 'fastify'];
+// Every workspace package, in the root package.json's order (dependencies first), so none is forgotten.
+const PACKAGES = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  .workspaces.filter((path) => path.startsWith('packages/'))
+  .map((path) => path.slice('packages/'.length));
 
 function newestMtime(dir) {
   let newest = 0;

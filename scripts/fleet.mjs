@@ -2,12 +2,9 @@
 // (scripts/fleet-app.mjs, or any server that prints "listening on <url>") and a throwaway redis-server.
 // Used by tests/multi-instance, bench/multi-instance.mjs and `npm start -- --instances N`.
 import { fork, spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-const root = fileURLToPath(new URL('..', import.meta.url));
+import { buildStale } from './build-stale.mjs';
 
 /** The fleet app's entry point. */
 export const FLEET_APP = fileURLToPath(new URL('./fleet-app.mjs', import.meta.url));
@@ -25,25 +22,10 @@ export async function until(condition, timeout = 5000, what = 'condition') {
   }
 }
 
-function newestMtime(dir) {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
-  }
-  return newest;
-}
 
-/**
- * Builds @licenzy-gate/redis when its dist/ is missing or older than its sources (scripts/build-stale.mjs covers the
- * packages the single-instance demo needs, not this one). Returns false if the build failed.
- */
+/** Builds every package whose dist/ is stale, @licenzy-gate/redis included. Returns false if a build failed. */
 export function buildRedisIfStale() {
-  const pkg = join(root, 'packages/redis');
-  const built = join(pkg, 'dist/esm/index.js');
-  if (existsSync(built) && statSync(built).mtimeMs >= newestMtime(join(pkg, 'src'))) return true;
-  console.log('building @licenzy-gate/redis …');
-  return spawnSync(process.execPath, [join(root, 'scripts/build-package.mjs')], { cwd: pkg, stdio: 'inherit' }).status === 0;
+  return buildStale();
 }
 
 /** Whether {@link REDIS_SERVER} runs here. */
