@@ -1,0 +1,112 @@
+// The instruments: created on a meter (again whenever the meter provider changes), with attribute sets built once.
+import { ValueType, type Attributes, type BatchObservableCallback, type Counter, type Histogram, type Meter, type ObservableGauge } from '@opentelemetry/api';
+import type { GateSnapshot } from './gate-registry.js';
+import { ATTR, METRIC } from './names.js';
+
+/**
+ * Bucket boundaries of `licenzy.client.request.duration`, in seconds: the HTTP semantic conventions' advice,
+ * with 2 s (the client's default per-attempt timeout) and 5 s (its default total budget) as the last bounds.
+ * Given as instrument advice: a view of your own still wins.
+ *
+ * @example
+ * // Finer buckets for a Licenzy in the same data centre
+ * new MeterProvider({ views: [{ instrumentName: 'licenzy.client.request.duration', aggregation: { type: AggregationType.EXPLICIT_BUCKET_HISTOGRAM, options: { boundaries: [0.001, 0.0025, ...DURATION_BUCKETS] } } }] })
+ */
+export const DURATION_BUCKETS: readonly number[] = Object.freeze([0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2, 5]);
+
+const CIRCUIT_STATES = ['closed', 'half-open', 'open'] as const;
+
+export interface GateInstruments {
+  readonly decisions: Counter;
+  readonly clientDuration: Histogram;
+  readonly circuitTransitions: Counter;
+  readonly invalidations: Counter;
+  readonly sharedEvents: Counter;
+  /** Unregisters the gauges' callback from the meter (before the instruments are replaced). */
+  detach(): void;
+}
+
+/** Creates every instrument on `meter`; the gauges read `observe()` at each collection. */
+export function createInstruments(meter: Meter, observe: () => readonly GateSnapshot[]): GateInstruments {
+  const decisions = meter.createCounter(METRIC.decisions, {
+    description: 'Access decisions made by licenzy-gate, by where the decision came from',
+    unit: '{decision}',
+    valueType: ValueType.INT,
+  });
+  const clientDuration = meter.createHistogram(METRIC.clientDuration, {
+    description: 'Duration of each HTTP attempt to Licenzy',
+    unit: 's',
+    advice: { explicitBucketBoundaries: [...DURATION_BUCKETS] },
+  });
+  const circuitTransitions = meter.createCounter(METRIC.circuitTransitions, {
+    description: 'Transitions of the gate circuit breaker, by the state entered',
+    unit: '{transition}',
+    valueType: ValueType.INT,
+  });
+  const invalidations = meter.createCounter(METRIC.invalidations, {
+    description: 'Decisions forgotten by invalidate()/clear(), a broadcast from another instance or a webhook',
+    unit: '{invalidation}',
+    valueType: ValueType.INT,
+  });
+  const sharedEvents = meter.createCounter(METRIC.sharedEvents, {
+    description: 'Errors, recoveries and resets of the shared decision tier (e.g. Redis)',
+    unit: '{event}',
+    valueType: ValueType.INT,
+  });
+  const cacheEntries: ObservableGauge = meter.createObservableGauge(METRIC.cacheEntries, {
+    description: 'Decisions held in the in-process cache of the gates seen so far',
+    unit: '{entry}',
+    valueType: ValueType.INT,
+  });
+  const circuitState: ObservableGauge = meter.createObservableGauge(METRIC.circuitState, {
+    description: 'Gates whose circuit breaker is in each state (closed, half-open, open)',
+    unit: '{gate}',
+    valueType: ValueType.INT,
+  });
+
+  const callback: BatchObservableCallback = (result) => {
+    // Summed per mode: gates carry no identity of their own worth an attribute (and must carry no subject).
+    const byMode = new Map<string, { size: number; closed: number; 'half-open': number; open: number }>();
+    for (const gate of observe()) {
+      let totals = byMode.get(gate.mode);
+      if (totals === undefined) {
+        totals = { size: 0, closed: 0, 'half-open': 0, open: 0 };
+        byMode.set(gate.mode, totals);
+      }
+      totals.size += gate.size;
+      if (gate.circuit in totals) totals[gate.circuit]++;
+    }
+    for (const [mode, totals] of byMode) {
+      result.observe(cacheEntries, totals.size, { [ATTR.mode]: mode });
+      // Every state is reported, 0 included, so "open > 0" alerts see a series before the first opening.
+      for (const state of CIRCUIT_STATES) result.observe(circuitState, totals[state], { [ATTR.mode]: mode, [ATTR.circuitState]: state });
+    }
+  };
+  meter.addBatchObservableCallback(callback, [cacheEntries, circuitState]);
+
+  return {
+    decisions,
+    clientDuration,
+    circuitTransitions,
+    invalidations,
+    sharedEvents,
+    detach: () => meter.removeBatchObservableCallback(callback, [cacheEntries, circuitState]),
+  };
+}
+
+/**
+ * Attribute sets keyed by their (few) values, built once: the hit path then adds to a counter without
+ * allocating. The key space is bounded by the values the instrumentation itself produces.
+ */
+export class AttributeCache {
+  private readonly sets = new Map<string, Attributes>();
+
+  get(key: string, build: () => Attributes): Attributes {
+    let attributes = this.sets.get(key);
+    if (attributes === undefined) {
+      attributes = Object.freeze(build());
+      this.sets.set(key, attributes);
+    }
+    return attributes;
+  }
+}
