@@ -4,7 +4,7 @@ import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes,
 import { InstrumentationBase, type InstrumentationConfig } from '@opentelemetry/instrumentation';
 import type { CheckEvent, CircuitEvent, FailOpenEvent, InvalidateEvent, UpstreamEvent } from '@licenzy-gate/core';
 import { GateRegistry } from './gate-registry.js';
-import { AttributeCache, createInstruments, type GateInstruments } from './metrics.js';
+import { AttributeCache, createInstruments, DecisionTally, type GateInstruments } from './metrics.js';
 import { ATTR, CHANNEL, FEATURE_FLAG_EVENT, FEATURE_FLAG_KEY } from './names.js';
 import { errorTypeOf, refusalOf, unavailableReasonOf } from './refusal.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
@@ -67,6 +67,7 @@ export class LicenzyGateInstrumentation extends InstrumentationBase<LicenzyGateI
   declare private _gates: GateRegistry | undefined;
   declare private _listeners: Array<[string, Listener]> | undefined;
   declare private _attributes: AttributeCache | undefined;
+  declare private _decisions: DecisionTally | undefined;
   declare private _clientSpans: WeakMap<UpstreamEvent, Span> | undefined;
 
   /**
@@ -84,7 +85,11 @@ export class LicenzyGateInstrumentation extends InstrumentationBase<LicenzyGateI
 
   protected override _updateMetricInstruments(): void {
     this._instruments?.detach();
-    this._instruments = createInstruments(this.meter, () => (this._listeners === undefined ? [] : this.gates().snapshot()));
+    // Totals live here, not on the instruments: a new meter provider goes on from them.
+    this._instruments = createInstruments(this.meter, {
+      gates: () => (this._listeners === undefined ? [] : this.gates().snapshot()),
+      decisions: () => (this._listeners === undefined ? undefined : this._decisions),
+    });
   }
 
   /** Subscribes to every licenzy-gate channel (idempotent). */
@@ -153,18 +158,21 @@ export class LicenzyGateInstrumentation extends InstrumentationBase<LicenzyGateI
   }
 
   private recordDecision(source: CountedSource, allowed: boolean, mode: string, errorType: string | undefined, reason: string | undefined, refusal: string | undefined): void {
-    const cache = this.attributes();
-    const key = `${source}|${allowed}|${mode}|${errorType ?? ''}|${reason ?? ''}`;
-    this._instruments?.decisions.add(1, cache.get(`d|${key}`, () => ({
+    const decisionAttributes = (): Attributes => ({
       [ATTR.source]: source,
       [ATTR.allowed]: allowed,
       [ATTR.mode]: mode,
       ...(errorType === undefined ? {} : { [ATTR.errorType]: errorType }),
       ...(reason === undefined ? {} : { [ATTR.unavailableReason]: reason }),
-    })));
+    });
+    const tally = (this._decisions ??= new DecisionTally());
+    if (errorType === undefined) tally.countResult(mode, source, allowed, decisionAttributes);
+    else tally.countOther(`${source}|${allowed}|${mode}|${errorType}|${reason ?? ''}`, decisionAttributes);
 
     const span = trace.getSpan(context.active());
     if (span === undefined || !span.isRecording()) return;
+    const cache = this.attributes();
+    const key = `${source}|${allowed}|${mode}|${errorType ?? ''}|${reason ?? ''}`;
     const config = this.getConfig();
     if (config.requestSpanAttributes !== false) {
       span.setAttributes(cache.get(`s|${key}|${refusal ?? ''}`, () => ({

@@ -1,5 +1,5 @@
 // The instruments: created on a meter (again whenever the meter provider changes), with attribute sets built once.
-import { ValueType, type Attributes, type BatchObservableCallback, type Counter, type Histogram, type Meter, type ObservableGauge } from '@opentelemetry/api';
+import { ValueType, type Attributes, type BatchObservableCallback, type BatchObservableResult, type Counter, type Histogram, type Meter, type ObservableCounter, type ObservableGauge } from '@opentelemetry/api';
 import type { GateSnapshot } from './gate-registry.js';
 import { ATTR, METRIC } from './names.js';
 
@@ -17,7 +17,6 @@ export const DURATION_BUCKETS: readonly number[] = Object.freeze([0.005, 0.01, 0
 const CIRCUIT_STATES = ['closed', 'half-open', 'open'] as const;
 
 export interface GateInstruments {
-  readonly decisions: Counter;
   readonly clientDuration: Histogram;
   readonly circuitTransitions: Counter;
   readonly invalidations: Counter;
@@ -26,9 +25,17 @@ export interface GateInstruments {
   detach(): void;
 }
 
-/** Creates every instrument on `meter`; the gauges read `observe()` at each collection. */
-export function createInstruments(meter: Meter, observe: () => readonly GateSnapshot[]): GateInstruments {
-  const decisions = meter.createCounter(METRIC.decisions, {
+/** What the asynchronous instruments read at each collection (nothing while the instrumentation is disabled). */
+export interface Observed {
+  gates(): readonly GateSnapshot[];
+  decisions(): DecisionTally | undefined;
+}
+
+/** Creates every instrument on `meter`; the asynchronous ones read `observed` at each collection. */
+export function createInstruments(meter: Meter, observed: Observed): GateInstruments {
+  // Asynchronous: the hit path increments a plain number (a few ns) instead of a synchronous counter's add(),
+  // which hashes the attribute set on every call (~1 µs with sdk-metrics 2.x); the SDK reads the totals per collection.
+  const decisions: ObservableCounter = meter.createObservableCounter(METRIC.decisions, {
     description: 'Access decisions made by licenzy-gate, by where the decision came from',
     unit: '{decision}',
     valueType: ValueType.INT,
@@ -65,9 +72,10 @@ export function createInstruments(meter: Meter, observe: () => readonly GateSnap
   });
 
   const callback: BatchObservableCallback = (result) => {
+    observed.decisions()?.observe(result, decisions);
     // Summed per mode: gates carry no identity of their own worth an attribute (and must carry no subject).
     const byMode = new Map<string, { size: number; closed: number; 'half-open': number; open: number }>();
-    for (const gate of observe()) {
+    for (const gate of observed.gates()) {
       let totals = byMode.get(gate.mode);
       if (totals === undefined) {
         totals = { size: 0, closed: 0, 'half-open': 0, open: 0 };
@@ -82,15 +90,14 @@ export function createInstruments(meter: Meter, observe: () => readonly GateSnap
       for (const state of CIRCUIT_STATES) result.observe(circuitState, totals[state], { [ATTR.mode]: mode, [ATTR.circuitState]: state });
     }
   };
-  meter.addBatchObservableCallback(callback, [cacheEntries, circuitState]);
+  meter.addBatchObservableCallback(callback, [decisions, cacheEntries, circuitState]);
 
   return {
-    decisions,
     clientDuration,
     circuitTransitions,
     invalidations,
     sharedEvents,
-    detach: () => meter.removeBatchObservableCallback(callback, [cacheEntries, circuitState]),
+    detach: () => meter.removeBatchObservableCallback(callback, [decisions, cacheEntries, circuitState]),
   };
 }
 
@@ -108,5 +115,49 @@ export class AttributeCache {
       this.sets.set(key, attributes);
     }
     return attributes;
+  }
+}
+
+interface Tally {
+  readonly attributes: Attributes;
+  count: number;
+}
+
+/**
+ * Running totals of `licenzy.gate.decisions` per attribute set. A gate's result (licenzy, cache, stale) is found
+ * through two Map lookups on interned strings and a boolean, allocating nothing; errors and fail-opens (rare) by key.
+ */
+export class DecisionTally {
+  private readonly results = new Map<string, Map<string, [Tally | undefined, Tally | undefined]>>();
+  private readonly others = new Map<string, Tally>();
+  private readonly all: Tally[] = [];
+
+  /** One decision the gate answered (`allowed` true or false), from `source` in `mode`. */
+  countResult(mode: string, source: string, allowed: boolean, attributes: () => Attributes): void {
+    let bySource = this.results.get(mode);
+    if (bySource === undefined) this.results.set(mode, (bySource = new Map()));
+    let pair = bySource.get(source);
+    if (pair === undefined) bySource.set(source, (pair = [undefined, undefined]));
+    const index = allowed ? 1 : 0;
+    let tally = pair[index];
+    if (tally === undefined) pair[index] = tally = this.create(attributes());
+    tally.count++;
+  }
+
+  /** Any other decision, by a key that identifies its attribute set. */
+  countOther(key: string, attributes: () => Attributes): void {
+    let tally = this.others.get(key);
+    if (tally === undefined) this.others.set(key, (tally = this.create(attributes())));
+    tally.count++;
+  }
+
+  observe(result: BatchObservableResult, counter: ObservableCounter): void {
+    for (const { attributes, count } of this.all) result.observe(counter, count, attributes);
+  }
+
+  private create(attributes: Attributes): Tally {
+    const tally = { attributes: Object.freeze(attributes), count: 0 };
+    this.all.push(tally);
+    return tally;
   }
 }

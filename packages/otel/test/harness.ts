@@ -79,6 +79,14 @@ export function countsOf(collected: ResourceMetrics, name: string): string[] {
     .sort();
 }
 
+/**
+ * What happened since the last collection on a counter: its non-zero delta points. `licenzy.gate.decisions` is an
+ * asynchronous counter, so every attribute set seen before reports again, with 0 when nothing happened.
+ */
+export function increasesOf(collected: ResourceMetrics, name: string): string[] {
+  return countsOf(collected, name).filter((line) => !line.endsWith(' → 0'));
+}
+
 export function describeAttributes(attributes: Attributes): string {
   return Object.keys(attributes)
     .sort()

@@ -11,7 +11,7 @@ import { DURATION_BUCKETS, LicenzyGateInstrumentation } from '../src/index.js';
 import {
   allMetricAttributes,
   clientSpans,
-  countsOf,
+  increasesOf,
   createApp,
   createTelemetry,
   get,
@@ -80,7 +80,7 @@ async function collect(): Promise<ResourceMetrics> {
   return resourceMetrics;
 }
 
-const decisions = async () => countsOf(await collect(), 'licenzy.gate.decisions');
+const decisions = async () => increasesOf(await collect(), 'licenzy.gate.decisions');
 const events = (span: ReadableSpan): Array<Record<string, unknown>> => span.events.map((event) => ({ name: event.name, ...event.attributes }));
 
 describe('licenzy.gate.decisions', () => {
@@ -121,7 +121,7 @@ describe('licenzy.gate.decisions', () => {
     mock.fault({ type: 'status', status: 503 });
     expect(await get(`${app.url}/pro`, 'user_new')).toMatchObject({ status: 503, body: { code: 'access_unavailable' } });
     const collected = await collect();
-    expect(countsOf(collected, 'licenzy.gate.decisions')).toEqual([
+    expect(increasesOf(collected, 'licenzy.gate.decisions')).toEqual([
       'error.type=ERR_LICENZY_UNAVAILABLE licenzy.decision.allowed=false licenzy.decision.source=error licenzy.mode=test licenzy.unavailable.reason=status → 1',
     ]);
     const [attempt] = pointsOf(collected, 'licenzy.client.request.duration');
@@ -259,6 +259,23 @@ describe('Licenzy client spans', () => {
   });
 });
 
+describe('robustness', () => {
+  it('never lets its own failure reach the app: a span that throws on setAttributes leaves the decision intact', async () => {
+    mock.grant('user_robust');
+    await retrying.check('user_robust');
+    const hostile = trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 });
+    Object.assign(hostile, { isRecording: () => true, setAttributes: () => { throw new Error('exporter bug'); } });
+    const decision = context.with(trace.setSpan(context.active(), hostile), () => retrying.peek('user_robust'));
+    expect(decision).toMatchObject({ allowed: true, source: 'cache' });
+    // diagnostics_channel rethrows a subscriber's error on the next tick, which would fail this run.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(await decisions()).toEqual([
+      'licenzy.decision.allowed=true licenzy.decision.source=cache licenzy.mode=test → 1',
+      'licenzy.decision.allowed=true licenzy.decision.source=licenzy licenzy.mode=test → 1',
+    ]);
+  });
+});
+
 describe('disable()', () => {
   it('unsubscribes from every channel: no metric, no span, no traceparent; enable() brings them back', async () => {
     mock.grant('user_paid');
@@ -269,7 +286,7 @@ describe('disable()', () => {
       expect(await get(`${app.url}/pro`, 'user_paid')).toMatchObject({ status: 200, body: { source: 'licenzy' } });
       expect(await get(`${app.url}/pro`, 'user_paid')).toMatchObject({ status: 200, body: { source: 'cache' } });
       const collected = await collect();
-      expect(pointsOf(collected, 'licenzy.gate.decisions')).toEqual([]);
+      expect(pointsOf(collected, 'licenzy.gate.decisions')).toEqual([]); // not even zeros: nothing is observed while disabled
       expect(pointsOf(collected, 'licenzy.client.request.duration')).toEqual([]);
       expect(pointsOf(collected, 'licenzy.gate.cache.entries')).toEqual([]);
       await serverSpans(telemetry.spans, '/pro', 2);

@@ -8,10 +8,11 @@ import { createRedisTier } from '@licenzy-gate/redis';
 import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LicenzyGateInstrumentation } from '../src/index.js';
-import { allMetricAttributes, countsOf, createTelemetry, silentLogger, type Telemetry } from './harness.js';
+import { allMetricAttributes, countsOf, createTelemetry, increasesOf, silentLogger, type Telemetry } from './harness.js';
 
 let telemetry: Telemetry;
 let unregister: () => void;
+let instrumentation: LicenzyGateInstrumentation;
 let mock: MockLicenzy;
 let clock = 1_000_000;
 const gates: AccessGate[] = [];
@@ -20,7 +21,8 @@ beforeAll(async () => {
   telemetry = createTelemetry();
   metrics.setGlobalMeterProvider(telemetry.meterProvider);
   trace.setGlobalTracerProvider(telemetry.tracerProvider);
-  unregister = registerInstrumentations({ instrumentations: [new LicenzyGateInstrumentation()] });
+  instrumentation = new LicenzyGateInstrumentation();
+  unregister = registerInstrumentations({ instrumentations: [instrumentation] });
   mock = await createMockLicenzy();
 });
 
@@ -63,16 +65,20 @@ function expectedGauges(): string[] {
 
 describe('registerInstrumentations()', () => {
   it('enables the instrumentation on the global providers, and its returned function disables it', async () => {
-    const other = new LicenzyGateInstrumentation();
-    const off = registerInstrumentations({ instrumentations: [other] });
     const gate = newGate();
     mock.grant('user_a');
     await gate.check('user_a');
-    // Two instrumentations now listen: each counts the decision once.
-    expect(countsOf(await collect(), 'licenzy.gate.decisions')).toEqual(['licenzy.decision.allowed=true licenzy.decision.source=licenzy licenzy.mode=test → 2']);
-    off();
+    expect(increasesOf(await collect(), 'licenzy.gate.decisions')).toEqual(['licenzy.decision.allowed=true licenzy.decision.source=licenzy licenzy.mode=test → 1']);
+    unregister();
+    try {
+      expect(gate.peek('user_a')).toMatchObject({ source: 'cache' });
+      expect(increasesOf(await collect(), 'licenzy.gate.decisions')).toEqual([]);
+    } finally {
+      // registerInstrumentations() enables only instrumentations constructed with `enabled: false`: enable directly.
+      instrumentation.enable();
+    }
     expect(gate.peek('user_a')).toMatchObject({ source: 'cache' });
-    expect(countsOf(await collect(), 'licenzy.gate.decisions')).toEqual(['licenzy.decision.allowed=true licenzy.decision.source=cache licenzy.mode=test → 1']);
+    expect(increasesOf(await collect(), 'licenzy.gate.decisions')).toEqual(['licenzy.decision.allowed=true licenzy.decision.source=cache licenzy.mode=test → 1']);
   });
 });
 
@@ -105,7 +111,7 @@ describe('gauges', () => {
     // While open the gate fails fast: an error decision with the reason, and no Licenzy attempt.
     await expect(gate.check('user_c')).rejects.toMatchObject({ reason: 'circuit_open' });
     collected = await collect();
-    expect(countsOf(collected, 'licenzy.gate.decisions')).toEqual([
+    expect(increasesOf(collected, 'licenzy.gate.decisions')).toEqual([
       'error.type=ERR_LICENZY_UNAVAILABLE licenzy.decision.allowed=false licenzy.decision.source=error licenzy.mode=test licenzy.unavailable.reason=circuit_open → 1',
     ]);
     expect(countsOf(collected, 'licenzy.client.request.duration')).toEqual([]);
