@@ -9,7 +9,13 @@ import { ATTR, CHANNEL, FEATURE_FLAG_EVENT, FEATURE_FLAG_KEY } from './names.js'
 import { errorTypeOf, refusalOf, unavailableReasonOf } from './refusal.js';
 import { PACKAGE_NAME, PACKAGE_VERSION } from './version.js';
 
-/** Options of {@link LicenzyGateInstrumentation}. */
+/**
+ * Options of {@link LicenzyGateInstrumentation}.
+ *
+ * @example
+ * // Metrics and client spans only: leave the request span alone
+ * new LicenzyGateInstrumentation({ featureFlagEvents: false, requestSpanAttributes: false })
+ */
 export interface LicenzyGateInstrumentationConfig extends InstrumentationConfig {
   /**
    * Add a `feature_flag.evaluation` event (OpenTelemetry feature-flag conventions, flag `licenzy.access`) to the

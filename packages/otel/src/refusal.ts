@@ -1,6 +1,12 @@
 // Why the gate refused, read from its typed errors by `code` only (no runtime import of core, no message text).
 
-/** The `code` of the problem+json answer a refusal becomes; the same words as core's `problemCodeOf()`. */
+/**
+ * The `code` of the problem+json answer a refusal becomes; the same words as core's `problemCodeOf()`. It is the
+ * value of `licenzy.refusal.code` on the request span.
+ *
+ * @example
+ * const refused = spans.filter((s) => s.attributes['licenzy.refusal.code'] === ('access_unavailable' satisfies RefusalCode))
+ */
 export type RefusalCode = 'subject_required' | 'subject_invalid' | 'access_denied' | 'access_unavailable' | 'access_misconfigured';
 
 const REFUSAL_OF_CODE: Readonly<Record<string, RefusalCode>> = Object.freeze({
