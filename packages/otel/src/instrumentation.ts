@@ -103,14 +103,14 @@ export class LicenzyGateInstrumentation extends InstrumentationBase<LicenzyGateI
     super.enable();
     if (this._listeners !== undefined) return;
     const listeners: Array<[string, Listener]> = [
-      [CHANNEL.checkEnd, (message) => this.guarded(() => this.onCheckEnd(message as CheckEvent))],
-      [CHANNEL.checkAsyncEnd, (message) => this.guarded(() => this.onCheckSettled(message as CheckEvent))],
-      [CHANNEL.upstreamStart, (message) => this.guarded(() => this.onUpstreamStart(message as UpstreamEvent))],
-      [CHANNEL.upstreamAsyncEnd, (message) => this.guarded(() => this.onUpstreamSettled(message as UpstreamEvent))],
-      [CHANNEL.failOpen, (message) => this.guarded(() => this.onFailOpen(message as FailOpenEvent))],
-      [CHANNEL.circuit, (message) => this.guarded(() => this.onCircuit(message as CircuitEvent))],
-      [CHANNEL.invalidate, (message) => this.guarded(() => this.onInvalidate(message as InvalidateEvent))],
-      [CHANNEL.shared, (message) => this.guarded(() => this.onShared(message as { type?: unknown }))],
+      [CHANNEL.checkEnd, this.guarded((event: CheckEvent) => this.onCheckEnd(event))],
+      [CHANNEL.checkAsyncEnd, this.guarded((event: CheckEvent) => this.onCheckSettled(event))],
+      [CHANNEL.upstreamStart, this.guarded((event: UpstreamEvent) => this.onUpstreamStart(event))],
+      [CHANNEL.upstreamAsyncEnd, this.guarded((event: UpstreamEvent) => this.onUpstreamSettled(event))],
+      [CHANNEL.failOpen, this.guarded((event: FailOpenEvent) => this.onFailOpen(event))],
+      [CHANNEL.circuit, this.guarded((event: CircuitEvent) => this.onCircuit(event))],
+      [CHANNEL.invalidate, this.guarded((event: InvalidateEvent) => this.onInvalidate(event))],
+      [CHANNEL.shared, this.guarded((event: { type?: unknown }) => this.onShared(event))],
     ];
     for (const [name, listener] of listeners) subscribe(name, listener);
     this._listeners = listeners;
@@ -133,13 +133,18 @@ export class LicenzyGateInstrumentation extends InstrumentationBase<LicenzyGateI
     return (this._attributes ??= new AttributeCache());
   }
 
-  /** A subscriber that throws would surface as an uncaught exception in the app: never let one escape. */
-  private guarded(handle: () => void): void {
-    try {
-      handle();
-    } catch (error) {
-      this._diag.error('licenzy-gate instrumentation failed to record an event', error);
-    }
+  /**
+   * A subscriber that throws would surface as an uncaught exception in the app: never let one escape. Built once
+   * per subscription, so an event costs no allocation here.
+   */
+  private guarded<T>(handle: (event: T) => void): Listener {
+    return (message) => {
+      try {
+        handle(message as T);
+      } catch (error) {
+        this._diag.error('licenzy-gate instrumentation failed to record an event', error);
+      }
+    };
   }
 
   /** `end` of a `gate.peek()` hit (traceSync: the result is set); a `gate.check()` ends in `asyncEnd` instead. */
@@ -164,16 +169,19 @@ export class LicenzyGateInstrumentation extends InstrumentationBase<LicenzyGateI
   }
 
   private recordDecision(source: CountedSource, allowed: boolean, mode: string, errorType: string | undefined, reason: string | undefined, refusal: string | undefined): void {
-    const decisionAttributes = (): Attributes => ({
-      [ATTR.source]: source,
-      [ATTR.allowed]: allowed,
-      [ATTR.mode]: mode,
-      ...(errorType === undefined ? {} : { [ATTR.errorType]: errorType }),
-      ...(reason === undefined ? {} : { [ATTR.unavailableReason]: reason }),
-    });
     const tally = (this._decisions ??= new DecisionTally());
-    if (errorType === undefined) tally.countResult(mode, source, allowed, decisionAttributes);
-    else tally.countOther(`${source}|${allowed}|${mode}|${errorType}|${reason ?? ''}`, decisionAttributes);
+    if (errorType === undefined) {
+      // The hit path: no closure, no string built.
+      tally.countResult(mode, source, allowed);
+    } else {
+      tally.countOther(`${source}|${allowed}|${mode}|${errorType}|${reason ?? ''}`, () => ({
+        [ATTR.source]: source,
+        [ATTR.allowed]: allowed,
+        [ATTR.mode]: mode,
+        [ATTR.errorType]: errorType,
+        ...(reason === undefined ? {} : { [ATTR.unavailableReason]: reason }),
+      }));
+    }
 
     const span = trace.getSpan(context.active());
     if (span === undefined || !span.isRecording()) return;

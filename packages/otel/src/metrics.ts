@@ -132,15 +132,15 @@ export class DecisionTally {
   private readonly others = new Map<string, Tally>();
   private readonly all: Tally[] = [];
 
-  /** One decision the gate answered (`allowed` true or false), from `source` in `mode`. */
-  countResult(mode: string, source: string, allowed: boolean, attributes: () => Attributes): void {
+  /** One decision the gate answered (`allowed` true or false), from `source` in `mode`. Allocates only the first time. */
+  countResult(mode: string, source: string, allowed: boolean): void {
     let bySource = this.results.get(mode);
     if (bySource === undefined) this.results.set(mode, (bySource = new Map()));
     let pair = bySource.get(source);
     if (pair === undefined) bySource.set(source, (pair = [undefined, undefined]));
     const index = allowed ? 1 : 0;
     let tally = pair[index];
-    if (tally === undefined) pair[index] = tally = this.create(attributes());
+    if (tally === undefined) pair[index] = tally = this.create({ [ATTR.source]: source, [ATTR.allowed]: allowed, [ATTR.mode]: mode });
     tally.count++;
   }
 
