@@ -4,6 +4,7 @@ import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { createAccessGate, requireAccess, type AccessGate } from '@licenzy-gate/express';
+import { createLicenzyClient } from '@licenzy-gate/core';
 import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
 import type { Request, Response } from 'express';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -248,6 +249,26 @@ describe('Licenzy client spans', () => {
     expect(mock.requests.map((r) => r.headers.traceparent)).toEqual(
       [first, second].map((span) => `00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-01`),
     );
+  });
+
+  it('names GET calls by their URL template: no subject in the span name, attributes or metrics', async () => {
+    mock.grant('user_secret_42');
+    const client = createLicenzyClient({ apiKey: mock.testKey, baseUrl: mock.url });
+    const tracer = telemetry.tracerProvider.getTracer('test');
+    await tracer.startActiveSpan('job', async (span) => {
+      try {
+        await client.getCustomerAccess('user_secret_42');
+      } finally {
+        span.end();
+      }
+    });
+    const [get] = clientSpans(telemetry.spans);
+    expect(get?.name).toBe('GET /v1/customer/access/{subject_ref}');
+    expect(get?.attributes).toMatchObject({ 'http.request.method': 'GET', 'url.template': '/v1/customer/access/{subject_ref}', 'licenzy.operation': 'customer.access', 'http.response.status_code': 200 });
+    expect(JSON.stringify({ name: get?.name, attributes: get?.attributes })).not.toContain('user_secret_42');
+    expect(mock.requests.at(-1)?.headers.traceparent).toBe(`00-${get!.spanContext().traceId}-${get!.spanContext().spanId}-01`);
+    const [point] = pointsOf(await collect(), 'licenzy.client.request.duration');
+    expect(point?.attributes).toMatchObject({ 'licenzy.operation': 'customer.access', 'http.request.method': 'GET' });
   });
 
   it('starts a root span when no request span is active, and sends its traceparent all the same', async () => {
