@@ -1,8 +1,10 @@
-// `npm start [-- express|koa|fastify] [--check]`: builds what is stale, starts the mock Licenzy with one paying
+// `npm start [-- express|koa|fastify] [--check] [--stats]`: builds what is stale, starts the mock Licenzy with one paying
 // and one non-paying user, starts the example app against it, and prints curl lines for 200, 401 and 403.
 // `npm start -- --instances 3 [--check]`: three Express instances on one Redis instead (scripts/start-fleet.mjs).
+// `--stats` preloads examples/otel/stats-preload.mjs into the app: a live one-line summary from the gate's channels.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildStale } from './build-stale.mjs';
 
@@ -11,7 +13,7 @@ const FRAMEWORKS = ['express', 'koa', 'fastify'];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { check: { type: 'boolean', default: false }, port: { type: 'string' }, instances: { type: 'string' } },
+  options: { check: { type: 'boolean', default: false }, stats: { type: 'boolean', default: false }, port: { type: 'string' }, instances: { type: 'string' } },
 });
 const framework = positionals[0] ?? 'express';
 if (!FRAMEWORKS.includes(framework)) {
@@ -33,7 +35,9 @@ mock.grant('user_paid');
 
 function startApp(port) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'examples', framework, 'server.mjs')], {
+    // The stats module subscribes to the gate's diagnostics channels from inside the app's process.
+    const preload = values.stats ? ['--import', pathToFileURL(join(root, 'examples/otel/stats-preload.mjs')).href] : [];
+    const child = spawn(process.execPath, [...preload, join(root, 'examples', framework, 'server.mjs')], {
       env: { ...process.env, LICENZY_API_URL: mock.url, LICENZY_API_KEY: mock.testKey, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
@@ -88,7 +92,7 @@ ${lines.join('\n')}
   curl -i ${app.url}/                                                 # free route
 Mock Licenzy console (grant, revoke, refund, switch Licenzy down, live log): ${mock.consoleUrl}
   curl -X POST ${mock.url}/_mock/subjects/user_free/grant -H 'content-type: application/json' -d '{}'   # user_free pays: 403 turns 200 once the app's 5 s denied cache expires
-Ctrl-C stops everything.`);
+${values.stats ? 'Live stats (decisions by source, hit ratio, Licenzy p50/p99) print below, once a second while they change.\n' : ''}Ctrl-C stops everything.`);
 
 async function stop(code) {
   app.child.removeAllListeners('exit');

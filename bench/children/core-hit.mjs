@@ -3,7 +3,10 @@ import { createRequire } from 'node:module';
 import { createAccessGate, createGuard } from '@licenzy-gate/core';
 import { childConfig, serveParent } from '../lib/child.mjs';
 
-const { rounds, iterations, checkIterations, adapters } = childConfig();
+// `observe`: 'none' (the reference rows), 'subscriber' (a bare licenzy-gate:check subscriber) or 'otel'
+// (LicenzyGateInstrumentation on a meter provider with a reader). Observed rows run in a process of their own, so
+// the reference rows' code never sees a subscriber (a branch taken once can change how V8 optimises `peek`).
+const { rounds, iterations, checkIterations, adapters, observe = 'none' } = childConfig();
 // The floor: lru-cache as core resolves it (a dependency of core, not of the benchmarks).
 const { LRUCache } = createRequire(new URL('../../packages/core/package.json', import.meta.url))('lru-cache');
 
@@ -33,8 +36,31 @@ const paths = {
   },
 };
 
+if (observe === 'subscriber') {
+  const { tracingChannel } = await import('node:diagnostics_channel');
+  tracingChannel('licenzy-gate:check').subscribe({ end: (event) => void (event.result !== undefined && sink++) });
+} else if (observe === 'otel') {
+  const [{ LicenzyGateInstrumentation }, { MeterProvider, MetricReader }] = await Promise.all([import('@licenzy-gate/otel'), import('@opentelemetry/sdk-metrics')]);
+  class OnDemandReader extends MetricReader {
+    onForceFlush() { return Promise.resolve(); }
+    onShutdown() { return Promise.resolve(); }
+  }
+  const instrumentation = new LicenzyGateInstrumentation({ enabled: false });
+  instrumentation.setMeterProvider(new MeterProvider({ readers: [new OnDemandReader()] }));
+  instrumentation.enable();
+}
+const observed = { none: '', subscriber: ' + check subscriber', otel: ' + LicenzyGateInstrumentation' }[observe];
+if (observed !== '') {
+  // Only the synchronous hit paths: the floor of this process, peek, and the adapters' guard.
+  for (const name of Object.keys(paths)) if (name !== 'LRUCache#get (floor)' && name !== 'gate.peek()' && name !== 'guard.run() (adapters)') delete paths[name];
+  for (const name of ['gate.peek()', 'guard.run() (adapters)']) {
+    paths[name + observed] = paths[name];
+    delete paths[name];
+  }
+}
+
 // Each adapter's middleware called directly with minimal request objects, no HTTP: its cost per cache hit.
-if (adapters) {
+if (adapters && observe === 'none') {
   const { requireAccess: expressAccess } = await import('@licenzy-gate/express');
   const expressMiddleware = expressAccess({ gate, subject: (req) => req.user.id });
   const next = () => void sink++;

@@ -1,0 +1,56 @@
+// examples/otel/stats.mjs (the `npm start -- --stats` line): counts from the channels alone, and the flag end to end.
+import { execFile } from 'node:child_process';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { createAccessGate, createGuard } from '@licenzy-gate/core';
+import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { silentLogger } from './harness.js';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+type StatsModule = { createStatsSummary(): { line(): string; stop(): void } };
+const statsModule = pathToFileURL(`${root}examples/otel/stats.mjs`).href;
+
+let mock: MockLicenzy;
+beforeAll(async () => {
+  mock = await createMockLicenzy();
+});
+afterAll(async () => {
+  await mock?.close();
+});
+
+describe('createStatsSummary()', () => {
+  it('counts decisions by source, the hit ratio and Licenzy percentiles; stop() unsubscribes', async () => {
+    const { createStatsSummary } = (await import(statsModule)) as StatsModule;
+    const stats = createStatsSummary();
+    try {
+      expect(stats.line()).toBe('licenzy-gate: 0 decisions (licenzy 0 · cache 0 · stale 0 · fail-open 0 · error 0) · hit ratio – · Licenzy p50 –, p99 – (0 calls)');
+      const gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, cache: { errorTtl: 0 }, logger: silentLogger });
+      const guard = createGuard<{ id: string }, () => void>({ gate, onUnavailable: 'allow', logger: silentLogger }, (req) => req.id);
+      mock.grant('user_a');
+      await gate.check('user_a');
+      gate.peek('user_a');
+      await gate.check('user_a');
+      await gate.check('user_free');
+      const outage = mock.fault({ type: 'status', status: 503 });
+      expect(await guard.run({ id: 'user_x' })).toMatchObject({ allowed: true, decision: { source: 'fail-open' } });
+      outage.remove();
+      // 5 gate decisions (2 licenzy, 2 cache, 1 error), 2 of them cache hits; 3 Licenzy attempts.
+      expect(stats.line()).toMatch(/^licenzy-gate: 5 decisions \(licenzy 2 · cache 2 · stale 0 · fail-open 1 · error 1\) · hit ratio 40% · Licenzy p50 \d+\.\d ms, p99 \d+\.\d ms \(3 calls\)$/);
+      stats.stop();
+      gate.peek('user_a');
+      expect(stats.line()).toMatch(/^licenzy-gate: 5 decisions/);
+    } finally {
+      stats.stop();
+    }
+  });
+});
+
+describe('npm start -- --stats', () => {
+  it('preloads the summary into the demo app, which prints it (here at exit, after the --check requests)', async () => {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, ['scripts/start.mjs', 'express', '--check', '--stats'], { cwd: root, timeout: 60_000 });
+    expect(stdout).toContain('Live stats (decisions by source, hit ratio, Licenzy p50/p99)');
+    // 200 (Licenzy allows user_paid), 401 (no subject: the gate is not asked), 403 (Licenzy denies user_free).
+    expect(stderr).toMatch(/licenzy-gate: 2 decisions \(licenzy 2 · cache 0 · stale 0 · fail-open 0 · error 0\) · hit ratio 0% · Licenzy p50 \d+\.\d ms, p99 \d+\.\d ms \(2 calls\)/);
+  }, 90_000);
+});
