@@ -8,6 +8,8 @@ import {
   createAccessGate,
   type AccessCheckResult,
   type AccessChecker,
+  type SharedEvent,
+  type SharedTier,
 } from '../src/index.js';
 
 /** A checker answering from a set of paid subjects, on the next microtask; scripted failures first. */
@@ -102,6 +104,32 @@ describe('gate.waitForAccess', () => {
     fake.paid.add('buyer');
     gate.invalidate('buyer', { reason: 'webhook' });
     await vi.advanceTimersByTimeAsync(0); // no time passes
+    await expect(waiting).resolves.toMatchObject({ allowed: true });
+    expect(fake.calls).toHaveLength(calls + 1);
+  });
+
+  it("is woken at once by another instance's invalidation through the shared tier", async () => {
+    let deliver: (event: SharedEvent) => void = () => undefined;
+    const shared: SharedTier = {
+      bind: () => ({
+        read: async () => ({ entry: undefined, token: 't' }),
+        write: async () => true,
+        invalidate: async () => undefined,
+        clear: async () => undefined,
+        subscribe: (listener) => {
+          deliver = listener;
+          return () => undefined;
+        },
+      }),
+      close: async () => undefined,
+    };
+    const { fake, gate } = setup({ freshInterval: 1_000, shared, apiKey: 'lz_test_waitforaccess_shared_key' });
+    const waiting = gate.waitForAccess('buyer', { timeout: 60_000 });
+    await vi.advanceTimersByTimeAsync(300);
+    const calls = fake.calls.length;
+    fake.paid.add('buyer');
+    deliver({ type: 'invalidate', subjectRef: 'buyer' });
+    await vi.advanceTimersByTimeAsync(0);
     await expect(waiting).resolves.toMatchObject({ allowed: true });
     expect(fake.calls).toHaveLength(calls + 1);
   });
