@@ -643,7 +643,8 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
     };
   }
   const waiter = createAccessWaiter({
-    check: (subjectRef) => decide(subjectRef, { fresh: true }),
+    // Through check(), so each of its checks is traced on `licenzy-gate:check` like any other.
+    check: (subjectRef) => check(subjectRef, { fresh: true }),
     peek: lookup,
     onWakeup,
     random: functionOption<() => number>('random', options.random, Math.random),
