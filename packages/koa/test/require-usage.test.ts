@@ -185,6 +185,25 @@ describe.each(koaMajors)('requireUsage on $name', ({ Koa: KoaCtor }) => {
     expect(remaining(subject)).toBe(9);
   });
 
+  it.each([
+    ['a 2xx without consumed', { type: 'raw', body: '{"ok":true}' }, 503],
+    ['ok as a string', { type: 'raw', body: '{"ok":"true","consumed":1}' }, 503],
+    ['a repeated member', { type: 'raw', body: '{"ok":false,"ok":true,"consumed":1,"usage_remaining":9}' }, 503],
+    ['not JSON', { type: 'raw', body: 'charged' }, 503],
+    ['a 409 with another code', { type: 'status', status: 409, body: { error: 'something_else' } }, 409],
+    ['a 404', { type: 'status', status: 404 }, 503],
+    ['our key rejected', { type: 'status', status: 401, body: { error: 'invalid_api_key' } }, 500],
+  ] as const)("never runs the handler for free, even with onUnavailable: 'allow', when consume answers %s", async (_name, fault, status) => {
+    const subject = subjectFor('nonsense');
+    mock.grant(subject, { kind: 'usage_pack', usageRemaining: 10 });
+    mock.fault(fault as Parameters<MockLicenzy['fault']>[0], { path: '/v1/usage/consume' });
+    const counter = { runs: 0 };
+    const url = await start((router) => router.post('/api/report', requireUsage({ gate: mockGate(), units: 1, onUnavailable: 'allow' }), metered(counter)));
+    const reply = await request(`${url}/api/report`, subject, { method: 'POST' });
+    expect(reply.status).toBe(status);
+    expect(counter.runs).toBe(0);
+  });
+
   it('answers 503 with Retry-After when consume hangs, bounded by the timeout, and never runs the handler', async () => {
     const subject = subjectFor('hang');
     mock.grant(subject, { kind: 'usage_pack', usageRemaining: 10 });
