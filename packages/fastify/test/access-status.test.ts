@@ -99,6 +99,22 @@ describe('app.accessStatus', () => {
     expect([down.status, down.json?.code]).toEqual([503, 'access_unavailable']);
   });
 
+  it('serves the status route in a global-gate context when the route opts out of the gate', async () => {
+    const app = Fastify();
+    running.push(app);
+    app.addHook('onRequest', async (request) => {
+      const user = request.headers['x-demo-user'];
+      if (typeof user === 'string') (request as FastifyRequest & { user?: unknown }).user = { id: user };
+    });
+    await app.register(licenzyGate, { gate: mockGate(), logger: quiet, global: true });
+    app.get('/pro', async () => 'pro');
+    app.get('/status', { config: { licenzy: false } }, app.accessStatus({ wait: 100 }));
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const subject = subjectFor('global');
+    expect((await request(`${url}/pro`, subject)).status).toBe(403);
+    expect((await request(`${url}/status`, subject)).status).toBe(202);
+  });
+
   it("loads the request subject's entitlement summary on demand with app.customerAccessFor()", async () => {
     const subject = subjectFor('summary');
     mock.grant(subject, { kind: 'usage_pack', usageRemaining: 42, plan_tier: 'gold' });
