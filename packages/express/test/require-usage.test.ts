@@ -268,6 +268,23 @@ describe.each(majors)('requireUsage on $major', ({ createApp }) => {
     expect(remaining(subject)).toBe(2);
   });
 
+  it('publishes handler_failed without a status when the client goes away before the response', async () => {
+    const subject = subjectFor('gone');
+    mock.grant(subject, { kind: 'usage_pack', usageRemaining: 4 });
+    let reached: () => void = () => undefined;
+    const inHandler = new Promise<void>((resolve) => (reached = resolve));
+    const url = await start((app) => app.get('/slow', requireUsage({ gate: mockGate(), units: 1 }), () => reached()));
+    const event = nextUsageEvent(subject, 'handler_failed');
+    const controller = new AbortController();
+    const pending = request(`${url}/slow`, subject, { signal: controller.signal }).catch(() => undefined);
+    await inHandler;
+    controller.abort();
+    await pending;
+    const failed = await event;
+    expect(failed).toMatchObject({ subjectRef: subject, units: 1, route: 'GET /slow' });
+    expect(failed.status).toBeUndefined();
+  });
+
   describe("charge: 'after'", () => {
     it('charges only once the response is 2xx/3xx', async () => {
       const subject = subjectFor('after');
