@@ -27,6 +27,7 @@ const BENCHMARKS = [
   { number: 1, module: './cache-hit-overhead.mjs', title: 'Cache-hit overhead per framework' },
   { number: 5, module: './naive-gate.mjs', title: 'Against the naive gate' },
   { number: 7, module: './multi-instance.mjs', title: 'Many instances on one Redis' },
+  { number: 8, module: './metered.mjs', title: 'Metered route vs access-checked route' },
 ];
 
 const info = machine();

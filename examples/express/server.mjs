@@ -1,5 +1,5 @@
 // A small paid-content Express app: a free index and two paid routes gated by @licenzy-gate/express (demo only).
-import { createAccessGate, requireAccess, webhookHandler } from '@licenzy-gate/express';
+import { accessStatus, createAccessGate, requireAccess, requireUsage, webhookHandler } from '@licenzy-gate/express';
 import express from 'express';
 
 // Several instances behind a load balancer (`npm start -- --instances 3`): with REDIS_URL set, every instance shares
@@ -46,6 +46,8 @@ app.get('/', (_req, res) => {
       'GET /              this page (free)',
       'GET /pro/report    paid: a report for paying users',
       'GET /pro/download  paid: a download for paying users',
+      'POST /api/reports  metered: 1 unit of a usage pack per report (402 when none are left)',
+      'GET /api/access-status  after checkout: 200 once access is active, else 202 after waiting up to 5 s',
       '',
       'Log in (demo only) with the header  Authorization: Demo <user_id>',
       'Without it the paid routes answer 401; a user without an entitlement gets 403.',
@@ -61,6 +63,15 @@ app.get('/pro/report', paid, (req, res) => {
 app.get('/pro/download', paid, (req, res) => {
   res.attachment('premium.txt').type('text/plain').send(`Premium content for ${req.licenzy.subjectRef}\n`);
 });
+
+// Metered: each report costs one unit of the user's usage pack, charged before the handler runs. A client that
+// sends an Idempotency-Key header and retries is charged once.
+app.post('/api/reports', requireUsage({ gate, units: 1 }), (req, res) => {
+  res.json({ report: 'One generated report', unitsLeft: req.licenzy.usage.remaining });
+});
+
+// The page checkout returns to polls this: it waits server-side (up to 5 s) for Licenzy to process the payment.
+app.get('/api/access-status', accessStatus({ gate }));
 
 const port = Number(process.env.PORT || 3000);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {

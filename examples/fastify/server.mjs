@@ -41,6 +41,8 @@ app.get('/', async (_request, reply) => {
     'GET /              this page (free)',
     'GET /pro/report    paid: needs an active Licenzy entitlement',
     'GET /pro/download  paid: same gate, same cache',
+    'POST /api/reports  metered: 1 unit of a usage pack per report (402 when none are left)',
+    'GET /api/access-status  after checkout: 200 once access is active, else 202 after waiting up to 5 s',
     '',
     'Log in (demo only): -H "Authorization: Demo <user_id>"',
     'Without it: 401. Logged in without paying: 403. Paying: 200.',
@@ -60,6 +62,16 @@ app.get('/pro/download', { preHandler: app.requireAccess({ fresh: true }) }, asy
   reply.header('content-disposition', 'attachment; filename="report.csv"').type('text/csv; charset=utf-8');
   return 'quarter,revenue\nQ1,100\nQ2,120\n';
 });
+
+// Metered: each report costs one unit of the user's usage pack, charged before the handler runs. A client that
+// sends an Idempotency-Key header and retries is charged once.
+app.post('/api/reports', { preHandler: app.requireUsage({ units: 1 }) }, async (request) => ({
+  report: 'One generated report',
+  unitsLeft: request.licenzy.usage.remaining,
+}));
+
+// The page checkout returns to polls this: it waits server-side (up to 5 s) for Licenzy to process the payment.
+app.get('/api/access-status', app.accessStatus());
 
 await app.listen({ port, host: '127.0.0.1' });
 console.log(`listening on http://127.0.0.1:${app.server.address().port}`);

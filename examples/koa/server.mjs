@@ -1,6 +1,6 @@
 // A small paid-content Koa app: a free index and two paid routes gated by @licenzy-gate/koa (demo only).
 import Router from '@koa/router';
-import { createAccessGate, requireAccess } from '@licenzy-gate/koa';
+import { accessStatus, createAccessGate, requireAccess, requireUsage } from '@licenzy-gate/koa';
 import Koa from 'koa';
 
 // One gate for every paid route: one decision cache, one Licenzy client. Reads LICENZY_API_KEY and
@@ -31,6 +31,8 @@ router.get('/', (ctx) => {
     'GET /              this page (free)',
     'GET /pro/report    paid: a report for paying users',
     'GET /pro/download  paid: a download for paying users',
+    'POST /api/reports  metered: 1 unit of a usage pack per report (402 when none are left)',
+    'GET /api/access-status  after checkout: 200 once access is active, else 202 after waiting up to 5 s',
     '',
     'Log in (demo only) with the header  Authorization: Demo <user_id>',
     'Without it the paid routes answer 401; a user without an entitlement gets 403.',
@@ -48,6 +50,15 @@ router.get('/pro/download', paid, (ctx) => {
   ctx.attachment('premium.txt');
   ctx.body = `Premium content for ${ctx.state.licenzy.subjectRef}\n`;
 });
+
+// Metered: each report costs one unit of the user's usage pack, charged before the handler runs. A client that
+// sends an Idempotency-Key header and retries is charged once.
+router.post('/api/reports', requireUsage({ gate, units: 1 }), (ctx) => {
+  ctx.body = { report: 'One generated report', unitsLeft: ctx.state.licenzy.usage.remaining };
+});
+
+// The page checkout returns to polls this: it waits server-side (up to 5 s) for Licenzy to process the payment.
+router.get('/api/access-status', accessStatus({ gate }));
 
 app.use(router.routes());
 app.use(router.allowedMethods());

@@ -14,6 +14,11 @@ describe('npm start demo', () => {
     expect(stdout).toMatch(/curl -i http:\/\/127\.0\.0\.1:\d+\/pro\/report -H 'Authorization: Demo user_paid'\s+# 200 .*\(checked: 200\)/);
     expect(stdout).toMatch(/curl -i http:\/\/127\.0\.0\.1:\d+\/pro\/report\s+# 401 .*\(checked: 401\)/);
     expect(stdout).toMatch(/# 403 .*\(checked: 403\)/);
+    // The metered route: two units, then 402; the checkout scene: 403, the status route waits, then 200.
+    expect(stdout).toMatch(/curl -i -X POST http:\/\/127\.0\.0\.1:\d+\/api\/reports -H 'Authorization: Demo user_credits'\s+# .*\(checked: 200, 200, 402\)/);
+    expect(stdout).toMatch(/Demo user_buyer'\s+# 403 .*\(checked: 403\)/);
+    expect(stdout).toMatch(/\/api\/access-status -H 'Authorization: Demo user_buyer'\s+# .*\(checked: 200 after [\d.]+ s\)/);
+    expect(stdout).toMatch(/Demo user_buyer'\s+# 200 .*\(checked: 200\)/);
     expect(stdout).toContain('Ctrl-C stops everything.');
   }, 90_000);
 });

@@ -1,14 +1,14 @@
 // The one gate shared by every zero-argument `requireAccess()`, configured from the environment on first use.
-import { createAccessGate, type AccessGate } from './gate.js';
+import { createAccessGate, type LicenzyGate } from './gate.js';
 
-let shared: AccessGate | undefined;
+let shared: LicenzyGate | undefined;
 
 /**
  * Returns the process-wide gate built from `LICENZY_API_KEY` and `LICENZY_API_URL` (created on the first
  * call, so one cache serves every route that did not pass its own gate options).
  * @throws {LicenzyConfigError} when the environment lacks a valid key or URL.
  */
-export function getDefaultGate(): AccessGate {
+export function getDefaultGate(): LicenzyGate {
   shared ??= createAccessGate();
   return shared;
 }

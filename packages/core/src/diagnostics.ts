@@ -18,6 +18,8 @@ export const CHANNELS = Object.freeze({
   failOpen: 'licenzy-gate:fail-open',
   /** Channel: the shared tier's errors, recoveries and resets (published by the tier, e.g. @licenzy-gate/redis). */
   shared: 'licenzy-gate:shared',
+  /** Channel: usage charges and what happened around them (metered routes). Message: {@link UsageEvent}. */
+  usage: 'licenzy-gate:usage',
 });
 
 /**
@@ -80,8 +82,36 @@ export interface FailOpenEvent {
   readonly code: string;
 }
 
+/**
+ * Message of `licenzy-gate:usage`. `type`:
+ * - `charged`: Licenzy took `units` (`remaining` after it, when Licenzy said);
+ * - `exhausted`: Licenzy answered `409 insufficient_usage` (nothing taken);
+ * - `failed`: the charge could not be made or confirmed (`error`: outage, conflict, malformed answer). After a
+ *   timeout the charge may still have happened at Licenzy; a retry with the same `idempotencyKey` cannot double it;
+ * - `handler_failed`: the route was charged (`charge: 'before'`) but its response was a 5xx (`status`), or the
+ *   connection closed before the response was complete (`status` absent): the customer paid for nothing. Refund or
+ *   reconcile from here (the `idempotencyKey` identifies the event at Licenzy);
+ * - `overspent`: `charge: 'after'` served a response, then Licenzy refused the charge (concurrent requests spent the
+ *   units first): the customer got this one for free.
+ * Never holds the API key; `idempotencyKey` is the key sent to Licenzy (derived and hashed, never the client's header).
+ */
+export interface UsageEvent {
+  readonly type: 'charged' | 'exhausted' | 'failed' | 'handler_failed' | 'overspent';
+  readonly mode: LicenzyMode;
+  readonly subjectRef: string;
+  readonly units: number;
+  readonly idempotencyKey: string;
+  /** Method and URL of the metered request (adapters only). */
+  readonly route?: string;
+  readonly remaining?: number;
+  /** The response status (`handler_failed`). */
+  readonly status?: number;
+  readonly error?: unknown;
+}
+
 export const checkChannel = tracingChannel<CheckEvent>(CHANNELS.check);
 export const upstreamChannel = tracingChannel<UpstreamEvent>(CHANNELS.upstream);
 export const circuitChannel = channel(CHANNELS.circuit);
 export const invalidateChannel = channel(CHANNELS.invalidate);
 export const failOpenChannel = channel(CHANNELS.failOpen);
+export const usageChannel = channel(CHANNELS.usage);

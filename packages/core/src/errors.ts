@@ -9,7 +9,11 @@ export type LicenzyErrorCode =
   | 'ERR_LICENZY_UNAVAILABLE'
   | 'ERR_LICENZY_RESPONSE'
   | 'ERR_LICENZY_AUTH'
-  | 'ERR_LICENZY_ABORTED';
+  | 'ERR_LICENZY_ABORTED'
+  | 'ERR_LICENZY_USAGE_EXHAUSTED'
+  | 'ERR_LICENZY_IDEMPOTENCY_CONFLICT'
+  | 'ERR_LICENZY_IDEMPOTENCY_KEY_INVALID'
+  | 'ERR_LICENZY_WAIT_TIMEOUT';
 
 /** Why Licenzy could not give an answer (on {@link LicenzyUnavailableError}). */
 export type UnavailableReason = 'timeout' | 'network' | 'status' | 'circuit_open' | 'budget' | 'overloaded';
@@ -165,4 +169,54 @@ export class LicenzyAbortError extends LicenzyError {
  */
 export function isOutage(err: unknown): boolean {
   return err instanceof LicenzyUnavailableError;
+}
+
+/** Licenzy answered `409 insufficient_usage`: the subject has fewer units left than the route charges. Answer 402. */
+export class LicenzyUsageExhaustedError extends LicenzyError {
+  readonly subjectRef: string;
+  /** Units the route asked to charge. */
+  readonly units: number;
+  constructor(subjectRef: string, units: number) {
+    super('ERR_LICENZY_USAGE_EXHAUSTED', 'Usage exhausted: not enough units left for this request', { status: 402, expose: true });
+    this.subjectRef = subjectRef;
+    this.units = units;
+  }
+}
+
+/**
+ * Licenzy rejected a usage event because its idempotency key was already used for a different event (another
+ * subject or number of units): e.g. a client reusing its `Idempotency-Key` header for a different request. Answer 409.
+ */
+export class LicenzyIdempotencyConflictError extends LicenzyError {
+  readonly upstreamStatus: number | undefined;
+  constructor(init: { upstreamStatus?: number; cause?: unknown } = {}) {
+    super('ERR_LICENZY_IDEMPOTENCY_CONFLICT', 'The Idempotency-Key was already used for a different request', { status: 409, expose: true, cause: init.cause });
+    this.upstreamStatus = init.upstreamStatus;
+  }
+}
+
+/** The client's `Idempotency-Key` header is not 1 to 255 printable ASCII characters. Answer 400. */
+export class LicenzyIdempotencyKeyInvalidError extends LicenzyError {
+  constructor(message = 'The Idempotency-Key header must be 1 to 255 printable ASCII characters') {
+    super('ERR_LICENZY_IDEMPOTENCY_KEY_INVALID', message, { status: 400, expose: true });
+  }
+}
+
+/**
+ * `gate.waitForAccess()` saw no access within its `timeout` (checkout not processed yet, or Licenzy unreachable:
+ * the last failure, if any, is the `cause`). Answer 503 with `Retry-After`: come back shortly.
+ */
+export class LicenzyWaitTimeoutError extends LicenzyError {
+  readonly subjectRef: string;
+  /** How long it waited, in ms. */
+  readonly waitedMs: number;
+  constructor(subjectRef: string, waitedMs: number, cause?: unknown) {
+    super('ERR_LICENZY_WAIT_TIMEOUT', `No access for the subject within ${Math.ceil(waitedMs)} ms`, {
+      status: 503,
+      headers: { 'retry-after': '1' },
+      cause,
+    });
+    this.subjectRef = subjectRef;
+    this.waitedMs = waitedMs;
+  }
 }

@@ -3,15 +3,31 @@ import { LRUCache } from 'lru-cache';
 import { onAbort } from './abort.js';
 import { createCircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { coarseNow } from './clock.js';
-import { createLicenzyClient, scopeOfClient, type AccessCheckResult, type CallOptions, type LicenzyClientOptions } from './client.js';
+import {
+  createLicenzyClient,
+  scopeOfClient,
+  type AccessCheckResult,
+  type CallOptions,
+  type ConsumeUsageResult,
+  type CustomerAccess,
+  type LicenzyClientOptions,
+} from './client.js';
 import { parseApiKey, parseBaseUrl, type LicenzyMode } from './config.js';
 import { createLruDecisionStore, namespacedStore, type CachedDecision, type DecisionStore } from './decision-store.js';
-import { checkChannel, circuitChannel, invalidateChannel, type CheckEvent, type InvalidateEvent } from './diagnostics.js';
-import { LicenzyAbortError, LicenzyConfigError, LicenzyResponseError, LicenzyUnavailableError, isOutage } from './errors.js';
+import { checkChannel, circuitChannel, invalidateChannel, usageChannel, type CheckEvent, type InvalidateEvent, type UsageEvent } from './diagnostics.js';
+import {
+  LicenzyAbortError,
+  LicenzyConfigError,
+  LicenzyIdempotencyConflictError,
+  LicenzyResponseError,
+  LicenzyUnavailableError,
+  isOutage,
+} from './errors.js';
 import { consoleLogger, type GateLogger } from './logger.js';
 import { functionOption, integerOption, numberOption, objectOption, type Milliseconds } from './options.js';
 import { deriveSharedScope, type SharedEntry, type SharedEvent, type SharedTier, type SharedTierBinding, type SharedTierScope } from './shared-tier.js';
 import { validateSubjectRef } from './subject.js';
+import { createAccessWaiter, type WaitForAccessOptions } from './wait-for-access.js';
 
 /** Where a decision came from: a Licenzy answer just now, the fresh cache, or a stale entry during an outage. */
 export type DecisionSource = 'licenzy' | 'cache' | 'stale';
@@ -50,6 +66,10 @@ export interface AccessChecker {
    */
   readonly namespace?: string;
   checkAccess(subjectRef: string, options?: CallOptions): Promise<AccessCheckResult>;
+  /** `POST /v1/usage/consume`, for `gate.consumeUsage()` (our client has it; a custom checker may leave it out). */
+  consumeUsage?(subjectRef: string, units: number, options: CallOptions & { idempotencyKey: string }): Promise<ConsumeUsageResult>;
+  /** `GET /v1/customer/access/:subject_ref`, for `gate.customerAccess()` (our client has it). */
+  getCustomerAccess?(subjectRef: string, options?: CallOptions): Promise<CustomerAccess>;
 }
 
 /** Options of {@link createAccessGate}: the client's options, or a ready `client`, plus the cache policy. */
@@ -111,6 +131,27 @@ export interface CheckOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `gate.consumeUsage()`. */
+export interface ConsumeUsageOptions {
+  /**
+   * One key per business event (1 to 255 printable ASCII characters), reused on every retry of that event, so
+   * Licenzy charges it once. The gate's own retries reuse it; so should yours. Required.
+   */
+  idempotencyKey: string;
+  /** Stops waiting for the answer. The charge may still happen at Licenzy: retry with the same key. */
+  signal?: AbortSignal;
+}
+
+/** Options of `gate.customerAccess()`. */
+export interface CustomerAccessOptions {
+  /** Ask Licenzy rather than reuse the cached summary, bounded by the gate's `freshInterval`. Default `false`. */
+  fresh?: boolean;
+  /** Stops waiting for this load (the shared call goes on for others). */
+  signal?: AbortSignal;
+}
+
+export type { WaitForAccessOptions } from './wait-for-access.js';
+
 /** Counters since the gate was created. */
 export interface GateStats {
   hits: number;
@@ -152,6 +193,47 @@ export interface AccessGate {
   stats(): GateStats;
 }
 
+/**
+ * The gate {@link createAccessGate} returns: an {@link AccessGate} that also meters usage, waits for access after
+ * checkout and loads entitlement summaries. (A separate interface so that other `AccessGate` implementations,
+ * such as the fake gate of `@licenzy-gate/testing`, stay valid.)
+ */
+export interface LicenzyGate extends AccessGate {
+  /**
+   * Charges `units` of the subject's usage packs (`POST /v1/usage/consume`) through the gate's concurrency bound,
+   * circuit breaker and watchdog; never from a cache. Resolves `{ ok: false, reason: 'insufficient_usage' }` when
+   * Licenzy has too few units left (a billing limit, not an error). Rejects with a typed error otherwise:
+   * {@link LicenzyIdempotencyConflictError} when the key was used for another event, 503 errors when Licenzy
+   * cannot answer. Concurrent calls with one key share one Licenzy call. Publishes on `licenzy-gate:usage`.
+   *
+   * @example
+   * const result = await gate.consumeUsage('user_123', 1, { idempotencyKey: `report:${reportId}` })
+   * if (!result.ok) return reply(402)
+   */
+  consumeUsage(subjectRef: string, units: number, options: ConsumeUsageOptions): Promise<ConsumeUsageResult>;
+  /**
+   * Resolves with the first allowed decision for the subject (e.g. on the page checkout returns to): fresh checks
+   * with jittered backoff (250 ms doubling to 2 s), one loop per subject however many callers wait, bounded by
+   * `freshInterval`, and woken at once when the subject is invalidated (locally, by a webhook receiver, or by
+   * another instance through the shared tier). Rejects with {@link LicenzyWaitTimeoutError} after `timeout`.
+   *
+   * @example
+   * const decision = await gate.waitForAccess('user_123', { timeout: 10_000 })
+   */
+  waitForAccess(subjectRef: string, options?: WaitForAccessOptions): Promise<AccessDecision>;
+  /**
+   * The subject's entitlement summary (`GET /v1/customer/access/:subject_ref`: `hasAccess`, `status`,
+   * `entitlements` with `usage_remaining`, `expires_at`, unknown fields kept), cached in its own small LRU with the
+   * decision TTLs (`ttl` when it has access, `deniedTtl` otherwise) and forgotten by `invalidate()`. Frozen. Never
+   * used to grant access: `check()` decides that.
+   *
+   * @example
+   * const summary = await gate.customerAccess('user_123')
+   * const left = summary.entitlements.find((e) => e.kind === 'usage_pack')?.usage_remaining
+   */
+  customerAccess(subjectRef: string, options?: CustomerAccessOptions): Promise<CustomerAccess>;
+}
+
 interface StoredDecision extends CachedDecision {
   /** The decision object served on cache hits, built once. */
   readonly cached: AccessDecision;
@@ -183,7 +265,7 @@ const WATCHDOG_MARGIN = 100;
  * const decision = await gate.check('user_123')
  * if (!decision.allowed) reply(403)
  */
-export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
+export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
   objectOption('options', options);
   const client: AccessChecker = options.client ?? createLicenzyClient(options);
   if (options.client !== undefined && (typeof client.checkAccess !== 'function' || (client.mode !== 'test' && client.mode !== 'live'))) {
@@ -348,7 +430,19 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
   }
 
   /** One Licenzy call: a slot, a watchdog that does not trust the checker, a validated answer, the breaker told. */
-  async function askLicenzy(subjectRef: string): Promise<boolean> {
+  function askLicenzy(subjectRef: string): Promise<boolean> {
+    return callLicenzy(subjectRef, 'Access check', () => client.checkAccess(subjectRef), (result: AccessCheckResult) => {
+      // Defence in depth: a checker that is not our client must not grant on anything but a boolean true
+      // for this subject.
+      if (result?.subjectRef !== subjectRef || typeof result.allowed !== 'boolean') {
+        throw new LicenzyResponseError('Access checker answered for another subject or without a boolean `allowed`');
+      }
+      return result.allowed;
+    });
+  }
+
+  /** Any Licenzy operation through the same slot, watchdog and breaker accounting; `validate` runs inside. */
+  async function callLicenzy<R, T>(subjectRef: string, what: string, operation: () => Promise<R>, validate: (result: R) => T): Promise<T> {
     const slot = acquireSlot();
     if (slot !== undefined) await slot;
     counters.upstreamCalls++;
@@ -356,19 +450,15 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
     try {
       const result = await Promise.race([
         // A checker that throws synchronously or returns a non-promise still settles this call.
-        new Promise<AccessCheckResult>((resolve) => resolve(client.checkAccess(subjectRef))),
+        new Promise<R>((resolve) => resolve(operation())),
         new Promise<never>((_resolve, reject) => {
-          timer = setTimeout(() => reject(new LicenzyUnavailableError('timeout', `Access check did not settle within ${Math.ceil(watchdogMs)} ms`)), watchdogMs);
+          timer = setTimeout(() => reject(new LicenzyUnavailableError('timeout', `${what} did not settle within ${Math.ceil(watchdogMs)} ms`)), watchdogMs);
         }),
       ]);
-      // Defence in depth: a checker that is not our client must not grant on anything but a boolean true
-      // for this subject.
-      if (result?.subjectRef !== subjectRef || typeof result.allowed !== 'boolean') {
-        throw new LicenzyResponseError('Access checker answered for another subject or without a boolean `allowed`');
-      }
+      const valid = validate(result);
       breaker?.success();
       licenzyAnswered();
-      return result.allowed;
+      return valid;
     } catch (error) {
       // Only transport outages count against Licenzy's health; an answer of any kind proves it reachable.
       if (isOutage(error)) {
@@ -521,13 +611,138 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
   function forget(subjectRef: string): boolean {
     inflight.delete(subjectRef);
     failures.delete(subjectRef);
-    return store.delete(subjectRef);
+    if (customerCache.size > 0 || customerInflight.size > 0) {
+      customerCache.delete(subjectRef);
+      customerInflight.delete(subjectRef);
+    }
+    const had = store.delete(subjectRef);
+    // After the entry is gone, so a woken waiter's fresh check asks Licenzy instead of reusing it.
+    if (wakeups.size > 0) wakeups.get(subjectRef)?.forEach(runWakeup);
+    return had;
   }
 
   function forgetAll(): void {
     inflight.clear();
     failures.clear();
+    customerCache.clear();
+    customerInflight.clear();
     store.clear();
+    if (wakeups.size > 0) for (const set of [...wakeups.values()]) set.forEach(runWakeup);
+  }
+
+  // Waiters of waitForAccess(): woken by the forget path above (local invalidate, webhook, shared-tier broadcast).
+  // The hit path never looks at this map.
+  const wakeups = new Map<string, Set<() => void>>();
+  function onWakeup(subjectRef: string, wake: () => void): () => void {
+    let set = wakeups.get(subjectRef);
+    if (set === undefined) wakeups.set(subjectRef, (set = new Set()));
+    set.add(wake);
+    return () => {
+      set.delete(wake);
+      if (set.size === 0 && wakeups.get(subjectRef) === set) wakeups.delete(subjectRef);
+    };
+  }
+  const waiter = createAccessWaiter({
+    // Through check(), so each of its checks is traced on `licenzy-gate:check` like any other.
+    check: (subjectRef) => check(subjectRef, { fresh: true }),
+    peek: lookup,
+    onWakeup,
+    random: functionOption<() => number>('random', options.random, Math.random),
+  });
+
+  // Usage: never cached. Concurrent calls with one key (a double click, a client retrying before the first answer)
+  // share one Licenzy call; a different event under that key is a conflict without asking Licenzy.
+  const consuming = new Map<string, { fingerprint: string; promise: Promise<ConsumeUsageResult> }>();
+  function consumeUsage(subjectRef: string, units: number, consumeOptions: ConsumeUsageOptions): Promise<ConsumeUsageResult> {
+    let idempotencyKey: string;
+    try {
+      validateSubjectRef(subjectRef);
+      if (!Number.isSafeInteger(units) || units <= 0) throw new LicenzyConfigError('units', `expected a positive safe integer, got ${String(units)}`);
+      idempotencyKey = validIdempotencyKey(consumeOptions?.idempotencyKey);
+      if (typeof client.consumeUsage !== 'function') throw new LicenzyConfigError('client', 'has no consumeUsage(); use a client from createLicenzyClient()');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const signal = consumeOptions.signal;
+    if (signal?.aborted) return Promise.reject(new LicenzyAbortError(signal.reason));
+    const fingerprint = `${subjectRef}\n${units}`;
+    const running = consuming.get(idempotencyKey);
+    if (running !== undefined) {
+      if (running.fingerprint !== fingerprint) return Promise.reject(new LicenzyIdempotencyConflictError());
+      return signal ? raceAbort(running.promise, signal) : running.promise;
+    }
+    const publish = (event: Omit<UsageEvent, 'mode' | 'subjectRef' | 'units' | 'idempotencyKey'>) => {
+      if (usageChannel.hasSubscribers) usageChannel.publish({ mode, subjectRef, units, idempotencyKey, ...event });
+    };
+    const consume = client.consumeUsage.bind(client);
+    const promise = (async (): Promise<ConsumeUsageResult> => {
+      const blockedFor = breaker?.blockedFor();
+      if (blockedFor !== undefined) {
+        throw new LicenzyUnavailableError('circuit_open', 'Licenzy is failing; not calling it for a moment', { retryAfterMs: blockedFor });
+      }
+      // Not the caller's signal: the call is shared by every caller of this key, and each stops waiting on its own.
+      return callLicenzy(subjectRef, 'Usage consume', () => consume(subjectRef, units, { idempotencyKey }), validConsumeResult);
+    })().then(
+      (result) => {
+        publish(result.ok ? { type: 'charged', ...(result.usageRemaining === undefined ? {} : { remaining: result.usageRemaining }) } : { type: 'exhausted' });
+        return result;
+      },
+      (error: unknown) => {
+        // Any 409 but `insufficient_usage` is Licenzy rejecting the reuse of the key for another event.
+        const typed = error instanceof LicenzyResponseError && error.upstreamStatus === 409 ? new LicenzyIdempotencyConflictError({ upstreamStatus: 409, cause: error }) : error;
+        publish({ type: 'failed', error: typed });
+        throw typed;
+      },
+    ).finally(() => {
+      if (consuming.get(idempotencyKey)?.promise === promise) consuming.delete(idempotencyKey);
+    });
+    consuming.set(idempotencyKey, { fingerprint, promise });
+    return signal ? raceAbort(promise, signal) : promise;
+  }
+
+  // Entitlement summaries: their own small LRU (never the decision cache), the decision TTLs, coalesced loads.
+  interface CustomerEntry { value: CustomerAccess; checkedAt: number; expiresAt: number; requestedAt: number }
+  const customerCache = new LRUCache<string, CustomerEntry>({ max: Math.min(max, 1_000) });
+  const customerInflight = new Map<string, { startedAt: number; promise: Promise<CustomerAccess> }>();
+  function customerAccess(subjectRef: string, accessOptions: CustomerAccessOptions = {}): Promise<CustomerAccess> {
+    try {
+      validateSubjectRef(subjectRef);
+      if (typeof client.getCustomerAccess !== 'function') throw new LicenzyConfigError('client', 'has no getCustomerAccess(); use a client from createLicenzyClient()');
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const fresh = accessOptions?.fresh === true;
+    const signal = accessOptions?.signal;
+    if (signal?.aborted) return Promise.reject(new LicenzyAbortError(signal.reason));
+    const t = now();
+    const cached = customerCache.get(subjectRef);
+    if (cached !== undefined && t < cached.expiresAt && t >= cached.checkedAt && (!fresh || t - cached.requestedAt < freshInterval)) {
+      return Promise.resolve(cached.value);
+    }
+    let load = customerInflight.get(subjectRef);
+    if (load === undefined || (fresh && t - load.startedAt >= freshInterval)) {
+      const getCustomerAccess = client.getCustomerAccess.bind(client);
+      const entry = { startedAt: t, promise: undefined as unknown as Promise<CustomerAccess> };
+      entry.promise = (async () => {
+        const blockedFor = breaker?.blockedFor();
+        if (blockedFor !== undefined) {
+          throw new LicenzyUnavailableError('circuit_open', 'Licenzy is failing; not calling it for a moment', { retryAfterMs: blockedFor });
+        }
+        const value = await callLicenzy(subjectRef, 'Customer access', () => getCustomerAccess(subjectRef), (result: CustomerAccess) => validCustomerAccess(subjectRef, result));
+        const lifetime = value.hasAccess ? ttl : deniedTtl;
+        // Only the load still registered may write: one started before an invalidate() must not be stored.
+        if (customerInflight.get(subjectRef) === entry && cacheEnabled && lifetime > 0) {
+          const at = now();
+          customerCache.set(subjectRef, { value, checkedAt: at, expiresAt: at + lifetime, requestedAt: entry.startedAt });
+        }
+        return value;
+      })().finally(() => {
+        if (customerInflight.get(subjectRef) === entry) customerInflight.delete(subjectRef);
+      });
+      customerInflight.set(subjectRef, entry);
+      load = entry;
+    }
+    return signal ? raceAbort(load.promise, signal) : load.promise;
   }
 
   binding?.subscribe((event: SharedEvent) => {
@@ -559,7 +774,52 @@ export function createAccessGate(options: AccessGateOptions = {}): AccessGate {
       publishInvalidate({ mode, reason: invalidateOptions?.reason === 'webhook' ? 'webhook' : 'local' });
     },
     stats,
+    consumeUsage,
+    waitForAccess: waiter.wait,
+    customerAccess,
   };
+}
+
+/** The rule Licenzy's client applies, checked before any slot is taken. */
+function validIdempotencyKey(key: unknown): string {
+  if (typeof key !== 'string' || key.length === 0 || key.length > 255 || /[^\x21-\x7e]/.test(key)) {
+    throw new LicenzyConfigError('idempotencyKey', 'required: 1 to 255 printable ASCII characters, one per business event');
+  }
+  return key;
+}
+
+/** A consume answer the gate can act on; a custom client's odd answer is malformed, never a free charge. */
+function validConsumeResult(result: ConsumeUsageResult): ConsumeUsageResult {
+  if (result?.ok === false && result.reason === 'insufficient_usage') return Object.freeze({ ok: false, reason: 'insufficient_usage' });
+  if (result?.ok === true && typeof result.consumed === 'number' && Number.isFinite(result.consumed) && result.consumed >= 0) {
+    const remaining = typeof result.usageRemaining === 'number' && Number.isFinite(result.usageRemaining) ? result.usageRemaining : undefined;
+    return Object.freeze({ ok: true, consumed: result.consumed, usageRemaining: remaining });
+  }
+  throw new LicenzyResponseError('Usage consume answer is malformed');
+}
+
+/** A summary for this subject with a boolean `hasAccess`, deeply frozen: one object is shared by every caller. */
+function validCustomerAccess(subjectRef: string, result: CustomerAccess): CustomerAccess {
+  if (result?.subjectRef !== subjectRef || typeof result.hasAccess !== 'boolean' || !Array.isArray(result.entitlements)) {
+    throw new LicenzyResponseError('Customer access answered for another subject or without a boolean `hasAccess`');
+  }
+  return deepFreeze(structuredClone(result));
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+function runWakeup(wake: () => void): void {
+  try {
+    wake();
+  } catch {
+    // A waiter's failure is its own; the invalidation stands.
+  }
 }
 
 function validateLogger(logger: unknown): GateLogger {

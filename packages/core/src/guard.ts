@@ -12,10 +12,13 @@ import { consoleLogger, type GateLogger } from './logger.js';
 import { describe, functionOption, objectOption } from './options.js';
 import { problemCodeOf } from './problem.js';
 import { subjectFromResolved } from './subject.js';
+import type { UsageCharge } from './usage.js';
 
 /** A decision as adapters put it on the request; `fail-open` marks an outage let through by `onUnavailable: 'allow'`. */
 export interface RequestDecision extends Omit<AccessDecision, 'source'> {
   readonly source: AccessDecision['source'] | 'fail-open';
+  /** On a metered route (`requireUsage()`): what this request was charged. */
+  readonly usage?: UsageCharge;
 }
 
 /**

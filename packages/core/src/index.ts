@@ -23,6 +23,10 @@ export type {
   DecisionSource,
   GateStats,
   InvalidateOptions,
+  ConsumeUsageOptions,
+  CustomerAccessOptions,
+  LicenzyGate,
+  WaitForAccessOptions,
 } from './gate.js';
 export { createLruDecisionStore, namespacedStore } from './decision-store.js';
 export type { CachedDecision, DecisionStore } from './decision-store.js';
@@ -39,6 +43,10 @@ export {
   LicenzyUnavailableError,
   isOutage,
   MAX_RETRY_AFTER_SECONDS,
+  LicenzyIdempotencyConflictError,
+  LicenzyIdempotencyKeyInvalidError,
+  LicenzyUsageExhaustedError,
+  LicenzyWaitTimeoutError,
 } from './errors.js';
 export type { LicenzyErrorCode, UnavailableReason } from './errors.js';
 export { MAX_SUBJECT_LENGTH, identityField, subjectFromResolved, validateSubjectRef } from './subject.js';
@@ -53,7 +61,7 @@ export type { Milliseconds } from './options.js';
 export { deriveSharedScope } from './shared-tier.js';
 export type { SharedEntry, SharedEvent, SharedTier, SharedTierBinding, SharedTierScope } from './shared-tier.js';
 export { CHANNELS } from './diagnostics.js';
-export type { CheckEvent, CircuitEvent, FailOpenEvent, InvalidateEvent, UpstreamEvent, UpstreamOperation } from './diagnostics.js';
+export type { CheckEvent, CircuitEvent, FailOpenEvent, InvalidateEvent, UpstreamEvent, UpstreamOperation, UsageEvent } from './diagnostics.js';
 export type { SharedStaleEntry } from './shared-tier.js';
 export { DEFAULT_WEBHOOK_EVENTS, createWebhookReceiver, defaultSubjectOf, readRawBody, safeEqual, signStandardWebhook } from './webhook.js';
 export type {
@@ -68,3 +76,7 @@ export type {
   WebhookRequest,
   WebhookResponse,
 } from './webhook.js';
+export { createUsageGuard, meteringGate, usageIdempotencyKey } from './usage.js';
+export type { RequireUsageOptions, ResponseLike, UsageCharge, UsageDecision, UsageGuard, UsageOutcome, UsageRequestInfo } from './usage.js';
+export { MAX_STATUS_WAIT, createAccessStatus, loadCustomerAccess } from './status.js';
+export type { AccessStatusOptions, AccessStatusRoute, CustomerAccessForOptions, StatusReply } from './status.js';

@@ -2,7 +2,16 @@
 import { LicenzyError } from './errors.js';
 
 /** The `code` of a refusal in the response body, one per outcome. */
-export type ProblemCode = 'subject_required' | 'subject_invalid' | 'access_denied' | 'access_unavailable' | 'access_misconfigured';
+export type ProblemCode =
+  | 'subject_required'
+  | 'subject_invalid'
+  | 'access_denied'
+  | 'access_unavailable'
+  | 'access_misconfigured'
+  | 'usage_exhausted'
+  | 'idempotency_conflict'
+  | 'idempotency_key_invalid'
+  | 'access_pending';
 
 /** A refusal as an adapter sends it. */
 export interface Problem {
@@ -17,6 +26,10 @@ const TITLES: Record<ProblemCode, string> = {
   access_denied: 'This resource requires an active entitlement',
   access_unavailable: 'Access could not be checked right now; try again shortly',
   access_misconfigured: 'Access checks are misconfigured on this server',
+  usage_exhausted: 'Not enough usage left for this request',
+  idempotency_conflict: 'This Idempotency-Key was already used for a different request',
+  idempotency_key_invalid: 'The Idempotency-Key header must be 1 to 255 printable ASCII characters',
+  access_pending: 'Access is not active yet; try again shortly',
 };
 
 /** Which problem an error becomes. Unknown errors are `access_misconfigured` (500), never a grant. */
@@ -36,6 +49,14 @@ export function problemCodeOf(error: unknown): ProblemCode {
     case 'ERR_LICENZY_AUTH':
     case 'ERR_LICENZY_CONFIG':
       return 'access_misconfigured';
+    case 'ERR_LICENZY_USAGE_EXHAUSTED':
+      return 'usage_exhausted';
+    case 'ERR_LICENZY_IDEMPOTENCY_CONFLICT':
+      return 'idempotency_conflict';
+    case 'ERR_LICENZY_IDEMPOTENCY_KEY_INVALID':
+      return 'idempotency_key_invalid';
+    case 'ERR_LICENZY_WAIT_TIMEOUT':
+      return 'access_pending';
   }
 }
 
@@ -45,6 +66,10 @@ const STATUS: Record<ProblemCode, number> = {
   access_denied: 403,
   access_unavailable: 503,
   access_misconfigured: 500,
+  usage_exhausted: 402,
+  idempotency_conflict: 409,
+  idempotency_key_invalid: 400,
+  access_pending: 503,
 };
 
 /**

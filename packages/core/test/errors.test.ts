@@ -9,6 +9,10 @@ import {
   LicenzySubjectInvalidError,
   LicenzySubjectRequiredError,
   LicenzyUnavailableError,
+  LicenzyUsageExhaustedError,
+  LicenzyIdempotencyConflictError,
+  LicenzyIdempotencyKeyInvalidError,
+  LicenzyWaitTimeoutError,
   isOutage,
   MAX_RETRY_AFTER_SECONDS,
   type LicenzyErrorCode,
@@ -24,6 +28,10 @@ describe('error hierarchy', () => {
     [new LicenzyResponseError('bad'), 'ERR_LICENZY_RESPONSE', 503, false],
     [new LicenzyAuthError(401, 'invalid_api_key'), 'ERR_LICENZY_AUTH', 500, false],
     [new LicenzyAbortError(), 'ERR_LICENZY_ABORTED', 503, false],
+    [new LicenzyUsageExhaustedError('u', 2), 'ERR_LICENZY_USAGE_EXHAUSTED', 402, true],
+    [new LicenzyIdempotencyConflictError(), 'ERR_LICENZY_IDEMPOTENCY_CONFLICT', 409, true],
+    [new LicenzyIdempotencyKeyInvalidError(), 'ERR_LICENZY_IDEMPOTENCY_KEY_INVALID', 400, true],
+    [new LicenzyWaitTimeoutError('u', 5_000), 'ERR_LICENZY_WAIT_TIMEOUT', 503, false],
   ] as const)('%s carries code, status, statusCode and expose', (error, code, status, expose) => {
     expect(error).toBeInstanceOf(LicenzyError);
     expect(error).toBeInstanceOf(Error);

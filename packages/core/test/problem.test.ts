@@ -7,6 +7,10 @@ import {
   LicenzySubjectInvalidError,
   LicenzySubjectRequiredError,
   LicenzyUnavailableError,
+  LicenzyUsageExhaustedError,
+  LicenzyIdempotencyConflictError,
+  LicenzyIdempotencyKeyInvalidError,
+  LicenzyWaitTimeoutError,
   toProblem,
 } from '../src/index.js';
 
@@ -21,6 +25,10 @@ describe('toProblem', () => {
     [new LicenzyConfigError('apiKey', 'x'), 500, 'access_misconfigured'],
     [new TypeError('boom'), 500, 'access_misconfigured'],
     ['a string', 500, 'access_misconfigured'],
+    [new LicenzyUsageExhaustedError('u', 1), 402, 'usage_exhausted'],
+    [new LicenzyIdempotencyConflictError(), 409, 'idempotency_conflict'],
+    [new LicenzyIdempotencyKeyInvalidError(), 400, 'idempotency_key_invalid'],
+    [new LicenzyWaitTimeoutError('u', 1_000), 503, 'access_pending'],
   ])('maps %s to %i %s', (error, status, code) => {
     const problem = toProblem(error);
     expect(problem.status).toBe(status);

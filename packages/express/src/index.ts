@@ -6,3 +6,7 @@ export type { ExpressDeniedHandler, ExpressRequireAccessOptions, LicenzyMiddlewa
 export { subjectFromAuth } from './subject.js';
 export { webhookHandler } from './webhook.js';
 export type { ExpressWebhookOptions } from './webhook.js';
+export { requireUsage } from './require-usage.js';
+export type { ExpressRequireUsageOptions } from './require-usage.js';
+export { accessStatus, customerAccessFor } from './access-status.js';
+export type { ExpressAccessStatusOptions } from './access-status.js';

@@ -8,3 +8,4 @@ export type { LicenzyGateOptions, LicenzyHook, RouteLicenzyOptions } from './plu
 export default licenzyGate;
 export { webhookHandler } from './webhook.js';
 export type { FastifyWebhookOptions } from './webhook.js';
+export type { RouteAccessStatusOptions, RouteUsageOptions } from './require-usage.js';

@@ -3,6 +3,7 @@ import { LicenzyConfigError, createGuard, identityField, toProblem } from '@lice
 import type { GateLogger, Guard, GuardOutcome, LicenzyError, RequestDecision, RequireAccessOptions } from '@licenzy-gate/core';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, preHandlerHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
+import { decorateMetering } from './require-usage.js';
 
 /** The options a route may set for itself; everything else (the gate, its cache, the logger) is the plugin's. */
 const ROUTE_OPTION_KEYS = ['subject', 'fresh', 'onDenied', 'onUnavailable', 'delegateErrors'] as const;
@@ -122,6 +123,9 @@ async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptio
       gateRequest(guard, request, reply, done);
     };
   });
+
+  // Metered routes, the post-checkout status route and entitlement summaries, on this registration's gate.
+  decorateMetering(app, { gate: pluginGuard.gate, subject: subjectFromRequest, options, logger: options.logger ?? new RequestLogger(app.log) });
 
   if (options.global === true) {
     // Where this registration's `onRoute` leaves the guard it built for a route, so its global hook finds it without

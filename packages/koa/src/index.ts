@@ -6,3 +6,7 @@ export type { KoaRefusalHook, KoaRequireAccessOptions } from './require-access.j
 export { subjectFromAuth } from './subject.js';
 export { webhookHandler } from './webhook.js';
 export type { KoaWebhookOptions } from './webhook.js';
+export { requireUsage } from './require-usage.js';
+export type { KoaRequireUsageOptions } from './require-usage.js';
+export { accessStatus, customerAccessFor } from './access-status.js';
+export type { KoaAccessStatusOptions } from './access-status.js';

@@ -1,0 +1,310 @@
+// The per-request flow of a metered route, shared by every adapter's requireUsage(): units, idempotency key, charge.
+import { createHash, randomUUID } from 'node:crypto';
+import { failOpenChannel, usageChannel, type UsageEvent } from './diagnostics.js';
+import {
+  LicenzyConfigError,
+  LicenzyError,
+  LicenzyIdempotencyKeyInvalidError,
+  LicenzyUsageExhaustedError,
+  isOutage,
+} from './errors.js';
+import type { AccessGate, LicenzyGate } from './gate.js';
+import { createGuard, type RequestDecision, type RequireAccessOptions } from './guard.js';
+import { consoleLogger, type GateLogger } from './logger.js';
+import { describe, functionOption, objectOption } from './options.js';
+import { problemCodeOf } from './problem.js';
+import { subjectFromResolved } from './subject.js';
+
+/** What a metered request was charged, on the request decision as `usage` (`req.licenzy.usage`, …). */
+export interface UsageCharge {
+  /** Units this request costs. */
+  readonly units: number;
+  /** Units Licenzy took for this request: `units` when charged before the handler, `0` otherwise. */
+  readonly consumed: number;
+  /** Units left after the charge (or, with `charge: 'after'`, before it), when Licenzy said. */
+  readonly remaining: number | undefined;
+  /**
+   * `'licenzy'`: charged before the handler; `'after'`: charged once the response is 2xx/3xx (`charge: 'after'`);
+   * `'fail-open'`: not charged, Licenzy was unavailable and the route opted in with `onUnavailable: 'allow'`.
+   */
+  readonly source: 'licenzy' | 'after' | 'fail-open';
+}
+
+/** The request decision on a metered route: who, and what it cost. */
+export interface UsageDecision extends RequestDecision {
+  readonly usage: UsageCharge;
+}
+
+/**
+ * Options every adapter's `requireUsage()` takes (besides the gate options, as for `requireAccess()`). `Req` is the
+ * framework's request, `Hook` its refusal handler.
+ */
+export interface RequireUsageOptions<Req, Hook> extends Omit<RequireAccessOptions<Req, Hook>, 'fresh' | 'onDenied'> {
+  /**
+   * Units one request costs: a positive safe integer, or `(req) => number` computed per request (e.g. pages of an
+   * export). A bad value (0, negative, fractional, NaN, not a number, a throw) is the app's misconfiguration: 500
+   * `access_misconfigured`, never a free request. Required.
+   */
+  units: number | ((req: Req) => number);
+  /**
+   * `'before'` (default): charge, then run the handler; if the handler then fails (5xx, or the connection drops),
+   * the customer has paid for nothing — published as `handler_failed` on `licenzy-gate:usage` for a refund.
+   * `'after'`: check that enough units are left, run the handler, and charge only when the response is 2xx/3xx.
+   * Trade-off: concurrent requests all pass the check before any is charged, so they can spend more units than are
+   * left (each such response is published as `overspent`), and a response already sent cannot be taken back.
+   */
+  charge?: 'before' | 'after';
+  /** Custom answer when the subject has too few units left. Default: 402 `usage_exhausted` problem+json. */
+  onExhausted?: Hook;
+}
+
+/** What the request carries that identifies its business event; read by the adapter, never trusted for access. */
+export interface UsageRequestInfo {
+  /** The HTTP method. */
+  method: string;
+  /** The URL as received (path and query). */
+  url: string;
+  /** The `Idempotency-Key` request header, if any. */
+  idempotencyKey: unknown;
+  /** The parsed request body, when a body parser ran before the middleware (binds a client's key to the body). */
+  body?: unknown;
+}
+
+/** The raw Node response (Express `res`, Koa `ctx.res`, Fastify `reply.raw`): only its status and end events. */
+export interface ResponseLike {
+  readonly statusCode: number;
+  readonly writableFinished?: boolean;
+  once(event: 'finish' | 'close', listener: () => void): unknown;
+}
+
+/** What the usage guard concluded for one request. */
+export type UsageOutcome =
+  | { ok: true; decision: UsageDecision; idempotencyKey: string; route: string }
+  | { ok: false; kind: 'exhausted' | 'unavailable' | 'refused'; error: LicenzyError };
+
+/** A configured metered-route guard: built once per `requireUsage()` call. */
+export interface UsageGuard<Req, Hook> {
+  readonly gate: LicenzyGate;
+  readonly onExhausted: Hook | undefined;
+  readonly onUnavailable: Hook | undefined;
+  readonly delegateErrors: boolean;
+  readonly charge: 'before' | 'after';
+  /** Resolves subject and units, charges (or checks, for `charge: 'after'`). Never rejects. */
+  run(req: Req, info: UsageRequestInfo, existing?: RequestDecision | null): Promise<UsageOutcome>;
+  /**
+   * After an allowed outcome, before the handler: watches the response, to charge it (`charge: 'after'`) or to
+   * report a charged request whose handler failed (`charge: 'before'`).
+   */
+  watch(response: ResponseLike, outcome: Extract<UsageOutcome, { ok: true }>): void;
+}
+
+const LOG_WINDOW = 60_000;
+
+/**
+ * The key sent to Licenzy for one metered request. Without a client key: random, one per request. With one: a
+ * hash of the mode, the subject, the method and URL, the body (when parsed) and the client's key — so a client
+ * retrying the same request is charged once, while the same client key can never name another user's event, another
+ * route's, or a different body's (each gets its own key, and its own charge).
+ *
+ * @example
+ * usageIdempotencyKey({ mode: 'test', subjectRef: 'u1', route: 'POST /export', clientKey: 'a1b2' }) // 'lzg_…'
+ */
+export function usageIdempotencyKey(event: { mode: string; subjectRef: string; route: string; clientKey?: string; body?: unknown }): string {
+  if (event.clientKey === undefined) return `lzg_${randomUUID()}`;
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify(['licenzy-gate/usage/v1', event.mode, event.subjectRef, event.route, event.clientKey, bodyFingerprint(event.body)]));
+  return `lzg_${hash.digest('base64url')}`;
+}
+
+/** A stable digest of a parsed body; `null` when there is none to bind to. */
+function bodyFingerprint(body: unknown): string | null {
+  if (body === undefined || body === null) return null;
+  try {
+    if (Buffer.isBuffer(body)) return `b:${createHash('sha256').update(body).digest('base64url')}`;
+    if (typeof body === 'string') return `s:${createHash('sha256').update(body).digest('base64url')}`;
+    return `j:${createHash('sha256').update(JSON.stringify(body) ?? '').digest('base64url')}`;
+  } catch {
+    // A body that cannot be serialised (cycles, BigInt): no safe binding, so the key cannot be reused at all.
+    return `x:${randomUUID()}`;
+  }
+}
+
+/** The client's `Idempotency-Key`, validated (undefined when absent). */
+function clientKeyOf(header: unknown): string | undefined {
+  if (header === undefined || header === '') return undefined;
+  const value = Array.isArray(header) ? header.join(', ') : header;
+  if (typeof value !== 'string' || value.length > 255 || !/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(value)) {
+    throw new LicenzyIdempotencyKeyInvalidError();
+  }
+  return value;
+}
+
+/**
+ * Builds the guard behind an adapter's `requireUsage(options)`: validates the options (the shared ones as
+ * `requireAccess()` does, plus `units`, `charge`, `onExhausted`) and picks the gate.
+ * @throws {LicenzyConfigError} naming the bad option.
+ * @example
+ * const guard = createUsageGuard<Request, Hook>({ gate, units: 1 }, subjectFromAuth)
+ * const outcome = await guard.run(req, { method: req.method, url: req.url, idempotencyKey: req.headers['idempotency-key'] })
+ */
+export function createUsageGuard<Req, Hook extends (...args: never[]) => unknown>(
+  options: RequireUsageOptions<Req, Hook> | undefined,
+  defaultSubject: (req: Req) => unknown,
+): UsageGuard<Req, Hook> {
+  const opts = objectOption('options', options) ?? {};
+  const { units, charge = 'before', onExhausted: exhaustedOption, ...rest } = opts as unknown as RequireUsageOptions<Req, Hook>;
+  if (typeof units !== 'function' && !validUnits(units)) {
+    throw new LicenzyConfigError('units', `expected a positive safe integer or a function (req) => number, got ${describe(units)}`);
+  }
+  if (charge !== 'before' && charge !== 'after') throw new LicenzyConfigError('charge', `expected 'before' or 'after', got ${describe(charge)}`);
+  const onExhausted = functionOption<Hook>('onExhausted', exhaustedOption);
+  for (const key of ['fresh', 'onDenied'] as const) {
+    if ((rest as Record<string, unknown>)[key] !== undefined) throw new LicenzyConfigError(key, 'is an option of requireAccess(), not of requireUsage()');
+  }
+  const subject = functionOption<(req: Req) => unknown>('subject', rest.subject, defaultSubject);
+  // The shared options (gate or gate options, onUnavailable, delegateErrors, logger) are validated as requireAccess() does.
+  const base = createGuard<Req, Hook>(rest as RequireAccessOptions<Req, Hook>, defaultSubject);
+  const gate = meteringGate(base.gate);
+  const onUnavailable = rest.onUnavailable ?? 'deny';
+  const logger: GateLogger = (rest.logger as GateLogger | undefined) ?? consoleLogger;
+  const reported = new Map<string, number>();
+
+  function report(key: string, line: () => void): void {
+    const t = gate.now();
+    const until = reported.get(key);
+    if (until !== undefined && t < until) return;
+    reported.set(key, t + LOG_WINDOW);
+    try {
+      line();
+    } catch {
+      // The refusal stands; the log line is lost.
+    }
+  }
+
+  function publish(event: UsageEvent): void {
+    if (usageChannel.hasSubscribers) usageChannel.publish(event);
+  }
+
+  function refuse(error: unknown, subjectRef: string | undefined): UsageOutcome | { failOpen: string } {
+    const typed = error instanceof LicenzyError ? error : new LicenzyError('ERR_LICENZY_CONFIG', 'The metered route failed unexpectedly', { status: 500, cause: error });
+    const code = problemCodeOf(typed);
+    if (code === 'access_unavailable') {
+      // Only a transport outage may let a metered request through uncharged, and only when the route opted in.
+      if (onUnavailable === 'allow' && subjectRef !== undefined && isOutage(typed)) return { failOpen: subjectRef };
+      return { ok: false, kind: 'unavailable', error: typed };
+    }
+    if (code === 'usage_exhausted') return { ok: false, kind: 'exhausted', error: typed };
+    if (code === 'access_misconfigured') {
+      report(typed.code, () => logger.error('metered route misconfigured; answering 500 access_misconfigured', { code: typed.code, message: typed.message }));
+    }
+    return { ok: false, kind: 'refused', error: typed };
+  }
+
+  function allowed(subjectRef: string, usage: UsageCharge, existing: RequestDecision | null | undefined, idempotencyKey: string, route: string): UsageOutcome {
+    // Keep what requireAccess() decided for the same subject; add what this request cost.
+    const decision: UsageDecision = existing?.subjectRef === subjectRef
+      ? Object.freeze({ ...existing, usage })
+      : Object.freeze({ subjectRef, allowed: true, source: usage.source === 'fail-open' ? 'fail-open' : 'licenzy', checkedAt: gate.now(), mode: gate.mode, usage });
+    return { ok: true, decision, idempotencyKey, route };
+  }
+
+  async function run(req: Req, info: UsageRequestInfo, existing?: RequestDecision | null): Promise<UsageOutcome> {
+    let subjectRef: string | undefined;
+    let cost = 0;
+    try {
+      subjectRef = subjectFromResolved(await subject(req));
+      cost = typeof units === 'function' ? units(req) : units;
+      if (!validUnits(cost)) throw new LicenzyConfigError('units', `the function returned ${describe(cost)}; expected a positive safe integer`);
+      const route = `${String(info.method)} ${String(info.url)}`;
+      const idempotencyKey = usageIdempotencyKey({ mode: gate.mode, subjectRef, route, clientKey: clientKeyOf(info.idempotencyKey), body: info.body });
+      if (charge === 'after') {
+        const remaining = await unitsLeft(subjectRef);
+        if (remaining !== undefined && remaining < cost) throw new LicenzyUsageExhaustedError(subjectRef, cost);
+        return allowed(subjectRef, Object.freeze({ units: cost, consumed: 0, remaining, source: 'after' as const }), existing, idempotencyKey, route);
+      }
+      const result = await gate.consumeUsage(subjectRef, cost, { idempotencyKey });
+      if (!result.ok) throw new LicenzyUsageExhaustedError(subjectRef, cost);
+      return allowed(subjectRef, Object.freeze({ units: cost, consumed: result.consumed, remaining: result.usageRemaining, source: 'licenzy' as const }), existing, idempotencyKey, route);
+    } catch (error) {
+      try {
+        const refused = refuse(error, subjectRef);
+        if ('failOpen' in refused) {
+          const failedOpen = refused.failOpen;
+          if (failOpenChannel.hasSubscribers) failOpenChannel.publish({ mode: gate.mode, subjectRef: failedOpen, code: (error as LicenzyError).code });
+          report('fail-open', () => logger.warn('Licenzy unavailable; serving a metered route uncharged (onUnavailable: allow)', { subjectRef: failedOpen }));
+          return allowed(failedOpen, Object.freeze({ units: cost, consumed: 0, remaining: undefined, source: 'fail-open' as const }), existing, '', `${info.method} ${info.url}`);
+        }
+        return refused;
+      } catch {
+        return { ok: false, kind: 'refused', error: new LicenzyError('ERR_LICENZY_CONFIG', 'The metered route failed unexpectedly', { status: 500 }) };
+      }
+    }
+  }
+
+  /** Units left across the subject's available usage packs, from a fresh summary; `undefined` if Licenzy gave none. */
+  async function unitsLeft(subjectRef: string): Promise<number | undefined> {
+    const summary = await gate.customerAccess(subjectRef, { fresh: true });
+    let total = 0;
+    let known = false;
+    for (const row of summary.entitlements) {
+      if (row.kind !== 'usage_pack' || row.available === false) continue;
+      if (typeof row.usage_remaining === 'number' && Number.isFinite(row.usage_remaining)) {
+        total += row.usage_remaining;
+        known = true;
+      }
+    }
+    // No usage pack at all: nothing to charge from, so nothing is left.
+    return known ? total : 0;
+  }
+
+  function watch(response: ResponseLike, outcome: Extract<UsageOutcome, { ok: true }>): void {
+    const { usage, subjectRef } = outcome.decision;
+    if (usage.source === 'fail-open') return;
+    const event = { mode: gate.mode, subjectRef, units: usage.units, idempotencyKey: outcome.idempotencyKey, route: outcome.route };
+    let finished = false;
+    response.once('finish', () => {
+      finished = true;
+      const status = response.statusCode;
+      if (charge === 'before') {
+        if (status >= 500) publish({ ...event, type: 'handler_failed', status });
+        return;
+      }
+      if (status < 200 || status >= 400) return;
+      gate.consumeUsage(subjectRef, usage.units, { idempotencyKey: outcome.idempotencyKey }).then(
+        (result) => {
+          if (!result.ok) publish({ ...event, type: 'overspent' });
+        },
+        // The gate already published `failed` with the error; nothing else can be done for a response already sent.
+        () => undefined,
+      );
+    });
+    response.once('close', () => {
+      // Closed before the response was complete: the client never got what it paid for (charge 'before'), or
+      // there is nothing to charge for (charge 'after').
+      if (!finished && response.writableFinished !== true && charge === 'before') publish({ ...event, type: 'handler_failed' });
+    });
+  }
+
+  return {
+    gate,
+    onExhausted,
+    onUnavailable: typeof onUnavailable === 'function' ? (onUnavailable as Hook) : undefined,
+    delegateErrors: base.delegateErrors,
+    charge,
+    run,
+    watch,
+  };
+}
+
+function validUnits(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+}
+
+/** The gate must meter: a gate from createAccessGate() does; another AccessGate implementation may not. */
+export function meteringGate(gate: AccessGate): LicenzyGate {
+  const candidate = gate as Partial<LicenzyGate>;
+  if (typeof candidate.consumeUsage !== 'function' || typeof candidate.customerAccess !== 'function' || typeof candidate.waitForAccess !== 'function') {
+    throw new LicenzyConfigError('gate', 'has no consumeUsage()/customerAccess()/waitForAccess(); use a gate from createAccessGate()');
+  }
+  return gate as LicenzyGate;
+}

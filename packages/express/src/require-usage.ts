@@ -1,0 +1,72 @@
+// The Express 4/5 metered-route middleware: charge the subject's usage pack (before or after the handler), or refuse.
+import {
+  createUsageGuard,
+  toProblem,
+  type RequireUsageOptions,
+  type UsageOutcome,
+} from '@licenzy-gate/core';
+import type { NextFunction, Request, Response } from 'express';
+import type { ExpressDeniedHandler, LicenzyMiddleware } from './require-access.js';
+import { subjectFromAuth } from './subject.js';
+
+/**
+ * Options of {@link requireUsage}: `units` (required), `charge`, `onExhausted`, and the options every adapter
+ * shares (`gate` or gate options, `subject`, `onUnavailable`, `delegateErrors`, `logger`).
+ */
+export type ExpressRequireUsageOptions = RequireUsageOptions<Request, ExpressDeniedHandler>;
+
+/**
+ * Creates middleware for a metered route: each request is charged `units` of the subject's usage packs through
+ * `gate.consumeUsage()` (`POST /v1/usage/consume`, never from a cache) before the handler runs. On success
+ * `req.licenzy.usage` holds `{ units, consumed, remaining, source }`. Too few units left: 402 `usage_exhausted`
+ * (or `onExhausted`). Licenzy unavailable: 503 with `Retry-After` (or `onUnavailable`; `'allow'` serves the request
+ * uncharged during a transport outage only). A bad `units` value: 500, never a free request.
+ *
+ * Idempotency: a client's `Idempotency-Key` header makes a retry of the same request (same user, method, URL and,
+ * when a body parser ran first, body) one charge; without it every request is its own event.
+ * With `charge: 'after'` the request is charged only once its response is 2xx/3xx — see the README for the trade-off.
+ *
+ * @throws {LicenzyConfigError} at setup, naming the invalid option.
+ * @example
+ * app.post('/api/reports', express.json(), requireUsage({ gate, units: 1 }), (req, res) => {
+ *   res.json({ report: build(req.body), left: req.licenzy?.usage?.remaining })
+ * })
+ * app.get('/api/export', requireUsage({ gate, units: (req) => Number(req.query.pages) || 1 }), exportPages)
+ */
+export function requireUsage(options: ExpressRequireUsageOptions): LicenzyMiddleware {
+  const guard = createUsageGuard<Request, ExpressDeniedHandler>(options, subjectFromAuth);
+
+  function callHook(hook: ExpressDeniedHandler, req: Request, res: Response, next: NextFunction, error: Parameters<ExpressDeniedHandler>[3]): void {
+    const fail = (reason: unknown) => next(reason ?? new Error('licenzy-gate: a refusal hook failed without a reason'));
+    try {
+      const returned: unknown = hook(req, res, next, error);
+      if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') (returned as PromiseLike<unknown>).then(undefined, fail);
+    } catch (hookError) {
+      fail(hookError);
+    }
+  }
+
+  function apply(outcome: UsageOutcome, req: Request, res: Response, next: NextFunction): void {
+    if (outcome.ok) {
+      req.licenzy = outcome.decision;
+      guard.watch(res, outcome);
+      next();
+      return;
+    }
+    if (guard.delegateErrors) return next(outcome.error);
+    const hook = outcome.kind === 'exhausted' ? guard.onExhausted : outcome.kind === 'unavailable' ? guard.onUnavailable : undefined;
+    if (hook !== undefined) return callHook(hook, req, res, next, outcome.error);
+    const problem = toProblem(outcome.error);
+    try {
+      res.status(problem.status).set(problem.headers).json(problem.body);
+    } catch (sendError) {
+      next(sendError);
+    }
+  }
+
+  return function licenzyRequireUsage<P>(request: Request<P>, res: Response, next: NextFunction): void {
+    const req = request as unknown as Request;
+    const info = { method: req.method, url: req.originalUrl, idempotencyKey: req.headers['idempotency-key'], body: req.body as unknown };
+    void guard.run(req, info, req.licenzy).then((outcome) => apply(outcome, req, res, next));
+  };
+}

@@ -1,0 +1,137 @@
+// app.accessStatus() and app.customerAccessFor() of the Fastify plugin over real HTTP: the post-checkout moment.
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { createAccessGate, licenzyGate, type AccessGate, type LicenzyError } from '../src/index.js';
+
+let sequence = 0;
+const subjectFor = (name: string) => `fastify_status_${name}_${++sequence}`;
+
+let mock: MockLicenzy;
+beforeAll(async () => {
+  mock = await createMockLicenzy();
+});
+afterAll(async () => {
+  await mock?.close();
+});
+afterEach(() => {
+  mock.clearFaults();
+});
+
+const quiet = { warn: () => undefined, error: () => undefined };
+const mockGate = () => createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0, logger: quiet });
+
+async function request(url: string, user?: string, init: RequestInit = {}) {
+  const headers = new Headers(init.headers);
+  if (user !== undefined) headers.set('x-demo-user', user);
+  const response = await fetch(url, { ...init, headers });
+  const text = await response.text();
+  let json: Record<string, unknown> | undefined;
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+describe('app.accessStatus', () => {
+  const running: FastifyInstance[] = [];
+  afterEach(async () => {
+    await Promise.all(running.splice(0).map((app) => app.close()));
+  });
+
+  async function start(mount: (app: FastifyInstance) => void, gate: AccessGate = mockGate()): Promise<string> {
+    const app = Fastify();
+    running.push(app);
+    app.addHook('onRequest', async (request) => {
+      const user = request.headers['x-demo-user'];
+      if (typeof user === 'string') (request as FastifyRequest & { user?: unknown }).user = { id: user };
+    });
+    await app.register(licenzyGate, { gate, logger: quiet });
+    mount(app);
+    return app.listen({ port: 0, host: '127.0.0.1' });
+  }
+
+  it('answers 200 {"allowed":true} at once for a subject with access', async () => {
+    const subject = subjectFor('paid');
+    mock.grant(subject);
+    const url = await start((app) => app.get('/status', app.accessStatus({ wait: 5_000 })));
+    const reply = await request(`${url}/status`, subject);
+    expect([reply.status, reply.json]).toEqual([200, { allowed: true }]);
+    expect(reply.headers.get('cache-control')).toBe('no-store');
+  });
+
+  it('waits server-side and answers 200 as soon as the webhook invalidates the subject', async () => {
+    const subject = subjectFor('buyer');
+    const gate = mockGate();
+    const url = await start((app) => {
+      app.get('/pro', { preHandler: app.requireAccess() }, async () => 'pro');
+      app.get('/status', app.accessStatus({ wait: 10_000 }));
+    }, gate);
+    expect((await request(`${url}/pro`, subject)).status).toBe(403);
+    const polling = request(`${url}/status`, subject);
+    await expect.poll(() => mock.count('POST /v1/access/check'), { interval: 5 }).toBeGreaterThanOrEqual(2);
+    mock.grant(subject);
+    gate.invalidate(subject, { reason: 'webhook' });
+    const started = performance.now();
+    const reply = await polling;
+    expect(performance.now() - started).toBeLessThan(2_000);
+    expect([reply.status, reply.json]).toEqual([200, { allowed: true }]);
+    expect((await request(`${url}/pro`, subject)).status).toBe(200);
+  });
+
+  it('answers 202 with Retry-After after the wait, and never grants from the query or body', async () => {
+    const subject = subjectFor('pending');
+    const url = await start((app) => app.post('/status', app.accessStatus({ wait: 300, retryAfter: 2 })));
+    const reply = await request(`${url}/status?allowed=true&paid=1&subject_ref=${subject}`, subject, {
+      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ allowed: true }),
+    });
+    expect([reply.status, reply.json]).toEqual([202, { allowed: false, retryAfter: 2 }]);
+    expect(reply.headers.get('retry-after')).toBe('2');
+  });
+
+  it('answers 401 without a subject, 503 while Licenzy fails', async () => {
+    const url = await start((app) => app.get('/status', app.accessStatus({ wait: 300 })));
+    expect((await request(`${url}/status`)).status).toBe(401);
+    mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check' });
+    const down = await request(`${url}/status`, subjectFor('down'));
+    expect([down.status, down.json?.code]).toEqual([503, 'access_unavailable']);
+  });
+
+  it('serves the status route in a global-gate context when the route opts out of the gate', async () => {
+    const app = Fastify();
+    running.push(app);
+    app.addHook('onRequest', async (request) => {
+      const user = request.headers['x-demo-user'];
+      if (typeof user === 'string') (request as FastifyRequest & { user?: unknown }).user = { id: user };
+    });
+    await app.register(licenzyGate, { gate: mockGate(), logger: quiet, global: true });
+    app.get('/pro', async () => 'pro');
+    app.get('/status', { config: { licenzy: false } }, app.accessStatus({ wait: 100 }));
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const subject = subjectFor('global');
+    expect((await request(`${url}/pro`, subject)).status).toBe(403);
+    expect((await request(`${url}/status`, subject)).status).toBe(202);
+  });
+
+  it("loads the request subject's entitlement summary on demand with app.customerAccessFor()", async () => {
+    const subject = subjectFor('summary');
+    mock.grant(subject, { kind: 'usage_pack', usageRemaining: 42, plan_tier: 'gold' });
+    const url = await start((app) => {
+      app.get('/account', { preHandler: app.requireAccess() }, async (request) => {
+        const summary = await app.customerAccessFor(request);
+        return { hasAccess: summary.hasAccess, left: summary.entitlements[0]?.usage_remaining, tier: summary.entitlements[0]?.plan_tier };
+      });
+      app.get('/anonymous', async (request, reply) => {
+        try {
+          return await app.customerAccessFor(request);
+        } catch (error) {
+          return reply.code((error as LicenzyError).status).send({ code: (error as LicenzyError).code });
+        }
+      });
+    });
+    expect((await request(`${url}/account`, subject)).json).toEqual({ hasAccess: true, left: 42, tier: 'gold' });
+    expect((await request(`${url}/anonymous`)).json).toEqual({ code: 'ERR_LICENZY_SUBJECT_REQUIRED' });
+  });
+});

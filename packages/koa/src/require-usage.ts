@@ -1,0 +1,56 @@
+// The Koa metered-route middleware: charge the subject's usage pack (before or after the handler), or refuse.
+import { createUsageGuard, toProblem, type RequireUsageOptions, type UsageOutcome } from '@licenzy-gate/core';
+import type { Context, Middleware, Next } from 'koa';
+import type { KoaRefusalHook } from './require-access.js';
+import { subjectFromAuth } from './subject.js';
+
+/**
+ * Options of the Koa {@link requireUsage}: `units` (required: a positive safe integer or `(ctx) => number`),
+ * `charge` (`'before'` default, or `'after'`), `onExhausted(ctx, next, error)`, and the options every adapter
+ * shares (`gate` or gate options, `subject`, `onUnavailable`, `delegateErrors`, `logger`).
+ *
+ * @example
+ * const options: KoaRequireUsageOptions = { gate, units: (ctx) => Number(ctx.query.pages) || 1 }
+ */
+export type KoaRequireUsageOptions = RequireUsageOptions<Context, KoaRefusalHook>;
+
+/**
+ * Creates Koa (2 or 3) middleware for a metered route: each request is charged `units` of the subject's usage packs
+ * through `gate.consumeUsage()` (never from a cache) before `next()`, with `{ units, consumed, remaining, source }`
+ * on `ctx.state.licenzy.usage`. Too few units: 402 `usage_exhausted` (or `onExhausted`); Licenzy unavailable: 503 with
+ * `Retry-After` (or `onUnavailable`); a bad `units`: 500, never free. A client's `Idempotency-Key` makes a retry of
+ * the same request one charge. `charge: 'after'` charges only a 2xx/3xx response (see the README for the trade-off).
+ *
+ * @throws {LicenzyConfigError} at setup, naming the bad option.
+ * @example
+ * router.post('/api/reports', bodyParser(), requireUsage({ gate, units: 1 }), (ctx) => {
+ *   ctx.body = { report: build(ctx.request.body), left: ctx.state.licenzy?.usage?.remaining }
+ * })
+ */
+export function requireUsage(options: KoaRequireUsageOptions): Middleware {
+  const guard = createUsageGuard<Context, KoaRefusalHook>(options, subjectFromAuth);
+
+  async function settle(outcome: UsageOutcome, ctx: Context, next: Next): Promise<void> {
+    if (outcome.ok) {
+      ctx.state.licenzy = outcome.decision;
+      guard.watch(ctx.res, outcome);
+      return next();
+    }
+    if (guard.delegateErrors) throw outcome.error;
+    const hook = outcome.kind === 'exhausted' ? guard.onExhausted : outcome.kind === 'unavailable' ? guard.onUnavailable : undefined;
+    if (hook !== undefined) {
+      await hook(ctx, next, outcome.error);
+      return;
+    }
+    const problem = toProblem(outcome.error);
+    ctx.status = problem.status;
+    ctx.body = problem.body;
+    ctx.set(problem.headers);
+  }
+
+  return async function licenzyRequireUsage(ctx: Context, next: Next): Promise<void> {
+    const info = { method: ctx.method, url: ctx.originalUrl, idempotencyKey: ctx.headers['idempotency-key'], body: (ctx.request as { body?: unknown }).body };
+    const outcome = await guard.run(ctx, info, ctx.state.licenzy);
+    return settle(outcome, ctx, next);
+  };
+}
