@@ -16,7 +16,7 @@ export type LicenzyErrorCode =
   | 'ERR_LICENZY_WAIT_TIMEOUT';
 
 /** Why Licenzy could not give an answer (on {@link LicenzyUnavailableError}). */
-export type UnavailableReason = 'timeout' | 'network' | 'status' | 'circuit_open' | 'budget' | 'overloaded';
+export type UnavailableReason = 'timeout' | 'network' | 'status' | 'circuit_open' | 'budget' | 'overloaded' | 'shared';
 
 /** Longest `Retry-After` we ever send, in seconds: a hint beyond it (even Licenzy's own) is capped. */
 export const MAX_RETRY_AFTER_SECONDS = 300;

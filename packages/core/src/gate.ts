@@ -232,6 +232,16 @@ export interface LicenzyGate extends AccessGate {
    * const left = summary.entitlements.find((e) => e.kind === 'usage_pack')?.usage_remaining
    */
   customerAccess(subjectRef: string, options?: CustomerAccessOptions): Promise<CustomerAccess>;
+  /**
+   * {@link AccessGate.invalidate}, resolved only once every instance can know: at once without a shared tier, else
+   * when the tier has recorded the invalidation (so no older answer can be written back) and broadcast it. Rejects
+   * with a 503 {@link LicenzyUnavailableError} when the tier failed, so a webhook receiver can refuse the delivery
+   * and let Licenzy retry it, instead of acknowledging an invalidation that reached only this instance.
+   *
+   * @example
+   * await gate.invalidateEverywhere('user_123', { reason: 'webhook' }) // throws while Redis is down
+   */
+  invalidateEverywhere(subjectRef: string, options?: InvalidateOptions): Promise<boolean>;
 }
 
 interface StoredDecision extends CachedDecision {
@@ -766,6 +776,18 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
         callShared(() => binding.invalidate(subjectRef), counters);
       }
       publishInvalidate({ mode, reason: invalidateOptions?.reason === 'webhook' ? 'webhook' : 'local', subjectRef });
+      return had;
+    },
+    async invalidateEverywhere(subjectRef, invalidateOptions) {
+      const had = forget(subjectRef);
+      publishInvalidate({ mode, reason: invalidateOptions?.reason === 'webhook' ? 'webhook' : 'local', subjectRef });
+      if (binding === undefined || typeof subjectRef !== 'string') return had;
+      try {
+        await binding.invalidate(subjectRef);
+      } catch (error) {
+        counters.sharedErrors++;
+        throw new LicenzyUnavailableError('shared', 'The shared tier could not carry the invalidation to the other instances', { cause: error });
+      }
       return had;
     },
     clear(invalidateOptions) {

@@ -36,6 +36,8 @@ export interface WebhookResponse {
 export interface InvalidatingGate {
   /** May return a promise (e.g. a shared tier propagating); a rejection answers 503 so the sender retries. */
   invalidate(subjectRef: string, options?: { reason?: 'webhook' }): unknown;
+  /** Preferred when present (a gate from `createAccessGate()`): resolves once every instance can know, rejects when not. */
+  invalidateEverywhere?(subjectRef: string, options?: { reason?: 'webhook' }): Promise<unknown>;
 }
 
 interface CommonOptions {
@@ -170,7 +172,10 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
       }
       try {
         // The only thing a webhook does to the gate: forget. Whatever the payload says (allowed, status…) is never read.
-        await (gate as InvalidatingGate).invalidate(subjectRef, { reason: 'webhook' });
+        // With a shared tier, wait until every instance can know; a failure answers 503 so Licenzy retries.
+        const target = gate as InvalidatingGate;
+        if (typeof target.invalidateEverywhere === 'function') await target.invalidateEverywhere(subjectRef, { reason: 'webhook' });
+        else await target.invalidate(subjectRef, { reason: 'webhook' });
       } catch (error) {
         if (replayKey !== undefined) seen.forget(replayKey);
         logger?.error('Licenzy webhook could not invalidate; the sender should retry', {

@@ -630,3 +630,49 @@ describe('regression: a store shared by gates is namespaced by key and base URL,
     expect(keys[0]).toMatch(/^[0-9a-f]{32}:u$/);
   });
 });
+
+describe('invalidateEverywhere', () => {
+  /** A shared tier whose invalidate() the test controls; reads miss, writes succeed. */
+  function tier(invalidate: () => Promise<void>) {
+    return {
+      bind: () => ({
+        read: async () => ({ entry: undefined, token: '0:0' }),
+        write: async () => true,
+        invalidate,
+        clear: async () => undefined,
+        subscribe: () => () => undefined,
+      }),
+      close: async () => undefined,
+    };
+  }
+
+  it('resolves once the shared tier carried the invalidation, and forgets locally at once', async () => {
+    const fake = createFakeChecker();
+    let carried = false;
+    const gate = createAccessGate({ client: fake.checker, apiKey: 'lz_test_example_everywhere', shared: tier(async () => void (carried = true)), logger: { warn: () => undefined, error: () => undefined } });
+    const first = gate.check('u');
+    await flush();
+    fake.next().resolve(true);
+    await first;
+    expect(gate.peek('u')).toBeDefined();
+    expect(await gate.invalidateEverywhere('u')).toBe(true);
+    expect(carried).toBe(true);
+    expect(gate.peek('u')).toBeUndefined();
+  });
+
+  it('rejects with a 503 when the tier could not carry it (so a webhook delivery is retried), having forgotten locally', async () => {
+    const fake = createFakeChecker();
+    const gate = createAccessGate({ client: fake.checker, apiKey: 'lz_test_example_everywhere', shared: tier(async () => { throw new Error('redis down'); }), logger: { warn: () => undefined, error: () => undefined } });
+    const first = gate.check('u');
+    await flush();
+    fake.next().resolve(true);
+    await first;
+    await expect(gate.invalidateEverywhere('u', { reason: 'webhook' })).rejects.toMatchObject({ code: 'ERR_LICENZY_UNAVAILABLE', reason: 'shared', status: 503 });
+    expect(gate.peek('u')).toBeUndefined();
+  });
+
+  it('without a tier, resolves at once', async () => {
+    const { gate } = setup();
+    expect(await gate.invalidateEverywhere('nobody')).toBe(false);
+  });
+});

@@ -31,7 +31,12 @@ function setup(allowed = true) {
   });
   const invalidated: string[] = [];
   const invalidate = gate.invalidate.bind(gate);
-  const spied: AccessGate = { ...gate, invalidate: (s: string) => (invalidated.push(s), invalidate(s)) };
+  const everywhere = gate.invalidateEverywhere.bind(gate);
+  const spied = {
+    ...gate,
+    invalidate: (s: string) => (invalidated.push(s), invalidate(s)),
+    invalidateEverywhere: (s: string, o?: { reason?: 'local' | 'webhook' }) => (invalidated.push(s), everywhere(s, o)),
+  };
   return { gate, spied, upstream, invalidated };
 }
 
@@ -287,5 +292,32 @@ describe('readRawBody', () => {
     const { req } = source(1, 10);
     for await (const chunk of req) void chunk;
     await expect(readRawBody(req, 100)).rejects.toThrow(/already read/);
+  });
+});
+
+describe('regression: a webhook whose invalidation could not reach every instance is not acknowledged', () => {
+  it('answers 503 when gate.invalidateEverywhere rejects, and 200 when it resolves', async () => {
+    const { signStandardWebhook: sign, createWebhookReceiver: receiverOf } = await import('../src/index.js');
+    const secret = `whsec_${Buffer.alloc(32, 3).toString('base64')}`;
+    let failing = true;
+    const forgotten: string[] = [];
+    const gate = {
+      invalidate: () => true,
+      invalidateEverywhere: async (subject: string) => {
+        forgotten.push(subject);
+        if (failing) throw new Error('redis down');
+        return true;
+      },
+    };
+    const receiver = receiverOf({ gate, scheme: 'standard-webhooks', secret, now: () => 1_800_000_000_000 });
+    const delivery = (id: string) => {
+      const rawBody = JSON.stringify({ type: 'entitlement.updated', subject_ref: 'user_1' });
+      return { rawBody, headers: sign({ secret, id, timestamp: 1_800_000_000, body: rawBody }) };
+    };
+    expect((await receiver.handle(delivery('msg_1'))).status).toBe(503);
+    failing = false;
+    // The same delivery, retried by Licenzy, is not mistaken for a replay: it acts and is acknowledged.
+    expect((await receiver.handle(delivery('msg_1'))).status).toBe(200);
+    expect(forgotten).toEqual(['user_1', 'user_1']);
   });
 });
