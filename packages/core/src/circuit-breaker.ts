@@ -1,6 +1,6 @@
 // Stops an unavailable Licenzy from being hammered: when calls for several subjects fail in a row, fail fast
 // for a cool-down, then let one probe through.
-import type { Milliseconds } from './options.js';
+import { optionKeys, type Milliseconds } from './options.js';
 
 /** Options of the gate's circuit breaker. */
 export interface CircuitBreakerOptions {
@@ -13,6 +13,9 @@ export interface CircuitBreakerOptions {
   /** How long an open circuit fails fast before one probe call is let through. Default `2000` ms. */
   cooldown?: Milliseconds;
 }
+
+/** Every option name of {@link CircuitBreakerOptions}, kept exact by the compiler. */
+export const CIRCUIT_BREAKER_OPTION_KEYS = optionKeys<CircuitBreakerOptions>({ threshold: true, cooldown: true });
 
 export type CircuitState = 'closed' | 'open' | 'half-open';
 

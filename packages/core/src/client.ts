@@ -12,7 +12,7 @@ import {
   LicenzyUnavailableError,
 } from './errors.js';
 import { duplicateMemberName } from './json.js';
-import { functionOption, integerOption, numberOption, objectOption, type Milliseconds } from './options.js';
+import { functionOption, integerOption, numberOption, objectOption, optionKeys, rejectUnknownKeys, type Milliseconds } from './options.js';
 import { deriveSharedScope, type SharedTierScope } from './shared-tier.js';
 import { validateSubjectRef } from './subject.js';
 
@@ -44,6 +44,12 @@ export interface LicenzyClientOptions {
   /** For tests: source of jitter in [0, 1). Default `Math.random`. */
   random?: () => number;
 }
+
+/** Every option name of {@link LicenzyClientOptions}, kept exact by the compiler. */
+export const CLIENT_OPTION_KEYS = optionKeys<LicenzyClientOptions>({
+  apiKey: true, baseUrl: true, timeout: true, retries: true, totalTimeout: true, retryBackoff: true, maxRetryAfter: true,
+  maxResponseBytes: true, fetch: true, sleep: true, random: true,
+});
 
 /** Per-call options. */
 export interface CallOptions {
@@ -135,8 +141,10 @@ interface Endpoint {
  */
 export function createLicenzyClient(options: LicenzyClientOptions = {}): LicenzyClient {
   objectOption('options', options);
-  const { apiKey, mode } = parseApiKey(options.apiKey ?? process.env.LICENZY_API_KEY);
-  const baseUrl = parseBaseUrl(options.baseUrl ?? process.env.LICENZY_API_URL);
+  rejectUnknownKeys('', options, CLIENT_OPTION_KEYS);
+  // Only an option left out falls back to the environment: `apiKey: null` is an error, never "use the env".
+  const { apiKey, mode } = parseApiKey(options.apiKey !== undefined ? options.apiKey : process.env.LICENZY_API_KEY);
+  const baseUrl = parseBaseUrl(options.baseUrl !== undefined ? options.baseUrl : process.env.LICENZY_API_URL);
   const timeout = numberOption('timeout', options.timeout, 2000, 1);
   const retries = integerOption('retries', options.retries, 2, 0);
   const totalTimeout = numberOption('totalTimeout', options.totalTimeout, 5000, 1);

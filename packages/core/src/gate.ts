@@ -1,9 +1,10 @@
 // The access decision engine: validated subject → cached or coalesced Licenzy answer → a decision, with a failure policy.
 import { LRUCache } from 'lru-cache';
 import { onAbort } from './abort.js';
-import { createCircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
+import { CIRCUIT_BREAKER_OPTION_KEYS, createCircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import { coarseNow } from './clock.js';
 import {
+  CLIENT_OPTION_KEYS,
   createLicenzyClient,
   scopeOfClient,
   type AccessCheckResult,
@@ -24,7 +25,7 @@ import {
   isOutage,
 } from './errors.js';
 import { consoleLogger, type GateLogger } from './logger.js';
-import { functionOption, integerOption, numberOption, objectOption, type Milliseconds } from './options.js';
+import { functionOption, integerOption, numberOption, objectOption, optionKeys, pickKeys, rejectUnknownKeys, type Milliseconds } from './options.js';
 import { deriveSharedScope, type SharedEntry, type SharedEvent, type SharedTier, type SharedTierBinding, type SharedTierScope } from './shared-tier.js';
 import { validateSubjectRef } from './subject.js';
 import { createAccessWaiter, type WaitForAccessOptions } from './wait-for-access.js';
@@ -112,6 +113,16 @@ export interface AccessGateOptions extends LicenzyClientOptions {
    */
   now?: () => number;
 }
+
+/** Every option name of {@link AccessGateOptions}, kept exact by the compiler (the client's included). */
+export const GATE_OPTION_KEYS = optionKeys<AccessGateOptions>({
+  apiKey: true, baseUrl: true, timeout: true, retries: true, totalTimeout: true, retryBackoff: true, maxRetryAfter: true,
+  maxResponseBytes: true, fetch: true, sleep: true, random: true, client: true, cache: true, store: true, shared: true,
+  circuitBreaker: true, freshInterval: true, maxConcurrent: true, maxQueue: true, logger: true, now: true,
+});
+
+/** Every option name of {@link AccessCacheOptions}. */
+export const CACHE_OPTION_KEYS = optionKeys<AccessCacheOptions>({ max: true, ttl: true, deniedTtl: true, staleIfError: true, errorTtl: true });
 
 /** Options of `gate.invalidate()` / `gate.clear()`. */
 export interface InvalidateOptions {
@@ -277,10 +288,13 @@ const WATCHDOG_MARGIN = 100;
  */
 export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
   objectOption('options', options);
-  const client: AccessChecker = options.client ?? createLicenzyClient(options);
-  if (options.client !== undefined && (typeof client.checkAccess !== 'function' || (client.mode !== 'test' && client.mode !== 'live'))) {
+  rejectUnknownKeys('', options, GATE_OPTION_KEYS);
+  // One rule for every option: only one left out (undefined) takes its default; `client: null` is an error.
+  const given = options.client as Partial<AccessChecker> | null | undefined;
+  if (given !== undefined && (typeof given !== 'object' || given === null || typeof given.checkAccess !== 'function' || (given.mode !== 'test' && given.mode !== 'live'))) {
     throw new LicenzyConfigError('client', 'expected a Licenzy client with `checkAccess()` and `mode`');
   }
+  const client: AccessChecker = (given as AccessChecker | undefined) ?? createLicenzyClient(pickKeys(options, CLIENT_OPTION_KEYS));
   const mode = client.mode;
   const injectedNow = functionOption<() => number>('now', options.now);
   // Durations (TTLs, windows, cool-downs) on a monotonic clock; `checkedAt` on the wall clock, for display.
@@ -288,6 +302,7 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
   const wallNow = injectedNow ?? Date.now;
 
   const cacheOptions = options.cache === false ? undefined : objectOption('cache', options.cache) ?? {};
+  if (cacheOptions !== undefined) rejectUnknownKeys('cache', cacheOptions, CACHE_OPTION_KEYS);
   const cacheEnabled = options.cache !== false;
   const max = integerOption('cache.max', cacheOptions?.max, 10_000, 1);
   const ttl = numberOption('cache.ttl', cacheOptions?.ttl, 30_000);
@@ -308,6 +323,7 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
   const logger = validateLogger(options.logger);
   const counters = { hits: 0, misses: 0, stale: 0, upstreamCalls: 0, errors: 0, coalesced: 0, shed: 0, sharedHits: 0, sharedErrors: 0 };
   const breakerOptions = options.circuitBreaker === false ? undefined : objectOption('circuitBreaker', options.circuitBreaker) ?? {};
+  if (breakerOptions !== undefined) rejectUnknownKeys('circuitBreaker', breakerOptions, CIRCUIT_BREAKER_OPTION_KEYS);
   const breaker = breakerOptions
     ? createCircuitBreaker(
         integerOption('circuitBreaker.threshold', breakerOptions.threshold, 5, 1),

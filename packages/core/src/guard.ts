@@ -6,10 +6,10 @@ import {
   LicenzyError,
   isOutage,
 } from './errors.js';
-import { createAccessGate, type AccessDecision, type AccessGate, type AccessGateOptions } from './gate.js';
+import { GATE_OPTION_KEYS, createAccessGate, type AccessDecision, type AccessGate, type AccessGateOptions } from './gate.js';
 import { failOpenChannel } from './diagnostics.js';
 import { consoleLogger, type GateLogger } from './logger.js';
-import { describe, functionOption, objectOption } from './options.js';
+import { describe, functionOption, objectOption, optionKeys, pickKeys, rejectUnknownKeys, type KeysEnum } from './options.js';
 import { problemCodeOf } from './problem.js';
 import { subjectFromResolved } from './subject.js';
 import type { UsageCharge } from './usage.js';
@@ -75,11 +75,13 @@ export interface Guard<Req, Hook> {
   run(req: Req, loggerFor?: LoggerFor<Req>): GuardOutcome | Promise<GuardOutcome>;
 }
 
-const GATE_OPTION_KEYS = [
-  'apiKey', 'baseUrl', 'timeout', 'retries', 'totalTimeout', 'retryBackoff', 'maxRetryAfter', 'maxResponseBytes',
-  'fetch', 'sleep', 'random', 'client', 'cache', 'store', 'shared', 'circuitBreaker', 'freshInterval', 'maxConcurrent',
-  'maxQueue', 'now',
-] as const;
+/** Every option name of {@link RequireAccessOptions}, kept exact by the compiler (the gate's included). */
+export const REQUIRE_ACCESS_OPTION_KEYS = optionKeys<RequireAccessOptions<unknown, never>>({
+  ...Object.fromEntries([...GATE_OPTION_KEYS].map((key) => [key, true])) as KeysEnum<AccessGateOptions>,
+  gate: true, subject: true, fresh: true, onDenied: true, onUnavailable: true, delegateErrors: true, logger: true,
+});
+/** The options that build a gate of the guard's own (`logger` also serves the guard, so it alone does not). */
+const OWN_GATE_KEYS: readonly string[] = [...GATE_OPTION_KEYS].filter((key) => key !== 'logger');
 
 /** Misconfiguration repeats on every request: each code is logged at most once per this window (ms). */
 const LOG_WINDOW = 60_000;
@@ -94,6 +96,8 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
   defaultSubject: (req: Req) => unknown,
 ): Guard<Req, Hook> {
   const opts = objectOption('options', options) ?? {};
+  // A misspelt option is an error, never a setting that silently does not apply.
+  rejectUnknownKeys('', opts, REQUIRE_ACCESS_OPTION_KEYS);
   // Adapter options first, so a bad one is named even when the environment has no key yet.
   const subject = functionOption<(req: Req) => unknown>('subject', opts.subject, defaultSubject);
   const fresh = opts.fresh;
@@ -101,7 +105,8 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
     throw new LicenzyConfigError('fresh', `expected a boolean or a function, got ${describe(fresh)}`);
   }
   const onDenied = functionOption<Hook>('onDenied', opts.onDenied);
-  const onUnavailable = opts.onUnavailable ?? 'deny';
+  // Only an option left out takes its default: `onUnavailable: null` is an error like any other bad value.
+  const onUnavailable = opts.onUnavailable === undefined ? 'deny' : opts.onUnavailable;
   if (onUnavailable !== 'deny' && onUnavailable !== 'allow' && typeof onUnavailable !== 'function') {
     throw new LicenzyConfigError('onUnavailable', `expected 'deny', 'allow' or a function, got ${describe(onUnavailable)}`);
   }
@@ -113,7 +118,7 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
     throw new LicenzyConfigError('logger', 'expected an object with warn() and error()');
   }
 
-  const gateOptionNames = GATE_OPTION_KEYS.filter((key) => opts[key] !== undefined);
+  const gateOptionNames = OWN_GATE_KEYS.filter((key) => (opts as Record<string, unknown>)[key] !== undefined);
   let gate: AccessGate;
   if (opts.gate !== undefined) {
     if (gateOptionNames.length > 0) {
@@ -125,7 +130,7 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
     }
     gate = given as AccessGate;
   } else {
-    gate = gateOptionNames.length > 0 ? createAccessGate(opts as AccessGateOptions) : getDefaultGate();
+    gate = gateOptionNames.length > 0 ? createAccessGate(pickKeys<AccessGateOptions>(opts, GATE_OPTION_KEYS)) : getDefaultGate();
   }
 
   const deniedErrors = new WeakMap<AccessDecision, LicenzyAccessDeniedError>();

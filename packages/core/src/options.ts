@@ -46,3 +46,71 @@ export function describe(value: unknown): string {
   if (typeof value === 'string') return `a string of length ${value.length}`;
   return typeof value;
 }
+
+/**
+ * Every key of `T`, each marked `true`: a list of option names the compiler keeps complete and exact (a missing or
+ * extra key is a type error), so the names an unknown-key check accepts cannot drift from the interface
+ * (express-rate-limit's `KeysEnum` technique).
+ *
+ * @example
+ * const CACHE_KEYS = optionKeys<AccessCacheOptions>({ max: true, ttl: true, deniedTtl: true, staleIfError: true, errorTtl: true })
+ */
+export type KeysEnum<T> = { readonly [K in keyof Required<T>]: true };
+
+/** The names of a {@link KeysEnum}, as a set. */
+export function optionKeys<T>(keys: KeysEnum<T>): ReadonlySet<string> {
+  return new Set(Object.keys(keys));
+}
+
+/**
+ * Rejects a key the options object does not know — a typo would otherwise silently never apply — naming it and the
+ * closest known one. `path` prefixes the name in the message (e.g. `cache`).
+ * @throws {LicenzyConfigError}
+ */
+export function rejectUnknownKeys(path: string, value: object, known: ReadonlySet<string>): void {
+  for (const key of Object.keys(value)) {
+    if (known.has(key)) continue;
+    const name = path === '' ? key : `${path}.${key}`;
+    const suggestion = closest(key, known);
+    const hint = suggestion === undefined ? '' : `; did you mean \`${path === '' ? suggestion : `${path}.${suggestion}`}\`?`;
+    throw new LicenzyConfigError(name, `is not a known option${hint}`);
+  }
+}
+
+/** The known name nearest to `key` (case-insensitive edit distance), if near enough to be a plausible typo. */
+function closest(key: string, known: ReadonlySet<string>): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  const lower = key.toLowerCase();
+  for (const candidate of known) {
+    const distance = editDistance(lower, candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return bestDistance <= Math.max(2, Math.ceil(key.length / 2)) ? best : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  if (a.length > 64 || b.length > 64) return Infinity;
+  // Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps ("tll" → "ttl").
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const at = (i: number, j: number) => d[i]?.[j] ?? Infinity;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, at(i - 1, j - 1) + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, at(i - 2, j - 2) + 1);
+      (d[i] as number[])[j] = value;
+    }
+  }
+  return at(a.length, b.length);
+}
+
+/** Only the listed keys of `value` (for passing one layer's options on to the next). */
+export function pickKeys<T extends object>(value: object, known: ReadonlySet<string>): T {
+  const picked: Record<string, unknown> = {};
+  for (const [key, entry] of Object.entries(value)) if (known.has(key)) picked[key] = entry;
+  return picked as T;
+}

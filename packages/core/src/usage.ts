@@ -9,9 +9,9 @@ import {
   isOutage,
 } from './errors.js';
 import type { AccessGate, LicenzyGate } from './gate.js';
-import { createGuard, type RequestDecision, type RequireAccessOptions } from './guard.js';
+import { REQUIRE_ACCESS_OPTION_KEYS, createGuard, type RequestDecision, type RequireAccessOptions } from './guard.js';
 import { consoleLogger, type GateLogger } from './logger.js';
-import { describe, functionOption, objectOption } from './options.js';
+import { describe, functionOption, objectOption, optionKeys, rejectUnknownKeys, type KeysEnum } from './options.js';
 import { problemCodeOf } from './problem.js';
 import { subjectFromResolved } from './subject.js';
 
@@ -57,6 +57,12 @@ export interface RequireUsageOptions<Req, Hook> extends Omit<RequireAccessOption
   /** Custom answer when the subject has too few units left. Default: 402 `usage_exhausted` problem+json. */
   onExhausted?: Hook;
 }
+
+/** Every option name of {@link RequireUsageOptions}, kept exact by the compiler. */
+export const REQUIRE_USAGE_OPTION_KEYS = optionKeys<RequireUsageOptions<unknown, never>>({
+  ...(Object.fromEntries([...REQUIRE_ACCESS_OPTION_KEYS].filter((key) => key !== 'fresh' && key !== 'onDenied').map((key) => [key, true])) as KeysEnum<Omit<RequireAccessOptions<unknown, never>, 'fresh' | 'onDenied'>>),
+  units: true, charge: true, onExhausted: true,
+});
 
 /** What the request carries that identifies its business event; read by the adapter, never trusted for access. */
 export interface UsageRequestInfo {
@@ -152,15 +158,16 @@ export function createUsageGuard<Req, Hook extends (...args: never[]) => unknown
   defaultSubject: (req: Req) => unknown,
 ): UsageGuard<Req, Hook> {
   const opts = objectOption('options', options) ?? {};
+  for (const key of ['fresh', 'onDenied'] as const) {
+    if (opts[key] !== undefined) throw new LicenzyConfigError(key, 'is an option of requireAccess(), not of requireUsage()');
+  }
+  rejectUnknownKeys('', opts, REQUIRE_USAGE_OPTION_KEYS);
   const { units, charge = 'before', onExhausted: exhaustedOption, ...rest } = opts as unknown as RequireUsageOptions<Req, Hook>;
   if (typeof units !== 'function' && !validUnits(units)) {
     throw new LicenzyConfigError('units', `expected a positive safe integer or a function (req) => number, got ${describe(units)}`);
   }
   if (charge !== 'before' && charge !== 'after') throw new LicenzyConfigError('charge', `expected 'before' or 'after', got ${describe(charge)}`);
   const onExhausted = functionOption<Hook>('onExhausted', exhaustedOption);
-  for (const key of ['fresh', 'onDenied'] as const) {
-    if ((rest as Record<string, unknown>)[key] !== undefined) throw new LicenzyConfigError(key, 'is an option of requireAccess(), not of requireUsage()');
-  }
   const subject = functionOption<(req: Req) => unknown>('subject', rest.subject, defaultSubject);
   // The shared options (gate or gate options, onUnavailable, delegateErrors, logger) are validated as requireAccess() does.
   const base = createGuard<Req, Hook>(rest as RequireAccessOptions<Req, Hook>, defaultSubject);

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { LicenzyConfigError } from '../src/index.js';
+import { LicenzyConfigError, createAccessGate, createGuard, createLicenzyClient } from '../src/index.js';
+import { CLIENT_OPTION_KEYS } from '../src/client.js';
+import { GATE_OPTION_KEYS } from '../src/gate.js';
+import { REQUIRE_ACCESS_OPTION_KEYS } from '../src/guard.js';
 import { describe as describeValue, functionOption, integerOption, numberOption, objectOption } from '../src/options.js';
 
 describe('option readers', () => {
@@ -24,5 +27,61 @@ describe('option readers', () => {
     expect(describeValue(null)).toBe('null');
     expect(describeValue([1])).toBe('an array');
     expect(describeValue(3)).toBe('3');
+  });
+});
+
+describe('regression: a misspelt option is an error naming it and the closest known one, never a silent default', () => {
+  const fake = () => ({ mode: 'test' as const, checkAccess: async (subjectRef: string) => ({ subjectRef, allowed: true }) });
+  const configError = (run: () => unknown) => {
+    try {
+      run();
+    } catch (error) {
+      return error as LicenzyConfigError;
+    }
+    throw new Error('expected a LicenzyConfigError');
+  };
+
+  it.each([
+    ['createAccessGate({ ttl })', () => createAccessGate({ client: fake(), ttl: 1000 } as never), 'ttl', undefined],
+    ['createAccessGate({ cache: { tll } })', () => createAccessGate({ client: fake(), cache: { tll: 1000 } } as never), 'cache.tll', 'cache.ttl'],
+    ['createAccessGate({ cache: { deniedTTL } })', () => createAccessGate({ client: fake(), cache: { deniedTTL: 1 } } as never), 'cache.deniedTTL', 'cache.deniedTtl'],
+    ['createAccessGate({ circuitBreaker: { treshold } })', () => createAccessGate({ client: fake(), circuitBreaker: { treshold: 3 } } as never), 'circuitBreaker.treshold', 'circuitBreaker.threshold'],
+    ['createAccessGate({ maxConcurent })', () => createAccessGate({ client: fake(), maxConcurent: 3 } as never), 'maxConcurent', 'maxConcurrent'],
+    ['createLicenzyClient({ timout })', () => createLicenzyClient({ apiKey: 'lz_test_example_x', baseUrl: 'https://licenzy.example', timout: 10 } as never), 'timout', 'timeout'],
+    ['createGuard({ gate, onDeny })', () => createGuard({ gate: createAccessGate({ client: fake() }), onDeny: () => undefined } as never, () => undefined), 'onDeny', 'onDenied'],
+    ['createGuard({ subjet })', () => createGuard({ client: fake(), subjet: () => 'u' } as never, () => undefined), 'subjet', 'subject'],
+  ])('%s', (_label, run, option, suggestion) => {
+    const error = configError(run);
+    expect(error).toBeInstanceOf(LicenzyConfigError);
+    expect(error.option).toBe(option);
+    if (suggestion === undefined) expect(error.message).not.toContain('did you mean');
+    else expect(error.message).toContain(`did you mean \`${suggestion}\`?`);
+  });
+
+  it.each([
+    ['client: null', { client: null }, 'client'],
+    ['apiKey: null (never "use the environment")', { apiKey: null, baseUrl: 'https://licenzy.example' }, 'apiKey'],
+    ['baseUrl: null', { apiKey: 'lz_test_example_x', baseUrl: null }, 'baseUrl'],
+    ['store: null', { client: fake(), store: null }, 'store'],
+    ['store: 0', { client: fake(), store: 0 }, 'store'],
+    ['cache: null', { client: fake(), cache: null }, 'cache'],
+  ])('one rule for null and other non-values: %s is an error naming the option', (_label, options, option) => {
+    process.env.LICENZY_API_KEY = 'lz_test_example_from_env';
+    process.env.LICENZY_API_URL = 'https://licenzy.example';
+    try {
+      expect(configError(() => createAccessGate(options as never)).option).toBe(option);
+    } finally {
+      delete process.env.LICENZY_API_KEY;
+      delete process.env.LICENZY_API_URL;
+    }
+  });
+
+  it('onUnavailable: null is an error, not the default', () => {
+    expect(configError(() => createGuard({ client: fake(), onUnavailable: null } as never, () => undefined)).option).toBe('onUnavailable');
+  });
+
+  it('the known names come from one typed list per interface (nothing hand-kept drifts)', () => {
+    expect([...GATE_OPTION_KEYS].sort()).toEqual([...CLIENT_OPTION_KEYS, 'client', 'cache', 'store', 'shared', 'circuitBreaker', 'freshInterval', 'maxConcurrent', 'maxQueue', 'logger', 'now'].sort());
+    expect([...REQUIRE_ACCESS_OPTION_KEYS].filter((key) => !GATE_OPTION_KEYS.has(key)).sort()).toEqual(['delegateErrors', 'fresh', 'gate', 'onDenied', 'onUnavailable', 'subject']);
   });
 });

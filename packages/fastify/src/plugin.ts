@@ -77,12 +77,20 @@ class RequestLogger implements GateLogger {
 /** Built only when the guard has something to log. */
 const requestLoggerFor = (request: FastifyRequest): GateLogger => new RequestLogger(request.log);
 
+/** Keys Fastify itself reads from every `register()` options object; not ours to reject. */
+const REGISTER_KEYS: readonly string[] = ['prefix', 'logLevel', 'logSerializers'];
+
 async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptions): Promise<void> {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new LicenzyConfigError('options', 'expected an object of plugin options');
+  }
+  // `global` is the plugin's own; Fastify's register keys are Fastify's; everything else must be a guard option
+  // (an unknown key, e.g. a misspelt `onDenied`, is an error naming it, never a setting that silently does not apply).
+  const guardOptions: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(options)) if (key !== 'global' && !REGISTER_KEYS.includes(key)) guardOptions[key] = value;
   // Without an explicit `logger`, a gate the plugin builds reports outages and circuit changes to the app's pino logger.
-  const pluginGuard = createGuard<FastifyRequest, LicenzyHook>(
-    options?.logger === undefined && typeof options === 'object' && options !== null ? { ...options, logger: new RequestLogger(app.log) } : options,
-    subjectFromRequest,
-  );
+  if (options.logger === undefined) guardOptions.logger = new RequestLogger(app.log);
+  const pluginGuard = createGuard<FastifyRequest, LicenzyHook>(guardOptions as RequireAccessOptions<FastifyRequest, LicenzyHook>, subjectFromRequest);
   if (options.global !== undefined && typeof options.global !== 'boolean') {
     throw new LicenzyConfigError('global', `expected a boolean, got ${typeof options.global}`);
   }
