@@ -1,7 +1,7 @@
 // The Express post-checkout status route (long poll) and the on-demand entitlement summary of a request.
 import { createAccessStatus, loadCustomerAccess, type AccessStatusOptions, type CustomerAccess, type CustomerAccessForOptions } from '@licenzy-gate/core';
 import type { Request, Response } from 'express';
-import { subjectFromAuth } from './subject.js';
+import { subjectFromRequest } from './subject.js';
 
 /** Options of {@link accessStatus}: `gate`, `subject`, `wait` (ms, default 5000), `retryAfter` (s, default 1), `logger`. */
 export type ExpressAccessStatusOptions = AccessStatusOptions<Request>;
@@ -18,7 +18,7 @@ export type ExpressAccessStatusOptions = AccessStatusOptions<Request>;
  * // the success page: while ((await fetch('/api/access-status')).status === 202) {}
  */
 export function accessStatus(options?: ExpressAccessStatusOptions): (req: Request, res: Response) => void {
-  const route = createAccessStatus<Request>(options, subjectFromAuth);
+  const route = createAccessStatus<Request>(options, subjectFromRequest);
   return function licenzyAccessStatus(req: Request, res: Response): void {
     // The client leaving ends its wait; the subject's loop goes on for other tabs.
     const controller = new AbortController();
@@ -42,5 +42,5 @@ export function accessStatus(options?: ExpressAccessStatusOptions): (req: Reques
  * })
  */
 export function customerAccessFor(req: Request, options?: CustomerAccessForOptions<Request>): Promise<CustomerAccess> {
-  return loadCustomerAccess(req, options, subjectFromAuth);
+  return loadCustomerAccess(req, options, subjectFromRequest);
 }

@@ -8,7 +8,7 @@ import {
   type RequireAccessOptions,
 } from '@licenzy-gate/core';
 import type { NextFunction, Request, Response } from 'express';
-import { subjectFromAuth } from './subject.js';
+import { subjectFromRequest } from './subject.js';
 
 declare global {
   // Express merges this namespace into its `Request` (@types/express 4 and 5 alike); only a namespace can.
@@ -28,7 +28,10 @@ declare global {
  * Answers a refusal instead of the default problem+json (`onDenied`, `onUnavailable`). Send a response,
  * or call `next()` / `next(err)`. A thrown error or rejected promise is handed to `next(err)`.
  */
-export type ExpressDeniedHandler = (req: Request, res: Response, next: NextFunction, error: LicenzyError) => void;
+export type ExpressRefusalHook = (req: Request, res: Response, next: NextFunction, error: LicenzyError) => void;
+
+/** @deprecated The same type under its old name: use {@link ExpressRefusalHook} (one naming pattern in every adapter). */
+export type ExpressDeniedHandler = ExpressRefusalHook;
 
 /**
  * The middleware {@link requireAccess} returns: an Express `RequestHandler`, generic in the route
@@ -37,7 +40,7 @@ export type ExpressDeniedHandler = (req: Request, res: Response, next: NextFunct
 export type LicenzyMiddleware = <P = Request['params']>(req: Request<P>, res: Response, next: NextFunction) => void;
 
 /** Options of {@link requireAccess}: the shared adapter options plus the core gate options (`apiKey`, `cache`, …). */
-export type ExpressRequireAccessOptions = RequireAccessOptions<Request, ExpressDeniedHandler>;
+export type ExpressRequireAccessOptions = RequireAccessOptions<Request, ExpressRefusalHook>;
 
 /**
  * Creates middleware that lets a request through only when Licenzy says its subject may proceed.
@@ -52,7 +55,7 @@ export type ExpressRequireAccessOptions = RequireAccessOptions<Request, ExpressD
  * to `next(err)` for the app's error handler.
  *
  * Without options the key and URL come from `LICENZY_API_KEY` / `LICENZY_API_URL` through one
- * process-wide gate; the subject comes from {@link subjectFromAuth}.
+ * process-wide gate; the subject comes from {@link subjectFromRequest}.
  *
  * @throws {LicenzyConfigError} at setup, naming the invalid option.
  * @example
@@ -66,10 +69,10 @@ export type ExpressRequireAccessOptions = RequireAccessOptions<Request, ExpressD
  * app.get('/welcome', requireAccess({ gate, fresh: true }), welcome)
  */
 export function requireAccess(options?: ExpressRequireAccessOptions): LicenzyMiddleware {
-  const guard = createGuard<Request, ExpressDeniedHandler>(options, subjectFromAuth);
+  const guard = createGuard<Request, ExpressRefusalHook>(options, subjectFromRequest);
 
   /** Calls a user hook; what it throws or rejects with goes to Express's error handling, not to the process. */
-  function callHook(hook: ExpressDeniedHandler, req: Request, res: Response, next: NextFunction, error: LicenzyError): void {
+  function callHook(hook: ExpressRefusalHook, req: Request, res: Response, next: NextFunction, error: LicenzyError): void {
     // `next(undefined)` would run the route handler, so an empty rejection still counts as a failure.
     const fail = (reason: unknown) => next(reason ?? new Error('licenzy-gate: a refusal hook failed without a reason'));
     try {

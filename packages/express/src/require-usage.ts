@@ -6,14 +6,14 @@ import {
   type UsageOutcome,
 } from '@licenzy-gate/core';
 import type { NextFunction, Request, Response } from 'express';
-import type { ExpressDeniedHandler, LicenzyMiddleware } from './require-access.js';
-import { subjectFromAuth } from './subject.js';
+import type { ExpressRefusalHook, LicenzyMiddleware } from './require-access.js';
+import { subjectFromRequest } from './subject.js';
 
 /**
  * Options of {@link requireUsage}: `units` (required), `charge`, `onExhausted`, and the options every adapter
  * shares (`gate` or gate options, `subject`, `onUnavailable`, `delegateErrors`, `logger`).
  */
-export type ExpressRequireUsageOptions = RequireUsageOptions<Request, ExpressDeniedHandler>;
+export type ExpressRequireUsageOptions = RequireUsageOptions<Request, ExpressRefusalHook>;
 
 /**
  * Creates middleware for a metered route: each request is charged `units` of the subject's usage packs through
@@ -34,9 +34,9 @@ export type ExpressRequireUsageOptions = RequireUsageOptions<Request, ExpressDen
  * app.get('/api/export', requireUsage({ gate, units: (req) => Number(req.query.pages) || 1 }), exportPages)
  */
 export function requireUsage(options: ExpressRequireUsageOptions): LicenzyMiddleware {
-  const guard = createUsageGuard<Request, ExpressDeniedHandler>(options, subjectFromAuth);
+  const guard = createUsageGuard<Request, ExpressRefusalHook>(options, subjectFromRequest);
 
-  function callHook(hook: ExpressDeniedHandler, req: Request, res: Response, next: NextFunction, error: Parameters<ExpressDeniedHandler>[3]): void {
+  function callHook(hook: ExpressRefusalHook, req: Request, res: Response, next: NextFunction, error: Parameters<ExpressRefusalHook>[3]): void {
     const fail = (reason: unknown) => next(reason ?? new Error('licenzy-gate: a refusal hook failed without a reason'));
     try {
       const returned: unknown = hook(req, res, next, error);

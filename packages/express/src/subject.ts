@@ -18,8 +18,13 @@ import type { Request } from 'express';
  * // Bill the team owner when a team is selected, else fall back to the default lookup.
  * app.use(requireAccess({ subject: (req) => req.team?.ownerId ?? subjectFromAuth(req) }))
  */
-export function subjectFromAuth(req: Request): unknown {
+export function subjectFromRequest(req: Request): unknown {
   const user = field(req, 'user');
   const auth = field(req, 'auth');
   return field(user, 'id') ?? field(user, 'sub') ?? field(auth, 'sub') ?? field(field(auth, 'payload'), 'sub');
 }
+
+/**
+ * @deprecated The same function under its old name: use {@link subjectFromRequest} (one name in every adapter).
+ */
+export const subjectFromAuth = subjectFromRequest;

@@ -83,3 +83,9 @@ describe('ExpressRequireAccessOptions', () => {
     requireAccess({ onDenied: (req: { foo: string }) => req.foo });
   });
 });
+
+describe('one naming pattern for the refusal hook type', () => {
+  it('ExpressRefusalHook is the name; ExpressDeniedHandler stays as its deprecated alias', () => {
+    expectTypeOf<import('../src/index.js').ExpressDeniedHandler>().toEqualTypeOf<import('../src/index.js').ExpressRefusalHook>();
+  });
+});

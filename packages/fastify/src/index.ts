@@ -4,7 +4,7 @@ import { licenzyGate } from './plugin.js';
 
 export * from '@licenzy-gate/core';
 export { licenzyGate, subjectFromRequest } from './plugin.js';
-export type { LicenzyGateOptions, LicenzyHook, RouteLicenzyOptions } from './plugin.js';
+export type { FastifyRefusalHook, LicenzyGateOptions, LicenzyHook, RouteLicenzyOptions } from './plugin.js';
 export default licenzyGate;
 export { webhookHandler } from './webhook.js';
 export type { FastifyWebhookOptions } from './webhook.js';

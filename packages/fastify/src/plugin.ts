@@ -13,9 +13,12 @@ const ROUTE_OPTION_KEYS = ['subject', 'fresh', 'onDenied', 'onUnavailable', 'del
  * and `return reply` from an async hook) or return the payload to send; a throw goes to Fastify's error handler.
  *
  * @example
- * const onDenied: LicenzyHook = (request, reply) => reply.code(402).send({ upgrade: '/pricing' })
+ * const onDenied: FastifyRefusalHook = (request, reply) => reply.code(402).send({ upgrade: '/pricing' })
  */
-export type LicenzyHook = (request: FastifyRequest, reply: FastifyReply, error: LicenzyError) => unknown;
+export type FastifyRefusalHook = (request: FastifyRequest, reply: FastifyReply, error: LicenzyError) => unknown;
+
+/** @deprecated The same type under its old name: use {@link FastifyRefusalHook} (one naming pattern in every adapter). */
+export type LicenzyHook = FastifyRefusalHook;
 
 /**
  * Per-route options of `app.requireAccess()` and of `config.licenzy` in global mode. Each one left out
@@ -24,7 +27,7 @@ export type LicenzyHook = (request: FastifyRequest, reply: FastifyReply, error: 
  * @example
  * app.get('/welcome', { preHandler: app.requireAccess({ fresh: true }) }, handler)
  */
-export type RouteLicenzyOptions = Pick<RequireAccessOptions<FastifyRequest, LicenzyHook>, (typeof ROUTE_OPTION_KEYS)[number]>;
+export type RouteLicenzyOptions = Pick<RequireAccessOptions<FastifyRequest, FastifyRefusalHook>, (typeof ROUTE_OPTION_KEYS)[number]>;
 
 /**
  * Options of `app.register(licenzyGate, options)`: core's options (the gate or gate options such as `apiKey`,
@@ -33,7 +36,7 @@ export type RouteLicenzyOptions = Pick<RequireAccessOptions<FastifyRequest, Lice
  * @example
  * await app.register(licenzyGate, { gate: createAccessGate(), global: true })
  */
-export interface LicenzyGateOptions extends RequireAccessOptions<FastifyRequest, LicenzyHook> {
+export interface LicenzyGateOptions extends RequireAccessOptions<FastifyRequest, FastifyRefusalHook> {
   /** Gate every route of the context the plugin is registered in (opt out per route with `config: { licenzy: false }`). Default `false`. */
   global?: boolean;
 }
@@ -53,7 +56,7 @@ declare module 'fastify' {
   }
 }
 
-type FastifyGuard = Guard<FastifyRequest, LicenzyHook>;
+type FastifyGuard = Guard<FastifyRequest, FastifyRefusalHook>;
 
 /**
  * The default subject: identity set by server-side auth (`@fastify/jwt` puts the verified payload on `request.user`),
@@ -90,7 +93,7 @@ async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptio
   for (const [key, value] of Object.entries(options)) if (key !== 'global' && !REGISTER_KEYS.includes(key)) guardOptions[key] = value;
   // Without an explicit `logger`, a gate the plugin builds reports outages and circuit changes to the app's pino logger.
   if (options.logger === undefined) guardOptions.logger = new RequestLogger(app.log);
-  const pluginGuard = createGuard<FastifyRequest, LicenzyHook>(guardOptions as RequireAccessOptions<FastifyRequest, LicenzyHook>, subjectFromRequest);
+  const pluginGuard = createGuard<FastifyRequest, FastifyRefusalHook>(guardOptions as RequireAccessOptions<FastifyRequest, FastifyRefusalHook>, subjectFromRequest);
   if (options.global !== undefined && typeof options.global !== 'boolean') {
     throw new LicenzyConfigError('global', `expected a boolean, got ${typeof options.global}`);
   }
@@ -102,7 +105,7 @@ async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptio
     if (typeof routeOptions !== 'object' || routeOptions === null || Array.isArray(routeOptions)) {
       throw new LicenzyConfigError(name, `expected an object of per-route options, got ${routeOptions === null ? 'null' : typeof routeOptions}`);
     }
-    const merged: RequireAccessOptions<FastifyRequest, LicenzyHook> = { gate: pluginGuard.gate, logger: options.logger };
+    const merged: RequireAccessOptions<FastifyRequest, FastifyRefusalHook> = { gate: pluginGuard.gate, logger: options.logger };
     for (const [key, value] of Object.entries(routeOptions)) {
       if (!(ROUTE_OPTION_KEYS as readonly string[]).includes(key)) {
         throw new LicenzyConfigError(key, `is not a per-route option (${ROUTE_OPTION_KEYS.join(', ')}); set gate options when registering the plugin`);
@@ -173,7 +176,7 @@ function respond(guard: FastifyGuard, outcome: GuardOutcome, request: FastifyReq
   reply.code(problem.status).headers(problem.headers).send(JSON.stringify(problem.body));
 }
 
-function answerWithHook(hook: LicenzyHook, request: FastifyRequest, reply: FastifyReply, error: LicenzyError, done: HookHandlerDoneFunction): void {
+function answerWithHook(hook: FastifyRefusalHook, request: FastifyRequest, reply: FastifyReply, error: LicenzyError, done: HookHandlerDoneFunction): void {
   const fail = (thrown: unknown) => done(toError(thrown));
   // Like a Fastify handler: a hook that returned `reply` (or nothing) answered itself; anything else is the payload.
   const sendReturned = (value: unknown) => void (value !== undefined && value !== reply && !reply.sent && reply.send(value));

@@ -39,3 +39,9 @@ describe('@licenzy-gate/fastify types', () => {
     void app.register(licenzyGate, { global: 'yes' });
   });
 });
+
+describe('one naming pattern for the refusal hook type', () => {
+  it('FastifyRefusalHook is the name; LicenzyHook stays as its deprecated alias', () => {
+    expectTypeOf<import('../src/index.js').LicenzyHook>().toEqualTypeOf<import('../src/index.js').FastifyRefusalHook>();
+  });
+});

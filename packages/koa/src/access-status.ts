@@ -1,7 +1,7 @@
 // The Koa post-checkout status route (long poll) and the on-demand entitlement summary of a request.
 import { createAccessStatus, loadCustomerAccess, type AccessStatusOptions, type CustomerAccess, type CustomerAccessForOptions } from '@licenzy-gate/core';
 import type { Context, Middleware } from 'koa';
-import { subjectFromAuth } from './subject.js';
+import { subjectFromRequest } from './subject.js';
 
 /** Options of the Koa {@link accessStatus}: `gate`, `subject`, `wait` (ms, default 5000), `retryAfter` (s, default 1), `logger`. */
 export type KoaAccessStatusOptions = AccessStatusOptions<Context>;
@@ -17,7 +17,7 @@ export type KoaAccessStatusOptions = AccessStatusOptions<Context>;
  * router.get('/api/access-status', accessStatus({ gate, wait: 5_000 }))
  */
 export function accessStatus(options?: KoaAccessStatusOptions): Middleware {
-  const route = createAccessStatus<Context>(options, subjectFromAuth);
+  const route = createAccessStatus<Context>(options, subjectFromRequest);
   return async function licenzyAccessStatus(ctx: Context): Promise<void> {
     const controller = new AbortController();
     const abort = () => controller.abort();
@@ -41,5 +41,5 @@ export function accessStatus(options?: KoaAccessStatusOptions): Middleware {
  * })
  */
 export function customerAccessFor(ctx: Context, options?: CustomerAccessForOptions<Context>): Promise<CustomerAccess> {
-  return loadCustomerAccess(ctx, options, subjectFromAuth);
+  return loadCustomerAccess(ctx, options, subjectFromRequest);
 }

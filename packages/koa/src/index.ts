@@ -3,7 +3,7 @@
 export * from '@licenzy-gate/core';
 export { requireAccess } from './require-access.js';
 export type { KoaRefusalHook, KoaRequireAccessOptions } from './require-access.js';
-export { subjectFromAuth } from './subject.js';
+export { subjectFromAuth, subjectFromRequest } from './subject.js';
 export { webhookHandler } from './webhook.js';
 export type { KoaWebhookOptions } from './webhook.js';
 export { requireUsage } from './require-usage.js';

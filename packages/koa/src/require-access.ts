@@ -8,7 +8,7 @@ import {
   type RequireAccessOptions,
 } from '@licenzy-gate/core';
 import type { Context, Middleware, Next } from 'koa';
-import { subjectFromAuth } from './subject.js';
+import { subjectFromRequest } from './subject.js';
 
 declare module 'koa' {
   interface DefaultState {
@@ -31,7 +31,7 @@ export type KoaRefusalHook = (ctx: Context, next: Next, error: LicenzyError) => 
  * Besides these, any `createAccessGate()` option (`apiKey`, `baseUrl`, `cache`, `retries`, …) builds a
  * gate for this middleware alone; pass `gate` instead to share one cache between routes.
  * - `gate`: a gate from `createAccessGate()`. Default: the process-wide gate from `LICENZY_API_KEY` / `LICENZY_API_URL`.
- * - `subject(ctx)`: where the subject_ref comes from; may be async. Default {@link subjectFromAuth}:
+ * - `subject(ctx)`: where the subject_ref comes from; may be async. Default {@link subjectFromRequest}:
  *   `ctx.state.user.id`, then `ctx.state.user.sub`, then `ctx.state.auth.sub`; never headers, query, body, cookies.
  * - `fresh`: `true`, or `(ctx) => boolean`, to ask Licenzy instead of the cache. Default `false`.
  * - `onDenied(ctx, next, error)`: custom answer when Licenzy says no. Default: 403 `access_denied`.
@@ -59,7 +59,7 @@ export type KoaRequireAccessOptions = RequireAccessOptions<Context, KoaRefusalHo
  * app.use(requireAccess({ gate, fresh: (ctx) => ctx.path === '/pro/welcome' })) // gate everything below
  */
 export function requireAccess(options?: KoaRequireAccessOptions): Middleware {
-  const guard = createGuard<Context, KoaRefusalHook>(options, subjectFromAuth);
+  const guard = createGuard<Context, KoaRefusalHook>(options, subjectFromRequest);
 
   async function refuse(outcome: Exclude<GuardOutcome, { allowed: true }>, ctx: Context, next: Next): Promise<void> {
     if (outcome.kind === 'denied') ctx.state.licenzy = outcome.decision;

@@ -2,7 +2,7 @@
 import { createUsageGuard, toProblem, type RequireUsageOptions, type UsageOutcome } from '@licenzy-gate/core';
 import type { Context, Middleware, Next } from 'koa';
 import type { KoaRefusalHook } from './require-access.js';
-import { subjectFromAuth } from './subject.js';
+import { subjectFromRequest } from './subject.js';
 
 /**
  * Options of the Koa {@link requireUsage}: `units` (required: a positive safe integer or `(ctx) => number`),
@@ -28,7 +28,7 @@ export type KoaRequireUsageOptions = RequireUsageOptions<Context, KoaRefusalHook
  * })
  */
 export function requireUsage(options: KoaRequireUsageOptions): Middleware {
-  const guard = createUsageGuard<Context, KoaRefusalHook>(options, subjectFromAuth);
+  const guard = createUsageGuard<Context, KoaRefusalHook>(options, subjectFromRequest);
 
   async function settle(outcome: UsageOutcome, ctx: Context, next: Next): Promise<void> {
     if (outcome.ok) {

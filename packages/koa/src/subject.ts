@@ -17,9 +17,14 @@ import type { Context } from 'koa';
  * // Bill the team owner when a team is selected, else fall back to the default lookup.
  * router.get('/pro', requireAccess({ subject: (ctx) => ctx.state.team?.ownerId ?? subjectFromAuth(ctx) }), handler)
  */
-export function subjectFromAuth(ctx: Context): unknown {
+export function subjectFromRequest(ctx: Context): unknown {
   const state: unknown = ctx.state;
   const user = field(state, 'user');
   const auth = field(state, 'auth');
   return field(user, 'id') ?? field(user, 'sub') ?? field(auth, 'sub');
 }
+
+/**
+ * @deprecated The same function under its old name: use {@link subjectFromRequest} (one name in every adapter).
+ */
+export const subjectFromAuth = subjectFromRequest;

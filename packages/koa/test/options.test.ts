@@ -13,3 +13,11 @@ describe('regression: requireAccess({ gate, onDeny }) was accepted and the missp
     expect(setup).toThrow(expect.objectContaining({ option, message: expect.stringContaining(`did you mean \`${suggestion}\`?`) }) as Error);
   });
 });
+
+describe('one name for the same thing in every adapter', () => {
+  it('subjectFromRequest is the default subject reader; subjectFromAuth stays as its deprecated alias', async () => {
+    const { subjectFromAuth, subjectFromRequest } = await import('../src/index.js');
+    expect(subjectFromAuth).toBe(subjectFromRequest);
+    expect(subjectFromRequest({ state: { user: { id: 'u_1' } } } as never)).toBe('u_1');
+  });
+});
