@@ -47,7 +47,11 @@ for (const file of readmes) {
     const name = `${file.replace(/[/.]/g, '_')}_L${block.line}`;
     if (block.lang === 'ts' || block.lang === 'typescript') {
       const isModule = /^\s*(import|export)\s/m.test(block.code);
-      const path = join(work, `${name}.ts`);
+      // One program per README: its blocks may share module augmentations (a README's `declare module`), never
+      // another README's.
+      const dir = join(work, file.replace(/[/.]/g, '_'));
+      mkdirSync(dir, { recursive: true });
+      const path = join(dir, `${name}.ts`);
       writeFileSync(path, `${block.code}\n${isModule ? '' : 'export {};\n'}`);
       tsFiles.set(relative(work, path), block);
     } else if (block.lang === 'js' || block.lang === 'javascript') {
@@ -62,18 +66,19 @@ for (const file of readmes) {
   }
 }
 
-if (tsFiles.size > 0) {
-  writeFileSync(join(work, 'tsconfig.json'), JSON.stringify({
+const programs = new Set([...tsFiles.keys()].map((path) => path.split('/')[0]));
+for (const program of programs) {
+  const dir = join(work, program);
+  writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
     compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2023', 'DOM'], noEmit: true, skipLibCheck: true, types: ['node'], isolatedModules: true },
     include: ['*.ts'],
   }));
-  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', work, '--pretty', 'false'], { cwd: root, encoding: 'utf8' });
-  if (tsc.status !== 0) {
-    for (const line of tsc.stdout.split('\n').filter(Boolean)) {
-      const match = /^\.docs-check\/([^()]+)\((\d+),(\d+)\): (.*)$/.exec(line) ?? /^([^()]+)\((\d+),(\d+)\): (.*)$/.exec(line);
-      const block = match ? tsFiles.get(match[1].replace(/^.*\.docs-check\//, '')) : undefined;
-      failures.push(block ? `${block.file}:${block.line + Number(match[2])}: ${match[4]}` : line);
-    }
+  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', dir, '--pretty', 'false'], { cwd: dir, encoding: 'utf8' });
+  if (tsc.status === 0) continue;
+  for (const line of tsc.stdout.split('\n').filter(Boolean)) {
+    const match = /^([^()]+)\((\d+),(\d+)\): (.*)$/.exec(line);
+    const block = match ? tsFiles.get(`${program}/${match[1].replace(/^.*\//, '')}`) : undefined;
+    failures.push(block && match ? `${block.file}:${block.line + Number(match[2])}: ${match[4]}` : `${program}: ${line}`);
   }
 }
 
