@@ -57,7 +57,8 @@ app.get('/', (_req, res) => {
 });
 
 app.get('/pro/report', paid, (req, res) => {
-  res.json({ report: 'Quarterly numbers, for paying users only', subject: req.licenzy.subjectRef, checked: req.licenzy.source });
+  // The same JSON in all three examples: { report, subjectRef, source }.
+  res.json({ report: 'Quarterly numbers, for paying users only', subjectRef: req.licenzy.subjectRef, source: req.licenzy.source });
 });
 
 app.get('/pro/download', paid, (req, res) => {

@@ -50,10 +50,11 @@ app.get('/', async (_request, reply) => {
   ].join('\n');
 });
 
+// The same JSON in all three examples: { report, subjectRef, source }.
 app.get('/pro/report', { preHandler: app.requireAccess() }, async (request) => ({
-  report: 'Quarterly numbers for paying customers',
+  report: 'Quarterly numbers, for paying users only',
   subjectRef: request.licenzy.subjectRef,
-  decidedBy: request.licenzy.source,
+  source: request.licenzy.source,
 }));
 
 // The page a checkout returns to asks Licenzy now instead of trusting a cached "no". Freshness is the route's

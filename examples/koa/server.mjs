@@ -42,7 +42,8 @@ router.get('/', (ctx) => {
 
 router.get('/pro/report', paid, (ctx) => {
   const decision = ctx.state.licenzy;
-  ctx.body = { report: 'Quarterly numbers, for paying users only', subject: decision.subjectRef, checked: decision.source };
+  // The same JSON in all three examples: { report, subjectRef, source }.
+  ctx.body = { report: 'Quarterly numbers, for paying users only', subjectRef: decision.subjectRef, source: decision.source };
 });
 
 router.get('/pro/download', paid, (ctx) => {
