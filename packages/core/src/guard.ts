@@ -11,6 +11,7 @@ import { failOpenChannel } from './diagnostics.js';
 import { consoleLogger, type GateLogger } from './logger.js';
 import { describe, functionOption, objectOption, optionKeys, pickKeys, rejectUnknownKeys, type KeysEnum } from './options.js';
 import { problemCodeOf } from './problem.js';
+import { refusalAction, type RefusalAction, type RefusalPolicy } from './refusal.js';
 import { subjectFromResolved } from './subject.js';
 import type { UsageCharge } from './usage.js';
 
@@ -73,6 +74,8 @@ export interface Guard<Req, Hook> {
    * per-request logger (e.g. Fastify's `request.log`), called only when something is logged.
    */
   run(req: Req, loggerFor?: LoggerFor<Req>): GuardOutcome | Promise<GuardOutcome>;
+  /** What the adapter does with a refusal: delegate, call the hook for its kind, or answer problem+json. */
+  refusal(outcome: Exclude<GuardOutcome, { allowed: true }>): RefusalAction<Hook>;
 }
 
 /** Every option name of {@link RequireAccessOptions}, kept exact by the compiler (the gate's included). */
@@ -245,11 +248,17 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
     }
   }
 
+  const policy: RefusalPolicy<Hook> = {
+    delegateErrors: opts.delegateErrors === true,
+    hooks: { denied: onDenied, unavailable: typeof onUnavailable === 'function' ? (onUnavailable as Hook) : undefined },
+  };
+
   return {
     gate,
     onDenied,
     onUnavailable: typeof onUnavailable === 'function' ? (onUnavailable as Hook) : undefined,
     delegateErrors: opts.delegateErrors === true,
+    refusal: (outcome) => refusalAction(policy, outcome.kind, outcome.error),
     run(req, loggerFor) {
       return contain(req, loggerFor, () => {
         let resolved: unknown;

@@ -13,6 +13,7 @@ import { REQUIRE_ACCESS_OPTION_KEYS, createGuard, type RequestDecision, type Req
 import { consoleLogger, type GateLogger } from './logger.js';
 import { describe, functionOption, objectOption, optionKeys, rejectUnknownKeys, type KeysEnum } from './options.js';
 import { problemCodeOf } from './problem.js';
+import { refusalAction, type RefusalAction, type RefusalPolicy } from './refusal.js';
 import { subjectFromResolved } from './subject.js';
 
 /** What a metered request was charged, on the request decision as `usage` (`req.licenzy.usage`, …). */
@@ -102,6 +103,8 @@ export interface UsageGuard<Req, Hook> {
    * report a charged request whose handler failed (`charge: 'before'`).
    */
   watch(response: ResponseLike, outcome: Extract<UsageOutcome, { ok: true }>): void;
+  /** What the adapter does with a refusal: delegate, call the hook for its kind, or answer problem+json. */
+  refusal(outcome: Exclude<UsageOutcome, { ok: true }>): RefusalAction<Hook>;
 }
 
 const LOG_WINDOW = 60_000;
@@ -292,11 +295,17 @@ export function createUsageGuard<Req, Hook extends (...args: never[]) => unknown
     });
   }
 
+  const policy: RefusalPolicy<Hook> = {
+    delegateErrors: base.delegateErrors,
+    hooks: { exhausted: onExhausted, unavailable: typeof onUnavailable === 'function' ? (onUnavailable as Hook) : undefined },
+  };
+
   return {
     gate,
     onExhausted,
     onUnavailable: typeof onUnavailable === 'function' ? (onUnavailable as Hook) : undefined,
     delegateErrors: base.delegateErrors,
+    refusal: (outcome) => refusalAction(policy, outcome.kind, outcome.error),
     charge,
     run,
     watch,

@@ -1,7 +1,6 @@
 // The Express 4/5 middleware: request → core guard → next() or a problem+json refusal.
 import {
   createGuard,
-  toProblem,
   type GuardOutcome,
   type LicenzyError,
   type RequestDecision,
@@ -90,10 +89,11 @@ export function requireAccess(options?: ExpressRequireAccessOptions): LicenzyMid
       return;
     }
     if (outcome.kind === 'denied') req.licenzy = outcome.decision;
-    if (guard.delegateErrors) return next(outcome.error);
-    const hook = outcome.kind === 'denied' ? guard.onDenied : outcome.kind === 'unavailable' ? guard.onUnavailable : undefined;
-    if (hook !== undefined) return callHook(hook, req, res, next, outcome.error);
-    const problem = toProblem(outcome.error);
+    // Core decides (delegate, hook or problem); the adapter only writes it.
+    const action = guard.refusal(outcome);
+    if (action.type === 'delegate') return next(action.error);
+    if (action.type === 'hook') return callHook(action.hook, req, res, next, action.error);
+    const { problem } = action;
     try {
       res.status(problem.status).set(problem.headers).json(problem.body);
     } catch (sendError) {

@@ -1,7 +1,6 @@
 // The Express 4/5 metered-route middleware: charge the subject's usage pack (before or after the handler), or refuse.
 import {
   createUsageGuard,
-  toProblem,
   type RequireUsageOptions,
   type UsageOutcome,
 } from '@licenzy-gate/core';
@@ -53,10 +52,11 @@ export function requireUsage(options: ExpressRequireUsageOptions): LicenzyMiddle
       next();
       return;
     }
-    if (guard.delegateErrors) return next(outcome.error);
-    const hook = outcome.kind === 'exhausted' ? guard.onExhausted : outcome.kind === 'unavailable' ? guard.onUnavailable : undefined;
-    if (hook !== undefined) return callHook(hook, req, res, next, outcome.error);
-    const problem = toProblem(outcome.error);
+    // Core decides (delegate, hook or problem); the adapter only writes it.
+    const action = guard.refusal(outcome);
+    if (action.type === 'delegate') return next(action.error);
+    if (action.type === 'hook') return callHook(action.hook, req, res, next, action.error);
+    const { problem } = action;
     try {
       res.status(problem.status).set(problem.headers).json(problem.body);
     } catch (sendError) {

@@ -1,5 +1,5 @@
 // The Fastify 5 plugin: turns a request into `guard.run()` and a guard outcome into a reply; all policy lives in core.
-import { LicenzyConfigError, createGuard, identityField, toProblem } from '@licenzy-gate/core';
+import { LicenzyConfigError, createGuard, identityField } from '@licenzy-gate/core';
 import type { GateLogger, Guard, GuardOutcome, LicenzyError, RequestDecision, RequireAccessOptions } from '@licenzy-gate/core';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, preHandlerHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
@@ -168,10 +168,11 @@ async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptio
 function respond(guard: FastifyGuard, outcome: GuardOutcome, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   if (outcome.allowed || outcome.kind === 'denied') request.licenzy = outcome.decision;
   if (outcome.allowed) return done();
-  if (guard.delegateErrors) return done(outcome.error);
-  const hook = outcome.kind === 'denied' ? guard.onDenied : outcome.kind === 'unavailable' ? guard.onUnavailable : undefined;
-  if (hook !== undefined) return answerWithHook(hook, request, reply, outcome.error, done);
-  const problem = toProblem(outcome.error);
+  // Core decides (delegate, hook or problem); the adapter only writes it.
+  const action = guard.refusal(outcome);
+  if (action.type === 'delegate') return done(action.error);
+  if (action.type === 'hook') return answerWithHook(action.hook, request, reply, action.error, done);
+  const { problem } = action;
   // Sent as a string: a route's response schema or serializer must not reshape or re-type the problem body.
   reply.code(problem.status).headers(problem.headers).send(JSON.stringify(problem.body));
 }

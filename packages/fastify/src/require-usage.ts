@@ -1,5 +1,5 @@
 // The Fastify metered-route preHandler, the post-checkout status handler and customerAccessFor(), on the plugin's gate.
-import { createAccessStatus, createUsageGuard, loadCustomerAccess, toProblem } from '@licenzy-gate/core';
+import { createAccessStatus, createUsageGuard, loadCustomerAccess } from '@licenzy-gate/core';
 import type { AccessGate, AccessStatusOptions, CustomerAccess, CustomerAccessForOptions, GateLogger, LicenzyError, RequireUsageOptions, UsageOutcome } from '@licenzy-gate/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 
@@ -66,19 +66,20 @@ export function decorateMetering(app: FastifyInstance, defaults: MeteringDefault
     );
 
     async function refuse(outcome: Exclude<UsageOutcome, { ok: true }>, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-      if (guard.delegateErrors) throw outcome.error;
-      const hook = outcome.kind === 'exhausted' ? guard.onExhausted : outcome.kind === 'unavailable' ? guard.onUnavailable : undefined;
-      if (hook !== undefined) {
+      // Core decides (delegate, hook or problem); the adapter only writes it.
+      const action = guard.refusal(outcome);
+      if (action.type === 'delegate') throw action.error;
+      if (action.type === 'hook') {
         let returned: unknown;
         try {
-          returned = await hook(request, reply, outcome.error);
+          returned = await action.hook(request, reply, action.error);
         } catch (thrown) {
           throw toError(thrown);
         }
         if (returned !== undefined && returned !== reply && !reply.sent) return reply.send(returned);
         return reply;
       }
-      const problem = toProblem(outcome.error);
+      const { problem } = action;
       return reply.code(problem.status).headers(problem.headers).send(JSON.stringify(problem.body));
     }
 

@@ -2,7 +2,6 @@
 import {
   type GuardOutcome,
   createGuard,
-  toProblem,
   type LicenzyError,
   type RequestDecision,
   type RequireAccessOptions,
@@ -64,13 +63,14 @@ export function requireAccess(options?: KoaRequireAccessOptions): Middleware {
   async function refuse(outcome: Exclude<GuardOutcome, { allowed: true }>, ctx: Context, next: Next): Promise<void> {
     if (outcome.kind === 'denied') ctx.state.licenzy = outcome.decision;
     // Koa's ctx.onerror (and most error middleware) honour the error's status, expose and headers.
-    if (guard.delegateErrors) throw outcome.error;
-    const hook = outcome.kind === 'denied' ? guard.onDenied : outcome.kind === 'unavailable' ? guard.onUnavailable : undefined;
-    if (hook !== undefined) {
-      await hook(ctx, next, outcome.error);
+    // Core decides (delegate, hook or problem); the adapter only writes it.
+    const action = guard.refusal(outcome);
+    if (action.type === 'delegate') throw action.error;
+    if (action.type === 'hook') {
+      await action.hook(ctx, next, action.error);
       return;
     }
-    const problem = toProblem(outcome.error);
+    const { problem } = action;
     ctx.status = problem.status;
     ctx.body = problem.body;
     // After the body: assigning an object makes Koa set application/json, which problem+json replaces.

@@ -1,5 +1,5 @@
 // The Koa metered-route middleware: charge the subject's usage pack (before or after the handler), or refuse.
-import { createUsageGuard, toProblem, type RequireUsageOptions, type UsageOutcome } from '@licenzy-gate/core';
+import { createUsageGuard, type RequireUsageOptions, type UsageOutcome } from '@licenzy-gate/core';
 import type { Context, Middleware, Next } from 'koa';
 import type { KoaRefusalHook } from './require-access.js';
 import { subjectFromRequest } from './subject.js';
@@ -36,13 +36,14 @@ export function requireUsage(options: KoaRequireUsageOptions): Middleware {
       guard.watch(ctx.res, outcome);
       return next();
     }
-    if (guard.delegateErrors) throw outcome.error;
-    const hook = outcome.kind === 'exhausted' ? guard.onExhausted : outcome.kind === 'unavailable' ? guard.onUnavailable : undefined;
-    if (hook !== undefined) {
-      await hook(ctx, next, outcome.error);
+    // Core decides (delegate, hook or problem); the adapter only writes it.
+    const action = guard.refusal(outcome);
+    if (action.type === 'delegate') throw action.error;
+    if (action.type === 'hook') {
+      await action.hook(ctx, next, action.error);
       return;
     }
-    const problem = toProblem(outcome.error);
+    const { problem } = action;
     ctx.status = problem.status;
     ctx.body = problem.body;
     ctx.set(problem.headers);
