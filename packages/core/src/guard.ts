@@ -11,7 +11,7 @@ import { failOpenChannel } from './diagnostics.js';
 import { consoleLogger, type GateLogger } from './logger.js';
 import { describe, functionOption, objectOption, optionKeys, pickKeys, rejectUnknownKeys, type KeysEnum } from './options.js';
 import { problemCodeOf } from './problem.js';
-import { refusalAction, type RefusalAction, type RefusalPolicy } from './refusal.js';
+import { refusalAction, requestRefusalKind, type RefusalAction, type RefusalPolicy, type RequestRefusalKind } from './refusal.js';
 import { subjectFromResolved } from './subject.js';
 import type { UsageCharge } from './usage.js';
 
@@ -61,7 +61,10 @@ export type LoggerFor<Req> = (req: Req) => GateLogger;
 export type GuardOutcome =
   | { allowed: true; decision: RequestDecision }
   | { allowed: false; kind: 'denied'; error: LicenzyAccessDeniedError; decision: AccessDecision }
-  | { allowed: false; kind: 'unavailable' | 'refused'; error: LicenzyError };
+  /** Licenzy could not decide (503). */
+  | { allowed: false; kind: 'unavailable'; error: LicenzyError }
+  /** Refused before any decision: no subject (401), an invalid subject (400), a misconfiguration (500). */
+  | { allowed: false; kind: Exclude<RequestRefusalKind, 'invalid-request'>; error: LicenzyError };
 
 /** A configured guard: built once per `requireAccess()` call. */
 export interface Guard<Req, Hook> {
@@ -206,7 +209,7 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
       return { allowed: false, kind: 'unavailable', error: typed };
     }
     if (code === 'access_misconfigured') reportMisconfiguration(typed, error, req, log);
-    return { allowed: false, kind: 'refused', error: typed };
+    return { allowed: false, kind: requestRefusalKind(typed) as Exclude<RequestRefusalKind, 'invalid-request'>, error: typed };
   }
 
   /** Runs `line` at most once per key and window; the next line says how many were held back. */
@@ -243,7 +246,7 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
       try {
         return refuse(error, undefined, req, loggerFor);
       } catch {
-        return { allowed: false, kind: 'refused', error: wrapUnknown(undefined) };
+        return { allowed: false, kind: 'misconfigured', error: wrapUnknown(undefined) };
       }
     }
   }

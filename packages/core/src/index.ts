@@ -80,5 +80,5 @@ export { createUsageGuard, meteringGate, usageIdempotencyKey } from './usage.js'
 export type { RequireUsageOptions, ResponseLike, UsageCharge, UsageDecision, UsageGuard, UsageOutcome, UsageRequestInfo } from './usage.js';
 export { MAX_STATUS_WAIT, createAccessStatus, loadCustomerAccess } from './status.js';
 export type { AccessStatusOptions, AccessStatusRoute, CustomerAccessForOptions, StatusReply } from './status.js';
-export { refusalAction } from './refusal.js';
-export type { RefusalAction, RefusalPolicy } from './refusal.js';
+export { refusalAction, requestRefusalKind } from './refusal.js';
+export type { RefusalAction, RefusalPolicy, RequestRefusalKind } from './refusal.js';

@@ -34,3 +34,25 @@ export function refusalAction<Hook>(policy: RefusalPolicy<Hook>, kind: string, e
   if (hook !== undefined) return { type: 'hook', hook, error };
   return { type: 'problem', error, problem: toProblem(error) };
 }
+
+/**
+ * What a request refused before any decision means, from its error: no subject (401), a subject that is not a
+ * valid subject_ref (400), a malformed request such as a bad `Idempotency-Key` or a reused one (400/409), or a
+ * misconfigured gate or resolver (500).
+ */
+export type RequestRefusalKind = 'unauthenticated' | 'invalid-subject' | 'invalid-request' | 'misconfigured';
+
+/** The {@link RequestRefusalKind} of an error that is neither a denial nor unavailability. */
+export function requestRefusalKind(error: LicenzyError): RequestRefusalKind {
+  switch (error.code) {
+    case 'ERR_LICENZY_SUBJECT_REQUIRED':
+      return 'unauthenticated';
+    case 'ERR_LICENZY_SUBJECT_INVALID':
+      return 'invalid-subject';
+    case 'ERR_LICENZY_IDEMPOTENCY_CONFLICT':
+    case 'ERR_LICENZY_IDEMPOTENCY_KEY_INVALID':
+      return 'invalid-request';
+    default:
+      return 'misconfigured';
+  }
+}

@@ -13,7 +13,7 @@ import { REQUIRE_ACCESS_OPTION_KEYS, createGuard, type RequestDecision, type Req
 import { consoleLogger, type GateLogger } from './logger.js';
 import { describe, functionOption, objectOption, optionKeys, rejectUnknownKeys, type KeysEnum } from './options.js';
 import { problemCodeOf } from './problem.js';
-import { refusalAction, type RefusalAction, type RefusalPolicy } from './refusal.js';
+import { refusalAction, requestRefusalKind, type RefusalAction, type RefusalPolicy, type RequestRefusalKind } from './refusal.js';
 import { subjectFromResolved } from './subject.js';
 
 /** What a metered request was charged, on the request decision as `usage` (`req.licenzy.usage`, …). */
@@ -87,7 +87,7 @@ export interface ResponseLike {
 /** What the usage guard concluded for one request. */
 export type UsageOutcome =
   | { ok: true; decision: UsageDecision; idempotencyKey: string; route: string }
-  | { ok: false; kind: 'exhausted' | 'unavailable' | 'refused'; error: LicenzyError };
+  | { ok: false; kind: 'exhausted' | 'unavailable' | RequestRefusalKind; error: LicenzyError };
 
 /** A configured metered-route guard: built once per `requireUsage()` call. */
 export interface UsageGuard<Req, Hook> {
@@ -207,7 +207,7 @@ export function createUsageGuard<Req, Hook extends (...args: never[]) => unknown
     if (code === 'access_misconfigured') {
       report(typed.code, () => logger.error('metered route misconfigured; answering 500 access_misconfigured', { code: typed.code, message: typed.message }));
     }
-    return { ok: false, kind: 'refused', error: typed };
+    return { ok: false, kind: requestRefusalKind(typed), error: typed };
   }
 
   function allowed(subjectRef: string, usage: UsageCharge, existing: RequestDecision | null | undefined, idempotencyKey: string, route: string): UsageOutcome {
@@ -246,7 +246,7 @@ export function createUsageGuard<Req, Hook extends (...args: never[]) => unknown
         }
         return refused;
       } catch {
-        return { ok: false, kind: 'refused', error: new LicenzyError('ERR_LICENZY_CONFIG', 'The metered route failed unexpectedly', { status: 500 }) };
+        return { ok: false, kind: 'misconfigured', error: new LicenzyError('ERR_LICENZY_CONFIG', 'The metered route failed unexpectedly', { status: 500 }) };
       }
     }
   }

@@ -58,9 +58,9 @@ describe('createGuard', () => {
 
   it('refuses a missing subject with 401 and an invalid one with 400, without calling Licenzy', async () => {
     const { fake, guard } = setup();
-    expect(guard.run({})).toMatchObject({ allowed: false, kind: 'refused', error: { status: 401 } });
-    expect(guard.run({ user: { id: { evil: true } } })).toMatchObject({ kind: 'refused', error: { status: 400 } });
-    expect(guard.run({ user: { id: 'x'.repeat(10_000) } })).toMatchObject({ kind: 'refused', error: { status: 400 } });
+    expect(guard.run({})).toMatchObject({ allowed: false, kind: 'unauthenticated', error: { status: 401 } });
+    expect(guard.run({ user: { id: { evil: true } } })).toMatchObject({ kind: 'invalid-subject', error: { status: 400 } });
+    expect(guard.run({ user: { id: 'x'.repeat(10_000) } })).toMatchObject({ kind: 'invalid-subject', error: { status: 400 } });
     expect(fake.calls).toEqual([]);
   });
 
@@ -79,7 +79,7 @@ describe('createGuard', () => {
         throw new Error('db down');
       },
     });
-    expect(guard.run({})).toMatchObject({ allowed: false, kind: 'refused', error: { status: 500 } });
+    expect(guard.run({})).toMatchObject({ allowed: false, kind: 'misconfigured', error: { status: 500 } });
     const rejecting = setup({ subject: () => Promise.reject(new Error('nope')) }).guard;
     expect(await rejecting.run({})).toMatchObject({ allowed: false, error: { status: 500 } });
   });
@@ -96,7 +96,7 @@ describe('createGuard', () => {
     const { fake, guard } = setup({ onUnavailable: 'allow' });
     const pending = guard.run({ user: { id: 'u' } });
     fake.next().reject(new LicenzyAuthError(401, 'invalid_api_key'));
-    expect(await pending).toMatchObject({ allowed: false, kind: 'refused', error: { status: 500 } });
+    expect(await pending).toMatchObject({ allowed: false, kind: 'misconfigured', error: { status: 500 } });
     expect(guard.run({})).toMatchObject({ allowed: false, error: { status: 401 } });
   });
 
@@ -195,7 +195,7 @@ describe('regression: the guard never throws', () => {
     let outcome: GuardOutcome | Promise<GuardOutcome> | undefined;
     expect(() => (outcome = guard.run({}))).not.toThrow();
     const settled = await outcome!;
-    expect(settled).toMatchObject({ allowed: false, kind: 'refused', error: { code: 'ERR_LICENZY_CONFIG', status: 500, expose: false } });
+    expect(settled).toMatchObject({ allowed: false, kind: 'misconfigured', error: { code: 'ERR_LICENZY_CONFIG', status: 500, expose: false } });
     expect((settled as { error: Error }).error.message).not.toContain('app secret text');
     expect(fake.calls).toEqual([]);
   });
@@ -205,7 +205,7 @@ describe('regression: the guard never throws', () => {
     const gate = createAccessGate({ client: fake.checker });
     const logger: GateLogger = { warn: () => { throw new Error('log down'); }, error: () => { throw new Error('log down'); } };
     const guard = createGuard<Req, Hook>({ gate, logger, subject: () => { throw new Error('resolver bug'); } }, fromUser);
-    expect(guard.run({})).toMatchObject({ allowed: false, kind: 'refused' });
+    expect(guard.run({})).toMatchObject({ allowed: false, kind: 'misconfigured' });
   });
 });
 

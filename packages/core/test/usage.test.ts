@@ -89,7 +89,7 @@ describe('createUsageGuard', () => {
     const { gate, keys } = setup(charged);
     const guard = createUsageGuard<Req, never>({ gate, units: units as () => number, subject, logger: quiet }, () => undefined);
     const outcome = await guard.run({ user: 'alice' }, info());
-    expect(outcome).toMatchObject({ ok: false, kind: 'refused', error: { status: 500 } });
+    expect(outcome).toMatchObject({ ok: false, kind: 'misconfigured', error: { status: 500 } });
     expect(keys).toHaveLength(0);
   });
 
