@@ -1,20 +1,17 @@
 // The access decision engine: validated subject → cached or coalesced Licenzy answer → a decision, with a failure policy.
 import { LRUCache } from 'lru-cache';
 import { onAbort } from './abort.js';
-import { CIRCUIT_BREAKER_OPTION_KEYS, createCircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
-import { coarseNow } from './clock.js';
+import { createCircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import {
-  CLIENT_OPTION_KEYS,
-  createLicenzyClient,
-  scopeOfClient,
   type AccessCheckResult,
   type CallOptions,
   type ConsumeUsageResult,
   type CustomerAccess,
   type LicenzyClientOptions,
 } from './client.js';
-import { parseApiKey, parseBaseUrl, type LicenzyMode } from './config.js';
-import { createLruDecisionStore, namespacedStore, type CachedDecision, type DecisionStore } from './decision-store.js';
+import type { LicenzyMode } from './config.js';
+import type { CachedDecision, DecisionStore } from './decision-store.js';
+import { parseGateOptions } from './gate-options.js';
 import { checkChannel, circuitChannel, invalidateChannel, usageChannel, type CheckEvent, type InvalidateEvent, type UsageEvent } from './diagnostics.js';
 import {
   LicenzyAbortError,
@@ -24,11 +21,13 @@ import {
   LicenzyUnavailableError,
   isOutage,
 } from './errors.js';
-import { consoleLogger, type GateLogger } from './logger.js';
-import { functionOption, integerOption, numberOption, objectOption, optionKeys, pickKeys, rejectUnknownKeys, type Milliseconds } from './options.js';
-import { deriveSharedScope, type SharedEntry, type SharedEvent, type SharedTier, type SharedTierBinding, type SharedTierScope } from './shared-tier.js';
+import type { GateLogger } from './logger.js';
+import type { Milliseconds } from './options.js';
+import type { SharedEntry, SharedEvent, SharedTier } from './shared-tier.js';
 import { validateSubjectRef } from './subject.js';
 import { createAccessWaiter, type WaitForAccessOptions } from './wait-for-access.js';
+
+export { CACHE_OPTION_KEYS, GATE_OPTION_KEYS } from './gate-options.js';
 
 /** Where a decision came from: a Licenzy answer just now, the fresh cache, or a stale entry during an outage. */
 export type DecisionSource = 'licenzy' | 'cache' | 'stale';
@@ -113,16 +112,6 @@ export interface AccessGateOptions extends LicenzyClientOptions {
    */
   now?: () => number;
 }
-
-/** Every option name of {@link AccessGateOptions}, kept exact by the compiler (the client's included). */
-export const GATE_OPTION_KEYS = optionKeys<AccessGateOptions>({
-  apiKey: true, baseUrl: true, timeout: true, retries: true, totalTimeout: true, retryBackoff: true, maxRetryAfter: true,
-  maxResponseBytes: true, fetch: true, sleep: true, random: true, client: true, cache: true, store: true, shared: true,
-  circuitBreaker: true, freshInterval: true, maxConcurrent: true, maxQueue: true, logger: true, now: true,
-});
-
-/** Every option name of {@link AccessCacheOptions}. */
-export const CACHE_OPTION_KEYS = optionKeys<AccessCacheOptions>({ max: true, ttl: true, deniedTtl: true, staleIfError: true, errorTtl: true });
 
 /** Options of `gate.invalidate()` / `gate.clear()`. */
 export interface InvalidateOptions {
@@ -275,8 +264,6 @@ interface Failure {
 }
 
 const SHED_RETRY_MS = 1000;
-/** How far past `totalTimeout` the gate's own watchdog fires: the client's own timeout normally wins. */
-const WATCHDOG_MARGIN = 100;
 
 /**
  * Creates an access gate: one Licenzy client, one decision cache, one failure policy.
@@ -287,47 +274,16 @@ const WATCHDOG_MARGIN = 100;
  * if (!decision.allowed) reply(403)
  */
 export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
-  objectOption('options', options);
-  rejectUnknownKeys('', options, GATE_OPTION_KEYS);
-  // One rule for every option: only one left out (undefined) takes its default; `client: null` is an error.
-  const given = options.client as Partial<AccessChecker> | null | undefined;
-  if (given !== undefined && (typeof given !== 'object' || given === null || typeof given.checkAccess !== 'function' || (given.mode !== 'test' && given.mode !== 'live'))) {
-    throw new LicenzyConfigError('client', 'expected a Licenzy client with `checkAccess()` and `mode`');
-  }
-  const client: AccessChecker = (given as AccessChecker | undefined) ?? createLicenzyClient(pickKeys(options, CLIENT_OPTION_KEYS));
-  const mode = client.mode;
-  const injectedNow = functionOption<() => number>('now', options.now);
-  // Durations (TTLs, windows, cool-downs) on a monotonic clock; `checkedAt` on the wall clock, for display.
-  const now = injectedNow ?? coarseNow;
-  const wallNow = injectedNow ?? Date.now;
-
-  const cacheOptions = options.cache === false ? undefined : objectOption('cache', options.cache) ?? {};
-  if (cacheOptions !== undefined) rejectUnknownKeys('cache', cacheOptions, CACHE_OPTION_KEYS);
-  const cacheEnabled = options.cache !== false;
-  const max = integerOption('cache.max', cacheOptions?.max, 10_000, 1);
-  const ttl = numberOption('cache.ttl', cacheOptions?.ttl, 30_000);
-  const deniedTtl = numberOption('cache.deniedTtl', cacheOptions?.deniedTtl, 5_000);
-  const staleIfError = numberOption('cache.staleIfError', cacheOptions?.staleIfError, 0);
-  const errorTtl = numberOption('cache.errorTtl', cacheOptions?.errorTtl, 1_000);
-  const freshInterval = numberOption('freshInterval', options.freshInterval, 1_000);
-  const maxConcurrent = integerOption('maxConcurrent', options.maxConcurrent, 64, 1);
-  const maxQueue = integerOption('maxQueue', options.maxQueue, 1_000, 0);
-  const watchdogMs = numberOption('totalTimeout', options.totalTimeout, 5_000, 1) + WATCHDOG_MARGIN;
-
-  const scope = scopeOf(client, options);
-  const store = options.store !== undefined
-    ? namespacedStore(validateStore(options.store), scope?.namespace ?? client.namespace ?? mode)
-    : createLruDecisionStore(max);
-  const binding = bindShared(options.shared, scope, cacheEnabled);
-
-  const logger = validateLogger(options.logger);
+  // Options are parsed (and every bad one named) in one place; what follows is behaviour only.
+  const {
+    client, mode, now, wallNow, cacheEnabled, max, ttl, deniedTtl, staleIfError, errorTtl, freshInterval,
+    maxConcurrent, maxQueue, watchdogMs, store, binding, logger, circuitBreaker, random,
+  } = parseGateOptions(options);
   const counters = { hits: 0, misses: 0, stale: 0, upstreamCalls: 0, errors: 0, coalesced: 0, shed: 0, sharedHits: 0, sharedErrors: 0 };
-  const breakerOptions = options.circuitBreaker === false ? undefined : objectOption('circuitBreaker', options.circuitBreaker) ?? {};
-  if (breakerOptions !== undefined) rejectUnknownKeys('circuitBreaker', breakerOptions, CIRCUIT_BREAKER_OPTION_KEYS);
-  const breaker = breakerOptions
+  const breaker = circuitBreaker
     ? createCircuitBreaker(
-        integerOption('circuitBreaker.threshold', breakerOptions.threshold, 5, 1),
-        numberOption('circuitBreaker.cooldown', breakerOptions.cooldown, 2_000),
+        circuitBreaker.threshold,
+        circuitBreaker.cooldown,
         now,
         (from, to) => {
           if (circuitChannel.hasSubscribers) circuitChannel.publish({ mode, from, to });
@@ -673,7 +629,7 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
     check: (subjectRef) => check(subjectRef, { fresh: true }),
     peek: lookup,
     onWakeup,
-    random: functionOption<() => number>('random', options.random, Math.random),
+    random,
   });
 
   // Usage: never cached. Concurrent calls with one key (a double click, a client retrying before the first answer)
@@ -860,14 +816,6 @@ function runWakeup(wake: () => void): void {
   }
 }
 
-function validateLogger(logger: unknown): GateLogger {
-  if (logger === undefined) return consoleLogger;
-  const given = objectOption('logger', logger) as Partial<GateLogger> | undefined;
-  if (typeof given?.warn !== 'function' || typeof given.error !== 'function') {
-    throw new LicenzyConfigError('logger', 'expected an object with warn() and error()');
-  }
-  return given as GateLogger;
-}
 
 /** A logger that throws must not break a decision. */
 function report(line: () => void): void {
@@ -896,32 +844,7 @@ function validSharedEntry(entry: SharedEntry | undefined): SharedEntry | undefin
   return entry;
 }
 
-/** The namespace and shared-tier secret of the gate's key: from our client, else from an `apiKey` given beside a custom one. */
-function scopeOf(client: AccessChecker, options: AccessGateOptions): SharedTierScope | undefined {
-  const own = scopeOfClient(client);
-  if (own !== undefined) return own;
-  if (options.client === undefined || options.apiKey === undefined) return undefined;
-  const { apiKey, mode } = parseApiKey(options.apiKey);
-  if (mode !== client.mode) throw new LicenzyConfigError('apiKey', `is a ${mode} key but the client is in ${client.mode} mode`);
-  const baseUrl = options.baseUrl === undefined ? '' : parseBaseUrl(options.baseUrl);
-  return deriveSharedScope(apiKey, mode, baseUrl);
-}
 
-function bindShared(shared: SharedTier | undefined, scope: SharedTierScope | undefined, cacheEnabled: boolean): SharedTierBinding | undefined {
-  if (shared === undefined) return undefined;
-  if (typeof shared !== 'object' || shared === null || typeof (shared as Partial<SharedTier>).bind !== 'function') {
-    throw new LicenzyConfigError('shared', 'expected a shared tier with bind(), e.g. createRedisTier() from @licenzy-gate/redis');
-  }
-  if (!cacheEnabled) throw new LicenzyConfigError('shared', 'needs the cache; it cannot be combined with `cache: false`');
-  if (scope === undefined) {
-    throw new LicenzyConfigError('shared', 'needs the API key to authenticate shared entries: use a client from createLicenzyClient(), or pass `apiKey` beside a custom `client`');
-  }
-  const binding = shared.bind(scope);
-  for (const method of ['read', 'write', 'invalidate', 'clear', 'subscribe'] as const) {
-    if (typeof binding?.[method] !== 'function') throw new LicenzyConfigError('shared', `bind() returned no ${method}()`);
-  }
-  return binding;
-}
 
 function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   return new Promise<T>((resolve, reject) => {
@@ -939,10 +862,3 @@ function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   });
 }
 
-function validateStore(store: DecisionStore): DecisionStore {
-  if (typeof store !== 'object' || store === null) throw new LicenzyConfigError('store', 'expected a DecisionStore object');
-  for (const method of ['get', 'set', 'delete', 'clear'] as const) {
-    if (typeof store[method] !== 'function') throw new LicenzyConfigError('store', `expected a DecisionStore with a ${method}() method`);
-  }
-  return store;
-}
