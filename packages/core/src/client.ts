@@ -124,6 +124,16 @@ interface Attempt {
   retryAfterMs?: number;
 }
 
+/** One attempt at an endpoint: what is sent, its time budget and the caller's signal. */
+interface AttemptRequest {
+  endpoint: Endpoint;
+  body: unknown;
+  headers: Record<string, string>;
+  /** ms this attempt may take, headers and body included. */
+  budget: number;
+  signal: AbortSignal | undefined;
+}
+
 /** One Licenzy endpoint as called: `template` is the path with the subject replaced, for diagnostics. */
 interface Endpoint {
   operation: UpstreamOperation;
@@ -159,8 +169,9 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
   const serverPort = server.port === '' ? (server.protocol === 'https:' ? 443 : 80) : Number(server.port);
 
   /** One attempt, traced on `licenzy-gate:upstream` when someone listens (a subscriber may add propagation headers). */
-  function tracedAttempt(endpoint: Endpoint, attempt: number, body: unknown, headers: Record<string, string>, budget: number, signal: AbortSignal | undefined): Promise<Attempt> {
-    if (!upstreamChannel.hasSubscribers) return attemptOnce(endpoint, body, headers, budget, signal, undefined);
+  function tracedAttempt(request: AttemptRequest, attempt: number): Promise<Attempt> {
+    if (!upstreamChannel.hasSubscribers) return attemptOnce(request, undefined);
+    const { endpoint } = request;
     const event: UpstreamEvent = {
       operation: endpoint.operation, attempt, method: endpoint.method, urlTemplate: endpoint.template,
       serverAddress: server.hostname, serverPort, headers: {},
@@ -169,7 +180,7 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
     return upstreamChannel.start.runStores(event, () => {
       let pending: Promise<Attempt>;
       try {
-        pending = attemptOnce(endpoint, body, headers, budget, signal, event.headers);
+        pending = attemptOnce(request, event.headers);
       } finally {
         upstreamChannel.end.publish(event);
       }
@@ -193,7 +204,8 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
     });
   }
 
-  async function attemptOnce(endpoint: Endpoint, body: unknown, headers: Record<string, string>, budget: number, signal: AbortSignal | undefined, propagation: Record<string, string> | undefined): Promise<Attempt> {
+  async function attemptOnce(request: AttemptRequest, propagation: Record<string, string> | undefined): Promise<Attempt> {
+    const { endpoint, body, headers, budget, signal } = request;
     const controller = new AbortController();
     let timedOut = false;
     // The deadline does not trust the transport: an injected fetch may ignore the abort signal (while
@@ -259,7 +271,7 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
       let error: LicenzyError;
       try {
         if (remaining <= 0) throw new LicenzyUnavailableError('budget', `Licenzy call exceeded its ${Math.ceil(totalTimeout)} ms budget`);
-        const result = await tracedAttempt(endpoint, attempt + 1, body, headers, Math.min(timeout, remaining), signal);
+        const result = await tracedAttempt({ endpoint, body, headers, budget: Math.min(timeout, remaining), signal }, attempt + 1);
         if ((result.status >= 200 && result.status < 300) || accept(result.status)) return result;
         throw statusError(result);
       } catch (err) {
