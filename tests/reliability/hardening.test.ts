@@ -2,8 +2,7 @@
 // guard never throws into the framework, and misconfiguration stays visible in the log.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { GateLogger } from '@licenzy-gate/core';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { createMockLicenzy, type MockLicenzy, captureLogger } from '@licenzy-gate/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClock } from '../../packages/core/test/fake-checker.js';
 import { FRAMEWORKS, callPaid, startPaidApp, type FrameworkName } from './support/apps.js';
@@ -38,10 +37,7 @@ afterEach(() => {
   mock.clearFaults();
 });
 
-function capture(): GateLogger & { lines: string[] } {
-  const lines: string[] = [];
-  return { lines, warn: (m, d) => void lines.push(`warn ${m} ${JSON.stringify(d)}`), error: (m, d) => void lines.push(`error ${m} ${JSON.stringify(d)}`) };
-}
+const capture = captureLogger;
 
 /** A Licenzy that holds every access check until released, counting how many it holds at once. */
 async function hangingLicenzy() {
@@ -181,7 +177,7 @@ describe.each(FRAMEWORKS)('hardening through %s', (framework) => {
     });
     try {
       for (let i = 0; i < 150; i++) expect((await callPaid(app, { 'x-bug': '1' })).status).toBe(500);
-      const lines = () => (logger ? logger.lines : app.frameworkLogs).filter((line) => line.includes('misconfigured'));
+      const lines = () => (logger ? logger.text() : app.frameworkLogs).filter((line) => line.includes('misconfigured'));
       const afterErrors = lines().length;
       expect(afterErrors).toBe(1);
       mock.fault({ type: 'status', status: 401, body: { error: 'invalid_api_key' } });

@@ -1,5 +1,5 @@
 import { channel, tracingChannel } from 'node:diagnostics_channel';
-import { createMockLicenzy } from '@licenzy-gate/testing';
+import { createMockLicenzy, captureLogger } from '@licenzy-gate/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   CHANNELS,
@@ -7,7 +7,6 @@ import {
   createAccessGate,
   createGuard,
   type CheckEvent,
-  type GateLogger,
   type UpstreamEvent,
 } from '../src/index.js';
 import { createClock, createFakeChecker } from './fake-checker.js';
@@ -49,10 +48,7 @@ function messages<T>(name: string): T[] {
   return seen;
 }
 
-function capture(): GateLogger & { lines: string[] } {
-  const lines: string[] = [];
-  return { lines, warn: (m, d) => void lines.push(`warn ${m} ${JSON.stringify(d)}`), error: (m, d) => void lines.push(`error ${m} ${JSON.stringify(d)}`) };
-}
+const capture = captureLogger;
 
 describe('licenzy-gate:check', () => {
   it('publishes miss, hit, deny, outage and stale decisions with their source, and never the key', async () => {
@@ -159,7 +155,7 @@ describe('licenzy-gate:circuit, licenzy-gate:invalidate, licenzy-gate:fail-open'
       { mode: 'test', from: 'open', to: 'half-open' },
       { mode: 'test', from: 'half-open', to: 'closed' },
     ]);
-    expect(logger.lines.filter((l) => l.includes('circuit'))).toHaveLength(2);
+    expect(logger.text().filter((l) => l.includes('circuit'))).toHaveLength(2);
   });
 
   it('publishes invalidations with their reason', () => {
@@ -188,7 +184,7 @@ describe('licenzy-gate:circuit, licenzy-gate:invalidate, licenzy-gate:fail-open'
     }
     expect(seen.map((m) => m.subjectRef)).toEqual(['a', 'b', 'c']);
     expect(seen[0]).toEqual({ mode: 'test', subjectRef: 'a', code: 'ERR_LICENZY_UNAVAILABLE' });
-    expect(logger.lines.filter((l) => l.includes('onUnavailable: allow'))).toHaveLength(1);
+    expect(logger.text().filter((l) => l.includes('onUnavailable: allow'))).toHaveLength(1);
   });
 });
 
@@ -208,17 +204,17 @@ describe('outage logs an operator can act on', () => {
       fake.next().reject(outage());
       await failing.catch(() => undefined);
     }
-    expect(logger.lines).toHaveLength(1);
-    expect(logger.lines[0]).toContain('Licenzy unavailable');
-    expect(logger.lines[0]).toContain('"upstreamStatus":503');
+    expect(logger.text()).toHaveLength(1);
+    expect(logger.text()[0]).toContain('Licenzy unavailable');
+    expect(logger.text()[0]).toContain('"upstreamStatus":503');
     clock.advance(5_000);
     const back = gate.check('other_9');
     fake.next().resolve(true);
     await back;
-    expect(logger.lines).toHaveLength(2);
-    expect(logger.lines[1]).toContain('Licenzy available again');
-    expect(logger.lines[1]).toContain('"refused":3');
-    expect(logger.lines[1]).toContain('"servedStale":3');
-    expect(logger.lines[1]).toMatch(/"downForMs":5000/);
+    expect(logger.text()).toHaveLength(2);
+    expect(logger.text()[1]).toContain('Licenzy available again');
+    expect(logger.text()[1]).toContain('"refused":3');
+    expect(logger.text()[1]).toContain('"servedStale":3');
+    expect(logger.text()[1]).toMatch(/"downForMs":5000/);
   });
 });

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { captureLogger } from '@licenzy-gate/testing';
 import {
   LicenzyAuthError,
   LicenzyResponseError,
@@ -15,14 +16,7 @@ type Req = { user?: { id?: unknown } };
 type Hook = (req: Req) => void;
 const fromUser = (req: Req) => req.user?.id;
 
-function capture(): GateLogger & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    warn: (m, d) => void lines.push(`warn ${m} ${JSON.stringify(d)}`),
-    error: (m, d) => void lines.push(`error ${m} ${JSON.stringify(d)}`),
-  };
-}
+const capture = captureLogger;
 
 function setup(options: Record<string, unknown> = {}) {
   const fake = createFakeChecker();
@@ -89,7 +83,7 @@ describe('createGuard', () => {
     const pending = guard.run({ user: { id: 'u' } });
     fake.next().reject(new LicenzyUnavailableError('timeout', 'slow'));
     expect(await pending).toMatchObject({ allowed: true, decision: { source: 'fail-open', allowed: true, subjectRef: 'u' } });
-    expect(logger.lines.join('\n')).toMatch(/warn .*onUnavailable: allow/);
+    expect(logger.text().join('\n')).toMatch(/warn .*onUnavailable: allow/);
   });
 
   it("onUnavailable: 'allow' does not cover a rejected key or a missing subject", async () => {
@@ -108,7 +102,7 @@ describe('createGuard', () => {
     });
     guard.run({});
     guard.run({});
-    expect(logger.lines.filter((l) => l.includes('session store unreachable'))).toHaveLength(1);
+    expect(logger.text().filter((l) => l.includes('session store unreachable'))).toHaveLength(1);
   });
 
   it('logs misconfiguration once per code, without the key', async () => {
@@ -118,8 +112,8 @@ describe('createGuard', () => {
       fake.next().reject(new LicenzyAuthError(401, 'invalid_api_key'));
       await pending;
     }
-    expect(logger.lines.filter((l) => l.startsWith('error'))).toHaveLength(1);
-    expect(logger.lines.join('')).not.toMatch(/lz_(test|live)_/);
+    expect(logger.text().filter((l) => l.startsWith('error'))).toHaveLength(1);
+    expect(logger.text().join('')).not.toMatch(/lz_(test|live)_/);
   });
 
   it('fresh as a function is asked per request', async () => {
@@ -238,15 +232,15 @@ describe('regression: misconfiguration logs are de-duplicated per code over a wi
     let n = 0;
     const guard = createGuard<Req, Hook>({ gate, logger, subject: (req) => { if (req.user === undefined) throw new Error(`resolver bug ${++n}`); return req.user.id; } }, fromUser);
     for (let i = 0; i < 150; i++) guard.run({});
-    expect(logger.lines).toHaveLength(1); // one line per code and window, not one per request (nor per message)
+    expect(logger.text()).toHaveLength(1); // one line per code and window, not one per request (nor per message)
     const keyRejected = guard.run({ user: { id: 'u' } });
     fake.next().reject(new LicenzyAuthError(401, 'invalid_api_key'));
     await keyRejected;
-    expect(logger.lines).toHaveLength(2);
-    expect(logger.lines[1]).toContain('ERR_LICENZY_AUTH');
+    expect(logger.text()).toHaveLength(2);
+    expect(logger.text()[1]).toContain('ERR_LICENZY_AUTH');
     clock.advance(60_000);
     guard.run({});
-    expect(logger.lines).toHaveLength(3);
-    expect(logger.lines[2]).toContain('"suppressedSinceLast":149');
+    expect(logger.text()).toHaveLength(3);
+    expect(logger.text()[2]).toContain('"suppressedSinceLast":149');
   });
 });

@@ -1,12 +1,11 @@
 // accessStatus() and customerAccessFor() on Express 5 and 4 over real HTTP: the post-checkout moment.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
 import { accessStatus, createAccessGate, customerAccessFor, requireAccess, type LicenzyError } from '../src/index.js';
 import type { Request, Response, NextFunction } from 'express';
 import { captureLogger, demoAuth, listen, majors, request, type CreateApp, type Running } from './serve.js';
 
-let sequence = 0;
-const subjectFor = (name: string) => `express_status_${name}_${++sequence}`;
+const subjectFor = (name: string) => uniqueSubject(`express_status_${name}`);
 
 let mock: MockLicenzy;
 beforeAll(async () => {

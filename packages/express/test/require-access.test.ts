@@ -2,7 +2,7 @@
 import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { NextFunction, Request, Response } from 'express';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
 import {
   LicenzyAccessDeniedError,
   LicenzyConfigError,
@@ -18,8 +18,7 @@ import { captureLogger, demoAuth, listen, majors, request, type CreateApp, type 
 
 const CHECK = 'POST /v1/access/check';
 const REJECTED_KEY = 'lz_test_example_rejected_key';
-let sequence = 0;
-const subjectFor = (name: string) => `express_${name}_${++sequence}`;
+const subjectFor = (name: string) => uniqueSubject(`express_${name}`);
 
 let mock: MockLicenzy;
 beforeAll(async () => {
@@ -190,7 +189,7 @@ describe.each(majors)('requireAccess on $major', ({ createApp, version }) => {
       expect(reply.json).toMatchObject({ code: 'access_misconfigured' });
       expect(reply.text).not.toContain('secret detail');
       expect(counter.runs).toBe(0);
-      expect(logger.lines.join('\n')).toMatch(/misconfigured/);
+      expect(logger.text().join('\n')).toMatch(/misconfigured/);
     });
 
     it('never reads the subject from the query string, body or cookies by default', async () => {
@@ -275,7 +274,7 @@ describe.each(majors)('requireAccess on $major', ({ createApp, version }) => {
       const reply = await request(`${url}/pro`, subject);
       expect(reply.status).toBe(200);
       expect(reply.json).toMatchObject({ subjectRef: subject, source: 'fail-open' });
-      expect(logger.lines.some((line) => line.startsWith('warn') && line.includes(subject))).toBe(true);
+      expect(logger.text().some((line) => line.startsWith('warn') && line.includes(subject))).toBe(true);
     });
 
     it.each([
@@ -400,8 +399,8 @@ describe.each(majors)('requireAccess on $major', ({ createApp, version }) => {
         bodies.push(bad.text, (await request(`${url}/bad-delegated`, subjectFor('secret'))).text);
         failLicenzy();
         bodies.push((await request(`${url}/down`, subjectFor('secret'))).text, (await request(`${url}/open`, subjectFor('secret'))).text);
-        const everything = [...bodies, ...logger.lines, JSON.stringify(consoleLines)].join('\n');
-        expect(logger.lines.length).toBeGreaterThan(0);
+        const everything = [...bodies, ...logger.text(), JSON.stringify(consoleLines)].join('\n');
+        expect(logger.text().length).toBeGreaterThan(0);
         expect(everything).not.toContain(REJECTED_KEY);
         expect(everything).not.toContain(mock.testKey);
         expect(everything).not.toMatch(/lz_(test|live)_/);

@@ -3,13 +3,12 @@ import { channel } from 'node:diagnostics_channel';
 import express from 'express';
 import type { Request, Response } from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
 import { CHANNELS, LicenzyError, createAccessGate, requireAccess, requireUsage, type UsageEvent } from '../src/index.js';
 import { captureLogger, demoAuth, listen, majors, request, type CreateApp, type Running } from './serve.js';
 
 const CONSUME = 'POST /v1/usage/consume';
-let sequence = 0;
-const subjectFor = (name: string) => `express_usage_${name}_${++sequence}`;
+const subjectFor = (name: string) => uniqueSubject(`express_usage_${name}`);
 
 let mock: MockLicenzy;
 beforeAll(async () => {

@@ -1,10 +1,8 @@
 // Test helpers shared by the Express suites: both Express majors, a real server on port 0, plain fetch.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import express from 'express';
 import express4 from 'express4';
 import type { Express, NextFunction, Request, Response } from 'express';
-import type { GateLogger } from '@licenzy-gate/core';
+import { captureLogger, fetchJson, listen as listenOn, type JsonReply } from '@licenzy-gate/testing';
 
 /** Every Express major the adapter supports, by the name the suites print. */
 export const majors = [
@@ -28,46 +26,17 @@ export interface Running {
 }
 
 export async function listen(app: Express): Promise<Running> {
-  const server: Server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOn(app);
 }
 
-export interface Reply {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: Record<string, unknown> | undefined;
-}
+export type Reply = JsonReply;
 
 /** GET (or another method) as `user`, when given, via the demo auth header. */
 export async function request(url: string, user?: string, init: RequestInit = {}): Promise<Reply> {
   const headers = new Headers(init.headers);
   if (user !== undefined) headers.set('x-demo-user', user);
-  const response = await fetch(url, { ...init, headers });
-  const text = await response.text();
-  let json: Record<string, unknown> | undefined;
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
+  return fetchJson(url, { ...init, headers });
 }
 
-/** A logger that keeps what it was told, to assert on it (and keep the test output quiet). */
-export function captureLogger(): GateLogger & { lines: string[] } {
-  const lines: string[] = [];
-  const keep = (level: string) => (message: string, details?: Record<string, unknown>) => {
-    lines.push(`${level} ${message} ${JSON.stringify(details ?? {})}`);
-  };
-  return { lines, warn: keep('warn'), error: keep('error') };
-}
+/** The shared capturing logger of @licenzy-gate/testing (`lines` structured, `text()` as strings). */
+export { captureLogger };

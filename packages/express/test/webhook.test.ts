@@ -77,7 +77,7 @@ describe.each(majors)('webhookHandler on $major', ({ createApp }) => {
     const url = await serve(gate, (app) => app.use(express.json()), logger);
     const response = await fetch(url, signed(revoked));
     expect(response.status).toBe(500);
-    expect(logger.lines).toEqual([expect.stringContaining('mount webhookHandler before express.json()')]);
+    expect(logger.text()).toEqual([expect.stringContaining('mount webhookHandler before express.json()')]);
     expect(gate.peek('user_1')).toBeDefined();
   });
 

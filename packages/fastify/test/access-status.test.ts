@@ -1,11 +1,10 @@
 // app.accessStatus() and app.customerAccessFor() of the Fastify plugin over real HTTP: the post-checkout moment.
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
 import { createAccessGate, licenzyGate, type AccessGate, type LicenzyError } from '../src/index.js';
 
-let sequence = 0;
-const subjectFor = (name: string) => `fastify_status_${name}_${++sequence}`;
+const subjectFor = (name: string) => uniqueSubject(`fastify_status_${name}`);
 
 let mock: MockLicenzy;
 beforeAll(async () => {

@@ -7,7 +7,7 @@ import {
   type AccessGate,
   type AccessGateOptions,
 } from '@licenzy-gate/core';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { licenzyGate, subjectFromRequest, type LicenzyGateOptions } from '../src/index.js';
@@ -17,9 +17,8 @@ const REJECTED_KEY = 'lz_test_example_rejected_key';
 
 let mock: MockLicenzy;
 let apps: FastifyInstance[] = [];
-let sequence = 0;
 /** A subject no other test used, so cached decisions never leak between tests. */
-const freshSubject = () => `fastify_user_${++sequence}`;
+const freshSubject = () => uniqueSubject('fastify_user');
 
 beforeAll(async () => {
   mock = await createMockLicenzy();

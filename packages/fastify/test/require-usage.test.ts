@@ -2,12 +2,11 @@
 import { channel } from 'node:diagnostics_channel';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
 import { CHANNELS, createAccessGate, licenzyGate, type LicenzyError, type UsageEvent } from '../src/index.js';
 
 const CONSUME = 'POST /v1/usage/consume';
-let sequence = 0;
-const subjectFor = (name: string) => `fastify_usage_${name}_${++sequence}`;
+const subjectFor = (name: string) => uniqueSubject(`fastify_usage_${name}`);
 
 let mock: MockLicenzy;
 beforeAll(async () => {

@@ -1,12 +1,11 @@
 // accessStatus() and customerAccessFor() on Koa 3 and 2 over real HTTP: the post-checkout moment.
 import type { Context } from 'koa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
 import { accessStatus, createAccessGate, customerAccessFor, requireAccess, type LicenzyError } from '@licenzy-gate/koa';
 import { capturingLogger, demoApp, koaMajors, listen, Router, type Running } from './app.js';
 
-let sequence = 0;
-const subjectFor = (name: string) => `koa_status_${name}_${++sequence}`;
+const subjectFor = (name: string) => uniqueSubject(`koa_status_${name}`);
 
 let mock: MockLicenzy;
 beforeAll(async () => {

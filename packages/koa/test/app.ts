@@ -1,11 +1,9 @@
 // Test fixtures: the Koa majors under test, a demo-auth app on a real port, and a capturing logger.
-import { once } from 'node:events';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import Router from '@koa/router';
 import Koa from 'koa';
 import Koa2 from 'koa2';
-import type { GateLogger } from '@licenzy-gate/core';
+import { captureLogger, listen as listenOn } from '@licenzy-gate/testing';
 
 /** Every Koa major the adapter supports; each suite runs once per entry. */
 export const koaMajors = [
@@ -38,29 +36,10 @@ export interface Running {
   close(): Promise<void>;
 }
 
-/** Listens on 127.0.0.1, port 0. */
+/** Listens on 127.0.0.1, port 0 (the shared helper of @licenzy-gate/testing). */
 export async function listen(app: Koa): Promise<Running> {
-  const server = createServer(app.callback());
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    server,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return listenOn(app.callback());
 }
 
-/** A logger that keeps every line, so tests can assert on what was (and was not) logged. */
-export function capturingLogger(): GateLogger & { lines: Array<{ level: 'warn' | 'error'; message: string; details?: Record<string, unknown> }> } {
-  const lines: Array<{ level: 'warn' | 'error'; message: string; details?: Record<string, unknown> }> = [];
-  return {
-    lines,
-    warn: (message, details) => void lines.push({ level: 'warn', message, details }),
-    error: (message, details) => void lines.push({ level: 'error', message, details }),
-  };
-}
+/** A logger that keeps every line (`lines`: level, message, details), the shared one of @licenzy-gate/testing. */
+export const capturingLogger = captureLogger;

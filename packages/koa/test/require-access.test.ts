@@ -1,7 +1,7 @@
 // Adapter tests of requireAccess() on real Koa 3 and Koa 2 servers, with a real mock Licenzy over HTTP.
 import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
 import {
   createAccessGate,
   LicenzyAccessDeniedError,
@@ -26,9 +26,8 @@ beforeAll(async () => {
 });
 afterAll(() => mock.close());
 
-let sequence = 0;
 /** A subject no other test has used, so no cached decision leaks between tests. */
-const fresh = (name: string) => `koa_${name}_${++sequence}`;
+const fresh = (name: string) => uniqueSubject(`koa_${name}`);
 
 /** The fields of a problem+json reply a test looks at. */
 async function fetchProblem(url: string, headers: Record<string, string> = {}) {

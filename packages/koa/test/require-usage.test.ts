@@ -3,13 +3,12 @@ import { channel } from 'node:diagnostics_channel';
 import type Koa from 'koa';
 import type { Context, Next } from 'koa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
 import { CHANNELS, LicenzyError, createAccessGate, requireAccess, requireUsage, type UsageEvent } from '@licenzy-gate/koa';
 import { capturingLogger, demoApp, koaMajors, listen, Router, type Running } from './app.js';
 
 const CONSUME = 'POST /v1/usage/consume';
-let sequence = 0;
-const subjectFor = (name: string) => `koa_usage_${name}_${++sequence}`;
+const subjectFor = (name: string) => uniqueSubject(`koa_usage_${name}`);
 
 let mock: MockLicenzy;
 beforeAll(async () => {

@@ -1,7 +1,5 @@
 // Test harness: an OpenTelemetry SDK in memory (metrics collected on demand, spans exported synchronously) and a
 // real Express app gated by @licenzy-gate/express, with a server span per request like an HTTP instrumentation's.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { context, propagation, SpanKind, type Attributes } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { W3CTraceContextPropagator } from '@opentelemetry/core';
@@ -16,6 +14,7 @@ import {
 } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import { listen as listenOn } from '@licenzy-gate/testing';
 
 /** A reader collected on demand (no timer, no sleep), in delta temporality: each collect sees what happened since the last. */
 export class OnDemandReader extends MetricReader {
@@ -126,17 +125,7 @@ export interface Running {
 }
 
 export async function listen(app: express.Express): Promise<Running> {
-  const server: Server = createServer(app);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOn(app);
 }
 
 /** GET as `user` (demo auth), body parsed (JSON answers and problem+json refusals alike). */

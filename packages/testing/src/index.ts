@@ -17,3 +17,5 @@ export { runMockCli } from './cli-main.js';
 export type { MockCliIo } from './cli-main.js';
 export { ConformanceError, conformanceCases, mountingVariantsCase, pathVariants, runConformance } from './conformance.js';
 export type { ConformanceCase, ConformanceMock, ConformanceResult, ConformanceTarget, MountingCase, MountingTarget, PathVariant } from './conformance.js';
+export { captureLogger, fetchJson, listen, uniqueSubject } from './helpers.js';
+export type { CapturedLine, JsonReply, ListeningServer } from './helpers.js';

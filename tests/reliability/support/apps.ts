@@ -1,6 +1,7 @@
 // One paid route per supported framework major, behind each adapter, on a real port: the apps the suites attack.
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listen as listenOn } from '@licenzy-gate/testing';
 import type { AccessGate, AccessGateOptions, GateLogger } from '@licenzy-gate/core';
 import { requireAccess as expressRequireAccess } from '@licenzy-gate/express';
 import { licenzyGate } from '@licenzy-gate/fastify';
@@ -119,18 +120,9 @@ export async function startPaidApp(framework: FrameworkName, options: PaidRouteO
   };
 }
 
-/** Listens on 127.0.0.1:0; `close()` also ends keep-alive connections. */
+/** Listens on 127.0.0.1:0; `close()` also ends keep-alive connections (the shared helper of @licenzy-gate/testing). */
 export async function listen(server: Server): Promise<{ url: string; close: () => Promise<void> }> {
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
+  return listenOn(server);
 }
 
 /** What a client of the paid route saw. */
