@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { Request, Response } from 'express';
 import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
-import { conformanceCases } from '@licenzy-gate/testing';
+import { conformanceCases, resolverConformanceCases } from '@licenzy-gate/testing';
 import { createAccessGate, requireAccess, type AccessGate } from '../src/index.js';
 import { captureLogger, demoAuth, listen, majors, type Running } from './serve.js';
 
@@ -36,6 +36,13 @@ describe.each(majors)('conformance on $major', ({ createApp }) => {
       requireAccess({ apiKey: 'lz_test_example_rejected_key', baseUrl: mock.url, retries: 0, logger }),
       handler('/misconfigured'),
     );
+    // The routes of resolverConformanceCases: the same gate, each with its own subject resolver.
+    const secret = () => new Error('resolver secret detail');
+    server.get('/resolver/async', requireAccess({ gate, logger, subject: async (req) => req.get('x-demo-user') }), handler('/resolver/async'));
+    server.get('/resolver/numeric', requireAccess({ gate, logger, subject: () => 4242 }), handler('/resolver/numeric'));
+    server.get('/resolver/object', requireAccess({ gate, logger, subject: () => ({ id: 'u' }) }), handler('/resolver/object'));
+    server.get('/resolver/throws', requireAccess({ gate, logger, subject: () => { throw secret(); } }), handler('/resolver/throws'));
+    server.get('/resolver/rejects', requireAccess({ gate, logger, subject: () => Promise.reject(secret()) }), handler('/resolver/rejects'));
     app = await listen(server);
   });
 
@@ -44,7 +51,7 @@ describe.each(majors)('conformance on $major', ({ createApp }) => {
     await mock?.close();
   });
 
-  for (const testCase of conformanceCases) {
+  for (const testCase of [...conformanceCases, ...resolverConformanceCases]) {
     it(testCase.name, () =>
       testCase.fn({
         url: app.url,

@@ -1,6 +1,6 @@
 // Runs the shared conformance suite against Fastify 5 on a real port, per-route (`preHandler`) and in global mode.
 import { createAccessGate, type AccessGate } from '@licenzy-gate/core';
-import { conformanceCases, createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { conformanceCases, createMockLicenzy, resolverConformanceCases, type MockLicenzy } from '@licenzy-gate/testing';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import licenzyGate from '../src/index.js';
@@ -28,6 +28,15 @@ async function buildConformanceApp(mock: MockLicenzy, mode: 'per-route' | 'globa
     handlerCalls.set(path, (handlerCalls.get(path) ?? 0) + 1);
     return { subjectRef: request.licenzy?.subjectRef, source: request.licenzy?.source };
   };
+  // The routes of resolverConformanceCases: the same gate, each with its own subject resolver.
+  const secret = () => new Error('resolver secret detail');
+  const resolvers = {
+    '/resolver/async': async (request: FastifyRequest) => request.headers['x-demo-user'],
+    '/resolver/numeric': () => 4242,
+    '/resolver/object': () => ({ id: 'u' }),
+    '/resolver/throws': () => { throw secret(); },
+    '/resolver/rejects': () => Promise.reject(secret()),
+  } as const;
 
   if (mode === 'per-route') {
     await app.register(licenzyGate, { gate });
@@ -36,6 +45,7 @@ async function buildConformanceApp(mock: MockLicenzy, mode: 'per-route' | 'globa
     app.get('/pro/other', { preHandler: app.requireAccess() }, answer('/pro/other'));
     app.get('/pro/fresh', { preHandler: app.requireAccess({ fresh: true }) }, answer('/pro/fresh'));
     app.get('/pro/open', { preHandler: app.requireAccess({ onUnavailable: 'allow' }) }, answer('/pro/open'));
+    for (const [path, subject] of Object.entries(resolvers)) app.get(path, { preHandler: app.requireAccess({ subject }) }, answer(path));
   } else {
     await app.register(async (paid) => {
       await paid.register(licenzyGate, { gate, global: true });
@@ -44,6 +54,7 @@ async function buildConformanceApp(mock: MockLicenzy, mode: 'per-route' | 'globa
       paid.get('/pro/other', answer('/pro/other'));
       paid.get('/pro/fresh', { config: { licenzy: { fresh: true } } }, answer('/pro/fresh'));
       paid.get('/pro/open', { config: { licenzy: { onUnavailable: 'allow' } } }, answer('/pro/open'));
+      for (const [path, subject] of Object.entries(resolvers)) paid.get(path, { config: { licenzy: { subject } } }, answer(path));
     });
   }
   // A second plugin instance in its own context: a gate whose key Licenzy rejects.
@@ -69,7 +80,7 @@ describe.each(['per-route', 'global'] as const)('conformance, Fastify 5 (%s)', (
     await mock?.close();
   });
 
-  for (const conformanceCase of conformanceCases) {
+  for (const conformanceCase of [...conformanceCases, ...resolverConformanceCases]) {
     it(conformanceCase.name, async () => {
       await conformanceCase.fn({
         url: target.url,

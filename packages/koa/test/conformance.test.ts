@@ -1,7 +1,7 @@
 // Runs the shared licenzy-gate conformance suite against a real Koa 3 and Koa 2 app with @koa/router routes.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
-import { conformanceCases } from '@licenzy-gate/testing';
+import { conformanceCases, resolverConformanceCases } from '@licenzy-gate/testing';
 import { createAccessGate, requireAccess } from '@licenzy-gate/koa';
 import type { Context } from 'koa';
 import { capturingLogger, demoApp, koaMajors, listen, Router, type Running } from './app.js';
@@ -36,6 +36,13 @@ describe.each(koaMajors)('conformance on $name', ({ Koa }) => {
       requireAccess({ apiKey: 'lz_test_example_rejected_key', baseUrl: mock.url, retries: 0, logger }),
       handler,
     );
+    // The routes of resolverConformanceCases: the same gate, each with its own subject resolver.
+    const secret = () => new Error('resolver secret detail');
+    router.get('/resolver/async', requireAccess({ gate, logger, subject: async (ctx) => ctx.get('x-demo-user') }), handler);
+    router.get('/resolver/numeric', requireAccess({ gate, logger, subject: () => 4242 }), handler);
+    router.get('/resolver/object', requireAccess({ gate, logger, subject: () => ({ id: 'u' }) }), handler);
+    router.get('/resolver/throws', requireAccess({ gate, logger, subject: () => { throw secret(); } }), handler);
+    router.get('/resolver/rejects', requireAccess({ gate, logger, subject: () => Promise.reject(secret()) }), handler);
     const app = demoApp(Koa);
     app.use(router.routes());
     running = await listen(app);
@@ -46,7 +53,7 @@ describe.each(koaMajors)('conformance on $name', ({ Koa }) => {
     await mock?.close();
   });
 
-  for (const testCase of conformanceCases) {
+  for (const testCase of [...conformanceCases, ...resolverConformanceCases]) {
     it(testCase.name, () =>
       testCase.fn({
         url: running.url,

@@ -224,42 +224,8 @@ describe.each(koaMajors)('requireAccess() on $name', ({ Koa: KoaCtor }) => {
   });
 
   describe('subject option', () => {
-    it('awaits an async subject resolver', async () => {
-      const user = fresh('async');
-      mock.grant(user);
-      const url = await serveRoute((gate) => ({ gate, subject: async (ctx) => ctx.get('x-demo-user') }));
-      expect((await fetch(`${url}/pro`, { headers: { 'x-demo-user': user } })).status).toBe(200);
-    });
-
-    it('accepts a numeric subject and checks its decimal string', async () => {
-      mock.grant('4242');
-      const url = await serveRoute((gate) => ({ gate, subject: () => 4242 }));
-      const reply = await fetch(`${url}/pro`);
-      expect(await reply.json()).toMatchObject({ decision: { subjectRef: '4242', allowed: true } });
-    });
-
-    it('answers 400 subject_invalid for an object subject without calling Licenzy', async () => {
-      const url = await serveRoute((gate) => ({ gate, subject: () => ({ id: 'u' }) }));
-      const reply = await fetchProblem(`${url}/pro`);
-      expect([reply.status, reply.body.code]).toEqual([400, 'subject_invalid']);
-      expect(mock.count(CHECK)).toBe(0);
-      expect(handled).toBe(0);
-    });
-
-    it.each([
-      ['throws', () => { throw new Error('resolver secret detail'); }],
-      ['rejects', () => Promise.reject(new Error('resolver secret detail'))],
-    ])('answers 500 access_misconfigured, without the error text, when the resolver %s', async (_label, subject) => {
-      const logger = capturingLogger();
-      const url = await serveRoute((gate) => ({ gate, subject, logger }));
-      const reply = await fetchProblem(`${url}/pro`);
-      expect([reply.status, reply.body.code]).toEqual([500, 'access_misconfigured']);
-      expect(reply.text).not.toContain('secret detail');
-      expect(handled).toBe(0);
-      expect(logger.lines.map((line) => line.level)).toEqual(['error']);
-    });
-
-    it('ignores client headers, query and cookies by default', async () => {
+    // Async, numeric, object, throwing and rejecting resolvers: resolverConformanceCases (conformance.test.ts).
+        it('ignores client headers, query and cookies by default', async () => {
       const user = fresh('spoof');
       mock.grant(user);
       const url = await serveRoute((gate) => ({ gate }));

@@ -302,6 +302,66 @@ export interface ConformanceResult {
   error?: string;
 }
 
+
+/**
+ * Cases for the adapter's handling of a `subject` resolver — behaviour every adapter must share, tested once here
+ * instead of copied per adapter. Besides the routes of {@link ConformanceTarget}, the app serves, each gated by the
+ * shared gate and answering like `/pro`:
+ * - `GET /resolver/async`: `subject` resolves asynchronously to the authenticated user's id;
+ * - `GET /resolver/numeric`: `subject: () => 4242` (a numeric user id);
+ * - `GET /resolver/object`: `subject: () => ({ id: 'u' })` (not a subject_ref);
+ * - `GET /resolver/throws` and `GET /resolver/rejects`: a resolver that throws / rejects with an `Error` whose message
+ *   contains `resolver secret detail`.
+ *
+ * @example
+ * for (const testCase of resolverConformanceCases) it(testCase.name, () => testCase.fn(target))
+ */
+export const resolverConformanceCases: readonly ConformanceCase[] = [
+  {
+    id: 'resolver-async',
+    name: 'MUST await an async subject resolver and decide for what it resolved to',
+    async fn(target) {
+      const subject = uniqueSubject('async');
+      target.mock.grant(subject);
+      const reply = await get(target, '/resolver/async', subject);
+      expect(reply.status === 200 && reply.json?.subjectRef === subject, `expected 200 for ${subject}, got ${reply.status} ${reply.text}`);
+    },
+  },
+  {
+    id: 'resolver-numeric',
+    name: 'MUST check a numeric user id as its decimal string',
+    async fn(target) {
+      target.mock.grant('4242');
+      const reply = await get(target, '/resolver/numeric');
+      expect(reply.status === 200 && reply.json?.subjectRef === '4242', `expected 200 for subject "4242", got ${reply.status} ${reply.text}`);
+    },
+  },
+  {
+    id: 'resolver-object',
+    name: 'MUST answer 400 subject_invalid for a resolver value that is not a subject_ref, without calling Licenzy or the handler',
+    async fn(target) {
+      const calls = target.mock.count(CHECK);
+      const runs = target.handlerCalls('/resolver/object');
+      const reply = await get(target, '/resolver/object');
+      expect(reply.status === 400 && reply.json?.code === 'subject_invalid', `expected 400 subject_invalid, got ${reply.status} ${reply.text}`);
+      expect(target.mock.count(CHECK) === calls, 'Licenzy must not be asked about an invalid subject');
+      expect(target.handlerCalls('/resolver/object') === runs, 'the handler must not run');
+    },
+  },
+  ...(['throws', 'rejects'] as const).map((how): ConformanceCase => ({
+    id: `resolver-${how}`,
+    name: `MUST answer 500 access_misconfigured when the resolver ${how}, keeping its message off the response`,
+    async fn(target) {
+      const path = `/resolver/${how}`;
+      const runs = target.handlerCalls(path);
+      const reply = await get(target, path, uniqueSubject(how));
+      expect(reply.status === 500 && reply.json?.code === 'access_misconfigured', `expected 500 access_misconfigured, got ${reply.status} ${reply.text}`);
+      expect(!reply.text.includes('resolver secret detail'), 'the resolver\'s own message must not reach the client');
+      expect(target.handlerCalls(path) === runs, 'the handler must not run');
+    },
+  })),
+];
+
 /**
  * Runs every case in order against `target` and reports each; never throws for a failing case.
  *
