@@ -142,6 +142,44 @@ interface Endpoint {
   template: string;
 }
 
+/** A client's configuration: every option validated and defaulted (the key only ever lives here and in the header). */
+interface ClientConfig {
+  readonly apiKey: string;
+  readonly mode: LicenzyMode;
+  readonly baseUrl: string;
+  readonly timeout: number;
+  readonly retries: number;
+  readonly totalTimeout: number;
+  readonly retryBackoff: number;
+  readonly maxRetryAfter: number;
+  readonly maxResponseBytes: number;
+  readonly fetchImpl: FetchLike;
+  readonly sleep: (ms: Milliseconds, signal?: AbortSignal) => Promise<void>;
+  readonly random: () => number;
+}
+
+/** Validates the client's options (unknown keys, types, ranges) and fills in defaults. @throws {LicenzyConfigError} */
+function parseClientOptions(options: LicenzyClientOptions): ClientConfig {
+  objectOption('options', options);
+  rejectUnknownKeys('', options, CLIENT_OPTION_KEYS);
+  // Only an option left out falls back to the environment: `apiKey: null` is an error, never "use the env".
+  const { apiKey, mode } = parseApiKey(options.apiKey !== undefined ? options.apiKey : process.env.LICENZY_API_KEY);
+  return {
+    apiKey,
+    mode,
+    baseUrl: parseBaseUrl(options.baseUrl !== undefined ? options.baseUrl : process.env.LICENZY_API_URL),
+    timeout: numberOption('timeout', options.timeout, 2000, 1),
+    retries: integerOption('retries', options.retries, 2, 0),
+    totalTimeout: numberOption('totalTimeout', options.totalTimeout, 5000, 1),
+    retryBackoff: numberOption('retryBackoff', options.retryBackoff, 100, 0),
+    maxRetryAfter: numberOption('maxRetryAfter', options.maxRetryAfter, 2000, 0),
+    maxResponseBytes: integerOption('maxResponseBytes', options.maxResponseBytes, 65536, 1),
+    fetchImpl: functionOption<FetchLike>('fetch', options.fetch, (input, init) => globalThis.fetch(input, init)),
+    sleep: functionOption('sleep', options.sleep, defaultSleep),
+    random: functionOption('random', options.random, Math.random),
+  };
+}
+
 /**
  * Creates a Licenzy client. Validates every option up front (a {@link LicenzyConfigError} names the option).
  *
@@ -150,20 +188,8 @@ interface Endpoint {
  * const { allowed } = await licenzy.checkAccess('user_123')
  */
 export function createLicenzyClient(options: LicenzyClientOptions = {}): LicenzyClient {
-  objectOption('options', options);
-  rejectUnknownKeys('', options, CLIENT_OPTION_KEYS);
-  // Only an option left out falls back to the environment: `apiKey: null` is an error, never "use the env".
-  const { apiKey, mode } = parseApiKey(options.apiKey !== undefined ? options.apiKey : process.env.LICENZY_API_KEY);
-  const baseUrl = parseBaseUrl(options.baseUrl !== undefined ? options.baseUrl : process.env.LICENZY_API_URL);
-  const timeout = numberOption('timeout', options.timeout, 2000, 1);
-  const retries = integerOption('retries', options.retries, 2, 0);
-  const totalTimeout = numberOption('totalTimeout', options.totalTimeout, 5000, 1);
-  const retryBackoff = numberOption('retryBackoff', options.retryBackoff, 100, 0);
-  const maxRetryAfter = numberOption('maxRetryAfter', options.maxRetryAfter, 2000, 0);
-  const maxResponseBytes = integerOption('maxResponseBytes', options.maxResponseBytes, 65536, 1);
-  const fetchImpl = functionOption<FetchLike>('fetch', options.fetch, (input, init) => globalThis.fetch(input, init));
-  const sleep = functionOption('sleep', options.sleep, defaultSleep);
-  const random = functionOption('random', options.random, Math.random);
+  // Options are parsed (and every bad one named) in one place; what follows is behaviour only.
+  const { apiKey, mode, baseUrl, timeout, retries, totalTimeout, retryBackoff, maxRetryAfter, maxResponseBytes, fetchImpl, sleep, random } = parseClientOptions(options);
   const authorization = `Bearer ${apiKey}`;
   const server = new URL(baseUrl);
   const serverPort = server.port === '' ? (server.protocol === 'https:' ? 443 : 80) : Number(server.port);
@@ -262,8 +288,9 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
     }
   }
 
-  /** Runs attempts until one gives a final answer; classifies statuses into errors the gate understands. */
-  async function call(endpoint: Endpoint, body: unknown, headers: Record<string, string>, signal: AbortSignal | undefined, accept: (status: number) => boolean): Promise<Attempt> {
+  /** Runs attempts until one gives a final answer; `accept` marks non-2xx statuses that are answers (409 for usage). */
+  async function call(request: { endpoint: Endpoint; body?: unknown; headers?: Record<string, string>; signal: AbortSignal | undefined; accept?: (status: number) => boolean }): Promise<Attempt> {
+    const { endpoint, body, headers = {}, signal, accept = () => false } = request;
     if (signal?.aborted) throw new LicenzyAbortError();
     const deadline = performance.now() + totalTimeout;
     for (let attempt = 0; ; attempt++) {
@@ -312,7 +339,7 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
     async checkAccess(subjectRef, callOptions = {}) {
       const subject = validateSubjectRef(subjectRef);
       const endpoint: Endpoint = { operation: 'access.check', method: 'POST', path: '/v1/access/check', template: '/v1/access/check' };
-      const { body, status } = await call(endpoint, { subject_ref: subject }, {}, callOptions.signal, () => false);
+      const { body, status } = await call({ endpoint, body: { subject_ref: subject }, signal: callOptions.signal });
       const record = asRecord(body, status);
       if (typeof record.allowed !== 'boolean') throw new LicenzyResponseError('Licenzy answer has no boolean `allowed`', { upstreamStatus: status });
       if (record.subject_ref !== subject) throw new LicenzyResponseError('Licenzy answered for a different subject_ref', { upstreamStatus: status });
@@ -322,7 +349,7 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
     async getCustomerAccess(subjectRef, callOptions = {}) {
       const path = subjectPath('/v1/customer/access/', subjectRef);
       const endpoint: Endpoint = { operation: 'customer.access', method: 'GET', path, template: '/v1/customer/access/{subject_ref}' };
-      const { body, status } = await call(endpoint, undefined, {}, callOptions.signal, () => false);
+      const { body, status } = await call({ endpoint, signal: callOptions.signal });
       const record = asRecord(body, status);
       if (record.subject_ref !== subjectRef) throw new LicenzyResponseError('Licenzy answered for a different subject_ref', { upstreamStatus: status });
       if (typeof record.has_access !== 'boolean') throw new LicenzyResponseError('Licenzy answer has no boolean `has_access`', { upstreamStatus: status });
@@ -339,7 +366,7 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
     async getEntitlements(subjectRef, callOptions = {}) {
       const path = subjectPath('/v1/entitlements/', subjectRef);
       const endpoint: Endpoint = { operation: 'entitlements', method: 'GET', path, template: '/v1/entitlements/{subject_ref}' };
-      const { body, status } = await call(endpoint, undefined, {}, callOptions.signal, () => false);
+      const { body, status } = await call({ endpoint, signal: callOptions.signal });
       return asRecord(body, status);
     },
 
@@ -351,10 +378,10 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
         throw new LicenzyConfigError('idempotencyKey', 'required: 1 to 255 printable ASCII characters, one per business event');
       }
       const endpoint: Endpoint = { operation: 'usage.consume', method: 'POST', path: '/v1/usage/consume', template: '/v1/usage/consume' };
-      const { body, status } = await call(
-        endpoint, { subject_ref: subject, units }, { 'idempotency-key': idempotencyKey }, callOptions.signal,
-        (s) => s === 409,
-      );
+      const { body, status } = await call({
+        endpoint, body: { subject_ref: subject, units }, headers: { 'idempotency-key': idempotencyKey }, signal: callOptions.signal,
+        accept: (s) => s === 409,
+      });
       const record = asRecord(body, status);
       if (status === 409) {
         if (record.error === 'insufficient_usage') return { ok: false, reason: 'insufficient_usage' };
