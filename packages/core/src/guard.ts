@@ -92,15 +92,26 @@ const OWN_GATE_KEYS: readonly string[] = [...GATE_OPTION_KEYS].filter((key) => k
 /** Misconfiguration repeats on every request: each code is logged at most once per this window (ms). */
 const LOG_WINDOW = 60_000;
 
+/** A guard's configuration: every `requireAccess` option validated, and the gate it decides with. */
+interface GuardConfig<Req, Hook> {
+  readonly subject: (req: Req) => unknown;
+  readonly fresh: boolean | ((req: Req) => boolean) | undefined;
+  readonly onDenied: Hook | undefined;
+  readonly onUnavailable: 'deny' | 'allow' | Hook;
+  readonly delegateErrors: boolean;
+  readonly baseLogger: GateLogger;
+  readonly gate: AccessGate;
+}
+
 /**
- * Builds the guard behind an adapter's `requireAccess(options)`: validates the options, picks the gate
- * (`gate`, a new one from gate options, or the shared default) and returns the per-request `run`.
- * @throws {LicenzyConfigError} naming the bad option.
+ * Validates `requireAccess()` options (unknown keys, types; adapter options before gate options, so a bad one is named
+ * even when the environment has no key yet) and picks the gate: `gate`, a new one from gate options, or the default.
+ * @throws {LicenzyConfigError} naming the option.
  */
-export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
+function parseGuardOptions<Req, Hook extends (...args: never[]) => unknown>(
   options: RequireAccessOptions<Req, Hook> | undefined,
   defaultSubject: (req: Req) => unknown,
-): Guard<Req, Hook> {
+): GuardConfig<Req, Hook> {
   const opts = objectOption('options', options) ?? {};
   // A misspelt option is an error, never a setting that silently does not apply.
   rejectUnknownKeys('', opts, REQUIRE_ACCESS_OPTION_KEYS);
@@ -138,6 +149,21 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
   } else {
     gate = gateOptionNames.length > 0 ? createAccessGate(pickKeys<AccessGateOptions>(opts, GATE_OPTION_KEYS)) : getDefaultGate();
   }
+
+  return { subject, fresh: fresh as GuardConfig<Req, Hook>['fresh'], onDenied, onUnavailable: onUnavailable as 'deny' | 'allow' | Hook, delegateErrors: opts.delegateErrors === true, baseLogger, gate };
+}
+
+/**
+ * Builds the guard behind an adapter's `requireAccess(options)`: validates the options, picks the gate
+ * (`gate`, a new one from gate options, or the shared default) and returns the per-request `run`.
+ * @throws {LicenzyConfigError} naming the bad option.
+ */
+export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
+  options: RequireAccessOptions<Req, Hook> | undefined,
+  defaultSubject: (req: Req) => unknown,
+): Guard<Req, Hook> {
+  // Options are parsed (and every bad one named) in one place; what follows is behaviour only.
+  const { subject, fresh, onDenied, onUnavailable, delegateErrors, baseLogger, gate } = parseGuardOptions<Req, Hook>(options, defaultSubject);
 
   const deniedErrors = new WeakMap<AccessDecision, LicenzyAccessDeniedError>();
   // Misconfiguration repeats on every request: say it once per code and window, with how many were held back,
@@ -252,7 +278,7 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
   }
 
   const policy: RefusalPolicy<Hook> = {
-    delegateErrors: opts.delegateErrors === true,
+    delegateErrors,
     hooks: { denied: onDenied, unavailable: typeof onUnavailable === 'function' ? (onUnavailable as Hook) : undefined },
   };
 
@@ -260,7 +286,7 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
     gate,
     onDenied,
     onUnavailable: typeof onUnavailable === 'function' ? (onUnavailable as Hook) : undefined,
-    delegateErrors: opts.delegateErrors === true,
+    delegateErrors,
     refusal: (outcome) => refusalAction(policy, outcome.kind, outcome.error),
     run(req, loggerFor) {
       return contain(req, loggerFor, () => {
