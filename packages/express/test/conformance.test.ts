@@ -1,8 +1,8 @@
 // Runs the shared licenzy-gate conformance suite against a real Express 5 and Express 4 app.
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
-import { conformanceCases, resolverConformanceCases } from '@licenzy-gate/testing';
+import { conformanceCases, refusalConformanceCases, resolverConformanceCases } from '@licenzy-gate/testing';
 import { createAccessGate, requireAccess, type AccessGate } from '../src/index.js';
 import { captureLogger, demoAuth, listen, majors, type Running } from './serve.js';
 
@@ -43,6 +43,13 @@ describe.each(majors)('conformance on $major', ({ createApp }) => {
     server.get('/resolver/object', requireAccess({ gate, logger, subject: () => ({ id: 'u' }) }), handler('/resolver/object'));
     server.get('/resolver/throws', requireAccess({ gate, logger, subject: () => { throw secret(); } }), handler('/resolver/throws'));
     server.get('/resolver/rejects', requireAccess({ gate, logger, subject: () => Promise.reject(secret()) }), handler('/resolver/rejects'));
+    // The routes of refusalConformanceCases: a hook, and delegation (which must win over the same hook).
+    const upgrade = (_req: Request, res: Response) => void res.status(402).json({ upgrade: '/pricing' });
+    server.get('/refusal/hook', requireAccess({ gate, logger, onDenied: upgrade }), handler('/refusal/hook'));
+    server.get('/refusal/delegate', requireAccess({ gate, logger, onDenied: upgrade, delegateErrors: true }), handler('/refusal/delegate'));
+    server.use((error: { status?: number; code?: string }, _req: Request, res: Response, _next: NextFunction) => {
+      res.status(error.status ?? 500).json({ delegated: error.code });
+    });
     app = await listen(server);
   });
 
@@ -51,7 +58,7 @@ describe.each(majors)('conformance on $major', ({ createApp }) => {
     await mock?.close();
   });
 
-  for (const testCase of [...conformanceCases, ...resolverConformanceCases]) {
+  for (const testCase of [...conformanceCases, ...resolverConformanceCases, ...refusalConformanceCases]) {
     it(testCase.name, () =>
       testCase.fn({
         url: app.url,

@@ -1,7 +1,7 @@
 // Runs the shared conformance suite against Fastify 5 on a real port, per-route (`preHandler`) and in global mode.
 import { createAccessGate, type AccessGate } from '@licenzy-gate/core';
-import { conformanceCases, createMockLicenzy, resolverConformanceCases, type MockLicenzy } from '@licenzy-gate/testing';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import { conformanceCases, createMockLicenzy, refusalConformanceCases, resolverConformanceCases, type MockLicenzy } from '@licenzy-gate/testing';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import licenzyGate from '../src/index.js';
 
@@ -37,6 +37,11 @@ async function buildConformanceApp(mock: MockLicenzy, mode: 'per-route' | 'globa
     '/resolver/throws': () => { throw secret(); },
     '/resolver/rejects': () => Promise.reject(secret()),
   } as const;
+  // The routes of refusalConformanceCases: a hook, and delegation (which must win over the same hook).
+  const upgrade = (_request: FastifyRequest, reply: FastifyReply) => reply.code(402).send({ upgrade: '/pricing' });
+  app.setErrorHandler((error: { statusCode?: number; code?: string }, _request, reply) => {
+    void reply.code(error.statusCode ?? 500).send({ delegated: error.code });
+  });
 
   if (mode === 'per-route') {
     await app.register(licenzyGate, { gate });
@@ -46,6 +51,8 @@ async function buildConformanceApp(mock: MockLicenzy, mode: 'per-route' | 'globa
     app.get('/pro/fresh', { preHandler: app.requireAccess({ fresh: true }) }, answer('/pro/fresh'));
     app.get('/pro/open', { preHandler: app.requireAccess({ onUnavailable: 'allow' }) }, answer('/pro/open'));
     for (const [path, subject] of Object.entries(resolvers)) app.get(path, { preHandler: app.requireAccess({ subject }) }, answer(path));
+    app.get('/refusal/hook', { preHandler: app.requireAccess({ onDenied: upgrade }) }, answer('/refusal/hook'));
+    app.get('/refusal/delegate', { preHandler: app.requireAccess({ onDenied: upgrade, delegateErrors: true }) }, answer('/refusal/delegate'));
   } else {
     await app.register(async (paid) => {
       await paid.register(licenzyGate, { gate, global: true });
@@ -55,6 +62,8 @@ async function buildConformanceApp(mock: MockLicenzy, mode: 'per-route' | 'globa
       paid.get('/pro/fresh', { config: { licenzy: { fresh: true } } }, answer('/pro/fresh'));
       paid.get('/pro/open', { config: { licenzy: { onUnavailable: 'allow' } } }, answer('/pro/open'));
       for (const [path, subject] of Object.entries(resolvers)) paid.get(path, { config: { licenzy: { subject } } }, answer(path));
+      paid.get('/refusal/hook', { config: { licenzy: { onDenied: upgrade } } }, answer('/refusal/hook'));
+      paid.get('/refusal/delegate', { config: { licenzy: { onDenied: upgrade, delegateErrors: true } } }, answer('/refusal/delegate'));
     });
   }
   // A second plugin instance in its own context: a gate whose key Licenzy rejects.
@@ -80,7 +89,7 @@ describe.each(['per-route', 'global'] as const)('conformance, Fastify 5 (%s)', (
     await mock?.close();
   });
 
-  for (const conformanceCase of [...conformanceCases, ...resolverConformanceCases]) {
+  for (const conformanceCase of [...conformanceCases, ...resolverConformanceCases, ...refusalConformanceCases]) {
     it(conformanceCase.name, async () => {
       await conformanceCase.fn({
         url: target.url,

@@ -1,7 +1,7 @@
 // Runs the shared licenzy-gate conformance suite against a real Koa 3 and Koa 2 app with @koa/router routes.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
-import { conformanceCases, resolverConformanceCases } from '@licenzy-gate/testing';
+import { conformanceCases, refusalConformanceCases, resolverConformanceCases } from '@licenzy-gate/testing';
 import { createAccessGate, requireAccess } from '@licenzy-gate/koa';
 import type { Context } from 'koa';
 import { capturingLogger, demoApp, koaMajors, listen, Router, type Running } from './app.js';
@@ -43,6 +43,26 @@ describe.each(koaMajors)('conformance on $name', ({ Koa }) => {
     router.get('/resolver/object', requireAccess({ gate, logger, subject: () => ({ id: 'u' }) }), handler);
     router.get('/resolver/throws', requireAccess({ gate, logger, subject: () => { throw secret(); } }), handler);
     router.get('/resolver/rejects', requireAccess({ gate, logger, subject: () => Promise.reject(secret()) }), handler);
+    // The routes of refusalConformanceCases: a hook, and delegation (which must win over the same hook).
+    const upgrade = (ctx: Context) => {
+      ctx.status = 402;
+      ctx.body = { upgrade: '/pricing' };
+    };
+    router.get('/refusal/hook', requireAccess({ gate, logger, onDenied: upgrade }), handler);
+    router.get(
+      '/refusal/delegate',
+      async (ctx, next) => {
+        try {
+          await next();
+        } catch (error) {
+          const { status, code } = error as { status?: number; code?: string };
+          ctx.status = status ?? 500;
+          ctx.body = { delegated: code };
+        }
+      },
+      requireAccess({ gate, logger, onDenied: upgrade, delegateErrors: true }),
+      handler,
+    );
     const app = demoApp(Koa);
     app.use(router.routes());
     running = await listen(app);
@@ -53,7 +73,7 @@ describe.each(koaMajors)('conformance on $name', ({ Koa }) => {
     await mock?.close();
   });
 
-  for (const testCase of [...conformanceCases, ...resolverConformanceCases]) {
+  for (const testCase of [...conformanceCases, ...resolverConformanceCases, ...refusalConformanceCases]) {
     it(testCase.name, () =>
       testCase.fn({
         url: running.url,

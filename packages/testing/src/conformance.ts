@@ -362,6 +362,41 @@ export const resolverConformanceCases: readonly ConformanceCase[] = [
   })),
 ];
 
+
+/**
+ * Cases for the one refusal policy (decided in core, written by each adapter): `delegateErrors` first, then the
+ * route's hook, else problem+json (the last is {@link conformanceCases}' `denied` case). Besides the routes of
+ * {@link ConformanceTarget}, the app serves, gated by the shared gate:
+ * - `GET /refusal/hook`: `onDenied` answers `402 {"upgrade":"/pricing"}`;
+ * - `GET /refusal/delegate`: `delegateErrors: true` AND the same `onDenied`; the app's own error handling answers a
+ *   `LicenzyError` with its `status` and `{"delegated": <error.code>}`.
+ *
+ * @example
+ * for (const testCase of refusalConformanceCases) it(testCase.name, () => testCase.fn(target))
+ */
+export const refusalConformanceCases: readonly ConformanceCase[] = [
+  {
+    id: 'refusal-hook',
+    name: "MUST answer a denial through the route's onDenied hook when one is configured, not the default problem",
+    async fn(target) {
+      const runs = target.handlerCalls('/refusal/hook');
+      const reply = await get(target, '/refusal/hook', uniqueSubject('hook'));
+      expect(reply.status === 402 && reply.json?.upgrade === '/pricing', `expected the hook's 402, got ${reply.status} ${reply.text}`);
+      expect(target.handlerCalls('/refusal/hook') === runs, 'the handler must not run');
+    },
+  },
+  {
+    id: 'refusal-delegate',
+    name: "MUST hand the typed error to the app's error handling when delegateErrors is set, before any hook",
+    async fn(target) {
+      const runs = target.handlerCalls('/refusal/delegate');
+      const reply = await get(target, '/refusal/delegate', uniqueSubject('delegate'));
+      expect(reply.status === 403 && reply.json?.delegated === 'ERR_LICENZY_ACCESS_DENIED', `expected the app's error handler to answer 403 {"delegated":"ERR_LICENZY_ACCESS_DENIED"}, got ${reply.status} ${reply.text}`);
+      expect(target.handlerCalls('/refusal/delegate') === runs, 'the handler must not run');
+    },
+  },
+];
+
 /**
  * Runs every case in order against `target` and reports each; never throws for a failing case.
  *
