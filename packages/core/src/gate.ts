@@ -342,7 +342,12 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
     return Object.freeze({ subjectRef, allowed: entry.allowed, source, checkedAt, mode });
   }
 
-  function remember(subjectRef: string, allowed: boolean, checkedAt: number, lifetime: number, staleLifetime: number, requestedAt: number): AccessDecision {
+  /**
+   * Caches an answer for `lifetime` ms (and as a stand-in during outages for `staleLifetime`), from now on the
+   * duration clock; `checkedAt` is the wall time Licenzy answered, `requestedAt` when the call behind it started.
+   */
+  function remember(subjectRef: string, answer: { allowed: boolean; checkedAt: number; lifetime: number; staleLifetime: number; requestedAt: number }): AccessDecision {
+    const { allowed, checkedAt, lifetime, staleLifetime, requestedAt } = answer;
     const t = now();
     const decision = Object.freeze({ subjectRef, allowed, source: 'cache' as const, checkedAt, mode });
     const entry: StoredDecision = { allowed, checkedAt: t, expiresAt: t + lifetime, staleUntil: t + staleLifetime, requestedAt, cached: decision };
@@ -476,7 +481,7 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
             if (!fresh && lifetime > 0) {
               // An L2 hit fills L1 with the *remaining* lifetime, never more: it cannot extend a decision.
               counters.sharedHits++;
-              return remember(subjectRef, entry.allowed, entry.checkedAt, lifetime, staleLifetime, call.startedAt);
+              return remember(subjectRef, { allowed: entry.allowed, checkedAt: entry.checkedAt, lifetime, staleLifetime, requestedAt: call.startedAt });
             }
           }
           // Past its fresh window but inside its stale window: kept locally (already expired) so that only an
@@ -485,7 +490,7 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
           if (stale !== undefined && current() && staleIfError > 0 && store.get(subjectRef) === undefined) {
             const staleLifetime = Math.min(stale.staleTtl, staleIfError);
             if (typeof stale.allowed === 'boolean' && Number.isFinite(staleLifetime) && staleLifetime > 0 && Number.isFinite(stale.checkedAt)) {
-              remember(subjectRef, stale.allowed, stale.checkedAt, 0, staleLifetime, -Infinity);
+              remember(subjectRef, { allowed: stale.allowed, checkedAt: stale.checkedAt, lifetime: 0, staleLifetime, requestedAt: -Infinity });
             }
           }
         } catch {
@@ -502,7 +507,7 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
       const lifetime = allowed ? ttl : deniedTtl;
       if (current()) {
         failures.delete(subjectRef);
-        if (cacheEnabled) remember(subjectRef, allowed, checkedAt, lifetime, lifetime + staleIfError, call.startedAt);
+        if (cacheEnabled) remember(subjectRef, { allowed, checkedAt, lifetime, staleLifetime: lifetime + staleIfError, requestedAt: call.startedAt });
         if (binding !== undefined && token !== undefined && lifetime > 0) {
           const entry: SharedEntry = { allowed, checkedAt, ttl: lifetime, staleTtl: lifetime + staleIfError };
           const stored = store.get(subjectRef);
