@@ -21,7 +21,8 @@ const stub = { mode: 'test', checkAccess: async (subjectRef) => ({ subjectRef, a
 // First the floor: a bare LRUCache of the same size holding one small record per subject.
 const beforeLru = settle();
 let lru = new LRUCache({ max: count });
-for (const s of subjects) lru.set(s, { allowed: true, checkedAt: 0, expiresAt: 0, staleUntil: 0 });
+// The issue's floor: what a hand-rolled cache needs per subject, `{ allowed, expiresAt }` (a real, fractional expiry).
+for (const s of subjects) lru.set(s, { allowed: true, expiresAt: performance.now() + 3_600_000 });
 const lruFilled = settle();
 if (lru.size !== count) throw new Error('LRU not full');
 lru = undefined;
