@@ -22,7 +22,15 @@ async function createGate() {
   const { createAccessGate } = await import('@licenzy-gate/core');
   // `stub`: the gate asks an in-process stand-in, so the process never loads undici or opens a connection.
   const client = flags.has('stub') ? { mode: 'test', checkAccess: async (subjectRef) => ({ subjectRef, allowed: true }) } : undefined;
-  gate = createAccessGate({ ...(client ? { client } : { apiKey: config.licenzy.apiKey, baseUrl: config.licenzy.url }), cache: config.cache, ...(flags.has('now=date') ? { now: Date.now } : {}) });
+  // `lazystore`: a decision store whose LRU allocates nothing for `max` up front (experiments on the preallocation).
+  let store;
+  if (flags.has('lazystore')) {
+    const { createRequire } = await import('node:module');
+    const { LRUCache } = createRequire(new URL('../../packages/core/package.json', import.meta.url))('lru-cache');
+    const lru = flags.has('prealloc') ? new LRUCache({ max: 10_000 }) : new LRUCache({ maxSize: 10_000, sizeCalculation: () => 1 });
+    store = { get: (k) => lru.get(k), set: (k, v) => void lru.set(k, v), delete: (k) => lru.delete(k), clear: () => lru.clear(), get size() { return lru.size; } };
+  }
+  gate = createAccessGate({ ...(store ? { store } : {}), ...(client ? { client } : { apiKey: config.licenzy.apiKey, baseUrl: config.licenzy.url }), cache: flags.has('max100') ? { ...config.cache, max: 100 } : config.cache, ...(flags.has('now=date') ? { now: Date.now } : {}) });
   return gate;
 }
 // `loaded`: a bare route in a process that also holds a warmed gate (core loaded, one Licenzy call made), for experiments.

@@ -25,7 +25,7 @@ const only = process.argv[2];
 for (const [name, make] of Object.entries(layouts)) {
   if (only && !name.startsWith(only)) continue;
   const before = settle();
-  let lru = new LRUCache({ max: N });
+  let lru = process.env.LAZY ? new LRUCache({ maxSize: N, sizeCalculation: () => 1 }) : new LRUCache({ max: N });
   const created = settle();
   for (let i = 0; i < N; i++) lru.set(subjects[i], make(subjects[i], performance.now() - base + 1000.25, Date.now()));
   globalThis.keep = lru;
