@@ -19,7 +19,10 @@ let gate;
 // Experiment flags (bench/experiments): `now=date` injects Date.now as the gate's clock (no coarse clock, no timer);
 const flags = new Set(config.flags ?? []);
 async function createGate() {
-  const { createAccessGate } = await import('@licenzy-gate/core');
+  // `core=<name>`: the gate from another build of core, bench/experiments/builds/<name>/dist (e.g. one with a proposed
+  // gate.ts patch, or the code before a change), handed to the workspace's adapters as `gate`: builds side by side.
+  const build = [...flags].find((flag) => flag.startsWith('core='))?.slice('core='.length);
+  const { createAccessGate } = build === undefined ? await import('@licenzy-gate/core') : await import(new URL(`../experiments/builds/${build}/dist/cjs/index.js`, import.meta.url).href);
   // `stub`: the gate asks an in-process stand-in, so the process never loads undici or opens a connection.
   const client = flags.has('stub') ? { mode: 'test', checkAccess: async (subjectRef) => ({ subjectRef, allowed: true }) } : undefined;
   // `lazystore`: a decision store whose LRU allocates nothing for `max` up front (experiments on the preallocation).

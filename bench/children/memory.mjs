@@ -1,9 +1,10 @@
 // Benchmark 6's measuring process (run with --expose-gc): heap per cached decision at a given number of subjects.
 import { createRequire } from 'node:module';
-import { createAccessGate } from '@licenzy-gate/core';
 import { childConfig, serveParent } from '../lib/child.mjs';
 
 const { subjects: count } = childConfig();
+// LICENZY_CORE: another build of core to measure (e.g. one with a proposed patch), side by side with the workspace's.
+const { createAccessGate } = await import(process.env.LICENZY_CORE ?? '@licenzy-gate/core');
 const { LRUCache } = createRequire(new URL('../../packages/core/package.json', import.meta.url))('lru-cache');
 
 function settle() {
