@@ -1,18 +1,13 @@
 // Benchmark 1: the same app with the paid route bare and behind requireAccess() (subject cached), per framework.
+import { cpuRatio, interleavedRuns, pairedRatios } from './lib/ab.mjs';
 import { canPin, startChild } from './lib/child.mjs';
-import { runLoad } from './lib/load.mjs';
 import { fmt, median, verdict } from './lib/stats.mjs';
 
-const TARGET = 0.97;
+// The headline: bare CPU per request ÷ gated CPU per request, read from each server process (issue #14).
+const TARGET = 0.98;
 // `control` is a second, identical bare server: bare vs control (an A/A comparison) shows how far two runs of
 // the same code differ on this machine, i.e. the smallest gate cost these figures can resolve.
 const VARIANTS = ['bare', 'control', 'noop', 'gated'];
-const ORDERS = [
-  ['bare', 'control', 'noop', 'gated'],
-  ['gated', 'noop', 'control', 'bare'],
-  ['noop', 'gated', 'bare', 'control'],
-  ['control', 'bare', 'gated', 'noop'],
-];
 const FRAMEWORKS = [
   { key: 'express', name: 'Express 5' },
   { key: 'koa', name: 'Koa 3' },
@@ -33,7 +28,7 @@ export async function run({ smoke, mock, log, results: earlier }) {
   const warmup = smoke ? 0.3 : 1.5;
   // What the middleware itself costs per request, timed in-process by benchmark 2 (if it ran).
   const adapterNs = (name) => earlier?.get(2)?.byName?.[`${name.split(' ')[0]} requireAccess()`]?.ns;
-  const connections = 10;
+  const connections = 32;
   const load = { connections, headers: { authorization: 'Bearer token_0' } };
   const results = [];
   await mock.call('grant', ['user_0']);
@@ -47,27 +42,15 @@ export async function run({ smoke, mock, log, results: earlier }) {
     const { gated } = servers;
     try {
       await gated.call('warm', ['user_0']);
-      const runs = { bare: [], control: [], noop: [], gated: [] };
-      const measure = async (variant, seconds, keep = true) => {
-        const child = servers[variant];
-        const cpuBefore = await child.call('cpu');
-        const result = await runLoad({ url: `${child.info.url}/pro`, duration: seconds, ...load });
-        const cpu = (await child.call('cpu')) - cpuBefore;
-        if (result.non2xx > 0 || result.errors > 0 || result.ok === 0) {
-          throw new Error(`${framework.name} ${variant}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.ok} ok`);
-        }
-        if (keep) runs[variant].push({ ...result, cpuPerRequest: cpu / result.ok, serverBusy: cpu / 1e6 / result.seconds });
-      };
-      for (const variant of VARIANTS) await measure(variant, warmup, false);
-      for (let i = 0; i < rounds; i++) {
-        // Each round runs the three variants back to back, in a rotating order, so drift falls on all alike.
-        for (const variant of ORDERS[i % ORDERS.length]) await measure(variant, duration);
-      }
+      const runs = await interleavedRuns({ servers, rounds, duration, warmup, connections, headers: load.headers, label: framework.name });
       const stats = await gated.call('stats');
       if (stats.upstreamCalls !== 1) throw new Error(`${framework.name}: expected only the warm-up Licenzy call, saw ${stats.upstreamCalls}`);
       const ratios = runs.gated.map((g, i) => g.rps / runs.bare[i].rps);
       const noopRatios = runs.gated.map((g, i) => g.rps / runs.noop[i].rps);
       const controlRatios = runs.control.map((c, i) => c.rps / runs.bare[i].rps);
+      // CPU per request, bare ÷ other, per round: the figure the target is set on (1.0 = the gate costs nothing).
+      const cpu = { gated: cpuRatio(runs.bare, runs.gated), noop: cpuRatio(runs.bare, runs.noop), control: cpuRatio(runs.bare, runs.control) };
+      const cpuNoopGated = pairedRatios(runs.noop, runs.gated, (n, g) => n.cpuPerRequest / g.cpuPerRequest);
       const summary = (list) => ({
         rps: median(list.map((r) => r.rps)),
         p50: median(list.map((r) => r.p50)),
@@ -78,11 +61,12 @@ export async function run({ smoke, mock, log, results: earlier }) {
       const entry = {
         framework, bare: summary(runs.bare), control: summary(runs.control), noop: summary(runs.noop), gated: summary(runs.gated),
         ratios, ratio: median(ratios), noopRatios, noopRatio: median(noopRatios),
-        controlRatios, controlRatio: median(controlRatios), hits: stats.hits, runs,
+        controlRatios, controlRatio: median(controlRatios), hits: stats.hits, runs, cpu, cpuNoopGated,
       };
       // The ratio a CPU-bound server would see if the gate cost only what its middleware costs in isolation.
       entry.implied = entry.bare.cpuPerRequest / (entry.bare.cpuPerRequest + (adapterNs(framework.name) ?? NaN) / 1000);
       results.push(entry);
+      log(`  ${framework.name}: bare/gated CPU per request ${fmt.ratio(cpu.gated.median)} (runs: ${cpu.gated.list.map(fmt.ratio).join(' ')}); A/A bare/control ${fmt.ratio(cpu.control.median)} (${fmt.ratio(cpu.control.min)}–${fmt.ratio(cpu.control.max)}); bare/empty middleware ${fmt.ratio(cpu.noop.median)}`);
       log(`  ${framework.name}: bare ${fmt.int(entry.bare.rps)}, empty middleware ${fmt.int(entry.noop.rps)}, gated ${fmt.int(entry.gated.rps)} req/s; gated/bare ${fmt.ratio(entry.ratio)} (runs: ${ratios.map(fmt.ratio).join(' ')}); gated/empty ${fmt.ratio(entry.noopRatio)}; A/A control ${fmt.ratio(entry.controlRatio)} (runs: ${controlRatios.map(fmt.ratio).join(' ')})`);
     } finally {
       await Promise.all(Object.values(servers).map((server) => server.stop()));
@@ -90,10 +74,10 @@ export async function run({ smoke, mock, log, results: earlier }) {
   }
 
   const rows = results.map((r) => ({
-    benchmark: `1. Cache-hit overhead, ${r.framework.name}`,
-    figure: `gated/bare = ${fmt.ratio(r.ratio)} (${fmt.int(r.gated.rps)} vs ${fmt.int(r.bare.rps)} req/s); gated/empty = ${fmt.ratio(r.noopRatio)}; A/A bare/bare = ${fmt.ratio(r.controlRatio)} (${fmt.ratio(Math.min(...r.controlRatios))}–${fmt.ratio(Math.max(...r.controlRatios))})`,
+    benchmark: `1. Cache-hit overhead, ${r.framework.name} (bare/gated server CPU per request)`,
+    figure: `${fmt.ratio(r.cpu.gated.median)} (runs ${fmt.ratio(r.cpu.gated.min)}–${fmt.ratio(r.cpu.gated.max)}; ${fmt.us(r.bare.cpuPerRequest)} vs ${fmt.us(r.gated.cpuPerRequest)}); A/A bare/control ${fmt.ratio(r.cpu.control.median)} (${fmt.ratio(r.cpu.control.min)}–${fmt.ratio(r.cpu.control.max)}); req/s gated/bare ${fmt.ratio(r.ratio)}`,
     target: `>= ${TARGET}`,
-    status: verdict(r.ratio >= TARGET),
+    status: verdict(r.cpu.gated.median >= TARGET),
   }));
 
   const lines = [
@@ -114,11 +98,31 @@ export async function run({ smoke, mock, log, results: earlier }) {
       lines.push(`| ${r.framework.name} | ${{ noop: 'empty middleware', control: 'bare (A/A control)' }[variant] ?? variant} | ${fmt.int(s.rps)} | ${fmt.ms(s.p50)} | ${fmt.ms(s.p99)} | ${fmt.us(s.cpuPerRequest)} | ${Math.round(s.serverBusy * 100)}% |`);
     }
   }
-  lines.push('', '| Framework | gated/bare req/s (median) | Per-round ratios | gated/empty middleware | A/A control/bare (range) | Δ server CPU/req vs empty | Middleware alone (bench 2) | Implied ratio | Target | Result |', '|---|---:|---|---:|---:|---:|---:|---:|---|---|');
+  lines.push(
+    '',
+    '**The headline: bare/gated server CPU per request** (median of the per-round ratios; 1.000 = the gate costs the server nothing). The A/A row is the same ratio between two identical bare servers: this machine\'s noise floor.',
+    '',
+    '| Framework | bare/gated CPU per request | Per-round ratios | A/A bare/control (range) | bare/empty middleware | empty/gated | Target | Result |',
+    '|---|---:|---|---:|---:|---:|---|---|',
+  );
+  for (const r of results) {
+    lines.push(`| ${r.framework.name} | **${fmt.ratio(r.cpu.gated.median)}** | ${r.cpu.gated.list.map(fmt.ratio).join(', ')} | ${fmt.ratio(r.cpu.control.median)} (${fmt.ratio(r.cpu.control.min)}–${fmt.ratio(r.cpu.control.max)}) | ${fmt.ratio(r.cpu.noop.median)} | ${fmt.ratio(r.cpuNoopGated.median)} | >= ${TARGET} | ${verdict(r.cpu.gated.median >= TARGET)} |`);
+  }
+  lines.push('', 'Throughput, for reference (the load generator shares the machine, so requests/s move with it more than CPU per request does):');
+  lines.push('', '| Framework | gated/bare req/s (median) | Per-round ratios | gated/empty middleware | A/A control/bare (range) | Δ server CPU/req vs empty | Middleware alone (bench 2) | Implied ratio |', '|---|---:|---|---:|---:|---:|---:|---:|');
   for (const r of results) {
     const delta = r.gated.cpuPerRequest - r.noop.cpuPerRequest;
-    lines.push(`| ${r.framework.name} | **${fmt.ratio(r.ratio)}** | ${r.ratios.map(fmt.ratio).join(', ')} | ${fmt.ratio(r.noopRatio)} | ${fmt.ratio(r.controlRatio)} (${fmt.ratio(Math.min(...r.controlRatios))}–${fmt.ratio(Math.max(...r.controlRatios))}) | ${delta >= 0 ? '+' : '−'}${fmt.us(Math.abs(delta))} | ${fmt.ns(adapterNs(r.framework.name))} | ${fmt.ratio(r.implied)} | >= ${TARGET} | ${verdict(r.ratio >= TARGET)} |`);
+    lines.push(`| ${r.framework.name} | **${fmt.ratio(r.ratio)}** | ${r.ratios.map(fmt.ratio).join(', ')} | ${fmt.ratio(r.noopRatio)} | ${fmt.ratio(r.controlRatio)} (${fmt.ratio(Math.min(...r.controlRatios))}–${fmt.ratio(Math.max(...r.controlRatios))}) | ${delta >= 0 ? '+' : '−'}${fmt.us(Math.abs(delta))} | ${fmt.ns(adapterNs(r.framework.name))} | ${fmt.ratio(r.implied)} |`);
   }
   lines.push('', `"Middleware alone" is the adapter's \`requireAccess()\` middleware on a cache hit, called in a loop without HTTP (benchmark 2); "implied ratio" is bare CPU/req ÷ (bare CPU/req + middleware alone): the throughput ratio of a CPU-bound server if the gate costs what its middleware costs. When the measured ratio and the CPU difference disagree with it by more than the run-to-run spread of the per-pair ratios, the machine was too busy to resolve a difference this small; re-run on a quiet machine.`);
-  return { rows, markdown: lines.join('\n'), results };
+  lines.push(
+    '',
+    '**Where the gated CPU went (issue #14).** CPU profiles of bare and gated Fastify servers under identical load (the inspector\'s sampling profiler over the measured window, `bench/experiments/profile.mjs`) differ in one place: Node\'s own `process.nextTick`, whose tick-object literal (`internal/process/task_queues.js` lines 127–129) cost 3.0–3.8 µs per request in gated processes against 0.25–0.40 µs in bare ones, about the whole gap. The gate\'s own code was ~0.3 µs per request, `--trace-deopt` showed no deoptimisation loop, GC traces matched, and the slowdown stayed when the plugin\'s `preHandler` was cut down to `done()`: it is a state the process gets into, not work done per request. Bisecting with variants (`bench/experiments/cpu-ab.mjs`, `bench/children/app.mjs`) tied it to what the process allocates when the gate is created: with `cache: { max: 100 }` every profiled process was fast (bare/gated 0.982, A/A 0.999), and lru-cache allocates its arrays for `max` (10,000 by default) at construction, twice per gate (the decision store and the failure window). The decision store now grows its slots with its entries (`GrowingLru` in `packages/core/src/decision-store.ts`); side by side, bare/gated went from 0.791–0.794 (the code before issue #14) to 0.860–0.944 (this code) in two runs. The trigger is not fully pinned down: builds loaded through a preload hook were slow again whatever their allocation, so process history beyond the cache arrays matters too; the failure window\'s `LRUCache` (in `packages/core/src/gate.ts`, owned by another change) is the remaining allocation sized to `max`.',
+  );
+  const notes = [];
+  for (const r of results) {
+    if (r.cpu.gated.median >= TARGET) continue;
+    notes.push(`- **Cache-hit overhead, ${r.framework.name} (benchmark 1)**: bare/gated CPU per request ${fmt.ratio(r.cpu.gated.median)} against an A/A of ${fmt.ratio(r.cpu.control.median)}. The extra CPU sits in Node's \`process.nextTick\`, not in the gate's code, and depends on what the process allocated at start-up; see "Where the gated CPU went" in section 1.`);
+  }
+  return { rows, markdown: lines.join('\n'), results, notes };
 }

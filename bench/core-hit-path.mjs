@@ -12,9 +12,10 @@ export async function run({ smoke, log }) {
   const rounds = smoke ? 2 : 9;
   const iterations = smoke ? 20_000 : 1_000_000;
   const checkIterations = smoke ? 5_000 : 200_000;
-  const child = await startChild('core-hit', { rounds, iterations, checkIterations, adapters: true });
+  const paced = smoke ? { rounds: 2, calls: 200, minUs: 20, maxUs: 50 } : { rounds: 7, calls: 3_000, minUs: 20, maxUs: 50 };
+  const child = await startChild('core-hit', { rounds, iterations, checkIterations, adapters: true, paced });
   await child.stop();
-  const { timings, upstreamCalls } = child.info;
+  const { timings, pacedTimings, upstreamCalls } = child.info;
   if (upstreamCalls !== 1) throw new Error(`expected only the warm-up call, saw ${upstreamCalls}`);
 
   // The same hit paths with someone listening, each in a fresh process of its own (see children/core-hit.mjs).
@@ -47,8 +48,25 @@ export async function run({ smoke, log }) {
   });
   for (const r of observedRows) log(`  ${r.name}: ${fmt.ns(r.ns)} (${fmt.ratio(r.vsReference)}x without; ${fmt.ratio(r.vsReferenceByFloor)}x without, floor-normalised; its floor ${fmt.ns(r.floor)})`);
   const peekObserved = (observe) => observedRows.find((r) => r.observe === observe && r.name.startsWith('gate.peek()'));
+  // Paced (one call per macrotask after 20–50 µs of other work): the clock is read cold as often as under real traffic.
+  const empty = median(pacedTimings['empty (timer overhead)']);
+  const pacedResults = Object.entries(pacedTimings).filter(([name]) => !name.startsWith('empty')).map(([name, list]) => {
+    const net = list.map((x) => x - empty);
+    return { name, ns: median(net), min: Math.min(...net), max: Math.max(...net) };
+  });
+  const pacedFloor = pacedResults.find((r) => r.name === FLOOR).ns;
+  for (const r of pacedResults) r.ratio = r.ns / pacedFloor;
+  const pacedBy = Object.fromEntries(pacedResults.map((r) => [r.name, r]));
+  const pacedPeek = pacedBy['gate.peek()'];
+  for (const r of pacedResults) log(`  paced: ${r.name}: ${fmt.ns(r.ns)} (${fmt.ratio(r.ratio)}x floor)`);
 
   const rows = [
+    {
+      benchmark: '2. Core hit path, gate.peek() paced (1 call per 20–50 µs of other work)',
+      figure: `${fmt.ns(pacedPeek.ns)}/op = ${fmt.ratio(pacedPeek.ratio)}x floor (LRUCache#get ${fmt.ns(pacedFloor)}); clock before #14: ${fmt.ns(pacedBy['gate.peek(), clock before #14'].ns)}`,
+      target: `<= ${TARGET}x floor`,
+      status: verdict(pacedPeek.ratio <= TARGET),
+    },
     {
       benchmark: '2. Core hit path, gate.peek() (used by adapters)',
       figure: `${fmt.ns(peek.ns)}/op = ${fmt.ratio(peek.ratio)}x floor (LRUCache#get ${fmt.ns(floor)})`,
@@ -98,6 +116,14 @@ export async function run({ smoke, log }) {
   for (const r of observedRows) lines.push(`| ${r.name} | ${fmt.ns(r.ns)} | ${r.min.toFixed(1)}–${r.max.toFixed(1)} | ${fmt.ratio(r.vsReference)} | ${fmt.ratio(r.ratio)} | ${fmt.ratio(r.vsReferenceByFloor)} |`);
   lines.push(
     '',
+    `**Paced, as under real traffic.** A tight loop keeps the coarse clock's reading warm for ever (its 1 ms timer never gets to fire), so it hides what a cold read costs. Here each call runs in its own macrotask (\`setImmediate\`) after 20–50 µs of busy work, so the event loop turns and the timer fires between calls as it does between requests; each call is timed alone with \`process.hrtime.bigint()\`, a block's figure is the mean of its fastest 99% of calls (the cold reads, about one call in 20–50, stay in; preemption and GC outliers go), and the same figure for an empty timed region (${fmt.ns(empty)}) is subtracted. ${paced.calls} calls per block, ${paced.rounds - 1} measured rounds (after one warm-up round) with the order rotated; medians of the block means. "Clock before #14" is the same gate with the previous coarse clock injected (a new unref'd \`setTimeout\` per cold read; the current one re-arms one timer with \`refresh()\`).`,
+    '',
+    '| Path (paced) | ns/op (median) | min–max over rounds | × floor |',
+    '|---|---:|---:|---:|',
+    ...pacedResults.map((r) => `| ${r.name} | ${fmt.ns(r.ns)} | ${r.min.toFixed(1)}–${r.max.toFixed(1)} | ${fmt.ratio(r.ratio)} |`),
+  );
+  lines.push(
+    '',
     'History (figures from earlier full runs of this benchmark on this machine): the first full run measured `gate.peek()` at 56.4 ns = 6.1× the floor. A CPU profile (`node --cpu-prof`) of a `peek()` loop put ~90% of samples in `peek` itself, and timing variants of it that change one thing at a time traced the gap to the `Date.now()` call on every hit. The default clock now reads `Date.now()` at most once per millisecond (`packages/core/src/clock.ts`, the `ttlResolution` technique of lru-cache; an injected `now` is unchanged), and `guard.run()` peeks at a string subject before validating it (only validated subjects are ever cached). After: 17.8–19.3 ns = 1.4–1.8× the floor in the following full runs. `await gate.check()` stays far above 2×: the Promise and `await` of any async call cost more than two LRU lookups, which is why the adapters use `peek()` through the guard and never allocate a Promise on a hit.',
   );
   const notes = [];
@@ -106,7 +132,7 @@ export async function run({ smoke, log }) {
       `- **Core hit path (benchmark 2).** A CPU profile (\`node --cpu-prof\`) of a \`gate.peek()\` loop puts ~90% of the samples in \`peek\` itself (the LRU lookup is inlined into it); timing replicas of \`peek\` that change one thing at a time shows nearly all of the gap to the floor is the \`Date.now()\` call on every hit (a call into C++, ~30–45 ns here, several LRU lookups' worth). Proposed fix: a default clock that reuses one \`Date.now()\` reading until an unref'd 1 ms timer clears it (the \`ttlResolution\` technique of lru-cache), in \`packages/core/src/gate.ts\` where \`now\` defaults to \`Date.now\`; an injected \`now\` is unchanged. On the adapter path, \`guard.run()\` also validates the subject on every hit before peeking; since only validated subjects are ever cached, peeking at a string subject first and validating only on a miss removes that cost.`,
     );
   }
-  return { rows, markdown: lines.join('\n'), results, byName, notes };
+  return { rows, markdown: lines.join('\n'), results, byName, pacedResults, notes };
 }
 
 /** The benchmarks import built packages; @licenzy-gate/otel is not among those scripts/build-stale.mjs rebuilds. */

@@ -1,18 +1,29 @@
 // `npm run bench`: builds stale packages, runs every benchmark, prints the table and writes docs/benchmarks.md.
 // `--smoke` (CI): tiny sizes, every benchmark exercised, nothing written, timings never asserted.
 // `--only=2,6`: a subset, for working on one benchmark (the doc is not written either).
-import { writeFileSync } from 'node:fs';
+// `--peers`: also benchmark 7, the peers' SDKs side by side; installs them into bench/peers/ first (never done by
+// `npm ci` or CI). A run without it keeps the peers section already in docs/benchmarks.md.
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { buildStale } from '../scripts/build-stale.mjs';
 
 const args = process.argv.slice(2);
 const smoke = args.includes('--smoke');
+const peers = args.includes('--peers');
 const only = args.find((arg) => arg.startsWith('--only='))?.slice('--only='.length).split(',').map(Number);
-const unknown = args.filter((arg) => arg !== '--smoke' && !arg.startsWith('--only='));
+const unknown = args.filter((arg) => arg !== '--smoke' && arg !== '--peers' && !arg.startsWith('--only='));
 if (unknown.length > 0) {
-  console.error(`unknown argument(s): ${unknown.join(' ')}\nusage: npm run bench [-- --smoke] [-- --only=1,2,...]`);
+  console.error(`unknown argument(s): ${unknown.join(' ')}\nusage: npm run bench [-- --smoke] [-- --only=1,2,...] [-- --peers]`);
   process.exit(2);
 }
 if (!buildStale()) process.exit(1);
+if (peers) {
+  // The peers' SDKs: a folder of its own, outside the workspaces, installed only here.
+  const prefix = new URL('./peers/', import.meta.url).pathname;
+  console.log('installing the peers\' SDKs into bench/peers/ …');
+  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+  execFileSync(npm, ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--loglevel=error'], { stdio: 'inherit' });
+}
 
 // Imported after the build: the benchmarks import the built packages.
 const { startChild } = await import('./lib/child.mjs');
@@ -28,6 +39,7 @@ const BENCHMARKS = [
   { number: 5, module: './naive-gate.mjs', title: 'Against the naive gate' },
   { number: 7, module: './multi-instance.mjs', title: 'Many instances on one Redis' },
   { number: 8, module: './metered.mjs', title: 'Metered route vs access-checked route' },
+  ...(peers ? [{ number: 9, module: './peers.mjs', title: 'Peers' }] : []),
 ];
 
 const info = machine();
@@ -75,8 +87,27 @@ if (smoke) {
   console.log('partial run (--only): docs/benchmarks.md was not written');
 } else if (!crashed) {
   const notes = ordered.flatMap((o) => o.notes ?? []);
-  const doc = markdown({ rows, sections: ordered.map((o) => o.markdown), info, command: 'npm run bench', date, seconds, notes });
-  writeFileSync(new URL('../docs/benchmarks.md', import.meta.url), doc);
+  const docUrl = new URL('../docs/benchmarks.md', import.meta.url);
+  const sections = ordered.map((o) => o.markdown);
+  if (!peers) {
+    // Keep the peers' table from the last `--peers` run (this run did not measure them), marked as such.
+    const kept = existsSync(docUrl) ? keptPeersSection(readFileSync(docUrl, 'utf8')) : undefined;
+    if (kept !== undefined) sections.push(kept);
+  }
+  const doc = markdown({ rows, sections, info, command: peers ? 'npm run bench -- --peers' : 'npm run bench', date, seconds, notes });
+  writeFileSync(docUrl, doc);
   console.log('wrote docs/benchmarks.md');
 }
 process.exit(crashed ? 1 : 0);
+
+/** The `## 9. Peers` section of an earlier doc, with a line saying when it was measured. */
+function keptPeersSection(doc) {
+  const start = doc.indexOf('\n## 9. Peers');
+  if (start === -1) return undefined;
+  const end = doc.indexOf('\n## ', start + 1);
+  let section = doc.slice(start + 1, end === -1 ? undefined : end).trimEnd();
+  const previousDate = /^- \*\*Date:\*\* (.*)$/m.exec(doc)?.[1];
+  const keptNote = '_Kept from an earlier `npm run bench -- --peers` run';
+  if (!section.includes(keptNote)) section = section.replace('## 9. Peers\n', `## 9. Peers\n\n${keptNote}${previousDate === undefined ? '' : ` (${previousDate})`}; this run did not measure the peers._\n`);
+  return section;
+}

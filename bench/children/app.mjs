@@ -16,11 +16,30 @@ const TOKEN_START = 'Bearer '.length;
 const userOf = (authorization) => (authorization === undefined ? undefined : sessions.get(authorization.slice(TOKEN_START)));
 
 let gate;
+// Experiment flags (bench/experiments): `now=date` injects Date.now as the gate's clock (no coarse clock, no timer);
+const flags = new Set(config.flags ?? []);
 async function createGate() {
-  const { createAccessGate } = await import('@licenzy-gate/core');
-  gate = createAccessGate({ apiKey: config.licenzy.apiKey, baseUrl: config.licenzy.url, cache: config.cache });
+  // `core=<name>`: the gate from another build of core, bench/experiments/builds/<name>/dist (e.g. one with a proposed
+  // gate.ts patch, or the code before a change), handed to the workspace's adapters as `gate`: builds side by side.
+  const build = [...flags].find((flag) => flag.startsWith('core='))?.slice('core='.length);
+  const { createAccessGate } = build === undefined ? await import('@licenzy-gate/core') : await import(new URL(`../experiments/builds/${build}/dist/cjs/index.js`, import.meta.url).href);
+  // `stub`: the gate asks an in-process stand-in, so the process never loads undici or opens a connection.
+  const client = flags.has('stub') ? { mode: 'test', checkAccess: async (subjectRef) => ({ subjectRef, allowed: true }) } : undefined;
+  // `lazystore`: a decision store whose LRU allocates nothing for `max` up front (experiments on the preallocation).
+  let store;
+  if (flags.has('lazystore')) {
+    const { createRequire } = await import('node:module');
+    const { LRUCache } = createRequire(new URL('../../packages/core/package.json', import.meta.url))('lru-cache');
+    const lru = flags.has('prealloc') ? new LRUCache({ max: 10_000 }) : new LRUCache({ maxSize: 10_000, sizeCalculation: () => 1 });
+    store = { get: (k) => lru.get(k), set: (k, v) => void lru.set(k, v), delete: (k) => lru.delete(k), clear: () => lru.clear(), get size() { return lru.size; } };
+  }
+  gate = createAccessGate({ ...(store ? { store } : {}), ...(client ? { client } : { apiKey: config.licenzy.apiKey, baseUrl: config.licenzy.url }), cache: flags.has('max100') ? { ...config.cache, max: 100 } : config.cache, ...(flags.has('now=date') ? { now: Date.now } : {}) });
   return gate;
 }
+// `loaded`: a bare route in a process that also holds a warmed gate (core loaded, one Licenzy call made), for experiments.
+if (['loaded', 'peek', 'guard', 'plugin-noop', 'assign'].includes(config.variant) || flags.has('early')) await createGate();
+if (flags.has('early-import')) await import('@licenzy-gate/core');
+if (flags.has('early-fastify-plugin')) await import('@licenzy-gate/fastify');
 
 /** What users write without licenzy-gate: one Licenzy round trip per request, no cache, no coalescing. */
 async function naiveCheck(subjectRef) {
@@ -48,6 +67,10 @@ async function expressApp() {
   } else if (config.variant === 'noop') {
     handlers.push(function noop(_req, _res, next) {
       next();
+    });
+  } else if (config.variant === 'peek') {
+    handlers.push(function peekOnly(req, _res, next) {
+      if (gate.peek(req.user.id) !== undefined) next();
     });
   } else if (config.variant === 'naive') {
     handlers.push(function naiveAccess(req, res, next) {
@@ -77,7 +100,11 @@ async function koaApp() {
     handlers.push(function noop(_ctx, next) {
       return next();
     });
-  } else if (config.variant !== 'bare') {
+  } else if (config.variant === 'peek') {
+    handlers.push(function peekOnly(ctx, next) {
+      return gate.peek(ctx.state.user.id) === undefined ? undefined : next();
+    });
+  } else if (config.variant !== 'bare' && config.variant !== 'loaded') {
     throw new Error(`variant ${config.variant} is only built for Express`);
   }
   router.get('/health', (ctx) => { ctx.body = { ok: true }; });
@@ -99,13 +126,39 @@ async function fastifyApp() {
   const routeOptions = {};
   if (config.variant === 'gated') {
     const { licenzyGate } = await import('@licenzy-gate/fastify');
-    await app.register(licenzyGate, { gate: await createGate(), subject: (request) => request.user?.id });
+    await app.register(licenzyGate, { gate: gate ?? (await createGate()), subject: (request) => request.user?.id });
     routeOptions.preHandler = app.requireAccess();
   } else if (config.variant === 'noop') {
     routeOptions.preHandler = function noop(_request, _reply, done) {
       done();
     };
-  } else if (config.variant !== 'bare') {
+  } else if (config.variant === 'peek') {
+    routeOptions.preHandler = function peekOnly(request, _reply, done) {
+      if (gate.peek(request.user.id) !== undefined) done();
+    };
+  } else if (config.variant === 'guard') {
+    if (flags.has('decorate')) app.decorateRequest('licenzy', null);
+    const { createGuard } = await import('@licenzy-gate/core');
+    const guard = createGuard({ gate, subject: (request) => request.user?.id }, () => undefined);
+    routeOptions.preHandler = function guardOnly(request, _reply, done) {
+      const outcome = guard.run(request);
+      if (outcome.allowed === true) done();
+    };
+  } else if (config.variant === 'plugin-noop') {
+    const { licenzyGate } = await import('@licenzy-gate/fastify');
+    await app.register(licenzyGate, { gate, subject: (request) => request.user?.id });
+    routeOptions.preHandler = function noop(_request, _reply, done) {
+      done();
+    };
+  } else if (config.variant === 'decorated') {
+    app.decorateRequest('licenzy', null);
+  } else if (config.variant === 'assign') {
+    app.decorateRequest('licenzy', null);
+    routeOptions.preHandler = function assignOnly(request, _reply, done) {
+      request.licenzy = gate.peek(request.user.id);
+      done();
+    };
+  } else if (!['bare', 'loaded', 'guard', 'plugin-noop', 'assign', 'decorated'].includes(config.variant)) {
     throw new Error(`variant ${config.variant} is only built for Express`);
   }
   app.get('/health', async () => ({ ok: true }));
@@ -114,6 +167,7 @@ async function fastifyApp() {
   return app.server.address().port;
 }
 
+let profiler;
 const builders = { express: expressApp, koa: koaApp, fastify: fastifyApp };
 if (!(config.framework in builders)) throw new Error(`unknown framework ${config.framework}`);
 const port = await builders[config.framework]();
@@ -122,11 +176,53 @@ serveParent(
   {
     /** Puts subjects in the cache (a Licenzy call each) so the measured runs are pure cache hits. */
     warm: async (subjects) => {
+      if (gate === undefined) return undefined;
       await Promise.all(subjects.map((subject) => gate.check(subject)));
       return gate.stats();
     },
     stats: () => gate?.stats(),
     cpu: () => cpuMicros(),
+    // CPU profile of a window (bench/experiments/profile.mjs): the inspector's sampling profiler, started and stopped on command.
+    profileStart: async (intervalUs = 100) => {
+      const { Session } = await import('node:inspector');
+      profiler = new Session();
+      profiler.connect();
+      const post = (method, params) => new Promise((resolve, reject) => profiler.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+      await post('Profiler.enable');
+      await post('Profiler.setSamplingInterval', { interval: intervalUs });
+      await post('Profiler.start');
+      profiler.stop = async () => (await post('Profiler.stop')).profile;
+    },
+    // ns per process.nextTick() in this process (experiments: is the tick queue slower here than elsewhere?).
+    tickCost: () => new Promise((resolve) => {
+      const n = 100_000;
+      let left = n;
+      const t0 = process.hrtime.bigint();
+      const tick = () => {
+        if (--left === 0) resolve(Number(process.hrtime.bigint() - t0) / n);
+      };
+      for (let i = 0; i < n; i++) process.nextTick(tick);
+    }),
+    // Experiments run with --expose-internals --allow-natives-syntax: which async hooks are on, is `process` still fast.
+    diag: async () => {
+      const { createRequire } = await import('node:module');
+      const hooks = createRequire(import.meta.url)('internal/async_hooks');
+      const fast = new Function('o', 'return %HasFastProperties(o)');
+      const { createHook } = await import('node:async_hooks');
+      let tick;
+      const young = new Function('o', 'return %InYoungGeneration(o)');
+      let tickYoung;
+      const hook = createHook({ init(_id, type, _trigger, resource) { if (type === 'TickObject' && tick === undefined) { tick = resource; tickYoung = young(resource); } } }).enable();
+      process.nextTick(() => {});
+      hook.disable();
+      const status = new Function('f', 'return %GetOptimizationStatus(f)');
+      return { tickYoung, nextTickStatus: status(process.nextTick).toString(2), tickFast: fast(tick), init: hooks.initHooksExist(), enabled: hooks.enabledHooksExist(), promiseHooks: hooks.promiseHooksExist?.() ?? hooks.getHookArrays?.()?.[1], destroy: hooks.destroyHooksExist(), processFast: fast(process) };
+    },
+    profileStop: async () => {
+      const profile = await profiler.stop();
+      profiler.disconnect();
+      return JSON.stringify(profile);
+    },
   },
   { port, url: `http://127.0.0.1:${port}` },
 );

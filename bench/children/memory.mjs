@@ -1,9 +1,10 @@
 // Benchmark 6's measuring process (run with --expose-gc): heap per cached decision at a given number of subjects.
 import { createRequire } from 'node:module';
-import { createAccessGate } from '@licenzy-gate/core';
 import { childConfig, serveParent } from '../lib/child.mjs';
 
 const { subjects: count } = childConfig();
+// LICENZY_CORE: another build of core to measure (e.g. one with a proposed patch), side by side with the workspace's.
+const { createAccessGate } = await import(process.env.LICENZY_CORE ?? '@licenzy-gate/core');
 const { LRUCache } = createRequire(new URL('../../packages/core/package.json', import.meta.url))('lru-cache');
 
 function settle() {
@@ -21,7 +22,8 @@ const stub = { mode: 'test', checkAccess: async (subjectRef) => ({ subjectRef, a
 // First the floor: a bare LRUCache of the same size holding one small record per subject.
 const beforeLru = settle();
 let lru = new LRUCache({ max: count });
-for (const s of subjects) lru.set(s, { allowed: true, checkedAt: 0, expiresAt: 0, staleUntil: 0 });
+// The issue's floor: what a hand-rolled cache needs per subject, `{ allowed, expiresAt }` (a real, fractional expiry).
+for (const s of subjects) lru.set(s, { allowed: true, expiresAt: performance.now() + 3_600_000 });
 const lruFilled = settle();
 if (lru.size !== count) throw new Error('LRU not full');
 lru = undefined;

@@ -19,7 +19,9 @@ export async function startChild(name, config = {}, { execArgv = [], pin = false
   // Pinned: the server gets a CPU of its own, so the load generator and the server do not trade places on
   // one core between runs — on a 2-core machine that scheduling noise otherwise swamps a 1% difference.
   const pinned = pin && canPin;
-  const child = fork(childrenDir + name + '.mjs', [JSON.stringify(config)], {
+  // `name` is a child in bench/children, or a path relative to bench/ (e.g. 'peers/child.mjs').
+  const file = name.includes('/') ? fileURLToPath(new URL(`../${name}`, import.meta.url)) : childrenDir + name + '.mjs';
+  const child = fork(file, [JSON.stringify(config)], {
     ...(pinned ? { execPath: TASKSET, execArgv: ['-c', String(cpus().length - 1), process.execPath, ...execArgv] } : { execArgv }),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     serialization: 'advanced',

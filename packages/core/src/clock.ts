@@ -2,9 +2,33 @@
 // millisecond, since a read costs more than a cache hit.
 
 let reading: number | undefined;
-const forget = () => {
+/** Whether the clock was read since the timer last fired: if not, the timer stops until the next read. */
+let used = false;
+/** One unref'd timer, re-armed from its own callback while the clock is in use (never created per read). */
+let timer: ReturnType<typeof setTimeout> | undefined;
+let ticking = false;
+
+function tick(self: ReturnType<typeof setTimeout> | undefined): void {
+  if (self !== timer) return; // a timer dropped by forgetCoarseReading()
   reading = undefined;
-};
+  if (used) {
+    used = false;
+    timer?.refresh();
+  } else {
+    ticking = false;
+  }
+}
+
+function start(): void {
+  ticking = true;
+  if (timer !== undefined && typeof timer.refresh === 'function') {
+    timer.refresh();
+    return;
+  }
+  const created: ReturnType<typeof setTimeout> = setTimeout(() => tick(created), 1);
+  timer = created;
+  created.unref?.();
+}
 
 /**
  * `performance.now()` — milliseconds on a monotonic clock, so a wall-clock step back cannot stretch a TTL
@@ -12,16 +36,29 @@ const forget = () => {
  * `ttlResolution` technique). A cache hit then costs a variable read instead of a call into C++. Staleness is
  * bounded by 1 ms plus the time the event loop is blocked, during which no timer fires and no request arrives.
  * Only durations are measured on it; `checkedAt` for display stays wall time (`Date.now()`).
+ *
+ * While the clock is in use, the one timer re-arms itself from its callback (`refresh()`), so a cold read on the
+ * request path costs only the `performance.now()` call: no `Timeout` allocated and no timer list touched per
+ * millisecond. A millisecond without a read stops the timer; the next read starts it again, so an idle process
+ * is not woken.
  */
 export function coarseNow(): number {
   if (reading === undefined) {
     reading = performance.now();
-    setTimeout(forget, 1).unref();
+    used = true;
+    if (!ticking) start();
   }
   return reading;
 }
 
-/** Drops the cached reading (tests that swap in fake timers call it, so no reading from real time survives). */
+/**
+ * Drops the cached reading and its timer (tests that swap in fake timers call it, so no reading or timer from
+ * real time survives into fake time, nor a fake timer into real time). Dropped, not cleared: a real timer handed
+ * to a fake clearTimeout (or the reverse) is not theirs to clear; a dropped timer that fires later does nothing.
+ */
 export function forgetCoarseReading(): void {
   reading = undefined;
+  used = false;
+  ticking = false;
+  timer = undefined;
 }

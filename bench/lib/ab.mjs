@@ -1,0 +1,45 @@
+// Interleaved load runs against several server processes: CPU time per request read from each server.
+import { runLoad } from './load.mjs';
+import { median } from './stats.mjs';
+
+/** Rotating orders (a Latin square) so each variant runs in each position equally often. */
+export function orders(variants) {
+  return variants.map((_, shift) => variants.map((__, k) => variants[(k + shift) % variants.length]));
+}
+
+/**
+ * Runs `rounds` rounds; each round loads every server for `duration` s, back to back, in a rotating order
+ * (so drift in machine load falls on every variant alike), after a `warmup` run of each. For each run, the
+ * server's CPU time (user + system, `process.cpuUsage()` deltas taken in the server process over IPC) is
+ * divided by the 2xx answers it gave: CPU per request, steadier than throughput on a shared machine.
+ * `servers`: { [variant]: child from startChild('app', …) }. Returns { [variant]: run[] }.
+ */
+export async function interleavedRuns({ servers, rounds, duration, warmup, connections, headers, path = '/pro', label = '' }) {
+  const variants = Object.keys(servers);
+  const runs = Object.fromEntries(variants.map((v) => [v, []]));
+  const measure = async (variant, seconds, keep) => {
+    const child = servers[variant];
+    const cpuBefore = await child.call('cpu');
+    const result = await runLoad({ url: `${child.info.url}${path}`, duration: seconds, connections, headers });
+    const cpu = (await child.call('cpu')) - cpuBefore;
+    if (result.non2xx > 0 || result.errors > 0 || result.ok === 0) {
+      throw new Error(`${label} ${variant}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.ok} ok`);
+    }
+    if (keep) runs[variant].push({ ...result, cpuPerRequest: cpu / result.ok, serverBusy: cpu / 1e6 / result.seconds });
+  };
+  for (const variant of variants) await measure(variant, warmup, false);
+  const order = orders(variants);
+  for (let i = 0; i < rounds; i++) {
+    for (const variant of order[i % order.length]) await measure(variant, duration, true);
+  }
+  return runs;
+}
+
+/** Per-round ratios `f(a[i], b[i])`, their median and range. */
+export function pairedRatios(a, b, f) {
+  const list = a.map((x, i) => f(x, b[i]));
+  return { list, median: median(list), min: Math.min(...list), max: Math.max(...list) };
+}
+
+/** bare CPU/req ÷ other CPU/req per round: 1 means the other variant costs the server nothing extra. */
+export const cpuRatio = (bare, other) => pairedRatios(bare, other, (b, o) => b.cpuPerRequest / o.cpuPerRequest);
