@@ -210,7 +210,8 @@ export function createUsageGuard<Req, Hook extends (...args: never[]) => unknown
     return { ok: false, kind: requestRefusalKind(typed), error: typed };
   }
 
-  function allowed(subjectRef: string, usage: UsageCharge, existing: RequestDecision | null | undefined, idempotencyKey: string, route: string): UsageOutcome {
+  function allowed(granted: { subjectRef: string; usage: UsageCharge; existing: RequestDecision | null | undefined; idempotencyKey: string; route: string }): UsageOutcome {
+    const { subjectRef, usage, existing, idempotencyKey, route } = granted;
     // Keep what requireAccess() decided for the same subject; add what this request cost.
     const decision: UsageDecision = existing?.subjectRef === subjectRef
       ? Object.freeze({ ...existing, usage })
@@ -230,11 +231,11 @@ export function createUsageGuard<Req, Hook extends (...args: never[]) => unknown
       if (charge === 'after') {
         const remaining = await unitsLeft(subjectRef);
         if (remaining !== undefined && remaining < cost) throw new LicenzyUsageExhaustedError(subjectRef, cost);
-        return allowed(subjectRef, Object.freeze({ units: cost, consumed: 0, remaining, source: 'after' as const }), existing, idempotencyKey, route);
+        return allowed({ subjectRef, usage: Object.freeze({ units: cost, consumed: 0, remaining, source: 'after' as const }), existing, idempotencyKey, route });
       }
       const result = await gate.consumeUsage(subjectRef, cost, { idempotencyKey });
       if (!result.ok) throw new LicenzyUsageExhaustedError(subjectRef, cost);
-      return allowed(subjectRef, Object.freeze({ units: cost, consumed: result.consumed, remaining: result.usageRemaining, source: 'licenzy' as const }), existing, idempotencyKey, route);
+      return allowed({ subjectRef, usage: Object.freeze({ units: cost, consumed: result.consumed, remaining: result.usageRemaining, source: 'licenzy' as const }), existing, idempotencyKey, route });
     } catch (error) {
       try {
         const refused = refuse(error, subjectRef);
@@ -242,7 +243,7 @@ export function createUsageGuard<Req, Hook extends (...args: never[]) => unknown
           const failedOpen = refused.failOpen;
           if (failOpenChannel.hasSubscribers) failOpenChannel.publish({ mode: gate.mode, subjectRef: failedOpen, code: (error as LicenzyError).code });
           report('fail-open', () => logger.warn('Licenzy unavailable; serving a metered route uncharged (onUnavailable: allow)', { subjectRef: failedOpen }));
-          return allowed(failedOpen, Object.freeze({ units: cost, consumed: 0, remaining: undefined, source: 'fail-open' as const }), existing, '', `${info.method} ${info.url}`);
+          return allowed({ subjectRef: failedOpen, usage: Object.freeze({ units: cost, consumed: 0, remaining: undefined, source: 'fail-open' as const }), existing, idempotencyKey: '', route: `${info.method} ${info.url}` });
         }
         return refused;
       } catch {
