@@ -2,8 +2,8 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { NextFunction, Request, Response } from 'express';
 import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
-import { conformanceCases, refusalConformanceCases, resolverConformanceCases } from '@licenzy-gate/testing';
-import { createAccessGate, requireAccess, type AccessGate } from '../src/index.js';
+import { conformanceCases, refusalConformanceCases, resolverConformanceCases, usageConformanceCases } from '@licenzy-gate/testing';
+import { createAccessGate, requireAccess, requireUsage, type AccessGate } from '../src/index.js';
 import { captureLogger, demoAuth, listen, majors, type Running } from './serve.js';
 
 describe.each(majors)('conformance on $major', ({ createApp }) => {
@@ -47,6 +47,10 @@ describe.each(majors)('conformance on $major', ({ createApp }) => {
     const upgrade = (_req: Request, res: Response) => void res.status(402).json({ upgrade: '/pricing' });
     server.get('/refusal/hook', requireAccess({ gate, logger, onDenied: upgrade }), handler('/refusal/hook'));
     server.get('/refusal/delegate', requireAccess({ gate, logger, onDenied: upgrade, delegateErrors: true }), handler('/refusal/delegate'));
+    // The routes of usageConformanceCases.
+    server.post('/metered', requireUsage({ gate, logger, units: 1 }), handler('/metered'));
+    server.post('/metered/by-header', requireUsage({ gate, logger, units: (req) => Number(req.get('x-units')) }), handler('/metered/by-header'));
+    server.post('/metered/bad-units', requireUsage({ gate, logger, units: () => 0 }), handler('/metered/bad-units'));
     server.use((error: { status?: number; code?: string }, _req: Request, res: Response, _next: NextFunction) => {
       res.status(error.status ?? 500).json({ delegated: error.code });
     });
@@ -58,7 +62,7 @@ describe.each(majors)('conformance on $major', ({ createApp }) => {
     await mock?.close();
   });
 
-  for (const testCase of [...conformanceCases, ...resolverConformanceCases, ...refusalConformanceCases]) {
+  for (const testCase of [...conformanceCases, ...resolverConformanceCases, ...refusalConformanceCases, ...usageConformanceCases]) {
     it(testCase.name, () =>
       testCase.fn({
         url: app.url,

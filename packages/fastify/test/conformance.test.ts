@@ -1,6 +1,6 @@
 // Runs the shared conformance suite against Fastify 5 on a real port, per-route (`preHandler`) and in global mode.
 import { createAccessGate, type AccessGate } from '@licenzy-gate/core';
-import { conformanceCases, createMockLicenzy, refusalConformanceCases, resolverConformanceCases, type MockLicenzy } from '@licenzy-gate/testing';
+import { conformanceCases, createMockLicenzy, refusalConformanceCases, resolverConformanceCases, usageConformanceCases, type MockLicenzy } from '@licenzy-gate/testing';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import licenzyGate from '../src/index.js';
@@ -53,6 +53,10 @@ async function buildConformanceApp(mock: MockLicenzy, mode: 'per-route' | 'globa
     for (const [path, subject] of Object.entries(resolvers)) app.get(path, { preHandler: app.requireAccess({ subject }) }, answer(path));
     app.get('/refusal/hook', { preHandler: app.requireAccess({ onDenied: upgrade }) }, answer('/refusal/hook'));
     app.get('/refusal/delegate', { preHandler: app.requireAccess({ onDenied: upgrade, delegateErrors: true }) }, answer('/refusal/delegate'));
+    // The routes of usageConformanceCases.
+    app.post('/metered', { preHandler: app.requireUsage({ units: 1 }) }, answer('/metered'));
+    app.post('/metered/by-header', { preHandler: app.requireUsage({ units: (request) => Number(request.headers['x-units']) }) }, answer('/metered/by-header'));
+    app.post('/metered/bad-units', { preHandler: app.requireUsage({ units: () => 0 }) }, answer('/metered/bad-units'));
   } else {
     await app.register(async (paid) => {
       await paid.register(licenzyGate, { gate, global: true });
@@ -64,6 +68,10 @@ async function buildConformanceApp(mock: MockLicenzy, mode: 'per-route' | 'globa
       for (const [path, subject] of Object.entries(resolvers)) paid.get(path, { config: { licenzy: { subject } } }, answer(path));
       paid.get('/refusal/hook', { config: { licenzy: { onDenied: upgrade } } }, answer('/refusal/hook'));
       paid.get('/refusal/delegate', { config: { licenzy: { onDenied: upgrade, delegateErrors: true } } }, answer('/refusal/delegate'));
+      // The routes of usageConformanceCases: metered routes opt out of the global access gate (they charge instead).
+      paid.post('/metered', { config: { licenzy: false }, preHandler: paid.requireUsage({ units: 1 }) }, answer('/metered'));
+      paid.post('/metered/by-header', { config: { licenzy: false }, preHandler: paid.requireUsage({ units: (request) => Number(request.headers['x-units']) }) }, answer('/metered/by-header'));
+      paid.post('/metered/bad-units', { config: { licenzy: false }, preHandler: paid.requireUsage({ units: () => 0 }) }, answer('/metered/bad-units'));
     });
   }
   // A second plugin instance in its own context: a gate whose key Licenzy rejects.
@@ -89,7 +97,7 @@ describe.each(['per-route', 'global'] as const)('conformance, Fastify 5 (%s)', (
     await mock?.close();
   });
 
-  for (const conformanceCase of [...conformanceCases, ...resolverConformanceCases, ...refusalConformanceCases]) {
+  for (const conformanceCase of [...conformanceCases, ...resolverConformanceCases, ...refusalConformanceCases, ...usageConformanceCases]) {
     it(conformanceCase.name, async () => {
       await conformanceCase.fn({
         url: target.url,

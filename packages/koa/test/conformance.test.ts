@@ -1,8 +1,8 @@
 // Runs the shared licenzy-gate conformance suite against a real Koa 3 and Koa 2 app with @koa/router routes.
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
-import { conformanceCases, refusalConformanceCases, resolverConformanceCases } from '@licenzy-gate/testing';
-import { createAccessGate, requireAccess } from '@licenzy-gate/koa';
+import { conformanceCases, refusalConformanceCases, resolverConformanceCases, usageConformanceCases } from '@licenzy-gate/testing';
+import { createAccessGate, requireAccess, requireUsage } from '@licenzy-gate/koa';
 import type { Context } from 'koa';
 import { capturingLogger, demoApp, koaMajors, listen, Router, type Running } from './app.js';
 
@@ -63,6 +63,10 @@ describe.each(koaMajors)('conformance on $name', ({ Koa }) => {
       requireAccess({ gate, logger, onDenied: upgrade, delegateErrors: true }),
       handler,
     );
+    // The routes of usageConformanceCases.
+    router.post('/metered', requireUsage({ gate, logger, units: 1 }), handler);
+    router.post('/metered/by-header', requireUsage({ gate, logger, units: (ctx) => Number(ctx.get('x-units')) }), handler);
+    router.post('/metered/bad-units', requireUsage({ gate, logger, units: () => 0 }), handler);
     const app = demoApp(Koa);
     app.use(router.routes());
     running = await listen(app);
@@ -73,7 +77,7 @@ describe.each(koaMajors)('conformance on $name', ({ Koa }) => {
     await mock?.close();
   });
 
-  for (const testCase of [...conformanceCases, ...resolverConformanceCases, ...refusalConformanceCases]) {
+  for (const testCase of [...conformanceCases, ...resolverConformanceCases, ...refusalConformanceCases, ...usageConformanceCases]) {
     it(testCase.name, () =>
       testCase.fn({
         url: running.url,

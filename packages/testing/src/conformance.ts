@@ -397,6 +397,92 @@ export const refusalConformanceCases: readonly ConformanceCase[] = [
   },
 ];
 
+
+/** POSTs to a metered route of the target as `subjectRef`, with extra headers (e.g. `idempotency-key`). */
+async function post(target: ConformanceTarget, path: string, subjectRef: string, extraHeaders: Record<string, string> = {}): Promise<Reply> {
+  const auth = target.authenticate?.(subjectRef) ?? { 'x-demo-user': subjectRef };
+  const response = await fetch(target.url + path, { method: 'POST', headers: { ...auth, ...extraHeaders } });
+  const text = await response.text();
+  let json: Record<string, unknown> | undefined;
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
+
+const CONSUME = 'POST /v1/usage/consume';
+
+/**
+ * Cases for metered routes (`requireUsage`) — behaviour every adapter must share. Besides the routes of
+ * {@link ConformanceTarget}, the app serves, on the shared gate, answering 200 JSON like `/pro`:
+ * - `POST /metered`: `requireUsage({ units: 1 })`;
+ * - `POST /metered/by-header`: `requireUsage({ units: (req) => Number(<the x-units request header>) })` (a test
+ *   stand-in for units the route computes);
+ * - `POST /metered/bad-units`: `requireUsage({ units: () => 0 })` (a route bug: never a free request).
+ *
+ * @example
+ * for (const testCase of usageConformanceCases) it(testCase.name, () => testCase.fn(target))
+ */
+export const usageConformanceCases: readonly ConformanceCase[] = [
+  {
+    id: 'usage-exact',
+    name: 'MUST charge exactly the units left: 100 concurrent requests against 50 units → 50 served, 50 × 402 usage_exhausted',
+    async fn(target) {
+      const subject = uniqueSubject('usage_race');
+      target.mock.grant(subject, { kind: 'usage_pack', usageRemaining: 50 });
+      const runs = target.handlerCalls('/metered');
+      const replies = await Promise.all(Array.from({ length: 100 }, () => post(target, '/metered', subject)));
+      const served = replies.filter((r) => r.status === 200).length;
+      const exhausted = replies.filter((r) => r.status === 402 && r.json?.code === 'usage_exhausted').length;
+      expect(served === 50 && exhausted === 50, `expected 50 × 200 and 50 × 402 usage_exhausted, got ${served} and ${exhausted}`);
+      expect(target.handlerCalls('/metered') === runs + 50, `the handler should run exactly 50 times, ran ${target.handlerCalls('/metered') - runs}`);
+    },
+  },
+  {
+    id: 'usage-retry',
+    name: 'MUST charge a client retry with the same Idempotency-Key once',
+    async fn(target) {
+      const subject = uniqueSubject('usage_retry');
+      target.mock.grant(subject, { kind: 'usage_pack', usageRemaining: 1 });
+      const first = await post(target, '/metered', subject, { 'idempotency-key': 'order-1' });
+      const retry = await post(target, '/metered', subject, { 'idempotency-key': 'order-1' });
+      expect(first.status === 200 && retry.status === 200, `a retry of a charged request should be served again, got ${first.status} then ${retry.status}`);
+      // One unit was granted: a retry charged again would have been refused (402). A new event now finds none left.
+      const next = await post(target, '/metered', subject, { 'idempotency-key': 'order-2' });
+      expect(next.status === 402, `the single unit should be spent once, so a new event is 402; got ${next.status}`);
+    },
+  },
+  {
+    id: 'usage-conflict',
+    name: 'MUST answer 409 idempotency_conflict when a client reuses its key for a different charge, charging nothing more',
+    async fn(target) {
+      const subject = uniqueSubject('usage_conflict');
+      target.mock.grant(subject, { kind: 'usage_pack', usageRemaining: 10 });
+      const runs = target.handlerCalls('/metered/by-header');
+      expect((await post(target, '/metered/by-header', subject, { 'idempotency-key': 'k', 'x-units': '1' })).status === 200, 'the first charge should be served');
+      const conflict = await post(target, '/metered/by-header', subject, { 'idempotency-key': 'k', 'x-units': '5' });
+      expect(conflict.status === 409 && conflict.json?.code === 'idempotency_conflict', `expected 409 idempotency_conflict, got ${conflict.status} ${conflict.text}`);
+      expect(target.handlerCalls('/metered/by-header') === runs + 1, 'the handler must not run for the conflicting request');
+    },
+  },
+  {
+    id: 'usage-bad-units',
+    name: 'MUST answer 500 access_misconfigured for a bad units value, charging nothing and never serving for free',
+    async fn(target) {
+      const subject = uniqueSubject('usage_units');
+      target.mock.grant(subject, { kind: 'usage_pack', usageRemaining: 10 });
+      const calls = target.mock.count(CONSUME);
+      const runs = target.handlerCalls('/metered/bad-units');
+      const reply = await post(target, '/metered/bad-units', subject);
+      expect(reply.status === 500 && reply.json?.code === 'access_misconfigured', `expected 500 access_misconfigured, got ${reply.status} ${reply.text}`);
+      expect(target.mock.count(CONSUME) === calls, 'nothing may be charged');
+      expect(target.handlerCalls('/metered/bad-units') === runs, 'the handler must not run');
+    },
+  },
+];
+
 /**
  * Runs every case in order against `target` and reports each; never throws for a failing case.
  *

@@ -15,7 +15,7 @@ export { createFakeGate } from './fake-gate.js';
 export type { FakeGate, FakeGateCall, FakeGateOptions, FakeOutcome } from './fake-gate.js';
 export { runMockCli } from './cli-main.js';
 export type { MockCliIo } from './cli-main.js';
-export { ConformanceError, conformanceCases, mountingVariantsCase, pathVariants, refusalConformanceCases, resolverConformanceCases, runConformance } from './conformance.js';
+export { ConformanceError, conformanceCases, mountingVariantsCase, pathVariants, refusalConformanceCases, resolverConformanceCases, runConformance, usageConformanceCases } from './conformance.js';
 export type { ConformanceCase, ConformanceMock, ConformanceResult, ConformanceTarget, MountingCase, MountingTarget, PathVariant } from './conformance.js';
 export { captureLogger, fetchJson, listen, uniqueSubject } from './helpers.js';
 export type { CapturedLine, JsonReply, ListeningServer } from './helpers.js';
