@@ -428,8 +428,15 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
     });
   }
 
-  /** Any Licenzy operation through the same slot, watchdog and breaker accounting; `validate` runs inside. */
+  /**
+   * Any Licenzy operation through the same circuit, slot, watchdog and breaker accounting; `validate` runs inside.
+   * An open circuit fails fast here, before a slot is taken, for every kind of call alike.
+   */
   async function callLicenzy<R, T>(subjectRef: string, what: string, operation: () => Promise<R>, validate: (result: R) => T): Promise<T> {
+    const blockedFor = breaker?.blockedFor();
+    if (blockedFor !== undefined) {
+      throw new LicenzyUnavailableError('circuit_open', 'Licenzy is failing; not calling it for a moment', { retryAfterMs: blockedFor });
+    }
     const slot = acquireSlot();
     if (slot !== undefined) await slot;
     counters.upstreamCalls++;
@@ -497,10 +504,6 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
           counters.sharedErrors++;
           token = undefined;
         }
-      }
-      const blockedFor = breaker?.blockedFor();
-      if (blockedFor !== undefined) {
-        throw new LicenzyUnavailableError('circuit_open', 'Licenzy is failing; not calling it for a moment', { retryAfterMs: blockedFor });
       }
       const allowed = await askLicenzy(subjectRef);
       const checkedAt = wallNow();
@@ -662,14 +665,8 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
       if (usageChannel.hasSubscribers) usageChannel.publish({ mode, subjectRef, units, idempotencyKey, ...event });
     };
     const consume = client.consumeUsage.bind(client);
-    const promise = (async (): Promise<ConsumeUsageResult> => {
-      const blockedFor = breaker?.blockedFor();
-      if (blockedFor !== undefined) {
-        throw new LicenzyUnavailableError('circuit_open', 'Licenzy is failing; not calling it for a moment', { retryAfterMs: blockedFor });
-      }
-      // Not the caller's signal: the call is shared by every caller of this key, and each stops waiting on its own.
-      return callLicenzy(subjectRef, 'Usage consume', () => consume(subjectRef, units, { idempotencyKey }), validConsumeResult);
-    })().then(
+    // Not the caller's signal: the call is shared by every caller of this key, and each stops waiting on its own.
+    const promise = callLicenzy(subjectRef, 'Usage consume', () => consume(subjectRef, units, { idempotencyKey }), validConsumeResult).then(
       (result) => {
         publish(result.ok ? { type: 'charged', ...(result.usageRemaining === undefined ? {} : { remaining: result.usageRemaining }) } : { type: 'exhausted' });
         return result;
@@ -711,10 +708,6 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
       const getCustomerAccess = client.getCustomerAccess.bind(client);
       const entry = { startedAt: t, promise: undefined as unknown as Promise<CustomerAccess> };
       entry.promise = (async () => {
-        const blockedFor = breaker?.blockedFor();
-        if (blockedFor !== undefined) {
-          throw new LicenzyUnavailableError('circuit_open', 'Licenzy is failing; not calling it for a moment', { retryAfterMs: blockedFor });
-        }
         const value = await callLicenzy(subjectRef, 'Customer access', () => getCustomerAccess(subjectRef), (result: CustomerAccess) => validCustomerAccess(subjectRef, result));
         const lifetime = value.hasAccess ? ttl : deniedTtl;
         // Only the load still registered may write: one started before an invalidate() must not be stored.
@@ -730,6 +723,13 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
       load = entry;
     }
     return signal ? raceAbort(load.promise, signal) : load.promise;
+  }
+
+  /** The local half of invalidate(): forget, and say so on `licenzy-gate:invalidate`. */
+  function forgetHere(subjectRef: string, invalidateOptions: InvalidateOptions | undefined): boolean {
+    const had = forget(subjectRef);
+    publishInvalidate({ mode, reason: invalidateOptions?.reason === 'webhook' ? 'webhook' : 'local', subjectRef });
+    return had;
   }
 
   binding?.subscribe((event: SharedEvent) => {
@@ -748,16 +748,12 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
     check,
     peek,
     invalidate(subjectRef, invalidateOptions) {
-      const had = forget(subjectRef);
-      if (binding !== undefined && typeof subjectRef === 'string') {
-        callShared(() => binding.invalidate(subjectRef), counters);
-      }
-      publishInvalidate({ mode, reason: invalidateOptions?.reason === 'webhook' ? 'webhook' : 'local', subjectRef });
+      const had = forgetHere(subjectRef, invalidateOptions);
+      if (binding !== undefined && typeof subjectRef === 'string') callShared(() => binding.invalidate(subjectRef), counters);
       return had;
     },
     async invalidateEverywhere(subjectRef, invalidateOptions) {
-      const had = forget(subjectRef);
-      publishInvalidate({ mode, reason: invalidateOptions?.reason === 'webhook' ? 'webhook' : 'local', subjectRef });
+      const had = forgetHere(subjectRef, invalidateOptions);
       if (binding === undefined || typeof subjectRef !== 'string') return had;
       try {
         await binding.invalidate(subjectRef);
