@@ -8,7 +8,7 @@ import {
 } from './errors.js';
 import { GATE_OPTION_KEYS, createAccessGate, type AccessDecision, type AccessGate, type AccessGateOptions } from './gate.js';
 import { failOpenChannel } from './diagnostics.js';
-import { consoleLogger, type GateLogger } from './logger.js';
+import { consoleLogger, createLogThrottle, type GateLogger } from './logger.js';
 import { describe, functionOption, objectOption, optionKeys, pickKeys, rejectUnknownKeys, type KeysEnum } from './options.js';
 import { problemCodeOf } from './problem.js';
 import { refusalAction, requestRefusalKind, type RefusalAction, type RefusalPolicy, type RequestRefusalKind } from './refusal.js';
@@ -89,8 +89,6 @@ export const REQUIRE_ACCESS_OPTION_KEYS = optionKeys<RequireAccessOptions<unknow
 /** The options that build a gate of the guard's own (`logger` also serves the guard, so it alone does not). */
 const OWN_GATE_KEYS: readonly string[] = [...GATE_OPTION_KEYS].filter((key) => key !== 'logger');
 
-/** Misconfiguration repeats on every request: each code is logged at most once per this window (ms). */
-const LOG_WINDOW = 60_000;
 
 /** A guard's configuration: every `requireAccess` option validated, and the gate it decides with. */
 interface GuardConfig<Req, Hook> {
@@ -166,10 +164,10 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
   const { subject, fresh, onDenied, onUnavailable, delegateErrors, baseLogger, gate } = parseGuardOptions<Req, Hook>(options, defaultSubject);
 
   const deniedErrors = new WeakMap<AccessDecision, LicenzyAccessDeniedError>();
+  const clock = (): number => (typeof gate.now === 'function' ? gate.now() : Date.now());
   // Misconfiguration repeats on every request: say it once per code and window, with how many were held back,
   // rather than flood the log (or, as a one-way cap would, go silent for good).
-  const reported = new Map<string, { until: number; suppressed: number }>();
-  const clock = (): number => (typeof gate.now === 'function' ? gate.now() : Date.now());
+  const oncePerWindow = createLogThrottle(clock);
 
   function settle(req: Req, resolved: unknown, loggerFor: LoggerFor<Req> | undefined): GuardOutcome | Promise<GuardOutcome> {
     let wantsFresh: boolean;
@@ -238,19 +236,6 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
     return { allowed: false, kind: requestRefusalKind(typed) as Exclude<RequestRefusalKind, 'invalid-request'>, error: typed };
   }
 
-  /** Runs `line` at most once per key and window; the next line says how many were held back. */
-  function oncePerWindow(key: string, line: (suppressed: number) => void): void {
-    const t = clock();
-    const seen = reported.get(key);
-    if (seen !== undefined && t < seen.until) {
-      seen.suppressed++;
-      return;
-    }
-    reported.set(key, { until: t + LOG_WINDOW, suppressed: 0 });
-    const suppressed = seen?.suppressed ?? 0;
-    safely(() => line(suppressed));
-  }
-
   function reportMisconfiguration(typed: LicenzyError, error: unknown, req: Req, log: () => GateLogger): void {
     oncePerWindow(typed.code, (suppressed) => {
       // The app's own error (e.g. a throwing resolver) is worth seeing; our messages never hold the key.
@@ -311,15 +296,6 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   // May throw (a `then` getter that throws, a revoked Proxy): run() contains it.
   return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as { then?: unknown }).then === 'function';
-}
-
-/** Runs a logger call; a logger that throws must not turn a refusal into an exception. */
-function safely(action: () => void): void {
-  try {
-    action();
-  } catch {
-    // Nothing sensible left to do: the refusal itself still stands.
-  }
 }
 
 /** The app's own error text for the log, read defensively (a getter or `toString` may throw). */

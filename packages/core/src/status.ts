@@ -4,7 +4,7 @@ import { getDefaultGate } from './default-gate.js';
 import { LicenzyConfigError, LicenzyError, LicenzyWaitTimeoutError } from './errors.js';
 import type { AccessGate, LicenzyGate } from './gate.js';
 import { createGuard, type RequireAccessOptions } from './guard.js';
-import { consoleLogger, type GateLogger } from './logger.js';
+import { consoleLogger, createLogThrottle, type GateLogger } from './logger.js';
 import { functionOption, integerOption, numberOption, objectOption, type Milliseconds } from './options.js';
 import { toProblem } from './problem.js';
 import { subjectFromResolved } from './subject.js';
@@ -42,7 +42,6 @@ export interface AccessStatusRoute<Req> {
   run(req: Req, signal?: AbortSignal): Promise<StatusReply>;
 }
 
-const LOG_WINDOW = 60_000;
 
 /**
  * Builds the handler behind an adapter's `accessStatus(options)`: `200 {"allowed":true}` as soon as the subject has
@@ -62,7 +61,7 @@ export function createAccessStatus<Req>(options: AccessStatusOptions<Req> | unde
   const { wait: _wait, retryAfter: _retryAfter, ...shared } = opts as AccessStatusOptions<Req>;
   const gate = meteringGate(createGuard<Req, never>(shared as RequireAccessOptions<Req, never>, defaultSubject).gate);
   const logger: GateLogger = (opts.logger as GateLogger | undefined) ?? consoleLogger;
-  let quietUntil = -Infinity;
+  const oncePerWindow = createLogThrottle(() => gate.now());
 
   const noStore = { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' };
   const granted = (): StatusReply => ({ status: 200, headers: { ...noStore }, body: { allowed: true } });
@@ -70,13 +69,8 @@ export function createAccessStatus<Req>(options: AccessStatusOptions<Req> | unde
 
   function refused(error: unknown): StatusReply {
     const problem = toProblem(error);
-    if (problem.status === 500 && gate.now() >= quietUntil) {
-      quietUntil = gate.now() + LOG_WINDOW;
-      try {
-        logger.error('access status route misconfigured; answering 500 access_misconfigured', { code: error instanceof LicenzyError ? error.code : 'unknown' });
-      } catch {
-        // The answer stands.
-      }
+    if (problem.status === 500) {
+      oncePerWindow('misconfigured', () => logger.error('access status route misconfigured; answering 500 access_misconfigured', { code: error instanceof LicenzyError ? error.code : 'unknown' }));
     }
     return { status: problem.status, headers: problem.headers, body: { ...problem.body } };
   }

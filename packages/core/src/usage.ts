@@ -10,7 +10,7 @@ import {
 } from './errors.js';
 import type { AccessGate, LicenzyGate } from './gate.js';
 import { REQUIRE_ACCESS_OPTION_KEYS, createGuard, type RequestDecision, type RequireAccessOptions } from './guard.js';
-import { consoleLogger, type GateLogger } from './logger.js';
+import { consoleLogger, createLogThrottle, type GateLogger } from './logger.js';
 import { describe, functionOption, objectOption, optionKeys, rejectUnknownKeys, type KeysEnum } from './options.js';
 import { problemCodeOf } from './problem.js';
 import { refusalAction, requestRefusalKind, type RefusalAction, type RefusalPolicy, type RequestRefusalKind } from './refusal.js';
@@ -107,7 +107,6 @@ export interface UsageGuard<Req, Hook> {
   refusal(outcome: Exclude<UsageOutcome, { ok: true }>): RefusalAction<Hook>;
 }
 
-const LOG_WINDOW = 60_000;
 
 /**
  * The key sent to Licenzy for one metered request. Without a client key: random, one per request. With one: a
@@ -177,19 +176,9 @@ export function createUsageGuard<Req, Hook extends (...args: never[]) => unknown
   const gate = meteringGate(base.gate);
   const onUnavailable = rest.onUnavailable ?? 'deny';
   const logger: GateLogger = (rest.logger as GateLogger | undefined) ?? consoleLogger;
-  const reported = new Map<string, number>();
-
-  function report(key: string, line: () => void): void {
-    const t = gate.now();
-    const until = reported.get(key);
-    if (until !== undefined && t < until) return;
-    reported.set(key, t + LOG_WINDOW);
-    try {
-      line();
-    } catch {
-      // The refusal stands; the log line is lost.
-    }
-  }
+  // Lines that would repeat per request: once per key and window.
+  const throttled = createLogThrottle(() => gate.now());
+  const report = (key: string, line: () => void): void => throttled(key, line);
 
   function publish(event: UsageEvent): void {
     if (usageChannel.hasSubscribers) usageChannel.publish(event);
