@@ -486,9 +486,10 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
             const lifetime = cap(entry.ttl, entry.allowed);
             const staleLifetime = Math.min(entry.staleTtl, lifetime + staleIfError);
             if (!fresh && lifetime > 0) {
-              // An L2 hit fills L1 with the *remaining* lifetime, never more: it cannot extend a decision.
+              // An L2 hit fills L1 with the *remaining* lifetime, never more: it cannot extend a decision. Nor does it
+              // count as fresh: another instance asked Licenzy at some unknown moment, not this call.
               counters.sharedHits++;
-              return remember(subjectRef, { allowed: entry.allowed, checkedAt: entry.checkedAt, lifetime, staleLifetime, requestedAt: call.startedAt });
+              return remember(subjectRef, { allowed: entry.allowed, checkedAt: entry.checkedAt, lifetime, staleLifetime, requestedAt: -Infinity });
             }
           }
           // Past its fresh window but inside its stale window: kept locally (already expired) so that only an

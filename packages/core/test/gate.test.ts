@@ -676,3 +676,28 @@ describe('invalidateEverywhere', () => {
     expect(await gate.invalidateEverywhere('nobody')).toBe(false);
   });
 });
+
+describe('regression: an answer filled from the shared tier never counts as fresh', () => {
+  it('a fresh check right after an L2 hit asks Licenzy instead of reusing the other instance\'s (possibly old) denial', async () => {
+    const fake = createFakeChecker();
+    const clock = createClock();
+    const tier = {
+      bind: () => ({
+        read: async () => ({ entry: { allowed: false, checkedAt: 0, ttl: 5_000, staleTtl: 5_000 }, token: '0:0' }),
+        write: async () => true,
+        invalidate: async () => undefined,
+        clear: async () => undefined,
+        subscribe: () => () => undefined,
+      }),
+      close: async () => undefined,
+    };
+    const gate = createAccessGate({ client: fake.checker, apiKey: 'lz_test_example_l2_fresh', now: clock.now, shared: tier, logger: { warn: () => undefined, error: () => undefined } });
+    expect(await gate.check('buyer')).toMatchObject({ allowed: false, source: 'cache' }); // from L2, no Licenzy call
+    expect(fake.calls).toEqual([]);
+    const fresh = gate.check('buyer', { fresh: true });
+    await flush();
+    expect(fake.calls).toEqual(['buyer']);
+    fake.next().resolve(true);
+    expect(await fresh).toMatchObject({ allowed: true, source: 'licenzy' });
+  });
+});
