@@ -254,11 +254,16 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
     try {
       return attempt();
     } catch (error) {
-      try {
-        return refuse(error, undefined, req, loggerFor);
-      } catch {
-        return { allowed: false, kind: 'misconfigured', error: wrapUnknown(undefined) };
-      }
+      return refuseContained(error, req, loggerFor);
+    }
+  }
+
+  /** The refusal for anything that escaped: even a refusal that throws (a hostile error object) ends as a 500. */
+  function refuseContained(error: unknown, req: Req, loggerFor: LoggerFor<Req> | undefined): GuardOutcome {
+    try {
+      return refuse(error, undefined, req, loggerFor);
+    } catch {
+      return { allowed: false, kind: 'misconfigured', error: wrapUnknown(undefined) };
     }
   }
 
@@ -274,7 +279,8 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
     delegateErrors,
     refusal: (outcome) => refusalAction(policy, outcome.kind, outcome.error),
     run(req, loggerFor) {
-      return contain(req, loggerFor, () => {
+      // A plain try/catch rather than contain(): no closure is allocated per request on the hit path.
+      try {
         let resolved: unknown;
         try {
           resolved = subject(req);
@@ -284,11 +290,13 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
         if (isThenable(resolved)) {
           return Promise.resolve(resolved).then(
             (value) => contain(req, loggerFor, () => settle(req, value, loggerFor)),
-            (error: unknown) => contain(req, loggerFor, () => refuse(error, undefined, req, loggerFor)),
+            (error: unknown) => refuseContained(error, req, loggerFor),
           );
         }
         return settle(req, resolved, loggerFor);
-      });
+      } catch (error) {
+        return refuseContained(error, req, loggerFor);
+      }
     },
   };
 }
