@@ -40,6 +40,10 @@ async function createGate() {
 if (['loaded', 'peek', 'guard', 'plugin-noop', 'assign'].includes(config.variant) || flags.has('early')) await createGate();
 if (flags.has('early-import')) await import('@licenzy-gate/core');
 if (flags.has('early-fastify-plugin')) await import('@licenzy-gate/fastify');
+if (flags.has('early-fp')) await import('fastify-plugin');
+if (flags.has('early-fp-call')) (await import('fastify-plugin')).default(async function probe() {}, { fastify: '5.x', name: 'probe' });
+if (flags.has('early-usage')) await import('../../packages/fastify/dist/cjs/require-usage.js');
+if (flags.has('early-webhook')) await import('../../packages/fastify/dist/cjs/webhook.js');
 
 /** What users write without licenzy-gate: one Licenzy round trip per request, no cache, no coalescing. */
 async function naiveCheck(subjectRef) {
@@ -171,6 +175,25 @@ let profiler;
 const builders = { express: expressApp, koa: koaApp, fastify: fastifyApp };
 if (!(config.framework in builders)) throw new Error(`unknown framework ${config.framework}`);
 const port = await builders[config.framework]();
+/**
+ * Puts the process in the state a long-running server reaches after its first quiet moment (benchmark 1; needs
+ * --expose-gc): full GCs while idle, as V8's memory reducer runs them. Node 20's `process.nextTick()` builds each tick
+ * object with a literal with computed symbol keys, and V8 keeps one map per store slot of such a literal (no
+ * polymorphic state). Maps no live object uses survive a couple of full GCs (`--retain-maps-for-n-gc`), then go;
+ * the next tick is built with new maps, the slot turns megamorphic for the life of the process, and from then on
+ * every tick object is built in the V8 runtime (~2 µs per Fastify request). A server that has never had such a
+ * quiet moment is in a state no production server stays in (`bench/experiments/next-tick-feedback.mjs` shows it).
+ * Six collections 10 ms apart: enough for the retained maps to age out in every framework (four are; two are not).
+ */
+async function settle(collections = 6) {
+  if (typeof globalThis.gc !== 'function') throw new Error('settle needs --expose-gc');
+  for (let i = 0; i < collections; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    globalThis.gc();
+  }
+  return true;
+}
+if (flags.has('gcidle')) await settle();
 
 serveParent(
   {
@@ -182,6 +205,8 @@ serveParent(
     },
     stats: () => gate?.stats(),
     cpu: () => cpuMicros(),
+    settle,
+    cpuSplit: () => process.cpuUsage(),
     // CPU profile of a window (bench/experiments/profile.mjs): the inspector's sampling profiler, started and stopped on command.
     profileStart: async (intervalUs = 100) => {
       const { Session } = await import('node:inspector');
@@ -217,6 +242,31 @@ serveParent(
       hook.disable();
       const status = new Function('f', 'return %GetOptimizationStatus(f)');
       return { tickYoung, nextTickStatus: status(process.nextTick).toString(2), tickFast: fast(tick), init: hooks.initHooksExist(), enabled: hooks.enabledHooksExist(), promiseHooks: hooks.promiseHooksExist?.() ?? hooks.getHookArrays?.()?.[1], destroy: hooks.destroyHooksExist(), processFast: fast(process) };
+    },
+    // Experiments run with --allow-natives-syntax: do tick objects share one map (fast) or get a map each (slow)?
+    tickMaps: async () => {
+      const { createHook } = await import('node:async_hooks');
+      const ticks = [];
+      const hook = createHook({ init(_id, type, _trigger, resource) { if (type === 'TickObject') ticks.push(resource); } }).enable();
+      for (let i = 0; i < 4; i++) process.nextTick(() => {});
+      hook.disable();
+      const same = new Function('a', 'b', 'return %HaveSameMap(a, b)');
+      const fast = new Function('o', 'return %HasFastProperties(o)');
+      return { count: ticks.length, same: ticks.slice(1).map((t) => same(ticks[0], t)), fast: ticks.map((t) => fast(t)) };
+    },
+    // Experiments run with --allow-natives-syntax: V8's view of process.nextTick (its feedback vector) on stdout.
+    debugPrintNextTick: () => {
+      new Function('f', '%DebugPrint(f)')(process.nextTick);
+      return true;
+    },
+    tickDetail: async () => {
+      const { createHook } = await import('node:async_hooks');
+      let tick;
+      const hook = createHook({ init(_id, type, _trigger, resource) { if (type === 'TickObject' && tick === undefined) tick = resource; } }).enable();
+      process.nextTick(() => {}, 1);
+      hook.disable();
+      new Function('o', '%DebugPrint(o)')(tick);
+      return true;
     },
     profileStop: async () => {
       const profile = await profiler.stop();

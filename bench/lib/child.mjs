@@ -12,10 +12,11 @@ const childrenDir = fileURLToPath(new URL('../children/', import.meta.url));
 
 /**
  * Forks `bench/children/<name>.mjs` with `config` (JSON in argv) and waits for its `ready` message;
- * `pin: true` runs it on the last CPU only (via taskset) where that is possible.
+ * `pin: true` runs it on the last CPU only (via taskset) where that is possible; `stdout: 'pipe'` keeps its stdout
+ * for the caller (`child.stdout`) instead of passing it through.
  * Returns `{ info, call(cmd, args), stop() }`; `info` is what the child announced (e.g. its port).
  */
-export async function startChild(name, config = {}, { execArgv = [], pin = false } = {}) {
+export async function startChild(name, config = {}, { execArgv = [], pin = false, stdout = 'inherit' } = {}) {
   // Pinned: the server gets a CPU of its own, so the load generator and the server do not trade places on
   // one core between runs — on a 2-core machine that scheduling noise otherwise swamps a 1% difference.
   const pinned = pin && canPin;
@@ -23,7 +24,7 @@ export async function startChild(name, config = {}, { execArgv = [], pin = false
   const file = name.includes('/') ? fileURLToPath(new URL(`../${name}`, import.meta.url)) : childrenDir + name + '.mjs';
   const child = fork(file, [JSON.stringify(config)], {
     ...(pinned ? { execPath: TASKSET, execArgv: ['-c', String(cpus().length - 1), process.execPath, ...execArgv] } : { execArgv }),
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    stdio: ['ignore', stdout, 'inherit', 'ipc'],
     serialization: 'advanced',
   });
   const pending = new Map();
@@ -52,6 +53,8 @@ export async function startChild(name, config = {}, { execArgv = [], pin = false
   return {
     info,
     pid: child.pid,
+    /** The child's stdout, when started with `stdout: 'pipe'`. */
+    stdout: child.stdout,
     call(cmd, args) {
       if (exited) return Promise.reject(new Error(`bench child ${name} is not running`));
       const id = nextId++;
