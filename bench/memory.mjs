@@ -21,11 +21,11 @@ export async function run({ smoke, log }) {
   const lines = [
     '## 6. Memory',
     '',
-    `A gate with \`cache: { max: ${fmt.int(subjects)}, ttl: 1 h }\` filled with ${fmt.int(subjects)} distinct subjects (one cached decision each), in a child process run with \`--expose-gc\`; the heap is measured after four forced GCs before and after. The subject strings are created before the first measurement (they arrive with requests either way), so they are not counted; a Licenzy stand-in answers in-process, so no HTTP state is counted either. \`lru-cache\` preallocates its index arrays for \`max\` entries as typed arrays, which live outside the V8 heap: they are counted under "array buffers". Target (issue #14): at most ${TARGET} B per cached decision, everything the gate holds included. The floor for comparison is a bare \`LRUCache\` of the same size holding what a hand-rolled cache needs, \`{ allowed, expiresAt }\` per subject.`,
+    `A gate with \`cache: { max: ${fmt.int(subjects)}, ttl: 1 h }\` filled with ${fmt.int(subjects)} distinct subjects (one cached decision each), in a child process run with \`--expose-gc\`; the heap is measured after four forced GCs before and after. The subject strings are created before the first measurement (they arrive with requests either way), so they are not counted; a Licenzy stand-in answers in-process, so no HTTP state is counted either. The gate keeps one frozen object per cached decision in an LRU whose index arrays grow with the entries (\`GrowingLru\`), and nothing sized for \`max\` at creation; \`lru-cache\` (the floor) preallocates its index arrays for \`max\`. Those index arrays are typed arrays, outside the V8 heap: they are counted under "array buffers". Target (issue #14): at most ${TARGET} B per cached decision, everything the gate holds included. The floor for comparison is a bare \`LRUCache\` of the same size holding what a hand-rolled cache needs, \`{ allowed, expiresAt }\` per subject.`,
     '',
     '| | V8 heap | Array buffers | Total | Per decision |',
     '|---|---:|---:|---:|---:|',
-    row('gate, creation (both LRUs preallocated)', gate.setup),
+    row('gate, creation (nothing allocated for max)', gate.setup),
     row('gate, the entries', gate.entries),
     row('**gate, in all**', gate.total),
     row('bare LRUCache of { allowed, expiresAt }, same size (floor)', lru),

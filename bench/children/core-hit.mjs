@@ -124,9 +124,14 @@ if (paced !== undefined) {
   };
   const oldClockGate = createAccessGate({ client: stub, cache: { ttl: 3_600_000 }, now: oldCoarseNow });
   await oldClockGate.check(SUBJECT);
+  // For comparison only (the floor stays the bare LRUCache#get): an LRUCache that, like the gate, judges expiry on a
+  // clock (its `ttl`, with its default `ttlResolution` of 1 ms).
+  const ttlLru = new LRUCache({ max: 10_000, ttl: 3_600_000 });
+  ttlLru.set(SUBJECT, { allowed: true });
   const pacedPaths = {
     'empty (timer overhead)': () => 1,
     'LRUCache#get (floor)': () => lru.get(SUBJECT),
+    'LRUCache#get with a ttl (info)': () => ttlLru.get(SUBJECT),
     'gate.peek()': () => gate.peek(SUBJECT),
     'gate.peek(), clock before #14': () => oldClockGate.peek(SUBJECT),
     'guard.run() (adapters)': () => guard.run(request),

@@ -1,4 +1,4 @@
-// The cache seam: where the gate keeps recent decisions. Default: an in-process LRU (lru-cache).
+// The cache seam: where the gate keeps recent decisions. Default: an in-process LRU (GrowingLru, below).
 import type { LicenzyMode } from './config.js';
 
 /**

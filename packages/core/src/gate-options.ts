@@ -3,7 +3,7 @@ import { CIRCUIT_BREAKER_OPTION_KEYS } from './circuit-breaker.js';
 import { coarseNow } from './clock.js';
 import { CLIENT_OPTION_KEYS, createLicenzyClient, scopeOfClient } from './client.js';
 import { parseApiKey, parseBaseUrl, type LicenzyMode } from './config.js';
-import { createLruDecisionStore, namespacedStore, type DecisionStore } from './decision-store.js';
+import { namespacedStore, type DecisionStore } from './decision-store.js';
 import { LicenzyConfigError } from './errors.js';
 import type { AccessCacheOptions, AccessChecker, AccessGateOptions } from './gate.js';
 import { consoleLogger, type GateLogger } from './logger.js';
@@ -41,7 +41,8 @@ export interface GateConfig {
   readonly maxConcurrent: number;
   readonly maxQueue: number;
   readonly watchdogMs: number;
-  readonly store: DecisionStore;
+  /** The `store` option, namespaced; `undefined` when the gate keeps its own LRU (of one object per decision). */
+  readonly store: DecisionStore | undefined;
   readonly binding: SharedTierBinding | undefined;
   readonly logger: GateLogger;
   readonly circuitBreaker: { readonly threshold: number; readonly cooldown: number } | undefined;
@@ -89,9 +90,7 @@ export function parseGateOptions(options: AccessGateOptions): GateConfig {
     maxConcurrent: integerOption('maxConcurrent', options.maxConcurrent, 64, 1),
     maxQueue: integerOption('maxQueue', options.maxQueue, 1_000, 0),
     watchdogMs: numberOption('totalTimeout', options.totalTimeout, 5_000, 1) + WATCHDOG_MARGIN,
-    store: options.store !== undefined
-      ? namespacedStore(validateStore(options.store), scope?.namespace ?? client.namespace ?? mode)
-      : createLruDecisionStore(max),
+    store: options.store !== undefined ? namespacedStore(validateStore(options.store), scope?.namespace ?? client.namespace ?? mode) : undefined,
     binding: bindShared(options.shared, scope, cacheEnabled),
     logger: validateLogger(options.logger),
     random: functionOption<() => number>('random', options.random, Math.random),

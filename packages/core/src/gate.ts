@@ -1,6 +1,6 @@
 // The access decision engine: validated subject → cached or coalesced Licenzy answer → a decision, with a failure policy.
-import { LRUCache } from 'lru-cache';
 import { onAbort } from './abort.js';
+import { CachedAccessDecision, type ForeignEntry } from './cached-decision.js';
 import { createCircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import {
   type AccessCheckResult,
@@ -10,7 +10,7 @@ import {
   type LicenzyClientOptions,
 } from './client.js';
 import type { LicenzyMode } from './config.js';
-import type { CachedDecision, DecisionStore } from './decision-store.js';
+import { GrowingLru, type DecisionStore } from './decision-store.js';
 import { parseGateOptions } from './gate-options.js';
 import { checkChannel, circuitChannel, invalidateChannel, usageChannel, type CheckEvent, type InvalidateEvent, type UsageEvent } from './diagnostics.js';
 import {
@@ -244,11 +244,30 @@ export interface LicenzyGate extends AccessGate {
   invalidateEverywhere(subjectRef: string, options?: InvalidateOptions): Promise<boolean>;
 }
 
-interface StoredDecision extends CachedDecision {
-  /** The decision object served on cache hits, built once. */
-  readonly cached: AccessDecision;
-  /** When the call behind this answer started (duration clock): how fresh it is for a `fresh` check. */
-  readonly requestedAt: number;
+/**
+ * The decision cache as the gate uses it. Its own: an LRU of {@link CachedAccessDecision}, one object per subject
+ * (the decision served on hits is the entry). A foreign `store`: plain `CachedDecision` entries (see
+ * {@link foreignEntries}); the gate reads both shapes.
+ */
+interface DecisionEntries {
+  get(key: string): CachedAccessDecision | ForeignEntry | undefined;
+  set(key: string, decision: CachedAccessDecision): void;
+  delete(key: string): boolean;
+  clear(): void;
+  readonly size: number;
+}
+
+/** A foreign store holds what its `CachedDecision` type says (duration-clock stamps), never our class instances. */
+function foreignEntries(store: DecisionStore): DecisionEntries {
+  return {
+    get: (key) => store.get(key),
+    set: (key, decision) => store.set(key, decision.toCachedDecision()),
+    delete: (key) => store.delete(key),
+    clear: () => store.clear(),
+    get size() {
+      return store.size;
+    },
+  };
 }
 
 /** One Licenzy call in flight for a subject, shared by every check that joins it. */
@@ -277,8 +296,9 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
   // Options are parsed (and every bad one named) in one place; what follows is behaviour only.
   const {
     client, mode, now, wallNow, cacheEnabled, max, ttl, deniedTtl, staleIfError, errorTtl, freshInterval,
-    maxConcurrent, maxQueue, watchdogMs, store, binding, logger, circuitBreaker, random,
+    maxConcurrent, maxQueue, watchdogMs, store: foreignStore, binding, logger, circuitBreaker, random,
   } = parseGateOptions(options);
+  const store: DecisionEntries = foreignStore === undefined ? new GrowingLru<CachedAccessDecision>(max) : foreignEntries(foreignStore);
   const counters = { hits: 0, misses: 0, stale: 0, upstreamCalls: 0, errors: 0, coalesced: 0, shed: 0, sharedHits: 0, sharedErrors: 0 };
   const breaker = circuitBreaker
     ? createCircuitBreaker(
@@ -317,8 +337,14 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
   // overwrites a newer one.
   const inflight = new Map<string, Call>();
   // Recent failures per subject, so a burst of checks during an outage makes one call, not one each.
-  // Expiry is kept here rather than as lru-cache's ttl, like decisions: every window ends at `start + ttl` on the gate's clock.
-  const failures = new LRUCache<string, Failure>({ max });
+  // Expiry is kept in each entry, like decisions: every window ends at `start + ttl` on the gate's clock. A Map bounded
+  // to `max`, the oldest failure out first: unlike an LRUCache, nothing is allocated for `max` up front.
+  const failures = new Map<string, Failure>();
+  function rememberFailure(subjectRef: string, failure: Failure): void {
+    failures.delete(subjectRef);
+    if (failures.size >= max) failures.delete(failures.keys().next().value as string);
+    failures.set(subjectRef, failure);
+  }
   // The bound on concurrent Licenzy calls: a slot per call, a FIFO of waiters, each waiting at most one watchdog period.
   let active = 0;
   const waiting: Array<{ resolve: () => void; reject: (error: unknown) => void; timer: ReturnType<typeof setTimeout> }> = [];
@@ -326,19 +352,25 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
   function lookup(subjectRef: string): AccessDecision | undefined {
     if (!cacheEnabled || typeof subjectRef !== 'string') return undefined;
     // Only validated subjects are ever stored, so a hit needs no further validation.
-    const entry = store.get(subjectRef) as StoredDecision | undefined;
+    const entry = store.get(subjectRef);
     if (entry === undefined) return undefined;
     const t = now();
-    // An entry stamped after "now" (a clock stepped back, a store written by another clock) is not trusted.
+    // Ours: the entry is the decision. An entry stamped after "now" (a clock stepped back, a store written by another
+    // clock) is not trusted.
+    if (entry instanceof CachedAccessDecision) {
+      if (!entry.servesAt(t)) return undefined;
+      counters.hits++;
+      return entry;
+    }
     if (t >= entry.expiresAt || t < entry.checkedAt) return undefined;
     counters.hits++;
-    return entry.cached ?? toDecision(subjectRef, entry, 'cache');
+    return entry.cached instanceof CachedAccessDecision ? entry.cached : toDecision(subjectRef, entry, 'cache');
   }
 
-  function toDecision(subjectRef: string, entry: CachedDecision, source: DecisionSource): AccessDecision {
-    const stored = (entry as Partial<StoredDecision>).cached;
-    // A foreign store's entry has only duration-clock stamps: convert its age to wall time.
-    const checkedAt = stored?.checkedAt ?? wallNow() - (now() - entry.checkedAt);
+  function toDecision(subjectRef: string, entry: CachedAccessDecision | ForeignEntry, source: DecisionSource): AccessDecision {
+    const ours = entry instanceof CachedAccessDecision ? entry : entry.cached instanceof CachedAccessDecision ? entry.cached : undefined;
+    // A foreign entry has only duration-clock stamps (its `checkedAt` is one): convert its age to wall time.
+    const checkedAt = ours !== undefined ? ours.checkedAt : wallNow() - (now() - (entry as ForeignEntry).checkedAt);
     return Object.freeze({ subjectRef, allowed: entry.allowed, source, checkedAt, mode });
   }
 
@@ -348,10 +380,8 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
    */
   function remember(subjectRef: string, answer: { allowed: boolean; checkedAt: number; lifetime: number; staleLifetime: number; requestedAt: number }): AccessDecision {
     const { allowed, checkedAt, lifetime, staleLifetime, requestedAt } = answer;
-    const t = now();
-    const decision = Object.freeze({ subjectRef, allowed, source: 'cache' as const, checkedAt, mode });
-    const entry: StoredDecision = { allowed, checkedAt: t, expiresAt: t + lifetime, staleUntil: t + staleLifetime, requestedAt, cached: decision };
-    store.set(subjectRef, entry);
+    const decision = new CachedAccessDecision(subjectRef, allowed, checkedAt, mode, now(), lifetime, staleLifetime, requestedAt);
+    store.set(subjectRef, decision);
     return decision;
   }
 
@@ -360,7 +390,8 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
     if (cacheEnabled && staleIfError > 0 && isOutage(error)) {
       const entry = store.get(subjectRef);
       const t = now();
-      if (entry !== undefined && t < entry.staleUntil && t >= entry.checkedAt) {
+      const standsIn = entry instanceof CachedAccessDecision ? entry.standsInAt(t) : entry !== undefined && t < entry.staleUntil && t >= entry.checkedAt;
+      if (entry !== undefined && standsIn) {
         counters.stale++;
         if (outage.since !== undefined) outage.stale++;
         return toDecision(subjectRef, entry, 'stale');
@@ -373,11 +404,17 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
   /** A cached answer requested within `freshInterval`: fresh enough for a `fresh` check. */
   function recentAnswer(subjectRef: string, t: number): AccessDecision | undefined {
     if (!cacheEnabled) return undefined;
-    const entry = store.get(subjectRef) as StoredDecision | undefined;
-    if (entry?.requestedAt === undefined || t - entry.requestedAt >= freshInterval) return undefined;
+    const entry = store.get(subjectRef);
+    if (entry === undefined) return undefined;
+    if (entry instanceof CachedAccessDecision) {
+      if (!entry.requestedWithin(t, freshInterval) || !entry.servesAt(t)) return undefined;
+      counters.hits++;
+      return entry;
+    }
+    if (typeof entry.requestedAt !== 'number' || t - entry.requestedAt >= freshInterval) return undefined;
     if (t >= entry.expiresAt || t < entry.checkedAt) return undefined;
     counters.hits++;
-    return entry.cached;
+    return entry.cached instanceof CachedAccessDecision ? entry.cached : toDecision(subjectRef, entry, 'cache');
   }
 
   function acquireSlot(): Promise<void> | undefined {
@@ -531,7 +568,7 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
       counters.errors++;
       // Shared with later checks for `errorTtl`, except local refusals (open circuit, shed load) that end on their own clock.
       const local = error instanceof LicenzyUnavailableError && (error.reason === 'circuit_open' || error.reason === 'overloaded');
-      if (current() && errorTtl > 0 && !local) failures.set(subjectRef, { error, until: now() + errorTtl, startedAt: call.startedAt });
+      if (current() && errorTtl > 0 && !local) rememberFailure(subjectRef, { error, until: now() + errorTtl, startedAt: call.startedAt });
       throw error;
     } finally {
       if (current()) inflight.delete(subjectRef);
@@ -687,7 +724,7 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
 
   // Entitlement summaries: their own small LRU (never the decision cache), the decision TTLs, coalesced loads.
   interface CustomerEntry { value: CustomerAccess; checkedAt: number; expiresAt: number; requestedAt: number }
-  const customerCache = new LRUCache<string, CustomerEntry>({ max: Math.min(max, 1_000) });
+  const customerCache = new GrowingLru<CustomerEntry>(Math.min(max, 1_000));
   const customerInflight = new Map<string, { startedAt: number; promise: Promise<CustomerAccess> }>();
   function customerAccess(subjectRef: string, accessOptions: CustomerAccessOptions = {}): Promise<CustomerAccess> {
     try {

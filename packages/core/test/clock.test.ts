@@ -40,6 +40,30 @@ describe('coarseNow', () => {
     expect(vi.getTimerCount()).toBe(1);
   });
 
+  it('while in use, the timer takes the next reading, so no read on the request path calls performance.now()', () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    forgetCoarseReading();
+    let mono = 2_000;
+    const reads = vi.spyOn(performance, 'now').mockImplementation(() => mono);
+    expect(coarseNow()).toBe(2_000); // the first read, idle before: reads the clock itself
+    expect(reads).toHaveBeenCalledTimes(1);
+    for (let i = 1; i <= 3; i++) {
+      mono += 1;
+      vi.advanceTimersByTime(1); // the timer fires: read in the last millisecond, so it reads the clock for the next
+      expect(reads).toHaveBeenCalledTimes(1 + i);
+      expect(coarseNow()).toBe(mono); // already current: no call of its own
+      expect(coarseNow()).toBe(mono);
+      expect(reads).toHaveBeenCalledTimes(1 + i);
+    }
+    vi.advanceTimersByTime(1); // read in the last millisecond: one more reading, taken by the timer
+    vi.advanceTimersByTime(1); // not read since: the reading is dropped and the timer stops
+    expect(vi.getTimerCount()).toBe(0);
+    const before = reads.mock.calls.length;
+    mono += 100;
+    expect(coarseNow()).toBe(mono); // never a reading older than the idle gap
+    expect(reads).toHaveBeenCalledTimes(before + 1);
+  });
+
   it('regression: does not follow the wall clock when it steps (NTP, a manual change)', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: 1_700_000_000_000 });
     forgetCoarseReading();

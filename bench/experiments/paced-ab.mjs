@@ -1,0 +1,61 @@
+// Ad-hoc (issue 14, part B): paced gate.peek() of several builds of core side by side in one process, against
+// LRUCache#get, timed as benchmark 2's paced section (one call per macrotask after 20–50 µs of busy work, each call
+// timed alone, mean of the fastest 99% per block, an empty region subtracted). Interleaved blocks, order rotated, so
+// a noisy neighbour hits every row alike; also reports each round's ratio to that round's floor.
+// `node bench/experiments/paced-ab.mjs base mem ...` (folders under bench/experiments/builds; `.` = the workspace).
+import { createRequire } from 'node:module';
+
+const builds = process.argv.slice(2);
+const stub = { mode: 'test', checkAccess: async (subjectRef) => ({ subjectRef, allowed: true }) };
+const S = 'user_0';
+const spin = (us) => { const end = process.hrtime.bigint() + BigInt(Math.round(us * 1000)); while (process.hrtime.bigint() < end); };
+const { LRUCache } = createRequire(new URL('../../packages/core/package.json', import.meta.url))('lru-cache');
+const lru = new LRUCache({ max: 10_000 });
+lru.set(S, { allowed: true, checkedAt: 0, expiresAt: Infinity, staleUntil: Infinity });
+const ttlLru = new LRUCache({ max: 10_000, ttl: 3_600_000 });
+ttlLru.set(S, { allowed: true });
+
+const fns = { empty: () => 1, 'LRUCache#get (floor)': () => lru.get(S), 'LRUCache#get, ttl': () => ttlLru.get(S) };
+for (const build of builds) {
+  const dist = build === '.' ? new URL('../../packages/core/dist/esm/', import.meta.url) : new URL(`./builds/${build}/dist/esm/`, import.meta.url);
+  const { createAccessGate, createGuard } = await import(new URL('index.js', dist));
+  const gate = createAccessGate({ client: stub, cache: { ttl: 3_600_000 } });
+  await gate.check(S);
+  const guard = createGuard({ gate, subject: (req) => req.user.id }, () => undefined);
+  const request = { user: { id: S } };
+  fns[`${build}: gate.peek()`] = () => gate.peek(S);
+  if (process.env.GUARD) fns[`${build}: guard.run()`] = () => guard.run(request);
+}
+for (const fn of Object.values(fns)) for (let i = 0; i < 200_000; i++) fn();
+const names = Object.keys(fns);
+const res = Object.fromEntries(names.map((k) => [k, []]));
+const ROUNDS = Number(process.env.ROUNDS ?? 11);
+const CALLS = Number(process.env.CALLS ?? 2000);
+let sink = 0;
+for (let round = 0; round < ROUNDS; round++) for (let k = 0; k < names.length; k++) {
+  const name = names[(round + k) % names.length];
+  const fn = fns[name];
+  const calls = [];
+  for (let i = 0; i < CALLS; i++) {
+    await new Promise((r) => setImmediate(() => {
+      spin(20 + Math.random() * 30);
+      const a = process.hrtime.bigint();
+      const v = fn();
+      calls.push(Number(process.hrtime.bigint() - a));
+      if (v !== undefined) sink++;
+      r();
+    }));
+  }
+  calls.sort((a, b) => a - b);
+  const kept = calls.slice(0, Math.ceil(CALLS * 0.99));
+  if (round > 0) res[name].push(kept.reduce((a, b) => a + b, 0) / kept.length);
+}
+const med = (l) => [...l].sort((a, b) => a - b)[l.length >> 1];
+const e = med(res.empty);
+const floor = med(res['LRUCache#get (floor)']) - e;
+const ratios = (name) => res[name].map((x, i) => (x - res.empty[i]) / (res['LRUCache#get (floor)'][i] - res.empty[i]));
+console.log(`empty ${e.toFixed(1)} ns (subtracted); ${ROUNDS - 1} rounds x ${CALLS} calls; sink ${sink}`);
+console.log('row'.padEnd(28), 'median ns', ' x floor', ' median of per-round x floor', '| per round ns');
+for (const n of names.slice(1)) {
+  console.log(n.padEnd(28), (med(res[n]) - e).toFixed(1).padStart(9), ((med(res[n]) - e) / floor).toFixed(2).padStart(8), med(ratios(n)).toFixed(2).padStart(28), '|', res[n].map((x) => (x - e).toFixed(0)).join(' '));
+}

@@ -1,0 +1,176 @@
+// Issue 14: one object per cached decision (the decision served on hits is the entry), a failure window bounded
+// without preallocation, and foreign stores that still get, and may hold, plain CachedDecision entries.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { LicenzyUnavailableError, createAccessGate, type AccessDecision, type CachedDecision, type DecisionStore } from '../src/index.js';
+import { forgetCoarseReading } from '../src/clock.js';
+import { createClock, createFakeChecker } from './fake-checker.js';
+
+const outage = () => new LicenzyUnavailableError('status', 'Licenzy answered HTTP 503', { upstreamStatus: 503 });
+const PUBLIC_FIELDS = ['subjectRef', 'allowed', 'source', 'checkedAt', 'mode'];
+const logger = { warn() {}, error() {} }; // outages here are on purpose
+
+/** A foreign store over a Map, optionally copying what it is given (as a store that serializes would). */
+function mapStore(copy: (entry: CachedDecision) => CachedDecision = (entry) => entry) {
+  const map = new Map<string, CachedDecision>();
+  const store: DecisionStore = {
+    get: (key) => map.get(key),
+    set: (key, value) => void map.set(key, copy(value)),
+    delete: (key) => map.delete(key),
+    clear: () => map.clear(),
+    get size() {
+      return map.size;
+    },
+  };
+  return { map, store };
+}
+
+function expectPublicOnly(decision: AccessDecision | undefined, expected: AccessDecision): void {
+  expect(decision).toBeDefined();
+  expect(Object.isFrozen(decision)).toBe(true);
+  expect(Object.keys(decision as object)).toEqual(PUBLIC_FIELDS);
+  expect(Object.getOwnPropertyNames(decision)).toEqual(PUBLIC_FIELDS);
+  expect(JSON.parse(JSON.stringify(decision))).toEqual(expected);
+  expect({ ...decision }).toEqual(expected);
+  expect(decision).toEqual(expected);
+  expect(() => {
+    (decision as { allowed: boolean }).allowed = !expected.allowed;
+  }).toThrow(TypeError);
+}
+
+describe('issue 14: a cached decision is one frozen object', () => {
+  it('hits serve one frozen decision with exactly the five public fields and source "cache"', async () => {
+    const fake = createFakeChecker();
+    const clock = createClock();
+    const gate = createAccessGate({ client: fake.checker, logger, now: clock.now, cache: { ttl: 30_000 } });
+    const first = gate.check('u');
+    fake.next().resolve(true);
+    const answeredAt = clock.now();
+    expectPublicOnly(await first, { subjectRef: 'u', allowed: true, source: 'licenzy', checkedAt: answeredAt, mode: 'test' });
+    clock.advance(29_999);
+    const hit = gate.peek('u');
+    expectPublicOnly(hit, { subjectRef: 'u', allowed: true, source: 'cache', checkedAt: answeredAt, mode: 'test' });
+    expect(await gate.check('u')).toBe(hit); // the same object on every hit
+    expect(gate.peek('u')).toBe(hit);
+    clock.advance(1);
+    expect(gate.peek('u')).toBeUndefined();
+  });
+
+  it('a stale stand-in is frozen with the five public fields too', async () => {
+    const fake = createFakeChecker();
+    const clock = createClock();
+    const gate = createAccessGate({ client: fake.checker, logger, now: clock.now, cache: { deniedTtl: 1_000, staleIfError: 5_000, errorTtl: 0 }, circuitBreaker: false });
+    const first = gate.check('u');
+    fake.next().resolve(false);
+    const answeredAt = clock.now();
+    await first;
+    clock.advance(5_999);
+    const stale = gate.check('u');
+    fake.next().reject(outage());
+    expectPublicOnly(await stale, { subjectRef: 'u', allowed: false, source: 'stale', checkedAt: answeredAt, mode: 'test' });
+    clock.advance(1);
+    const late = gate.check('u');
+    fake.next().reject(outage());
+    await expect(late).rejects.toBeInstanceOf(LicenzyUnavailableError);
+  });
+});
+
+describe('issue 14: the failure window is bounded to cache.max', () => {
+  it('evicts the oldest failure first, so its subject asks Licenzy again', async () => {
+    const fake = createFakeChecker();
+    const clock = createClock();
+    const gate = createAccessGate({ client: fake.checker, logger, now: clock.now, cache: { max: 2, errorTtl: 10_000 }, circuitBreaker: false });
+    const fail = async (subjectRef: string) => {
+      const pending = gate.check(subjectRef);
+      fake.next().reject(outage());
+      await expect(pending).rejects.toBeInstanceOf(LicenzyUnavailableError);
+    };
+    await fail('a');
+    await fail('b');
+    // Within errorTtl, both failures are shared: no call.
+    await expect(gate.check('a')).rejects.toBeInstanceOf(LicenzyUnavailableError);
+    await expect(gate.check('b')).rejects.toBeInstanceOf(LicenzyUnavailableError);
+    expect(fake.calls).toEqual(['a', 'b']);
+    await fail('c'); // a third failure: the window holds two, 'a' (the oldest) goes
+    await expect(gate.check('b')).rejects.toBeInstanceOf(LicenzyUnavailableError);
+    await expect(gate.check('c')).rejects.toBeInstanceOf(LicenzyUnavailableError);
+    expect(fake.calls).toEqual(['a', 'b', 'c']);
+    const again = gate.check('a');
+    expect(fake.calls).toEqual(['a', 'b', 'c', 'a']);
+    fake.next().resolve(true);
+    expect(await again).toMatchObject({ allowed: true, source: 'licenzy' });
+  });
+});
+
+describe('issue 14: foreign stores', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('get plain CachedDecision entries stamped on the duration clock, never wall time', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'], now: 1_700_000_000_000 });
+    forgetCoarseReading(); // no reading taken on the real clock may survive into the fake one
+    vi.advanceTimersByTime(5_000);
+    const fake = createFakeChecker();
+    const { map, store } = mapStore();
+    const gate = createAccessGate({ client: fake.checker, logger, store, cache: { ttl: 30_000, staleIfError: 10_000 } });
+    const first = gate.check('u');
+    fake.next().resolve(true);
+    const decision = await first;
+    const stamp = performance.now();
+    expect(stamp).toBeLessThan(1_000_000); // the duration clock, far from the wall clock
+    const entry = map.get('test:u');
+    expect(Object.getPrototypeOf(entry)).toBe(Object.prototype);
+    expect(entry).toMatchObject({ allowed: true, checkedAt: stamp, expiresAt: stamp + 30_000, staleUntil: stamp + 40_000 });
+    expect(decision.checkedAt).toBe(Date.now()); // the decision's checkedAt stays wall time
+    expectPublicOnly(gate.peek('u'), { subjectRef: 'u', allowed: true, source: 'cache', checkedAt: Date.now(), mode: 'test' });
+    vi.advanceTimersByTime(29_999);
+    expect(gate.peek('u')).toMatchObject({ allowed: true, source: 'cache' });
+    vi.advanceTimersByTime(1);
+    expect(gate.peek('u')).toBeUndefined();
+  });
+
+  it('entries written by someone else (plain CachedDecision) serve hits and stale answers', async () => {
+    const fake = createFakeChecker();
+    const clock = createClock();
+    const { map, store } = mapStore();
+    const t = clock.now();
+    map.set('test:u', { allowed: true, checkedAt: t - 1_000, expiresAt: t + 1_000, staleUntil: t + 5_000 });
+    const gate = createAccessGate({ client: fake.checker, logger, now: clock.now, store, cache: { staleIfError: 10_000, errorTtl: 0 }, circuitBreaker: false });
+    // checkedAt: the entry's age on the gate's clock, as wall time.
+    expectPublicOnly(gate.peek('u'), { subjectRef: 'u', allowed: true, source: 'cache', checkedAt: t - 1_000, mode: 'test' });
+    clock.advance(1_000);
+    expect(gate.peek('u')).toBeUndefined();
+    clock.advance(3_999);
+    const stale = gate.check('u');
+    fake.next().reject(outage());
+    expectPublicOnly(await stale, { subjectRef: 'u', allowed: true, source: 'stale', checkedAt: t - 1_000, mode: 'test' });
+    clock.advance(1);
+    const late = gate.check('u');
+    fake.next().reject(outage());
+    await expect(late).rejects.toBeInstanceOf(LicenzyUnavailableError);
+    // An entry stamped after "now" is not trusted.
+    map.set('test:v', { allowed: true, checkedAt: clock.now() + 1, expiresAt: clock.now() + 10_000, staleUntil: clock.now() + 10_000 });
+    expect(gate.peek('v')).toBeUndefined();
+  });
+
+  it('a store that copies what it is given (as a serializing one would) still serves hits, stale and fresh-enough answers', async () => {
+    const fake = createFakeChecker();
+    const clock = createClock();
+    const { store } = mapStore((entry) => structuredClone(entry));
+    const gate = createAccessGate({ client: fake.checker, logger, now: clock.now, store, cache: { ttl: 2_000, staleIfError: 10_000, errorTtl: 0 }, freshInterval: 1_000, circuitBreaker: false });
+    const first = gate.check('u');
+    fake.next().resolve(true);
+    const answeredAt = clock.now();
+    await first;
+    clock.advance(999);
+    // Requested 999 ms ago: fresh enough, no Licenzy call.
+    expectPublicOnly(await gate.check('u', { fresh: true }), { subjectRef: 'u', allowed: true, source: 'cache', checkedAt: answeredAt, mode: 'test' });
+    expect(fake.calls).toEqual(['u']);
+    expectPublicOnly(gate.peek('u'), { subjectRef: 'u', allowed: true, source: 'cache', checkedAt: answeredAt, mode: 'test' });
+    clock.advance(1_001);
+    expect(gate.peek('u')).toBeUndefined();
+    const stale = gate.check('u');
+    fake.next().reject(outage());
+    expect(await stale).toMatchObject({ allowed: true, source: 'stale', checkedAt: answeredAt });
+  });
+});
