@@ -12,6 +12,17 @@ const TARGET = 0.98;
 // except `pristine`, a bare server measured as it starts, which shows what settling changes.
 const VARIANTS = ['bare', 'control', 'noop', 'gated', 'pristine'];
 const SETTLED = new Set(['bare', 'control', 'noop', 'gated']);
+// Server processes per variant. Two processes of the same code differ by a few percent for as long as they live
+// (code and heap placement, JIT timing): with one process per variant that difference, not the gate, decides a 2%
+// comparison. So the headline variants run in three processes each, pooled per round (their CPU ÷ their requests).
+const PROCESSES = { bare: 3, control: 3, noop: 1, gated: 3, pristine: 1 };
+
+/** One round's runs of a variant's processes as one run: requests and CPU pooled, latencies and rates averaged. */
+function pool(list) {
+  const ok = list.reduce((sum, r) => sum + r.ok, 0);
+  const mean = (key) => list.reduce((sum, r) => sum + r[key], 0) / list.length;
+  return { ok, rps: mean('rps'), p50: mean('p50'), p99: mean('p99'), serverBusy: mean('serverBusy'), cpuPerRequest: list.reduce((sum, r) => sum + r.cpuPerRequest * r.ok, 0) / ok };
+}
 const FRAMEWORKS = [
   { key: 'express', name: 'Express 5' },
   { key: 'koa', name: 'Koa 3' },
@@ -19,8 +30,9 @@ const FRAMEWORKS = [
 ];
 
 /**
- * For each framework: a bare and a gated server, each in its own process, loaded by autocannon from
- * this process. Runs alternate A/B then B/A (so drift in machine load falls on both variants equally).
+ * For each framework: bare, control, empty-middleware, gated and pristine servers (see PROCESSES), each in its own
+ * process, loaded by autocannon from this process in a rotating order (so drift in machine load falls on every
+ * variant alike).
  * Besides requests/s, the server's own CPU time per request is read from the server process: on a
  * shared machine it is steadier than throughput and says directly what the gate costs per request.
  */
@@ -28,8 +40,8 @@ export async function run({ smoke, mock, log, results: earlier }) {
   // Many short rounds rather than a few long runs: a burst of load from elsewhere on the machine then
   // spoils one pair, which the median discards, instead of a large share of the measurement.
   const rounds = smoke ? 1 : 8;
-  const duration = smoke ? 0.5 : 2;
-  const warmup = smoke ? 0.3 : 1.5;
+  const duration = smoke ? 0.3 : 1;
+  const warmup = smoke ? 0.2 : 1;
   // What the middleware itself costs per request, timed in-process by benchmark 2 (if it ran).
   const adapterNs = (name) => earlier?.get(2)?.byName?.[`${name.split(' ')[0]} requireAccess()`]?.ns;
   const connections = 32;
@@ -41,22 +53,29 @@ export async function run({ smoke, mock, log, results: earlier }) {
     const licenzy = { url: mock.info.url, apiKey: mock.info.apiKey };
     // A TTL longer than the whole benchmark: every measured request is a cache hit, none refreshes.
     const common = { framework: framework.key, licenzy, cache: { ttl: 3_600_000 }, users: 1 };
+    // `servers` holds every process, keyed `variant#n`.
     const servers = {};
-    for (const variant of VARIANTS) {
-      const app = variant === 'control' || variant === 'pristine' ? 'bare' : variant;
-      servers[variant] = await startChild('app', { ...common, variant: app }, { pin: true, execArgv: ['--expose-gc'] });
-    }
-    const { gated } = servers;
+    const processesOf = (variant) => Object.keys(servers).filter((key) => key.startsWith(`${variant}#`));
     try {
-      await gated.call('warm', ['user_0']);
-      // Settling: some traffic (so Node's tick-object literal has feedback to lose), then full GCs while idle.
-      for (const variant of SETTLED) {
-        await runLoad({ url: `${servers[variant].info.url}/pro`, connections, duration: smoke ? 0.2 : 0.5, headers: load.headers });
-        await servers[variant].call('settle');
+      for (const variant of VARIANTS) {
+        const app = variant === 'control' || variant === 'pristine' ? 'bare' : variant;
+        for (let n = 1; n <= (smoke ? 1 : PROCESSES[variant]); n++) servers[`${variant}#${n}`] = await startChild('app', { ...common, variant: app }, { pin: true, execArgv: ['--expose-gc'] });
       }
-      const runs = await interleavedRuns({ servers, rounds, duration, warmup, connections, headers: load.headers, label: framework.name });
-      const stats = await gated.call('stats');
-      if (stats.upstreamCalls !== 1) throw new Error(`${framework.name}: expected only the warm-up Licenzy call, saw ${stats.upstreamCalls}`);
+      for (const key of processesOf('gated')) await servers[key].call('warm', ['user_0']);
+      // Settling: some traffic (so Node's tick-object literal has feedback to lose), then full GCs while idle.
+      for (const key of Object.keys(servers)) {
+        if (!SETTLED.has(key.split('#')[0])) continue;
+        await runLoad({ url: `${servers[key].info.url}/pro`, connections, duration: smoke ? 0.2 : 0.5, headers: load.headers });
+        await servers[key].call('settle');
+      }
+      const perProcess = await interleavedRuns({ servers, rounds, duration, warmup, connections, headers: load.headers, label: framework.name });
+      const runs = Object.fromEntries(VARIANTS.map((variant) => [variant, Array.from({ length: rounds }, (_, i) => pool(processesOf(variant).map((key) => perProcess[key][i])))]));
+      let hits = 0;
+      for (const key of processesOf('gated')) {
+        const stats = await servers[key].call('stats');
+        if (stats.upstreamCalls !== 1) throw new Error(`${framework.name}: expected only the warm-up Licenzy call, saw ${stats.upstreamCalls}`);
+        hits += stats.hits;
+      }
       const ratios = runs.gated.map((g, i) => g.rps / runs.bare[i].rps);
       const noopRatios = runs.gated.map((g, i) => g.rps / runs.noop[i].rps);
       const controlRatios = runs.control.map((c, i) => c.rps / runs.bare[i].rps);
@@ -73,7 +92,7 @@ export async function run({ smoke, mock, log, results: earlier }) {
       const entry = {
         framework, bare: summary(runs.bare), control: summary(runs.control), noop: summary(runs.noop), gated: summary(runs.gated), pristine: summary(runs.pristine),
         ratios, ratio: median(ratios), noopRatios, noopRatio: median(noopRatios),
-        controlRatios, controlRatio: median(controlRatios), hits: stats.hits, runs, cpu, cpuNoopGated,
+        controlRatios, controlRatio: median(controlRatios), hits, runs, cpu, cpuNoopGated,
       };
       // The ratio a CPU-bound server would see if the gate cost only what its middleware costs in isolation.
       entry.implied = entry.bare.cpuPerRequest / (entry.bare.cpuPerRequest + (adapterNs(framework.name) ?? NaN) / 1000);
@@ -95,7 +114,7 @@ export async function run({ smoke, mock, log, results: earlier }) {
   const lines = [
     '## 1. Cache-hit overhead per framework',
     '',
-    `The same app five times per framework, each in its own process: \`GET /pro\` behind a stand-in session middleware (bearer token → \`user\`), **bare**, a second identical bare server as an A/A **control**, with an **empty middleware** (\`next()\` only) where the gate goes, **gated** with \`requireAccess({ gate, subject })\`, and **pristine**, a bare server left as it started (see below). The subject is cached before the runs (TTL 1 h, so every measured request is a cache hit; the gate's counters confirm a single Licenzy call, the warm-up). Before the runs, every server but the pristine one is **settled**: ${smoke ? 0.2 : 0.5} s of traffic, then six full GCs while it is idle (\`--expose-gc\`), the state a production server is in after its first quiet moment. autocannon runs in the parent process: ${connections} connections, ${duration} s per run, after a ${warmup} s warm-up of each server; ${rounds} rounds, each running the five variants back to back in a rotating order. ${canPin ? 'The servers are pinned to the last CPU (taskset) so the load generator does not share their core.' : 'Servers are not pinned (taskset unavailable).'} Figures are medians over the ${rounds} runs of each variant; ratios are medians of the per-round ratios.`,
+    `The same app in five variants per framework, each server in its own process: \`GET /pro\` behind a stand-in session middleware (bearer token → \`user\`), **bare**, a second identical bare server as an A/A **control**, with an **empty middleware** (\`next()\` only) where the gate goes, **gated** with \`requireAccess({ gate, subject })\`, and **pristine**, a bare server left as it started (see below). The subject is cached before the runs (TTL 1 h, so every measured request is a cache hit; the gate's counters confirm a single Licenzy call, the warm-up). Before the runs, every server but the pristine one is **settled**: ${smoke ? 0.2 : 0.5} s of traffic, then six full GCs while it is idle (\`--expose-gc\`), the state a production server is in after its first quiet moment. Two processes of the same code differ by a few percent for as long as they live (code and heap placement, JIT timing), so bare, control and gated run in ${smoke ? 1 : PROCESSES.bare} processes each, pooled per round (their CPU time ÷ their requests); the empty middleware and pristine variants in one. autocannon runs in the parent process: ${connections} connections, ${duration} s per run, after a ${warmup} s warm-up of each server; ${rounds} rounds, each loading every server once, back to back, in a rotating order. ${canPin ? 'The servers are pinned to the last CPU (taskset) so the load generator does not share their core.' : 'Servers are not pinned (taskset unavailable).'} Figures are medians over the ${rounds} rounds of each variant; ratios are medians of the per-round ratios.`,
     '',
     'The empty middleware separates what the framework charges for any middleware on the route (bare → empty) from what the gate itself adds (empty → gated). The A/A control (bare vs an identical bare server) measures this machine\'s run-to-run noise: a gated/bare ratio inside the control\'s range is a difference the machine cannot resolve.',
     '',

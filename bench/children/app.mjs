@@ -58,6 +58,12 @@ async function naiveCheck(subjectRef) {
 
 async function expressApp() {
   const { default: express } = await import('express');
+  if (flags.has('accessor')) {
+    // Experiment: `req.licenzy` as an accessor on Express's request prototype (values in a WeakMap), so setting it
+    // adds no own property to the request (every IncomingMessage has a map of its own on Node 20: each added property copies it).
+    const decisions = new WeakMap();
+    Object.defineProperty(express.request, 'licenzy', { configurable: true, get() { return decisions.get(this); }, set(value) { decisions.set(this, value); } });
+  }
   const app = express();
   app.disable('x-powered-by');
   app.use(function session(req, _res, next) {
@@ -75,6 +81,11 @@ async function expressApp() {
   } else if (config.variant === 'peek') {
     handlers.push(function peekOnly(req, _res, next) {
       if (gate.peek(req.user.id) !== undefined) next();
+    });
+  } else if (config.variant === 'assign') {
+    handlers.push(function assignOnly(req, _res, next) {
+      req.licenzy = gate.peek(req.user.id);
+      next();
     });
   } else if (config.variant === 'naive') {
     handlers.push(function naiveAccess(req, res, next) {
@@ -199,6 +210,8 @@ serveParent(
   {
     /** Puts subjects in the cache (a Licenzy call each) so the measured runs are pure cache hits. */
     warm: async (subjects) => {
+      // `fetch` (experiments): a bare app that has made one outbound fetch() (undici loaded), like the gate's first call.
+      if (flags.has('fetch')) await (await fetch(config.licenzy.url)).arrayBuffer();
       if (gate === undefined) return undefined;
       await Promise.all(subjects.map((subject) => gate.check(subject)));
       return gate.stats();

@@ -12,7 +12,14 @@ for (const v of variants) {
   const [variant, ...flags] = v.split(":"); const kind = variant.replace(/[0-9]+$/, "");
   servers[v] = await startChild('app', { framework, variant: kind === "control" ? "bare" : kind, flags, licenzy: { url: mock.info.url, apiKey: mock.info.apiKey }, cache: { ttl: 3_600_000 }, users: 1 }, { pin: true, execArgv: [...(flags.some((f) => f.startsWith('core=')) ? ['--require', new URL('./redirect-core.cjs', import.meta.url).pathname] : []), ...flags.filter((f) => f.startsWith('v8=')).map((f) => f.slice(3)), ...(process.env.SETTLE ? ['--expose-gc'] : [])] });
   if (!process.env.NOWARM) await servers[v].call('warm', ['user_0']);
-  if (process.env.SETTLE) await servers[v].call('settle');
+}
+if (process.env.SETTLE) {
+  // As benchmark 1: traffic, then full GCs while idle, in every server.
+  const { runLoad } = await import('../lib/load.mjs');
+  for (const v of variants) {
+    await runLoad({ url: `${servers[v].info.url}/pro`, connections: 32, duration: 0.5, headers: { authorization: 'Bearer token_0' } });
+    await servers[v].call('settle');
+  }
 }
 const runs = await interleavedRuns({ servers, rounds: Number(rounds), duration: Number(duration), warmup: 1.5, connections: 32, headers: { authorization: 'Bearer token_0' }, label: framework });
 for (const v of variants) {

@@ -7,6 +7,7 @@ import {
   type RequireAccessOptions,
 } from '@licenzy-gate/core';
 import type { NextFunction, Request, Response } from 'express';
+import { setRequestDecision } from './decision-property.js';
 import { subjectFromRequest } from './subject.js';
 
 declare global {
@@ -84,11 +85,11 @@ export function requireAccess(options?: ExpressRequireAccessOptions): LicenzyMid
 
   function apply(outcome: GuardOutcome, req: Request, res: Response, next: NextFunction): void {
     if (outcome.allowed) {
-      req.licenzy = outcome.decision;
+      setRequestDecision(req, outcome.decision);
       next();
       return;
     }
-    if (outcome.kind === 'denied') req.licenzy = outcome.decision;
+    if (outcome.kind === 'denied') setRequestDecision(req, outcome.decision);
     // Core decides (delegate, hook or problem); the adapter only writes it.
     const action = guard.refusal(outcome);
     if (action.type === 'delegate') return next(action.error);

@@ -6,6 +6,7 @@ import {
 } from '@licenzy-gate/core';
 import type { NextFunction, Request, Response } from 'express';
 import type { ExpressRefusalHook, LicenzyMiddleware } from './require-access.js';
+import { setRequestDecision } from './decision-property.js';
 import { subjectFromRequest } from './subject.js';
 
 /**
@@ -47,7 +48,7 @@ export function requireUsage(options: ExpressRequireUsageOptions): LicenzyMiddle
 
   function apply(outcome: UsageOutcome, req: Request, res: Response, next: NextFunction): void {
     if (outcome.ok) {
-      req.licenzy = outcome.decision;
+      setRequestDecision(req, outcome.decision);
       guard.watch(res, outcome);
       next();
       return;

@@ -1,0 +1,125 @@
+// `req.licenzy` is an accessor on Express's request prototype (no own property per request, issue #14): each request
+// still sees exactly its own decision, on Express 5 and 4, in sub-apps, and plain objects keep an own property.
+import { IncomingMessage } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Request, Response } from 'express';
+import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
+import { createAccessGate, requireAccess, type RequestDecision } from '../src/index.js';
+import { setRequestDecision } from '../src/decision-property.js';
+import { demoAuth, listen, majors, request } from './serve.js';
+
+let mock: MockLicenzy;
+beforeAll(async () => {
+  mock = await createMockLicenzy();
+});
+afterAll(async () => {
+  await mock?.close();
+});
+
+const gateOnMock = () => createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false });
+/** What a handler saw of `req.licenzy`, and whether it was an own property of the request. */
+const seen = (req: Request) => ({ subject: req.licenzy?.subjectRef, allowed: req.licenzy?.allowed, own: Object.hasOwn(req, 'licenzy'), listed: Object.keys(req).includes('licenzy') });
+
+describe.each(majors)('req.licenzy on $major', ({ createApp }) => {
+  it('holds this request\'s decision without adding an own property to the request', async () => {
+    const subject = uniqueSubject('express_accessor');
+    mock.grant(subject);
+    const app = createApp();
+    app.use(demoAuth);
+    app.get('/pro', requireAccess({ gate: gateOnMock() }), (req: Request, res: Response) => res.json(seen(req)));
+    const server = await listen(app);
+    try {
+      const reply = await request(`${server.url}/pro`, subject);
+      expect(reply.status).toBe(200);
+      expect(reply.json).toEqual({ subject, allowed: true, own: false, listed: false });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('never shows one request another\'s decision, concurrent requests of allowed and denied users alike', async () => {
+    const allowed = Array.from({ length: 5 }, (_, i) => uniqueSubject(`express_allowed_${i}`));
+    const denied = Array.from({ length: 5 }, (_, i) => uniqueSubject(`express_denied_${i}`));
+    for (const subject of allowed) mock.grant(subject);
+    const app = createApp();
+    app.use(demoAuth);
+    // Denied requests answer through the hook, which sees the denial on req.licenzy.
+    const onDenied = (req: Request, res: Response) => void res.status(403).json(seen(req));
+    app.get('/pro', requireAccess({ gate: gateOnMock(), onDenied }), (req: Request, res: Response) => res.json(seen(req)));
+    const server = await listen(app);
+    try {
+      const users = [...allowed, ...denied, ...allowed, ...denied];
+      const replies = await Promise.all(users.map((user) => request(`${server.url}/pro`, user)));
+      replies.forEach((reply, i) => {
+        const user = users[i] as string;
+        const isAllowed = allowed.includes(user);
+        expect(reply.status).toBe(isAllowed ? 200 : 403);
+        expect(reply.json).toEqual({ subject: user, allowed: isAllowed, own: false, listed: false });
+      });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('keeps the decision visible to the parent app after a gated sub-app hands the request on', async () => {
+    const subject = uniqueSubject('express_subapp');
+    mock.grant(subject);
+    const parent = createApp();
+    const child = createApp();
+    child.use(requireAccess({ gate: gateOnMock() }));
+    parent.use(demoAuth);
+    parent.use('/area', child);
+    parent.get('/area/page', (req: Request, res: Response) => res.json(seen(req)));
+    const server = await listen(parent);
+    try {
+      const reply = await request(`${server.url}/area/page`, subject);
+      expect(reply.json).toEqual({ subject, allowed: true, own: false, listed: false });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('is undefined on a request the gate never saw, and an app may still assign it', async () => {
+    const app = createApp();
+    app.get('/open', (req: Request, res: Response) => {
+      const before = req.licenzy;
+      req.licenzy = { subjectRef: 'set_by_app' } as RequestDecision;
+      res.json({ before: before ?? null, after: req.licenzy?.subjectRef });
+    });
+    const server = await listen(app);
+    try {
+      // A first gated request elsewhere has defined the accessor already (the suites above), or not: both hold.
+      const reply = await request(`${server.url}/open`);
+      expect(reply.json).toEqual({ before: null, after: 'set_by_app' });
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('setRequestDecision', () => {
+  const decision = (subjectRef: string) => ({ subjectRef, allowed: true }) as RequestDecision;
+
+  it('sets an own property on a request outside Express (a plain object in a unit test)', () => {
+    const req = {} as Request;
+    setRequestDecision(req, decision('plain'));
+    expect(Object.hasOwn(req, 'licenzy')).toBe(true);
+    expect(req.licenzy?.subjectRef).toBe('plain');
+  });
+
+  it('never defines anything on Node\'s IncomingMessage.prototype', () => {
+    const req = Object.create(IncomingMessage.prototype) as Request;
+    setRequestDecision(req, decision('node'));
+    expect(Object.hasOwn(IncomingMessage.prototype, 'licenzy')).toBe(false);
+    expect(Object.hasOwn(req, 'licenzy')).toBe(true);
+  });
+
+  it('leaves a `licenzy` another library defined on the request prototype alone', () => {
+    const base = Object.create(IncomingMessage.prototype) as object;
+    Object.defineProperty(base, 'licenzy', { value: 'theirs', writable: true, configurable: true });
+    const req = Object.create(Object.create(base) as object) as Request;
+    setRequestDecision(req, decision('ours'));
+    expect(Object.getOwnPropertyDescriptor(base, 'licenzy')?.value).toBe('theirs');
+    expect(req.licenzy?.subjectRef).toBe('ours');
+  });
+});
