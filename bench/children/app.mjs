@@ -40,10 +40,6 @@ async function createGate() {
 if (['loaded', 'peek', 'guard', 'plugin-noop', 'assign'].includes(config.variant) || flags.has('early')) await createGate();
 if (flags.has('early-import')) await import('@licenzy-gate/core');
 if (flags.has('early-fastify-plugin')) await import('@licenzy-gate/fastify');
-if (flags.has('early-fp')) await import('fastify-plugin');
-if (flags.has('early-fp-call')) (await import('fastify-plugin')).default(async function probe() {}, { fastify: '5.x', name: 'probe' });
-if (flags.has('early-usage')) await import('../../packages/fastify/dist/cjs/require-usage.js');
-if (flags.has('early-webhook')) await import('../../packages/fastify/dist/cjs/webhook.js');
 
 /** What users write without licenzy-gate: one Licenzy round trip per request, no cache, no coalescing. */
 async function naiveCheck(subjectRef) {
@@ -58,12 +54,6 @@ async function naiveCheck(subjectRef) {
 
 async function expressApp() {
   const { default: express } = await import('express');
-  if (flags.has('accessor')) {
-    // Experiment: `req.licenzy` as an accessor on Express's request prototype (values in a WeakMap), so setting it
-    // adds no own property to the request (every IncomingMessage has a map of its own on Node 20: each added property copies it).
-    const decisions = new WeakMap();
-    Object.defineProperty(express.request, 'licenzy', { configurable: true, get() { return decisions.get(this); }, set(value) { decisions.set(this, value); } });
-  }
   const app = express();
   app.disable('x-powered-by');
   app.use(function session(req, _res, next) {
@@ -256,29 +246,9 @@ serveParent(
       const status = new Function('f', 'return %GetOptimizationStatus(f)');
       return { tickYoung, nextTickStatus: status(process.nextTick).toString(2), tickFast: fast(tick), init: hooks.initHooksExist(), enabled: hooks.enabledHooksExist(), promiseHooks: hooks.promiseHooksExist?.() ?? hooks.getHookArrays?.()?.[1], destroy: hooks.destroyHooksExist(), processFast: fast(process) };
     },
-    // Experiments run with --allow-natives-syntax: do tick objects share one map (fast) or get a map each (slow)?
-    tickMaps: async () => {
-      const { createHook } = await import('node:async_hooks');
-      const ticks = [];
-      const hook = createHook({ init(_id, type, _trigger, resource) { if (type === 'TickObject') ticks.push(resource); } }).enable();
-      for (let i = 0; i < 4; i++) process.nextTick(() => {});
-      hook.disable();
-      const same = new Function('a', 'b', 'return %HaveSameMap(a, b)');
-      const fast = new Function('o', 'return %HasFastProperties(o)');
-      return { count: ticks.length, same: ticks.slice(1).map((t) => same(ticks[0], t)), fast: ticks.map((t) => fast(t)) };
-    },
     // Experiments run with --allow-natives-syntax: V8's view of process.nextTick (its feedback vector) on stdout.
     debugPrintNextTick: () => {
       new Function('f', '%DebugPrint(f)')(process.nextTick);
-      return true;
-    },
-    tickDetail: async () => {
-      const { createHook } = await import('node:async_hooks');
-      let tick;
-      const hook = createHook({ init(_id, type, _trigger, resource) { if (type === 'TickObject' && tick === undefined) tick = resource; } }).enable();
-      process.nextTick(() => {}, 1);
-      hook.disable();
-      new Function('o', '%DebugPrint(o)')(tick);
       return true;
     },
     profileStop: async () => {

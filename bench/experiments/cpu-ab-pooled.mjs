@@ -1,6 +1,6 @@
 // Like cpu-ab.mjs, with several processes per variant, pooled per round (the variant's CPU ÷ its requests) and every
 // server settled first (traffic, then full GCs while idle), as benchmark 1 does:
-//   node bench/experiments/cpu-ab-pooled.mjs express bare,gated,gated:accessor 3 8 1
+//   node bench/experiments/cpu-ab-pooled.mjs express bare,control,gated 3 8 1
 import { startChild } from '../lib/child.mjs';
 import { interleavedRuns, pairedRatios } from '../lib/ab.mjs';
 import { runLoad } from '../lib/load.mjs';
