@@ -210,6 +210,11 @@ serveParent(
     cpu: () => cpuMicros(),
     settle,
     cpuSplit: () => process.cpuUsage(),
+    // µs of CPU on the main (JavaScript) thread alone, from Linux's schedstat; background GC and compiler threads excluded.
+    mainThreadCpu: async () => {
+      const { readFileSync } = await import('node:fs');
+      return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1000;
+    },
     // CPU profile of a window (bench/experiments/profile.mjs): the inspector's sampling profiler, started and stopped on command.
     profileStart: async (intervalUs = 100) => {
       const { Session } = await import('node:inspector');

@@ -22,7 +22,7 @@ for (const v of variants) {
     await servers[key].call('settle');
   }
 }
-const runs = await interleavedRuns({ servers, rounds: Number(rounds), duration: Number(duration), warmup: 1, connections: 32, headers, label: framework });
+const runs = await interleavedRuns({ servers, rounds: Number(rounds), duration: Number(duration), warmup: 1, connections: 32, headers, label: framework, pauseIdle: Boolean(process.env.PAUSE) });
 const pooled = Object.fromEntries(variants.map((v) => [v, Array.from({ length: Number(rounds) }, (_, i) => {
   const list = Object.keys(servers).filter((k) => k.startsWith(`${v}#`)).map((k) => runs[k][i]);
   const ok = list.reduce((s, r) => s + r.ok, 0);

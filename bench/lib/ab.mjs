@@ -14,23 +14,35 @@ export function orders(variants) {
  * divided by the 2xx answers it gave: CPU per request, steadier than throughput on a shared machine.
  * `servers`: { [variant]: child from startChild('app', …) }. Returns { [variant]: run[] }.
  */
-export async function interleavedRuns({ servers, rounds, duration, warmup, connections, headers, path = '/pro', label = '' }) {
+export async function interleavedRuns({ servers, rounds, duration, warmup, connections, headers, path = '/pro', label = '', pauseIdle = false }) {
   const variants = Object.keys(servers);
   const runs = Object.fromEntries(variants.map((v) => [v, []]));
+  // `pauseIdle`: every server but the one under load is stopped (SIGSTOP), so no idle server's background work (V8's
+  // memory reducer collecting after the load stops, timers) runs on the pinned CPU during another server's run.
+  const signal = (child, name) => {
+    if (pauseIdle && process.platform !== 'win32') process.kill(child.pid, name);
+  };
+  for (const child of Object.values(servers)) signal(child, 'SIGSTOP');
   const measure = async (variant, seconds, keep) => {
     const child = servers[variant];
+    signal(child, 'SIGCONT');
     const cpuBefore = await child.call('cpu');
     const result = await runLoad({ url: `${child.info.url}${path}`, duration: seconds, connections, headers });
     const cpu = (await child.call('cpu')) - cpuBefore;
+    signal(child, 'SIGSTOP');
     if (result.non2xx > 0 || result.errors > 0 || result.ok === 0) {
       throw new Error(`${label} ${variant}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.ok} ok`);
     }
     if (keep) runs[variant].push({ ...result, cpuPerRequest: cpu / result.ok, serverBusy: cpu / 1e6 / result.seconds });
   };
-  for (const variant of variants) await measure(variant, warmup, false);
   const order = orders(variants);
-  for (let i = 0; i < rounds; i++) {
-    for (const variant of order[i % order.length]) await measure(variant, duration, true);
+  try {
+    for (const variant of variants) await measure(variant, warmup, false);
+    for (let i = 0; i < rounds; i++) {
+      for (const variant of order[i % order.length]) await measure(variant, duration, true);
+    }
+  } finally {
+    for (const child of Object.values(servers)) signal(child, 'SIGCONT');
   }
   return runs;
 }

@@ -358,11 +358,12 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
     // Ours: the entry is the decision. An entry stamped after "now" (a clock stepped back, a store written by another
     // clock) is not trusted.
     if (entry instanceof CachedAccessDecision) {
-      if (!entry.servesAt(t)) return undefined;
+      // Our own LRU is keyed by us; a foreign store's answer must at least be for the subject asked about.
+      if (!entry.servesAt(t) || (foreignStore !== undefined && entry.subjectRef !== subjectRef)) return undefined;
       counters.hits++;
       return entry;
     }
-    if (t >= entry.expiresAt || t < entry.checkedAt) return undefined;
+    if (t >= entry.expiresAt || t < entry.checkedAt || mixedUp(subjectRef, entry)) return undefined;
     counters.hits++;
     return entry.cached instanceof CachedAccessDecision ? entry.cached : toDecision(subjectRef, entry, 'cache');
   }
@@ -390,7 +391,7 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
     if (cacheEnabled && staleIfError > 0 && isOutage(error)) {
       const entry = store.get(subjectRef);
       const t = now();
-      const standsIn = entry instanceof CachedAccessDecision ? entry.standsInAt(t) : entry !== undefined && t < entry.staleUntil && t >= entry.checkedAt;
+      const standsIn = entry instanceof CachedAccessDecision ? entry.standsInAt(t) && entry.subjectRef === subjectRef : entry !== undefined && t < entry.staleUntil && t >= entry.checkedAt && !mixedUp(subjectRef, entry);
       if (entry !== undefined && standsIn) {
         counters.stale++;
         if (outage.since !== undefined) outage.stale++;
@@ -407,12 +408,12 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
     const entry = store.get(subjectRef);
     if (entry === undefined) return undefined;
     if (entry instanceof CachedAccessDecision) {
-      if (!entry.requestedWithin(t, freshInterval) || !entry.servesAt(t)) return undefined;
+      if (!entry.requestedWithin(t, freshInterval) || !entry.servesAt(t) || entry.subjectRef !== subjectRef) return undefined;
       counters.hits++;
       return entry;
     }
     if (typeof entry.requestedAt !== 'number' || t - entry.requestedAt >= freshInterval) return undefined;
-    if (t >= entry.expiresAt || t < entry.checkedAt) return undefined;
+    if (t >= entry.expiresAt || t < entry.checkedAt || mixedUp(subjectRef, entry)) return undefined;
     counters.hits++;
     return entry.cached instanceof CachedAccessDecision ? entry.cached : toDecision(subjectRef, entry, 'cache');
   }
@@ -872,6 +873,16 @@ function callShared(operation: () => Promise<unknown>, counters: { sharedErrors:
   } catch {
     counters.sharedErrors++;
   }
+}
+
+/**
+ * A foreign store's entry that carries the decision we wrote with it (`cached`, also as a serializing store's copy)
+ * for another subject, or one that disagrees with the entry: the store mixed entries up, so it is a miss.
+ */
+function mixedUp(subjectRef: string, entry: ForeignEntry): boolean {
+  const cached = entry.cached as { subjectRef?: unknown; allowed?: unknown } | null | undefined;
+  if (typeof cached !== 'object' || cached === null) return false;
+  return cached.subjectRef !== subjectRef || cached.allowed !== entry.allowed;
 }
 
 /** A shared entry the gate can use, or undefined: anything odd is a miss, never a grant. */

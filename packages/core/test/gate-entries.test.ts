@@ -153,6 +153,35 @@ describe('issue 14: foreign stores', () => {
     expect(gate.peek('v')).toBeUndefined();
   });
 
+  it.each([
+    ['as given', (entry: CachedDecision) => entry],
+    ['copied (a serializing store)', (entry: CachedDecision) => structuredClone(entry)],
+  ])('a store that mixes up subjects (%s) never serves one subject another\'s grant: a hit, a fresh-enough answer or a stale one', async (_name, copy) => {
+    const fake = createFakeChecker();
+    const clock = createClock();
+    let last: CachedDecision | undefined;
+    // A broken store: whatever key is asked for, it answers with the last entry written.
+    const store: DecisionStore = {
+      get: () => last,
+      set: (_key, value) => void (last = copy(value)),
+      delete: () => false,
+      clear: () => void (last = undefined),
+      size: 0,
+    };
+    const gate = createAccessGate({ client: fake.checker, logger, now: clock.now, store, cache: { ttl: 60_000, staleIfError: 60_000, errorTtl: 0 }, freshInterval: 1_000, circuitBreaker: false });
+    const paid = gate.check('paid');
+    fake.next().resolve(true);
+    expect((await paid).allowed).toBe(true);
+    // A hit: the store's entry is the paid subject's, so it is a miss for the other one, which Licenzy denies.
+    expect(gate.peek('unpaid')).toBeUndefined();
+    const fresh = gate.check('unpaid', { fresh: true });
+    expect(fake.calls).toEqual(['paid', 'unpaid']);
+    fake.next().reject(outage());
+    // Stale during an outage: not the paid subject's answer either.
+    await expect(fresh).rejects.toBeInstanceOf(LicenzyUnavailableError);
+    expect(gate.stats()).toMatchObject({ hits: 0, stale: 0 });
+  });
+
   it('a store that copies what it is given (as a serializing one would) still serves hits, stale and fresh-enough answers', async () => {
     const fake = createFakeChecker();
     const clock = createClock();
