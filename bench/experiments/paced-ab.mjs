@@ -3,12 +3,12 @@
 // timed alone, mean of the fastest 99% per block, an empty region subtracted). Interleaved blocks, order rotated, so
 // a noisy neighbour hits every row alike; also reports each round's ratio to that round's floor.
 // `node bench/experiments/paced-ab.mjs base mem ...` (folders under bench/experiments/builds; `.` = the workspace).
+import { pacedRounds } from './paced-harness.mjs';
 import { createRequire } from 'node:module';
 
 const builds = process.argv.slice(2);
 const stub = { mode: 'test', checkAccess: async (subjectRef) => ({ subjectRef, allowed: true }) };
 const S = 'user_0';
-const spin = (us) => { const end = process.hrtime.bigint() + BigInt(Math.round(us * 1000)); while (process.hrtime.bigint() < end); };
 const { LRUCache } = createRequire(new URL('../../packages/core/package.json', import.meta.url))('lru-cache');
 const lru = new LRUCache({ max: 10_000 });
 lru.set(S, { allowed: true, checkedAt: 0, expiresAt: Infinity, staleUntil: Infinity });
@@ -26,30 +26,10 @@ for (const build of builds) {
   fns[`${build}: gate.peek()`] = () => gate.peek(S);
   if (process.env.GUARD) fns[`${build}: guard.run()`] = () => guard.run(request);
 }
-for (const fn of Object.values(fns)) for (let i = 0; i < 200_000; i++) fn();
 const names = Object.keys(fns);
-const res = Object.fromEntries(names.map((k) => [k, []]));
 const ROUNDS = Number(process.env.ROUNDS ?? 11);
 const CALLS = Number(process.env.CALLS ?? 2000);
-let sink = 0;
-for (let round = 0; round < ROUNDS; round++) for (let k = 0; k < names.length; k++) {
-  const name = names[(round + k) % names.length];
-  const fn = fns[name];
-  const calls = [];
-  for (let i = 0; i < CALLS; i++) {
-    await new Promise((r) => setImmediate(() => {
-      spin(20 + Math.random() * 30);
-      const a = process.hrtime.bigint();
-      const v = fn();
-      calls.push(Number(process.hrtime.bigint() - a));
-      if (v !== undefined) sink++;
-      r();
-    }));
-  }
-  calls.sort((a, b) => a - b);
-  const kept = calls.slice(0, Math.ceil(CALLS * 0.99));
-  if (round > 0) res[name].push(kept.reduce((a, b) => a + b, 0) / kept.length);
-}
+const { res, sink } = await pacedRounds(fns, { rounds: ROUNDS, calls: CALLS });
 const med = (l) => [...l].sort((a, b) => a - b)[l.length >> 1];
 const e = med(res.empty);
 const floor = med(res['LRUCache#get (floor)']) - e;

@@ -1,6 +1,7 @@
 // Ad-hoc (issue 14, part B): replicas of gate.peek()'s hit path, paced as in benchmark 2 (one call per macrotask
 // after 20–50 µs of busy work), each removing one thing, to see which piece costs what when the call runs cold.
 // `node bench/experiments/paced-variants.mjs [build]` (a folder under bench/experiments/builds; default the workspace).
+import { pacedRounds } from './paced-harness.mjs';
 import { createRequire } from 'node:module';
 
 const build = process.argv[2];
@@ -13,7 +14,6 @@ const { LRUCache } = createRequire(new URL('../../packages/core/package.json', i
 
 const stub = { mode: 'test', checkAccess: async (subjectRef) => ({ subjectRef, allowed: true }) };
 const S = 'user_0';
-const spin = (us) => { const end = process.hrtime.bigint() + BigInt(Math.round(us * 1000)); while (process.hrtime.bigint() < end); };
 
 const gate = createAccessGate({ client: stub, cache: { ttl: 3_600_000 } });
 await gate.check(S);
@@ -66,30 +66,10 @@ const fns = {
   'gate.peek()': () => gate.peek(S),
   ...Object.fromEntries(Object.entries(variants).map(([k, g]) => [k, () => g.peek(S)])),
 };
-for (const fn of Object.values(fns)) for (let i = 0; i < 200_000; i++) fn();
 const names = Object.keys(fns);
-const res = Object.fromEntries(names.map((k) => [k, []]));
 const ROUNDS = Number(process.env.ROUNDS ?? 7);
 const CALLS = Number(process.env.CALLS ?? 2000);
-let sink = 0;
-for (let round = 0; round < ROUNDS; round++) for (let k = 0; k < names.length; k++) {
-  const name = names[(round + k) % names.length];
-  const fn = fns[name];
-  const calls = [];
-  for (let i = 0; i < CALLS; i++) {
-    await new Promise((r) => setImmediate(() => {
-      spin(20 + Math.random() * 30);
-      const a = process.hrtime.bigint();
-      const v = fn();
-      calls.push(Number(process.hrtime.bigint() - a));
-      if (v !== undefined) sink++;
-      r();
-    }));
-  }
-  calls.sort((a, b) => a - b);
-  const kept = calls.slice(0, Math.ceil(CALLS * 0.99));
-  if (round > 0) res[name].push(kept.reduce((a, b) => a + b, 0) / kept.length);
-}
+const { res, sink } = await pacedRounds(fns, { rounds: ROUNDS, calls: CALLS });
 const med = (l) => [...l].sort((a, b) => a - b)[l.length >> 1];
 const e = med(res.empty);
 const floor = med(res['LRUCache#get']) - e;
