@@ -97,7 +97,7 @@ export async function run({ smoke, log }) {
   const lines = [
     '## 2. Core hit path',
     '',
-    `A cached subject, timed in a separate process (nothing else on its event loop): ${fmt.int(iterations)} calls per timing (${fmt.int(checkIterations)} for the awaited paths), ${rounds} rounds with the order of the paths rotated each round, after one untimed warm-up pass. Medians of the ${rounds} rounds. The floor is \`LRUCache#get\` of the same key on the \`lru-cache\` that core depends on (resolved from \`packages/core\`).`,
+    `A cached subject, timed in a separate process (nothing else on its event loop): ${fmt.int(iterations)} calls per timing (${fmt.int(checkIterations)} for the awaited paths), ${rounds} rounds with the order of the paths rotated each round, after one untimed warm-up pass. Medians of the ${rounds} rounds. The floor is \`LRUCache#get\` of the same key on \`lru-cache\` (a dev dependency of the repository, the LRU the gate used before it kept its own).`,
     '',
     'The adapters use the synchronous path: their middleware calls `guard.run()` (from `createGuard`), which calls `gate.peek()` and answers without a Promise on a hit. `gate.check()` is the async API for callers outside an adapter; its cost is dominated by the Promise and the `await` that any async function pays, so it is held to the floor of an awaited API: `await` of an async function returning the same `LRUCache#get` (the async floor). The adapter rows call each adapter\'s middleware directly with minimal request objects (no HTTP, no framework around it): what the gate adds to a request on a cache hit.',
     '',

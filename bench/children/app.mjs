@@ -29,7 +29,7 @@ async function createGate() {
   let store;
   if (flags.has('lazystore')) {
     const { createRequire } = await import('node:module');
-    const { LRUCache } = createRequire(new URL('../../packages/core/package.json', import.meta.url))('lru-cache');
+    const { LRUCache } = createRequire(new URL('../../package.json', import.meta.url))('lru-cache');
     const lru = flags.has('prealloc') ? new LRUCache({ max: 10_000 }) : new LRUCache({ maxSize: 10_000, sizeCalculation: () => 1 });
     store = { get: (k) => lru.get(k), set: (k, v) => void lru.set(k, v), delete: (k) => lru.delete(k), clear: () => lru.clear(), get size() { return lru.size; } };
   }

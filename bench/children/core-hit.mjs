@@ -7,8 +7,8 @@ import { childConfig, serveParent } from '../lib/child.mjs';
 // (LicenzyGateInstrumentation on a meter provider with a reader). Observed rows run in a process of their own, so
 // the reference rows' code never sees a subscriber (a branch taken once can change how V8 optimises `peek`).
 const { rounds, iterations, checkIterations, adapters, observe = 'none', paced } = childConfig();
-// The floor: lru-cache as core resolves it (a dependency of core, not of the benchmarks).
-const { LRUCache } = createRequire(new URL('../../packages/core/package.json', import.meta.url))('lru-cache');
+// The floor: lru-cache (a dev dependency of the repository; core keeps its own LRU).
+const { LRUCache } = createRequire(new URL('../../package.json', import.meta.url))('lru-cache');
 
 const SUBJECT = 'user_0';
 const stub = { mode: 'test', checkAccess: async (subjectRef) => ({ subjectRef, allowed: true }) };

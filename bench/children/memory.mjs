@@ -5,7 +5,7 @@ import { childConfig, serveParent } from '../lib/child.mjs';
 const { subjects: count } = childConfig();
 // LICENZY_CORE: another build of core to measure (e.g. one with a proposed patch), side by side with the workspace's.
 const { createAccessGate } = await import(process.env.LICENZY_CORE ?? '@licenzy-gate/core');
-const { LRUCache } = createRequire(new URL('../../packages/core/package.json', import.meta.url))('lru-cache');
+const { LRUCache } = createRequire(new URL('../../package.json', import.meta.url))('lru-cache');
 
 function settle() {
   for (let i = 0; i < 4; i++) globalThis.gc();

@@ -1,6 +1,6 @@
 // Ad-hoc (run with --expose-gc): heap bytes per entry of candidate cache-entry layouts in an LRUCache, 100k subjects.
 import { createRequire } from 'node:module';
-const { LRUCache } = createRequire(new URL('../../packages/core/package.json', import.meta.url))('lru-cache');
+const { LRUCache } = createRequire(new URL('../../package.json', import.meta.url))('lru-cache');
 const N = 100_000;
 const subjects = Array.from({ length: N }, (_, i) => `user_${String(i).padStart(8, '0')}`);
 const settle = () => { for (let i = 0; i < 4; i++) globalThis.gc(); const m = process.memoryUsage(); return m.heapUsed + m.arrayBuffers; };

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module';
 const builds = process.argv.slice(2);
 const stub = { mode: 'test', checkAccess: async (subjectRef) => ({ subjectRef, allowed: true }) };
 const S = 'user_0';
-const { LRUCache } = createRequire(new URL('../../packages/core/package.json', import.meta.url))('lru-cache');
+const { LRUCache } = createRequire(new URL('../../package.json', import.meta.url))('lru-cache');
 const lru = new LRUCache({ max: 10_000 });
 lru.set(S, { allowed: true, checkedAt: 0, expiresAt: Infinity, staleUntil: Infinity });
 const ttlLru = new LRUCache({ max: 10_000, ttl: 3_600_000 });

@@ -13,7 +13,7 @@ function intervalClock() {
 const clocks = { refresh: refreshClock(), timeout: timeoutClock(), interval: intervalClock(), 'performance.now': () => performance.now() };
 const gates = {};
 for (const [k, now] of Object.entries(clocks)) { gates[k] = createAccessGate({ client: stub, now, cache: { ttl: 3_600_000 } }); await gates[k].check('u'); }
-const { LRUCache } = createRequire(new URL('../../packages/core/package.json', import.meta.url))('lru-cache');
+const { LRUCache } = createRequire(new URL('../../package.json', import.meta.url))('lru-cache');
 const lru = new LRUCache({ max: 100 }); lru.set('u', { allowed: true });
 const fns = { empty: () => 1, lru: () => lru.get('u'), ...Object.fromEntries(Object.entries(gates).map(([k, g]) => [k, () => g.peek('u')])) };
 // warm up

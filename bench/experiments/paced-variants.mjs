@@ -10,7 +10,7 @@ const { createAccessGate } = await import(new URL('index.js', dist));
 const { coarseNow } = await import(new URL('clock.js', dist));
 const { GrowingLru } = await import(new URL('decision-store.js', dist));
 const { checkChannel } = await import(new URL('diagnostics.js', dist));
-const { LRUCache } = createRequire(new URL('../../packages/core/package.json', import.meta.url))('lru-cache');
+const { LRUCache } = createRequire(new URL('../../package.json', import.meta.url))('lru-cache');
 
 const stub = { mode: 'test', checkAccess: async (subjectRef) => ({ subjectRef, allowed: true }) };
 const S = 'user_0';
