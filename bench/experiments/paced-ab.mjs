@@ -3,13 +3,9 @@
 // timed alone, mean of the fastest 99% per block, an empty region subtracted). Interleaved blocks, order rotated, so
 // a noisy neighbour hits every row alike; also reports each round's ratio to that round's floor.
 // `node bench/experiments/paced-ab.mjs base mem ...` (folders under bench/experiments/builds; `.` = the workspace).
-import { pacedRounds } from './paced-harness.mjs';
-import { createRequire } from 'node:module';
+import { LRUCache, SUBJECT as S, loadBuild, medianOf, pacedFromEnv } from './paced-harness.mjs';
 
 const builds = process.argv.slice(2);
-const stub = { mode: 'test', checkAccess: async (subjectRef) => ({ subjectRef, allowed: true }) };
-const S = 'user_0';
-const { LRUCache } = createRequire(new URL('../../package.json', import.meta.url))('lru-cache');
 const lru = new LRUCache({ max: 10_000 });
 lru.set(S, { allowed: true, checkedAt: 0, expiresAt: Infinity, staleUntil: Infinity });
 const ttlLru = new LRUCache({ max: 10_000, ttl: 3_600_000 });
@@ -17,10 +13,7 @@ ttlLru.set(S, { allowed: true });
 
 const fns = { empty: () => 1, 'LRUCache#get (floor)': () => lru.get(S), 'LRUCache#get, ttl': () => ttlLru.get(S) };
 for (const build of builds) {
-  const dist = build === '.' ? new URL('../../packages/core/dist/esm/', import.meta.url) : new URL(`./builds/${build}/dist/esm/`, import.meta.url);
-  const { createAccessGate, createGuard } = await import(new URL('index.js', dist));
-  const gate = createAccessGate({ client: stub, cache: { ttl: 3_600_000 } });
-  await gate.check(S);
+  const { core: { createGuard }, gate } = await loadBuild(build);
   const guard = createGuard({ gate, subject: (req) => req.user.id }, () => undefined);
   const request = { user: { id: S } };
   fns[`${build}: gate.peek()`] = () => gate.peek(S);
@@ -29,8 +22,8 @@ for (const build of builds) {
 const names = Object.keys(fns);
 const ROUNDS = Number(process.env.ROUNDS ?? 11);
 const CALLS = Number(process.env.CALLS ?? 2000);
-const { res, sink } = await pacedRounds(fns, { rounds: ROUNDS, calls: CALLS });
-const med = (l) => [...l].sort((a, b) => a - b)[l.length >> 1];
+const { res, sink } = await pacedFromEnv(fns, ROUNDS);
+const med = medianOf;
 const e = med(res.empty);
 const floor = med(res['LRUCache#get (floor)']) - e;
 const ratios = (name) => res[name].map((x, i) => (x - res.empty[i]) / (res['LRUCache#get (floor)'][i] - res.empty[i]));

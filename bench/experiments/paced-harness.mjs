@@ -1,5 +1,25 @@
-// The paced timing loop the paced-* experiments share: each call in its own macrotask after 20–50 µs of busy work,
-// timed alone with hrtime; per block the mean of the fastest 99% of calls; blocks of paths in a rotating order.
+// What the paced-* experiments share: loading a build of core, and the paced timing loop (each call in its own
+// macrotask after 20–50 µs of busy work, timed alone with hrtime; per block the mean of the fastest 99% of calls;
+// blocks of paths in a rotating order).
+import { createRequire } from 'node:module';
+
+/** The subject every experiment caches, and a checker that allows it in-process. */
+export const SUBJECT = 'user_0';
+export const stub = { mode: 'test', checkAccess: async (subjectRef) => ({ subjectRef, allowed: true }) };
+/** The floor's LRUCache class (the repository's dev dependency). */
+export const { LRUCache } = createRequire(new URL('../../package.json', import.meta.url))('lru-cache');
+
+/**
+ * Core's modules from `build` (a folder under bench/experiments/builds; undefined or '.' for the workspace's
+ * packages/core/dist), and a gate of that build with SUBJECT already cached.
+ */
+export async function loadBuild(build) {
+  const dist = build === undefined || build === '.' ? new URL('../../packages/core/dist/esm/', import.meta.url) : new URL(`./builds/${build}/dist/esm/`, import.meta.url);
+  const [core, clock, store, diagnostics] = await Promise.all(['index.js', 'clock.js', 'decision-store.js', 'diagnostics.js'].map((file) => import(new URL(file, dist))));
+  const gate = core.createAccessGate({ client: stub, cache: { ttl: 3_600_000 } });
+  await gate.check(SUBJECT);
+  return { core, clock, store, diagnostics, gate };
+}
 
 /** Busy-waits `us` microseconds. */
 export const spin = (us) => {
@@ -37,4 +57,22 @@ export async function pacedRounds(fns, { rounds = 7, calls = 2000 } = {}) {
     }
   }
   return { res, sink };
+}
+
+/** {@link pacedRounds} with ROUNDS and CALLS from the environment (defaults `rounds` and 2000). */
+export function pacedFromEnv(fns, rounds) {
+  return pacedRounds(fns, { rounds: Number(process.env.ROUNDS ?? rounds), calls: Number(process.env.CALLS ?? 2000) });
+}
+
+export const medianOf = (list) => [...list].sort((a, b) => a - b)[list.length >> 1];
+
+/** Prints every path but `empty`: median ns (empty subtracted), × the `floor` path, and each round's ns. */
+export function printPaced({ res, sink }, floor) {
+  const empty = medianOf(res.empty);
+  const floorNs = medianOf(res[floor]) - empty;
+  console.log(`empty ${empty.toFixed(1)} ns (subtracted); sink ${sink}`);
+  for (const name of Object.keys(res).filter((n) => n !== 'empty')) {
+    const ns = medianOf(res[name]) - empty;
+    console.log(name.padEnd(36), ns.toFixed(1).padStart(6), 'ns', (ns / floorNs).toFixed(2).padStart(6), 'x |', res[name].map((x) => (x - empty).toFixed(0)).join(' '));
+  }
 }

@@ -2,23 +2,11 @@
 // call per macrotask after 20–50 µs of busy work (as benchmark 2's paced section), against LRUCache#get.
 // `node bench/experiments/paced-parts.mjs [build]`: `build` is a folder under bench/experiments/builds (default: the
 // workspace's packages/core/dist).
-import { pacedRounds } from './paced-harness.mjs';
-import { createRequire } from 'node:module';
 import { tracingChannel } from 'node:diagnostics_channel';
+import { LRUCache, SUBJECT as S, loadBuild, pacedFromEnv, printPaced, stub } from './paced-harness.mjs';
 
 const build = process.argv[2];
-const dist = build === undefined ? new URL('../../packages/core/dist/esm/', import.meta.url) : new URL(`./builds/${build}/dist/esm/`, import.meta.url);
-const { createAccessGate } = await import(new URL('index.js', dist));
-const { coarseNow } = await import(new URL('clock.js', dist));
-const { GrowingLru } = await import(new URL('decision-store.js', dist));
-const { checkChannel } = await import(new URL('diagnostics.js', dist));
-const { LRUCache } = createRequire(new URL('../../package.json', import.meta.url))('lru-cache');
-
-const stub = { mode: 'test', checkAccess: async (subjectRef) => ({ subjectRef, allowed: true }) };
-const S = 'user_0';
-
-const gate = createAccessGate({ client: stub, cache: { ttl: 3_600_000 } });
-await gate.check(S);
+const { core: { createAccessGate }, clock: { coarseNow }, store: { GrowingLru }, diagnostics: { checkChannel }, gate } = await loadBuild(build);
 let fixed = 0;
 const constGate = createAccessGate({ client: stub, cache: { ttl: 3_600_000 }, now: () => fixed });
 await constGate.check(S);
@@ -45,12 +33,4 @@ const fns = {
   'gate.peek(), constant now': () => constGate.peek(S),
 };
 void other;
-const names = Object.keys(fns);
-const ROUNDS = Number(process.env.ROUNDS ?? 7);
-const CALLS = Number(process.env.CALLS ?? 2000);
-const { res, sink } = await pacedRounds(fns, { rounds: ROUNDS, calls: CALLS });
-const med = (l) => [...l].sort((a, b) => a - b)[l.length >> 1];
-const e = med(res.empty);
-const floor = med(res['LRUCache#get']) - e;
-console.log(`empty ${e.toFixed(1)} ns (subtracted); sink ${sink}`);
-for (const n of names.slice(1)) console.log(n.padEnd(36), (med(res[n]) - e).toFixed(1).padStart(6), 'ns', ((med(res[n]) - e) / floor).toFixed(2).padStart(6), 'x |', res[n].map((x) => (x - e).toFixed(0)).join(' '));
+printPaced(await pacedFromEnv(fns, 7), 'LRUCache#get');

@@ -1,22 +1,10 @@
 // Ad-hoc (issue 14, part B): replicas of gate.peek()'s hit path, paced as in benchmark 2 (one call per macrotask
 // after 20–50 µs of busy work), each removing one thing, to see which piece costs what when the call runs cold.
 // `node bench/experiments/paced-variants.mjs [build]` (a folder under bench/experiments/builds; default the workspace).
-import { pacedRounds } from './paced-harness.mjs';
-import { createRequire } from 'node:module';
+import { LRUCache, SUBJECT as S, loadBuild, pacedFromEnv, printPaced } from './paced-harness.mjs';
 
 const build = process.argv[2];
-const dist = build === undefined ? new URL('../../packages/core/dist/esm/', import.meta.url) : new URL(`./builds/${build}/dist/esm/`, import.meta.url);
-const { createAccessGate } = await import(new URL('index.js', dist));
-const { coarseNow } = await import(new URL('clock.js', dist));
-const { GrowingLru } = await import(new URL('decision-store.js', dist));
-const { checkChannel } = await import(new URL('diagnostics.js', dist));
-const { LRUCache } = createRequire(new URL('../../package.json', import.meta.url))('lru-cache');
-
-const stub = { mode: 'test', checkAccess: async (subjectRef) => ({ subjectRef, allowed: true }) };
-const S = 'user_0';
-
-const gate = createAccessGate({ client: stub, cache: { ttl: 3_600_000 } });
-await gate.check(S);
+const { clock: { coarseNow }, store: { GrowingLru }, diagnostics: { checkChannel }, gate } = await loadBuild(build);
 const lru = new LRUCache({ max: 10_000 });
 lru.set(S, { allowed: true, checkedAt: 0, expiresAt: Infinity, staleUntil: Infinity });
 
@@ -66,12 +54,4 @@ const fns = {
   'gate.peek()': () => gate.peek(S),
   ...Object.fromEntries(Object.entries(variants).map(([k, g]) => [k, () => g.peek(S)])),
 };
-const names = Object.keys(fns);
-const ROUNDS = Number(process.env.ROUNDS ?? 7);
-const CALLS = Number(process.env.CALLS ?? 2000);
-const { res, sink } = await pacedRounds(fns, { rounds: ROUNDS, calls: CALLS });
-const med = (l) => [...l].sort((a, b) => a - b)[l.length >> 1];
-const e = med(res.empty);
-const floor = med(res['LRUCache#get']) - e;
-console.log(`empty ${e.toFixed(1)} ns (subtracted); sink ${sink}`);
-for (const n of names.slice(1)) console.log(n.padEnd(36), (med(res[n]) - e).toFixed(1).padStart(6), 'ns', ((med(res[n]) - e) / floor).toFixed(2).padStart(6), 'x |', res[n].map((x) => (x - e).toFixed(0)).join(' '));
+printPaced(await pacedFromEnv(fns, 7), 'LRUCache#get');
