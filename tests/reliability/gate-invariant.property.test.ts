@@ -360,13 +360,17 @@ afterEach(() => {
 
 describe('property: the gate grants only on a standing, well-formed allowed answer', () => {
   it(`holds for any interleaving of answers, faults, clock moves, invalidate, fresh and concurrent checks (${NUM_RUNS} runs)`, async () => {
-    await fc.assert(
-      fc.asyncProperty(configArb, fc.array(actionArb, { minLength: 1, maxLength: 60, size: 'large' }), async (config, actions) => {
-        exercised.runs++;
-        expect(await runHistory(config, actions)).toEqual([]);
-      }),
-      { numRuns: NUM_RUNS, ...(process.env.LICENZY_PROPERTY_SEED ? { seed: Number(process.env.LICENZY_PROPERTY_SEED) } : {}) },
-    );
+    const property = fc.asyncProperty(configArb, fc.array(actionArb, { minLength: 1, maxLength: 60, size: 'large' }), async (config, actions) => {
+      exercised.runs++;
+      expect(await runHistory(config, actions)).toEqual([]);
+    });
+    const seed = process.env.LICENZY_PROPERTY_SEED ? Number(process.env.LICENZY_PROPERTY_SEED) : undefined;
+    // A stale grant needs a rare history (a cached grant, its expiry, then an outage inside `staleIfError`): about 1 to
+    // 14 in 200 runs. Rather than fail on an unlucky draw, exploration goes on, a batch at a time (every run still
+    // checking the invariant), until every kind of grant has been seen, for at most four batches.
+    for (let batch = 0; batch < 4 && (batch === 0 || grantsVerified.stale === 0); batch++) {
+      await fc.assert(property, { numRuns: NUM_RUNS, ...(seed === undefined ? {} : { seed: seed + batch }) });
+    }
     // Every kind of grant was produced and checked, many times.
     expect(grantsVerified.licenzy).toBeGreaterThan(NUM_RUNS / 10);
     expect(grantsVerified.cache).toBeGreaterThan(NUM_RUNS / 10);
