@@ -8,6 +8,7 @@ import {
 } from '@licenzy-gate/core';
 import type { NextFunction, Request, Response } from 'express';
 import { setRequestDecision } from './decision-property.js';
+import { writeRefusal } from './refusal.js';
 import { subjectFromRequest } from './subject.js';
 
 declare global {
@@ -71,18 +72,6 @@ export type ExpressRequireAccessOptions = RequireAccessOptions<Request, ExpressR
 export function requireAccess(options?: ExpressRequireAccessOptions): LicenzyMiddleware {
   const guard = createGuard<Request, ExpressRefusalHook>(options, subjectFromRequest);
 
-  /** Calls a user hook; what it throws or rejects with goes to Express's error handling, not to the process. */
-  function callHook(hook: ExpressRefusalHook, req: Request, res: Response, next: NextFunction, error: LicenzyError): void {
-    // `next(undefined)` would run the route handler, so an empty rejection still counts as a failure.
-    const fail = (reason: unknown) => next(reason ?? new Error('licenzy-gate: a refusal hook failed without a reason'));
-    try {
-      const returned: unknown = hook(req, res, next, error);
-      if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') (returned as PromiseLike<unknown>).then(undefined, fail);
-    } catch (hookError) {
-      fail(hookError);
-    }
-  }
-
   function apply(outcome: GuardOutcome, req: Request, res: Response, next: NextFunction): void {
     if (outcome.allowed) {
       setRequestDecision(req, outcome.decision);
@@ -91,16 +80,7 @@ export function requireAccess(options?: ExpressRequireAccessOptions): LicenzyMid
     }
     if (outcome.kind === 'denied') setRequestDecision(req, outcome.decision);
     // Core decides (delegate, hook or problem); the adapter only writes it.
-    const action = guard.refusal(outcome);
-    if (action.type === 'delegate') return next(action.error);
-    if (action.type === 'hook') return callHook(action.hook, req, res, next, action.error);
-    const { problem } = action;
-    try {
-      res.status(problem.status).set(problem.headers).json(problem.body);
-    } catch (sendError) {
-      // e.g. headers already sent by earlier middleware: let Express end the response its way.
-      next(sendError);
-    }
+    writeRefusal(guard.refusal(outcome), req, res, next);
   }
 
   return function licenzyRequireAccess<P>(request: Request<P>, res: Response, next: NextFunction): void {

@@ -7,6 +7,7 @@ import {
 import type { NextFunction, Request, Response } from 'express';
 import type { ExpressRefusalHook, LicenzyMiddleware } from './require-access.js';
 import { setRequestDecision } from './decision-property.js';
+import { writeRefusal } from './refusal.js';
 import { subjectFromRequest } from './subject.js';
 
 /**
@@ -36,16 +37,6 @@ export type ExpressRequireUsageOptions = RequireUsageOptions<Request, ExpressRef
 export function requireUsage(options: ExpressRequireUsageOptions): LicenzyMiddleware {
   const guard = createUsageGuard<Request, ExpressRefusalHook>(options, subjectFromRequest);
 
-  function callHook(hook: ExpressRefusalHook, req: Request, res: Response, next: NextFunction, error: Parameters<ExpressRefusalHook>[3]): void {
-    const fail = (reason: unknown) => next(reason ?? new Error('licenzy-gate: a refusal hook failed without a reason'));
-    try {
-      const returned: unknown = hook(req, res, next, error);
-      if (typeof (returned as PromiseLike<unknown> | undefined)?.then === 'function') (returned as PromiseLike<unknown>).then(undefined, fail);
-    } catch (hookError) {
-      fail(hookError);
-    }
-  }
-
   function apply(outcome: UsageOutcome, req: Request, res: Response, next: NextFunction): void {
     if (outcome.ok) {
       setRequestDecision(req, outcome.decision);
@@ -54,15 +45,7 @@ export function requireUsage(options: ExpressRequireUsageOptions): LicenzyMiddle
       return;
     }
     // Core decides (delegate, hook or problem); the adapter only writes it.
-    const action = guard.refusal(outcome);
-    if (action.type === 'delegate') return next(action.error);
-    if (action.type === 'hook') return callHook(action.hook, req, res, next, action.error);
-    const { problem } = action;
-    try {
-      res.status(problem.status).set(problem.headers).json(problem.body);
-    } catch (sendError) {
-      next(sendError);
-    }
+    writeRefusal(guard.refusal(outcome), req, res, next);
   }
 
   return function licenzyRequireUsage<P>(request: Request<P>, res: Response, next: NextFunction): void {

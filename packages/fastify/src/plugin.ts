@@ -4,6 +4,7 @@ import type { GateLogger, Guard, GuardOutcome, LicenzyError, RequestDecision, Re
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, preHandlerHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { decorateMetering } from './require-usage.js';
+import { toError } from './hook-error.js';
 
 /** The options a route may set for itself; everything else (the gate, its cache, the logger) is the plugin's. */
 const ROUTE_OPTION_KEYS = ['subject', 'fresh', 'onDenied', 'onUnavailable', 'delegateErrors'] as const;
@@ -188,11 +189,6 @@ function answerWithHook(hook: FastifyRefusalHook, request: FastifyRequest, reply
   } catch (thrown) {
     fail(thrown);
   }
-}
-
-/** `done` only ever gets an Error from us: a falsy argument (a hook throwing `undefined`) would run the handler. */
-function toError(thrown: unknown): Error {
-  return thrown instanceof Error ? thrown : new Error('licenzy-gate: a refusal hook failed', { cause: thrown });
 }
 
 /**

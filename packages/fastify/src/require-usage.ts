@@ -2,6 +2,7 @@
 import { createAccessStatus, createUsageGuard, loadCustomerAccess } from '@licenzy-gate/core';
 import type { AccessGate, AccessStatusOptions, CustomerAccess, CustomerAccessForOptions, GateLogger, LicenzyError, RequireUsageOptions, UsageOutcome } from '@licenzy-gate/core';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import { toError } from './hook-error.js';
 
 /** A refusal hook, as for `requireAccess()`: answer through `reply`, or return the payload to send. */
 type Hook = (request: FastifyRequest, reply: FastifyReply, error: LicenzyError) => unknown;
@@ -39,11 +40,6 @@ export interface MeteringDefaults {
   subject: (request: FastifyRequest) => unknown;
   options: { subject?: unknown; onUnavailable?: unknown; delegateErrors?: unknown };
   logger: GateLogger;
-}
-
-/** `done` only ever gets an Error from us; a hook throwing `undefined` must not run the handler. */
-function toError(thrown: unknown): Error {
-  return thrown instanceof Error ? thrown : new Error('licenzy-gate: a refusal hook failed', { cause: thrown });
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   type RequireAccessOptions,
 } from '@licenzy-gate/core';
 import type { Context, Middleware, Next } from 'koa';
+import { writeRefusal } from './refusal.js';
 import { subjectFromRequest } from './subject.js';
 
 declare module 'koa' {
@@ -62,19 +63,8 @@ export function requireAccess(options?: KoaRequireAccessOptions): Middleware {
 
   async function refuse(outcome: Exclude<GuardOutcome, { allowed: true }>, ctx: Context, next: Next): Promise<void> {
     if (outcome.kind === 'denied') ctx.state.licenzy = outcome.decision;
-    // Koa's ctx.onerror (and most error middleware) honour the error's status, expose and headers.
     // Core decides (delegate, hook or problem); the adapter only writes it.
-    const action = guard.refusal(outcome);
-    if (action.type === 'delegate') throw action.error;
-    if (action.type === 'hook') {
-      await action.hook(ctx, next, action.error);
-      return;
-    }
-    const { problem } = action;
-    ctx.status = problem.status;
-    ctx.body = problem.body;
-    // After the body: assigning an object makes Koa set application/json, which problem+json replaces.
-    ctx.set(problem.headers);
+    await writeRefusal(guard.refusal(outcome), ctx, next);
   }
 
   function settle(outcome: GuardOutcome, ctx: Context, next: Next): Promise<void> {

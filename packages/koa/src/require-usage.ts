@@ -2,6 +2,7 @@
 import { createUsageGuard, type RequireUsageOptions, type UsageOutcome } from '@licenzy-gate/core';
 import type { Context, Middleware, Next } from 'koa';
 import type { KoaRefusalHook } from './require-access.js';
+import { writeRefusal } from './refusal.js';
 import { subjectFromRequest } from './subject.js';
 
 /**
@@ -37,16 +38,7 @@ export function requireUsage(options: KoaRequireUsageOptions): Middleware {
       return next();
     }
     // Core decides (delegate, hook or problem); the adapter only writes it.
-    const action = guard.refusal(outcome);
-    if (action.type === 'delegate') throw action.error;
-    if (action.type === 'hook') {
-      await action.hook(ctx, next, action.error);
-      return;
-    }
-    const { problem } = action;
-    ctx.status = problem.status;
-    ctx.body = problem.body;
-    ctx.set(problem.headers);
+    await writeRefusal(guard.refusal(outcome), ctx, next);
   }
 
   return async function licenzyRequireUsage(ctx: Context, next: Next): Promise<void> {
