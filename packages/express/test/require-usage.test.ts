@@ -1,14 +1,51 @@
-// requireUsage() on Express 5 and 4 over real HTTP against the mock Licenzy: exact charges, retries, refusals.
+// requireUsage() on Express 5 and 4 over real HTTP against the mock Licenzy: the shared metered-route suite
+// (packages/testing/test/support/metered-suite.ts) through an Express harness, and what only Express has.
 import { channel } from 'node:diagnostics_channel';
 import express from 'express';
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
 import { CHANNELS, LicenzyError, createAccessGate, requireAccess, requireUsage, type UsageEvent } from '../src/index.js';
+import { meteredRouteSuite, type MeteredHarness, type MeteredRoute } from '../../testing/test/support/metered-suite.js';
 import { captureLogger, demoAuth, listen, majors, request, type CreateApp, type Running } from './serve.js';
 
-const CONSUME = 'POST /v1/usage/consume';
 const subjectFor = (name: string) => uniqueSubject(`express_usage_${name}`);
+
+/** Mounts the suite's routes on an Express app of one major. */
+function expressHarness(createApp: CreateApp): MeteredHarness {
+  return {
+    async start(gate, routes) {
+      const app = createApp();
+      app.use(demoAuth, express.json());
+      for (const route of routes) app[route.method === 'GET' ? 'get' : 'post'](route.path, ...handlersFor(gate, route));
+      app.use((error: LicenzyError, _req: Request, res: Response, _next: NextFunction) => void res.status(error.status).json({ caught: error.code }));
+      return listen(app);
+    },
+  };
+}
+
+function handlersFor(gate: ReturnType<typeof createAccessGate>, route: MeteredRoute) {
+  const { units } = route;
+  const usage = requireUsage({
+    gate,
+    units: typeof units === 'number' ? units : (req: Request) => units(new URLSearchParams(req.originalUrl.split('?')[1] ?? '')),
+    ...(route.charge ? { charge: route.charge } : {}),
+    ...(route.onUnavailable ? { onUnavailable: route.onUnavailable } : {}),
+    ...(route.delegateErrors ? { delegateErrors: true } : {}),
+    ...(route.pricingHook ? { onExhausted: (_req: Request, res: Response) => void res.status(402).json({ buy: '/pricing' }) } : {}),
+  });
+  const handler = (req: Request, res: Response) => {
+    if (route.runs) route.runs.count++;
+    if (route.handler === 'fail') return void res.status(500).end();
+    if (route.handler === 'decision') return void res.json(req.licenzy);
+    res.json({ usage: req.licenzy?.usage ?? null, subjectRef: req.licenzy?.subjectRef });
+  };
+  return route.access ? [requireAccess({ gate }), usage, handler] : [usage, handler];
+}
+
+describe.each(majors)('requireUsage on $major: the shared metered-route suite', ({ createApp }) => {
+  meteredRouteSuite(expressHarness(createApp), 'express');
+});
 
 let mock: MockLicenzy;
 beforeAll(async () => {
@@ -17,13 +54,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await mock?.close();
 });
-afterEach(() => {
-  mock.clearFaults();
-});
 
 const mockGate = (extra: Parameters<typeof createAccessGate>[0] = {}) =>
   createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0, logger: captureLogger(), ...extra });
-const remaining = (subject: string) => mock.entitlements(subject).reduce((sum, e) => sum + (e.usageRemaining ?? 0), 0);
 
 /** Resolves with the next `licenzy-gate:usage` event of `type` for `subject`. */
 function nextUsageEvent(subject: string, type: UsageEvent['type']): Promise<UsageEvent> {
@@ -53,190 +86,8 @@ describe.each(majors)('requireUsage on $major', ({ createApp }) => {
     return server.url;
   }
 
-  /** A metered route whose handler counts its runs and echoes what was charged. */
-  function metered(counter: { runs: number }) {
-    return (req: Request, res: Response) => {
-      counter.runs++;
-      res.json({ usage: req.licenzy?.usage ?? null, subjectRef: req.licenzy?.subjectRef });
-    };
-  }
-
-  // Exact charges under concurrency and key conflicts (409): usageConformanceCases (conformance.test.ts).
-
-  it('puts { consumed, remaining } on req.licenzy.usage', async () => {
-    const subject = subjectFor('shape');
-    mock.grant(subject, { kind: 'usage_pack', usageRemaining: 10 });
-    const url = await start((app) => app.get('/api/export', requireUsage({ gate: mockGate(), units: 3 }), metered({ runs: 0 })));
-    const reply = await request(`${url}/api/export`, subject);
-    expect(reply.json).toEqual({ subjectRef: subject, usage: { units: 3, consumed: 3, remaining: 7, source: 'licenzy' } });
-  });
-
-  it('charges a client retry with the same Idempotency-Key once', async () => {
-    const subject = subjectFor('retry');
-    mock.grant(subject, { kind: 'usage_pack', usageRemaining: 10 });
-    const counter = { runs: 0 };
-    const url = await start((app) => app.post('/api/report', express.json(), requireUsage({ gate: mockGate(), units: 2 }), metered(counter)));
-    const send = (key: string, body: unknown, as = subject) =>
-      request(`${url}/api/report`, as, { method: 'POST', headers: { 'idempotency-key': key, 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    expect((await send('click-1', { q: 'a' })).status).toBe(200);
-    expect((await send('click-1', { q: 'a' })).status).toBe(200);
-    expect(remaining(subject)).toBe(8);
-    expect(counter.runs).toBe(2);
-    // The same client key on a different body is a different event: charged.
-    expect((await send('click-1', { q: 'b' })).status).toBe(200);
-    expect(remaining(subject)).toBe(6);
-  });
-
-  it("never lets a client key name another user's event: each user is charged for their own", async () => {
-    const alice = subjectFor('alice');
-    const bob = subjectFor('bob');
-    mock.grant(alice, { kind: 'usage_pack', usageRemaining: 5 });
-    mock.grant(bob, { kind: 'usage_pack', usageRemaining: 5 });
-    const url = await start((app) => app.post('/api/report', requireUsage({ gate: mockGate(), units: 1 }), metered({ runs: 0 })));
-    const headers = { 'idempotency-key': 'shared-key' };
-    expect((await request(`${url}/api/report`, alice, { method: 'POST', headers })).status).toBe(200);
-    expect((await request(`${url}/api/report`, bob, { method: 'POST', headers })).status).toBe(200);
-    expect([remaining(alice), remaining(bob)]).toEqual([4, 4]);
-    // …nor skip a charge on another route.
-    expect((await request(`${url}/api/report?page=2`, alice, { method: 'POST', headers })).status).toBe(200);
-    expect(remaining(alice)).toBe(3);
-  });
-
-  it("charges once when Licenzy answers 503 and the gate's retry succeeds", async () => {
-    const subject = subjectFor('503');
-    mock.grant(subject, { kind: 'usage_pack', usageRemaining: 10 });
-    mock.fault({ type: 'status', status: 503 }, { times: 1, path: '/v1/usage/consume' });
-    const url = await start((app) => app.post('/api/report', requireUsage({ gate: mockGate({ retries: 1, retryBackoff: 0 }), units: 1 }), metered({ runs: 0 })));
-    const before = mock.count(CONSUME);
-    expect((await request(`${url}/api/report`, subject, { method: 'POST' })).status).toBe(200);
-    expect(mock.count(CONSUME) - before).toBe(2);
-    expect(remaining(subject)).toBe(9);
-  });
-
-  it('charges once when the first answer is lost (timeout) and the retry reuses the key', async () => {
-    const subject = subjectFor('lost');
-    mock.grant(subject, { kind: 'usage_pack', usageRemaining: 10 });
-    // The first attempt is charged at the mock but answered too late; the retry must replay, not charge again.
-    mock.fault({ type: 'delay', ms: 400 }, { times: 1, path: '/v1/usage/consume' });
-    const gate = mockGate({ retries: 1, retryBackoff: 0, timeout: 150 });
-    const url = await start((app) => app.post('/api/report', requireUsage({ gate, units: 1 }), metered({ runs: 0 })));
-    expect((await request(`${url}/api/report`, subject, { method: 'POST' })).status).toBe(200);
-    await expect.poll(() => mock.activeFaults().length).toBe(0);
-    expect(remaining(subject)).toBe(9);
-  });
-
-  it.each([
-    ['a 2xx without consumed', { type: 'raw', body: '{"ok":true}' }, 503],
-    ['ok as a string', { type: 'raw', body: '{"ok":"true","consumed":1}' }, 503],
-    ['a repeated member', { type: 'raw', body: '{"ok":false,"ok":true,"consumed":1,"usage_remaining":9}' }, 503],
-    ['not JSON', { type: 'raw', body: 'charged' }, 503],
-    ['a 409 with another code', { type: 'status', status: 409, body: { error: 'something_else' } }, 409],
-    ['a 404', { type: 'status', status: 404 }, 503],
-    ['our key rejected', { type: 'status', status: 401, body: { error: 'invalid_api_key' } }, 500],
-  ] as const)("never runs the handler for free, even with onUnavailable: 'allow', when consume answers %s", async (_name, fault, status) => {
-    const subject = subjectFor('nonsense');
-    mock.grant(subject, { kind: 'usage_pack', usageRemaining: 10 });
-    mock.fault(fault as Parameters<MockLicenzy['fault']>[0], { path: '/v1/usage/consume' });
-    const counter = { runs: 0 };
-    const url = await start((app) => app.post('/api/report', requireUsage({ gate: mockGate(), units: 1, onUnavailable: 'allow' }), metered(counter)));
-    const reply = await request(`${url}/api/report`, subject, { method: 'POST' });
-    expect(reply.status).toBe(status);
-    expect(counter.runs).toBe(0);
-  });
-
-  it('answers 503 with Retry-After when consume hangs, bounded by the timeout, and never runs the handler', async () => {
-    const subject = subjectFor('hang');
-    mock.grant(subject, { kind: 'usage_pack', usageRemaining: 10 });
-    mock.fault({ type: 'hang' }, { path: '/v1/usage/consume' });
-    const counter = { runs: 0 };
-    const url = await start((app) => app.post('/api/report', requireUsage({ gate: mockGate({ timeout: 200, totalTimeout: 300 }), units: 1 }), metered(counter)));
-    const started = performance.now();
-    const reply = await request(`${url}/api/report`, subject, { method: 'POST' });
-    expect(performance.now() - started).toBeLessThan(2_000);
-    expect(reply.status).toBe(503);
-    expect(reply.headers.get('retry-after')).toMatch(/^\d+$/);
-    expect(reply.json).toMatchObject({ code: 'access_unavailable' });
-    expect(counter.runs).toBe(0);
-  });
-
-  it.each([
-    ['zero', () => 0],
-    ['negative', () => -1],
-    ['fractional', () => 1.5],
-    ['NaN from a bad query', (req: Request) => Number(req.query.n)],
-    ['a throw', () => {
-      throw new Error('units failed');
-    }],
-  ])('answers 500 access_misconfigured, never free, when units() gives %s', async (_name, units) => {
-    const subject = subjectFor('units');
-    mock.grant(subject, { kind: 'usage_pack', usageRemaining: 10 });
-    const counter = { runs: 0 };
-    const url = await start((app) => app.get('/api/export', requireUsage({ gate: mockGate(), units: units as (req: Request) => number }), metered(counter)));
-    const before = mock.count(CONSUME);
-    const reply = await request(`${url}/api/export?n=abc`, subject);
-    expect(reply.status).toBe(500);
-    expect(reply.json).toMatchObject({ code: 'access_misconfigured' });
-    expect(reply.text).not.toContain('units failed');
-    expect(counter.runs).toBe(0);
-    expect(mock.count(CONSUME)).toBe(before);
-  });
-
   it('refuses a bad static units value at setup, naming the option', () => {
     expect(() => requireUsage({ gate: mockGate(), units: 0 })).toThrow(/`units`/);
-  });
-
-  it('answers 401 without a subject and 400 for a malformed Idempotency-Key, charging nothing', async () => {
-    const subject = subjectFor('refusals');
-    mock.grant(subject, { kind: 'usage_pack', usageRemaining: 10 });
-    const url = await start((app) => app.post('/api/report', requireUsage({ gate: mockGate(), units: 1 }), metered({ runs: 0 })));
-    expect((await request(`${url}/api/report`, undefined, { method: 'POST' })).status).toBe(401);
-    const bad = await request(`${url}/api/report`, subject, { method: 'POST', headers: { 'idempotency-key': 'x'.repeat(300) } });
-    expect([bad.status, bad.json?.code]).toEqual([400, 'idempotency_key_invalid']);
-    expect(remaining(subject)).toBe(10);
-  });
-
-  it('lets onExhausted answer, and delegateErrors hand the typed error to the error handler', async () => {
-    const subject = subjectFor('hooks');
-    mock.grant(subject, { kind: 'usage_pack', usageRemaining: 0 });
-    const url = await start((app) => {
-      app.get('/hook', requireUsage({ gate: mockGate(), units: 1, onExhausted: (_req, res) => void res.status(402).json({ buy: '/pricing' }) }), metered({ runs: 0 }));
-      app.get('/delegate', requireUsage({ gate: mockGate(), units: 1, delegateErrors: true }), metered({ runs: 0 }));
-      app.use((error: LicenzyError, _req: Request, res: Response, _next: unknown) => void res.status(error.status).json({ caught: error.code }));
-    });
-    expect((await request(`${url}/hook`, subject)).json).toEqual({ buy: '/pricing' });
-    expect((await request(`${url}/delegate`, subject)).json).toEqual({ caught: 'ERR_LICENZY_USAGE_EXHAUSTED' });
-  });
-
-  it("serves uncharged during an outage only with onUnavailable: 'allow'", async () => {
-    const subject = subjectFor('open');
-    mock.grant(subject, { kind: 'usage_pack', usageRemaining: 10 });
-    mock.fault({ type: 'status', status: 503 }, { path: '/v1/usage/consume' });
-    const url = await start((app) => {
-      app.get('/strict', requireUsage({ gate: mockGate(), units: 1 }), metered({ runs: 0 }));
-      app.get('/lenient', requireUsage({ gate: mockGate(), units: 1, onUnavailable: 'allow' }), metered({ runs: 0 }));
-    });
-    expect((await request(`${url}/strict`, subject)).status).toBe(503);
-    const lenient = await request(`${url}/lenient`, subject);
-    expect(lenient.status).toBe(200);
-    expect(lenient.json).toMatchObject({ usage: { consumed: 0, source: 'fail-open' } });
-  });
-
-  it('keeps the requireAccess() decision and adds usage to it', async () => {
-    const subject = subjectFor('both');
-    mock.grant(subject, { kind: 'usage_pack', usageRemaining: 4 });
-    const gate = mockGate();
-    const url = await start((app) => app.get('/both', requireAccess({ gate }), requireUsage({ gate, units: 1 }), (req, res) => void res.json(req.licenzy)));
-    expect((await request(`${url}/both`, subject)).json).toMatchObject({ subjectRef: subject, allowed: true, source: 'licenzy', usage: { consumed: 1, remaining: 3 } });
-  });
-
-  it('publishes handler_failed when a charged request ends in a 5xx', async () => {
-    const subject = subjectFor('failed');
-    mock.grant(subject, { kind: 'usage_pack', usageRemaining: 4 });
-    const url = await start((app) => app.get('/broken', requireUsage({ gate: mockGate(), units: 2 }), (_req, res) => void res.status(500).end()));
-    const event = nextUsageEvent(subject, 'handler_failed');
-    expect((await request(`${url}/broken`, subject)).status).toBe(500);
-    expect(await event).toMatchObject({ subjectRef: subject, units: 2, status: 500, route: 'GET /broken', idempotencyKey: expect.stringMatching(/^lzg_/) });
-    expect(remaining(subject)).toBe(2);
   });
 
   it('publishes handler_failed without a status when the client goes away before the response', async () => {
@@ -254,36 +105,5 @@ describe.each(majors)('requireUsage on $major', ({ createApp }) => {
     const failed = await event;
     expect(failed).toMatchObject({ subjectRef: subject, units: 1, route: 'GET /slow' });
     expect(failed.status).toBeUndefined();
-  });
-
-  describe("charge: 'after'", () => {
-    it('charges only once the response is 2xx/3xx', async () => {
-      const subject = subjectFor('after');
-      mock.grant(subject, { kind: 'usage_pack', usageRemaining: 5 });
-      const gate = mockGate();
-      const url = await start((app) => {
-        app.get('/ok', requireUsage({ gate, units: 2, charge: 'after' }), metered({ runs: 0 }));
-        app.get('/fails', requireUsage({ gate, units: 2, charge: 'after' }), (_req, res) => void res.status(500).end());
-      });
-      const charged = nextUsageEvent(subject, 'charged');
-      const ok = await request(`${url}/ok`, subject);
-      expect(ok.json).toMatchObject({ usage: { units: 2, consumed: 0, remaining: 5, source: 'after' } });
-      await charged;
-      expect(remaining(subject)).toBe(3);
-      const before = mock.count(CONSUME);
-      expect((await request(`${url}/fails`, subject)).status).toBe(500);
-      expect(mock.count(CONSUME)).toBe(before);
-      expect(remaining(subject)).toBe(3);
-    });
-
-    it('answers 402 before the handler when too few units are left', async () => {
-      const subject = subjectFor('after_empty');
-      mock.grant(subject, { kind: 'usage_pack', usageRemaining: 1 });
-      const counter = { runs: 0 };
-      const url = await start((app) => app.get('/ok', requireUsage({ gate: mockGate(), units: 2, charge: 'after' }), metered(counter)));
-      expect((await request(`${url}/ok`, subject)).status).toBe(402);
-      expect((await request(`${url}/ok`, subjectFor('no_pack'))).status).toBe(402);
-      expect(counter.runs).toBe(0);
-    });
   });
 });
