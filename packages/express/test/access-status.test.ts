@@ -1,9 +1,11 @@
-// accessStatus() and customerAccessFor() on Express 5 and 4 over real HTTP: the post-checkout moment.
+// accessStatus() and customerAccessFor() on Express 5 and 4 over real HTTP: the post-checkout moment (the status route's
+// shared behaviour is packages/testing/test/support/status-suite.ts, run through an Express harness).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
 import { accessStatus, createAccessGate, customerAccessFor, requireAccess, type LicenzyError } from '../src/index.js';
 import type { Request, Response, NextFunction } from 'express';
-import { captureLogger, demoAuth, listen, majors, request, type CreateApp, type Running } from './serve.js';
+import { statusRouteSuite } from '../../testing/test/support/status-suite.js';
+import { captureLogger, demoAuth, listen, majors, request, type Running } from './serve.js';
 
 const subjectFor = (name: string) => uniqueSubject(`express_status_${name}`);
 
@@ -21,66 +23,15 @@ afterEach(() => {
 const mockGate = () => createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0, logger: captureLogger() });
 
 describe.each(majors)('accessStatus on $major', ({ createApp }) => {
-  const running: Running[] = [];
-  afterEach(async () => {
-    await Promise.all(running.splice(0).map((app) => app.close()));
-  });
-
-  async function start(mount: (app: ReturnType<CreateApp>) => void): Promise<string> {
-    const app = createApp();
-    app.use(demoAuth);
-    mount(app);
-    const server = await listen(app);
-    running.push(server);
-    return server.url;
-  }
-
-  it('answers 200 {"allowed":true} at once for a subject with access', async () => {
-    const subject = subjectFor('paid');
-    mock.grant(subject);
-    const url = await start((app) => app.get('/status', accessStatus({ gate: mockGate(), wait: 5_000 })));
-    const reply = await request(`${url}/status`, subject);
-    expect([reply.status, reply.json]).toEqual([200, { allowed: true }]);
-    expect(reply.headers.get('cache-control')).toBe('no-store');
-  });
-
-  it('waits server-side and answers 200 as soon as the webhook invalidates the subject', async () => {
-    const subject = subjectFor('buyer');
-    const gate = mockGate();
-    const url = await start((app) => {
+  statusRouteSuite({
+    async start(gate, status) {
+      const app = createApp();
+      app.use(demoAuth);
       app.get('/pro', requireAccess({ gate }), (_req, res) => void res.send('pro'));
-      app.get('/status', accessStatus({ gate, wait: 10_000 }));
-    });
-    expect((await request(`${url}/pro`, subject)).status).toBe(403);
-    const polling = request(`${url}/status`, subject);
-    // Licenzy processes Stripe's webhook; our receiver invalidates the subject. The wait ends at once, not after 10 s.
-    await expect.poll(() => mock.count('POST /v1/access/check'), { interval: 5 }).toBeGreaterThanOrEqual(2);
-    mock.grant(subject);
-    gate.invalidate(subject, { reason: 'webhook' });
-    const started = performance.now();
-    const reply = await polling;
-    expect(performance.now() - started).toBeLessThan(2_000);
-    expect([reply.status, reply.json]).toEqual([200, { allowed: true }]);
-    expect((await request(`${url}/pro`, subject)).status).toBe(200);
-  });
-
-  it('answers 202 with Retry-After after the wait, and never grants from the query or body', async () => {
-    const subject = subjectFor('pending');
-    const url = await start((app) => app.all('/status', accessStatus({ gate: mockGate(), wait: 300, retryAfter: 2 })));
-    const reply = await request(`${url}/status?allowed=true&paid=1&subject_ref=${subject}`, subject, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ allowed: true }),
-    });
-    expect([reply.status, reply.json]).toEqual([202, { allowed: false, retryAfter: 2 }]);
-    expect(reply.headers.get('retry-after')).toBe('2');
-  });
-
-  it('answers 401 without a subject, 503 while Licenzy fails', async () => {
-    const url = await start((app) => app.get('/status', accessStatus({ gate: mockGate(), wait: 300 })));
-    expect((await request(`${url}/status`)).status).toBe(401);
-    mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check' });
-    const down = await request(`${url}/status`, subjectFor('down'));
-    expect([down.status, down.json?.code]).toEqual([503, 'access_unavailable']);
-  });
+      app.all('/status', accessStatus({ gate, ...status }));
+      return listen(app);
+    },
+  }, 'express');
 
   it('refuses a wait longer than 30 s at setup', () => {
     expect(() => accessStatus({ gate: mockGate(), wait: 60_000 })).toThrow(/`wait`/);

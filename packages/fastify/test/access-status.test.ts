@@ -1,8 +1,10 @@
-// app.accessStatus() and app.customerAccessFor() of the Fastify plugin over real HTTP: the post-checkout moment.
+// app.accessStatus() and app.customerAccessFor() of the Fastify plugin over real HTTP: the post-checkout moment (the
+// status route's shared behaviour is packages/testing/test/support/status-suite.ts, run through a Fastify harness).
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
 import { createAccessGate, licenzyGate, type AccessGate, type LicenzyError } from '../src/index.js';
+import { statusRouteSuite } from '../../testing/test/support/status-suite.js';
 
 const subjectFor = (name: string) => uniqueSubject(`fastify_status_${name}`);
 
@@ -40,6 +42,21 @@ describe('app.accessStatus', () => {
     await Promise.all(running.splice(0).map((app) => app.close()));
   });
 
+  statusRouteSuite({
+    async start(gate, status) {
+      const app = Fastify();
+      app.addHook('onRequest', async (request) => {
+        const user = request.headers['x-demo-user'];
+        if (typeof user === 'string') (request as FastifyRequest & { user?: unknown }).user = { id: user };
+      });
+      await app.register(licenzyGate, { gate, logger: quiet });
+      app.get('/pro', { preHandler: app.requireAccess() }, async () => 'pro');
+      app.route({ method: ['GET', 'POST'], url: '/status', handler: app.accessStatus(status) });
+      const url = await app.listen({ port: 0, host: '127.0.0.1' });
+      return { url, close: () => app.close() };
+    },
+  }, 'fastify');
+
   async function start(mount: (app: FastifyInstance) => void, gate: AccessGate = mockGate()): Promise<string> {
     const app = Fastify();
     running.push(app);
@@ -51,52 +68,6 @@ describe('app.accessStatus', () => {
     mount(app);
     return app.listen({ port: 0, host: '127.0.0.1' });
   }
-
-  it('answers 200 {"allowed":true} at once for a subject with access', async () => {
-    const subject = subjectFor('paid');
-    mock.grant(subject);
-    const url = await start((app) => app.get('/status', app.accessStatus({ wait: 5_000 })));
-    const reply = await request(`${url}/status`, subject);
-    expect([reply.status, reply.json]).toEqual([200, { allowed: true }]);
-    expect(reply.headers.get('cache-control')).toBe('no-store');
-  });
-
-  it('waits server-side and answers 200 as soon as the webhook invalidates the subject', async () => {
-    const subject = subjectFor('buyer');
-    const gate = mockGate();
-    const url = await start((app) => {
-      app.get('/pro', { preHandler: app.requireAccess() }, async () => 'pro');
-      app.get('/status', app.accessStatus({ wait: 10_000 }));
-    }, gate);
-    expect((await request(`${url}/pro`, subject)).status).toBe(403);
-    const polling = request(`${url}/status`, subject);
-    await expect.poll(() => mock.count('POST /v1/access/check'), { interval: 5 }).toBeGreaterThanOrEqual(2);
-    mock.grant(subject);
-    gate.invalidate(subject, { reason: 'webhook' });
-    const started = performance.now();
-    const reply = await polling;
-    expect(performance.now() - started).toBeLessThan(2_000);
-    expect([reply.status, reply.json]).toEqual([200, { allowed: true }]);
-    expect((await request(`${url}/pro`, subject)).status).toBe(200);
-  });
-
-  it('answers 202 with Retry-After after the wait, and never grants from the query or body', async () => {
-    const subject = subjectFor('pending');
-    const url = await start((app) => app.post('/status', app.accessStatus({ wait: 300, retryAfter: 2 })));
-    const reply = await request(`${url}/status?allowed=true&paid=1&subject_ref=${subject}`, subject, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ allowed: true }),
-    });
-    expect([reply.status, reply.json]).toEqual([202, { allowed: false, retryAfter: 2 }]);
-    expect(reply.headers.get('retry-after')).toBe('2');
-  });
-
-  it('answers 401 without a subject, 503 while Licenzy fails', async () => {
-    const url = await start((app) => app.get('/status', app.accessStatus({ wait: 300 })));
-    expect((await request(`${url}/status`)).status).toBe(401);
-    mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check' });
-    const down = await request(`${url}/status`, subjectFor('down'));
-    expect([down.status, down.json?.code]).toEqual([503, 'access_unavailable']);
-  });
 
   it('serves the status route in a global-gate context when the route opts out of the gate', async () => {
     const app = Fastify();

@@ -1,8 +1,10 @@
-// accessStatus() and customerAccessFor() on Koa 3 and 2 over real HTTP: the post-checkout moment.
+// accessStatus() and customerAccessFor() on Koa 3 and 2 over real HTTP: the post-checkout moment (the status route's
+// shared behaviour is packages/testing/test/support/status-suite.ts, run through a Koa harness).
 import type { Context } from 'koa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
 import { accessStatus, createAccessGate, customerAccessFor, requireAccess, type LicenzyError } from '@licenzy-gate/koa';
+import { statusRouteSuite } from '../../testing/test/support/status-suite.js';
 import { capturingLogger, demoApp, koaMajors, listen, Router, type Running } from './app.js';
 
 const subjectFor = (name: string) => uniqueSubject(`koa_status_${name}`);
@@ -40,6 +42,19 @@ describe.each(koaMajors)('accessStatus on $name', ({ Koa: KoaCtor }) => {
     await Promise.all(running.splice(0).map((app) => app.close()));
   });
 
+  statusRouteSuite({
+    async start(gate, status) {
+      const app = demoApp(KoaCtor);
+      const router = new Router();
+      router.get('/pro', requireAccess({ gate }), (ctx) => {
+        ctx.body = 'pro';
+      });
+      router.all('/status', accessStatus({ gate, ...status }));
+      app.use(router.routes());
+      return listen(app);
+    },
+  }, 'koa');
+
   async function start(mount: (router: Router) => void): Promise<string> {
     const app = demoApp(KoaCtor);
     const router = new Router();
@@ -49,55 +64,6 @@ describe.each(koaMajors)('accessStatus on $name', ({ Koa: KoaCtor }) => {
     running.push(server);
     return server.url;
   }
-
-  it('answers 200 {"allowed":true} at once for a subject with access', async () => {
-    const subject = subjectFor('paid');
-    mock.grant(subject);
-    const url = await start((router) => router.get('/status', accessStatus({ gate: mockGate(), wait: 5_000 })));
-    const reply = await request(`${url}/status`, subject);
-    expect([reply.status, reply.json]).toEqual([200, { allowed: true }]);
-    expect(reply.headers.get('cache-control')).toBe('no-store');
-  });
-
-  it('waits server-side and answers 200 as soon as the webhook invalidates the subject', async () => {
-    const subject = subjectFor('buyer');
-    const gate = mockGate();
-    const url = await start((router) => {
-      router.get('/pro', requireAccess({ gate }), (ctx) => {
-        ctx.body = 'pro';
-      });
-      router.get('/status', accessStatus({ gate, wait: 10_000 }));
-    });
-    expect((await request(`${url}/pro`, subject)).status).toBe(403);
-    const polling = request(`${url}/status`, subject);
-    await expect.poll(() => mock.count('POST /v1/access/check'), { interval: 5 }).toBeGreaterThanOrEqual(2);
-    mock.grant(subject);
-    gate.invalidate(subject, { reason: 'webhook' });
-    const started = performance.now();
-    const reply = await polling;
-    expect(performance.now() - started).toBeLessThan(2_000);
-    expect([reply.status, reply.json]).toEqual([200, { allowed: true }]);
-    expect((await request(`${url}/pro`, subject)).status).toBe(200);
-  });
-
-  it('answers 202 with Retry-After after the wait, and never grants from the query or body', async () => {
-    const subject = subjectFor('pending');
-    const url = await start((router) => router.all('/status', accessStatus({ gate: mockGate(), wait: 300, retryAfter: 2 })));
-    const reply = await request(`${url}/status?allowed=true&paid=1&subject_ref=${subject}`, subject, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ allowed: true }),
-    });
-    expect([reply.status, reply.json]).toEqual([202, { allowed: false, retryAfter: 2 }]);
-    expect(reply.headers.get('retry-after')).toBe('2');
-  });
-
-  it('answers 401 without a subject, 503 while Licenzy fails', async () => {
-    const url = await start((router) => router.get('/status', accessStatus({ gate: mockGate(), wait: 300 })));
-    expect((await request(`${url}/status`)).status).toBe(401);
-    mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check' });
-    const down = await request(`${url}/status`, subjectFor('down'));
-    expect([down.status, down.json?.code]).toEqual([503, 'access_unavailable']);
-    expect(down.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-  });
 
   it("loads the request subject's entitlement summary on demand with customerAccessFor()", async () => {
     const subject = subjectFor('summary');
