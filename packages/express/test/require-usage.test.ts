@@ -1,12 +1,11 @@
 // requireUsage() on Express 5 and 4 over real HTTP against the mock Licenzy: the shared metered-route suite
 // (packages/testing/test/support/metered-suite.ts) through an Express harness, and what only Express has.
-import { channel } from 'node:diagnostics_channel';
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
-import { CHANNELS, LicenzyError, createAccessGate, requireAccess, requireUsage, type UsageEvent } from '../src/index.js';
-import { meteredRouteSuite, type MeteredHarness, type MeteredRoute } from '../../testing/test/support/metered-suite.js';
+import { LicenzyError, createAccessGate, requireAccess, requireUsage } from '../src/index.js';
+import { meteredRouteSuite, nextUsageEvent, type MeteredHarness, type MeteredRoute } from '../../testing/test/support/metered-suite.js';
 import { captureLogger, demoAuth, listen, majors, request, type CreateApp, type Running } from './serve.js';
 
 const subjectFor = (name: string) => uniqueSubject(`express_usage_${name}`);
@@ -57,19 +56,6 @@ afterAll(async () => {
 
 const mockGate = (extra: Parameters<typeof createAccessGate>[0] = {}) =>
   createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0, logger: captureLogger(), ...extra });
-
-/** Resolves with the next `licenzy-gate:usage` event of `type` for `subject`. */
-function nextUsageEvent(subject: string, type: UsageEvent['type']): Promise<UsageEvent> {
-  return new Promise((resolve) => {
-    const listener = (message: unknown) => {
-      const event = message as UsageEvent;
-      if (event.subjectRef !== subject || event.type !== type) return;
-      channel(CHANNELS.usage).unsubscribe(listener);
-      resolve(event);
-    };
-    channel(CHANNELS.usage).subscribe(listener);
-  });
-}
 
 describe.each(majors)('requireUsage on $major', ({ createApp }) => {
   const running: Running[] = [];

@@ -2,7 +2,7 @@
 // status route's shared behaviour is packages/testing/test/support/status-suite.ts, run through a Fastify harness).
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
+import { createMockLicenzy, fetchJson, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
 import { createAccessGate, licenzyGate, type AccessGate, type LicenzyError } from '../src/index.js';
 import { statusRouteSuite } from '../../testing/test/support/status-suite.js';
 
@@ -22,18 +22,11 @@ afterEach(() => {
 const quiet = { warn: () => undefined, error: () => undefined };
 const mockGate = () => createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0, logger: quiet });
 
-async function request(url: string, user?: string, init: RequestInit = {}) {
+/** fetchJson as `user` (the demo auth header). */
+function request(url: string, user?: string, init: RequestInit = {}) {
   const headers = new Headers(init.headers);
   if (user !== undefined) headers.set('x-demo-user', user);
-  const response = await fetch(url, { ...init, headers });
-  const text = await response.text();
-  let json: Record<string, unknown> | undefined;
-  try {
-    json = JSON.parse(text) as Record<string, unknown>;
-  } catch {
-    json = undefined;
-  }
-  return { status: response.status, headers: response.headers, text, json };
+  return fetchJson(url, { ...init, headers });
 }
 
 describe('app.accessStatus', () => {

@@ -38,6 +38,19 @@ export interface MeteredHarness {
 
 const CONSUME = 'POST /v1/usage/consume';
 
+/** Resolves with the next `licenzy-gate:usage` event of `type` for `subject`. */
+export function nextUsageEvent(subject: string, type: UsageEvent['type']): Promise<UsageEvent> {
+  return new Promise((resolve) => {
+    const listener = (message: unknown) => {
+      const event = message as UsageEvent;
+      if (event.subjectRef !== subject || event.type !== type) return;
+      channel(CHANNELS.usage).unsubscribe(listener);
+      resolve(event);
+    };
+    channel(CHANNELS.usage).subscribe(listener);
+  });
+}
+
 /** Registers the shared metered-route tests for one adapter (call inside a `describe`). */
 export function meteredRouteSuite(harness: MeteredHarness, prefix: string): void {
   let mock: MockLicenzy;
@@ -68,19 +81,6 @@ export function meteredRouteSuite(harness: MeteredHarness, prefix: string): void
     if (user !== undefined) headers.set('x-demo-user', user);
     return fetchJson(url, { ...init, headers });
   };
-
-  /** Resolves with the next `licenzy-gate:usage` event of `type` for `subject`. */
-  function nextUsageEvent(subject: string, type: UsageEvent['type']): Promise<UsageEvent> {
-    return new Promise((resolve) => {
-      const listener = (message: unknown) => {
-        const event = message as UsageEvent;
-        if (event.subjectRef !== subject || event.type !== type) return;
-        channel(CHANNELS.usage).unsubscribe(listener);
-        resolve(event);
-      };
-      channel(CHANNELS.usage).subscribe(listener);
-    });
-  }
 
   // Exact charges under concurrency and key conflicts (409): usageConformanceCases (each conformance.test.ts).
 
