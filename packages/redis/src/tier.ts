@@ -64,8 +64,6 @@ const channel = diagnostics.channel(SHARED_CHANNEL);
 
 /** Lifetime of a subject's version counter after an invalidation, in ms: far longer than any call in flight. */
 const VERSION_TTL = 60 * 60 * 1000;
-/** Age beyond its own lifetime an entry may show on Redis's clock: covers the Licenzy call between read and write. */
-const MAX_AGE_SLACK = 60 * 1000;
 
 /**
  * Creates a shared decision tier on Redis, for `createAccessGate({ shared: tier })` in every app instance.
@@ -189,12 +187,16 @@ function bindScope(
       if (stored === undefined || stored.epoch !== String(epoch) || stored.version !== String(version) || !(remaining > 0)) {
         return { entry: undefined, token };
       }
-      // PX is not authenticated: someone with Redis access could extend it. The age, on Redis's own clock, bounds
-      // the entry to the lifetime it was written with (slack: the Licenzy call between the read and the write).
+      // PX is not authenticated: someone with Redis access could extend it. So the lifetimes left are the written
+      // ones minus the entry's age on Redis's own clock (counted from the read before the Licenzy call, so an honest
+      // entry loses only that call's latency), never what PTTL says alone. An entry from Redis's future (its clock
+      // stepped back) is not trusted.
       const age = now - stored.writtenAt;
-      if (!(age >= -MAX_AGE_SLACK && age <= stored.staleTtl + MAX_AGE_SLACK)) return { entry: undefined, token };
-      const staleTtl = Math.min(remaining, stored.staleTtl);
-      const ttl = Math.min(staleTtl - (stored.staleTtl - stored.ttl), stored.ttl);
+      if (!(age >= 0)) return { entry: undefined, token };
+      const staleTtl = Math.min(remaining, stored.staleTtl - age);
+      if (!(staleTtl > 0)) return { entry: undefined, token };
+      // The fresh window ends the written stale margin before the stale one does.
+      const ttl = staleTtl - (stored.staleTtl - stored.ttl);
       if (ttl > 0) return { entry: { allowed: stored.allowed, checkedAt: stored.checkedAt, ttl, staleTtl }, token };
       return { entry: undefined, token, stale: { allowed: stored.allowed, checkedAt: stored.checkedAt, staleTtl } };
     },

@@ -217,6 +217,34 @@ describe.skipIf(!available).each(KINDS)('Redis tier over %s', (kind) => {
     expect((await binding.read('user_old')).entry).toMatchObject({ allowed: true });
   });
 
+  it('never serves an entry longer than it was written for: its age on Redis\'s clock comes off both lifetimes, whatever PX says', async () => {
+    const binding = (await tierOf()).tier.bind(scope);
+    await ready(binding);
+    await raw.flushAll();
+    const backdated = (token: string, ms: number) => {
+      const [epoch, version, readAt] = token.split(':');
+      return `${epoch}:${version}:${Number(readAt) - ms}`;
+    };
+    // A 2 s grant written 30 s ago, kept in Redis with a fresh PX (someone with Redis access): gone, not served.
+    const { token } = await binding.read('user_extended');
+    expect(await binding.write('user_extended', entry(true, 2_000, 2_000), backdated(token, 30_000))).toBe(true);
+    const [key] = await entryKeys();
+    await raw.pExpire(key!, 60_000);
+    const extended = await binding.read('user_extended');
+    expect(extended.entry).toBeUndefined();
+    expect(extended.stale).toBeUndefined();
+    // A 60 s grant written 10 s ago with a full PX: 50 s of it are left, not 60.
+    await raw.flushAll();
+    const second = await binding.read('user_aged');
+    expect(await binding.write('user_aged', entry(true, 60_000, 60_000), backdated(second.token, 10_000))).toBe(true);
+    const [agedKey] = await entryKeys();
+    await raw.pExpire(agedKey!, 60_000);
+    const aged = (await binding.read('user_aged')).entry;
+    expect(aged?.ttl).toBeGreaterThan(49_000);
+    expect(aged?.ttl).toBeLessThanOrEqual(50_000);
+    expect(aged?.staleTtl).toBeLessThanOrEqual(50_000);
+  });
+
   it('keeps test and live apart: separate keys, and a test entry copied under the live key is ignored', async () => {
     const tier = (await tierOf()).tier;
     const test = tier.bind(scope);
