@@ -786,9 +786,11 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
     now: () => wallNow(),
     check,
     peek,
+    // With a tier, each forgets twice: at once, and again once the tier has recorded it. A check in between may have
+    // refilled L1 from the tier's old entry (the tier drops its own broadcast, so nothing else would forget it).
     invalidate(subjectRef, invalidateOptions) {
       const had = forgetHere(subjectRef, invalidateOptions);
-      if (binding !== undefined && typeof subjectRef === 'string') callShared(() => binding.invalidate(subjectRef), counters);
+      if (binding !== undefined && typeof subjectRef === 'string') callShared(() => binding.invalidate(subjectRef).then(() => void forget(subjectRef)), counters);
       return had;
     },
     async invalidateEverywhere(subjectRef, invalidateOptions) {
@@ -800,11 +802,12 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
         counters.sharedErrors++;
         throw new LicenzyUnavailableError('shared', 'The shared tier could not carry the invalidation to the other instances', { cause: error });
       }
+      forget(subjectRef);
       return had;
     },
     clear(invalidateOptions) {
       forgetAll();
-      if (binding !== undefined) callShared(() => binding.clear(), counters);
+      if (binding !== undefined) callShared(() => binding.clear().then(forgetAll), counters);
       publishInvalidate({ mode, reason: invalidateOptions?.reason === 'webhook' ? 'webhook' : 'local' });
     },
     stats,

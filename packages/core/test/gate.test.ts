@@ -675,6 +675,36 @@ describe('invalidateEverywhere', () => {
     const { gate } = setup();
     expect(await gate.invalidateEverywhere('nobody')).toBe(false);
   });
+
+  it.each(['invalidateEverywhere', 'invalidate', 'clear'] as const)('%s: a check that refilled L1 from the tier before the tier recorded the invalidation is forgotten once it has', async (method) => {
+    // Redis runs commands in order, but the invalidation can reach it after a read sent later (e.g. its script was
+    // re-sent after a NOSCRIPT): that read still finds the old grant. The tier drops our own broadcast, so only the
+    // gate can forget it again.
+    let recorded = false;
+    let record: () => void = () => undefined;
+    const oldGrant = { allowed: true, checkedAt: Date.now(), ttl: 30_000, staleTtl: 30_000 };
+    const gate = createAccessGate({
+      client: createFakeChecker().checker,
+      apiKey: 'lz_test_example_everywhere',
+      logger: { warn: () => undefined, error: () => undefined },
+      shared: {
+        bind: () => ({
+          read: async () => ({ entry: recorded ? undefined : oldGrant, token: '0:0' }),
+          write: async () => true,
+          invalidate: () => new Promise<void>((resolve) => (record = () => ((recorded = true), resolve()))),
+          clear: () => new Promise<void>((resolve) => (record = () => ((recorded = true), resolve()))),
+          subscribe: () => () => undefined,
+        }),
+        close: async () => undefined,
+      },
+    });
+    const done = method === 'invalidateEverywhere' ? gate.invalidateEverywhere('u') : method === 'invalidate' ? gate.invalidate('u') : gate.clear();
+    expect(await gate.check('u')).toMatchObject({ allowed: true, source: 'cache' }); // filled from the tier meanwhile
+    record();
+    await done;
+    await flush();
+    expect(gate.peek('u')).toBeUndefined();
+  });
 });
 
 describe('regression: an answer filled from the shared tier never counts as fresh', () => {
