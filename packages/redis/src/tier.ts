@@ -62,6 +62,8 @@ export interface SharedDiagnostic {
 export const SHARED_CHANNEL = 'licenzy-gate:shared';
 const channel = diagnostics.channel(SHARED_CHANNEL);
 
+/** An epoch or version counter as the tier writes it. */
+const COUNTER = /^(0|[1-9][0-9]{0,15})$/;
 /** Lifetime of a subject's version counter after an invalidation, in ms: far longer than any call in flight. */
 const VERSION_TTL = 60 * 60 * 1000;
 
@@ -178,6 +180,12 @@ function bindScope(
       }
       const [epoch, version, raw, pttl, redisNow] = reply.map((v: unknown) => (v === null ? undefined : v)) as unknown[];
       const now = Number(redisNow);
+      // Counters that are not ours (someone wrote to Redis) are a tier error, counted and treated like an outage: the
+      // answer is still cached locally. Not a token that write() would refuse, which the gate must take as "invalidated
+      // elsewhere" and drop its own entry for, on every instance at once.
+      if (!COUNTER.test(String(epoch)) || !COUNTER.test(String(version)) || !Number.isSafeInteger(now)) {
+        throw new RedisTierError('ERR_LICENZY_SHARED_COMMAND', 'Malformed epoch, version or time in Redis');
+      }
       // The token carries Redis's time of this read: the entry written with it records an age Redis can check.
       const token = `${String(epoch)}:${String(version)}:${now}`;
       const stored = decodeEntry(keys, k.hash, raw);
@@ -203,7 +211,8 @@ function bindScope(
 
     async write(subjectRef, entry, token, options) {
       const match = /^(0|[1-9][0-9]{0,15}):(0|[1-9][0-9]{0,15}):([0-9]{1,16})$/.exec(token);
-      if (match === null) return false;
+      // Only read() makes tokens, and it refuses malformed counters: anything else is a caller's bug, not a refusal.
+      if (match === null) throw new RedisTierError('ERR_LICENZY_SHARED_COMMAND', 'Not a token from read()');
       const ttl = Math.floor(entry.ttl);
       const staleTtl = Math.max(Math.floor(entry.staleTtl), ttl);
       if (!(ttl > 0) || !Number.isSafeInteger(staleTtl) || !Number.isSafeInteger(entry.checkedAt) || entry.checkedAt < 0) {

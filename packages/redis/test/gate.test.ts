@@ -2,6 +2,7 @@
 import { createAccessGate, type AccessGate } from '@licenzy-gate/core';
 import { createRedisTier } from '@licenzy-gate/redis';
 import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { createClient } from 'redis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClock } from '../../core/test/fake-checker.js';
 import { redisServerAvailable, startRedisServer, until, type RedisServer } from './redis-server.js';
@@ -110,5 +111,30 @@ describe.skipIf(!available)('createAccessGate({ shared: createRedisTier() })', {
     const before = live.count(CHECK);
     expect(await liveGate.check('both_modes')).toMatchObject({ allowed: false, source: 'licenzy', mode: 'live' });
     expect(live.count(CHECK) - before).toBe(1);
+  });
+
+  it('counters tampered with in Redis cost what an outage costs, no more: answers stay cached locally and the errors are counted', async () => {
+    const clock = createClock(Date.now());
+    const gate = await instance(clock);
+    mock.grant('tamper_a');
+    await gate.check('tamper_a');
+    const raw = createClient({ url: redis.url });
+    await raw.connect();
+    try {
+      const [entryKey] = await raw.keys('licenzy:*:e:*');
+      const namespace = entryKey!.split(':')[1];
+      await raw.set(`licenzy:${namespace}:epoch`, 'not-a-number');
+    } finally {
+      raw.destroy();
+    }
+    gate.clear(); // both subjects start cold, with the tampered epoch in place
+    const before = mock.count(CHECK);
+    const errors = gate.stats().sharedErrors;
+    for (let i = 0; i < 10; i++) {
+      expect(await gate.check('tamper_a')).toMatchObject({ allowed: true });
+      expect(await gate.check('tamper_b')).toMatchObject({ allowed: false });
+    }
+    expect(mock.count(CHECK) - before).toBe(2);
+    expect(gate.stats().sharedErrors).toBeGreaterThan(errors);
   });
 });
