@@ -363,7 +363,7 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
       counters.hits++;
       return entry;
     }
-    if (t >= entry.expiresAt || t < entry.checkedAt || mixedUp(subjectRef, entry)) return undefined;
+    if (!foreignUsable(subjectRef, entry, t, entry.expiresAt)) return undefined;
     counters.hits++;
     return entry.cached instanceof CachedAccessDecision ? entry.cached : toDecision(subjectRef, entry, 'cache');
   }
@@ -391,7 +391,7 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
     if (cacheEnabled && staleIfError > 0 && isOutage(error)) {
       const entry = store.get(subjectRef);
       const t = now();
-      const standsIn = entry instanceof CachedAccessDecision ? entry.standsInAt(t) && entry.subjectRef === subjectRef : entry !== undefined && t < entry.staleUntil && t >= entry.checkedAt && !mixedUp(subjectRef, entry);
+      const standsIn = entry instanceof CachedAccessDecision ? entry.standsInAt(t) && entry.subjectRef === subjectRef : entry !== undefined && foreignUsable(subjectRef, entry, t, entry.staleUntil);
       if (entry !== undefined && standsIn) {
         counters.stale++;
         if (outage.since !== undefined) outage.stale++;
@@ -413,7 +413,7 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
       return entry;
     }
     if (typeof entry.requestedAt !== 'number' || t - entry.requestedAt >= freshInterval) return undefined;
-    if (t >= entry.expiresAt || t < entry.checkedAt || mixedUp(subjectRef, entry)) return undefined;
+    if (!foreignUsable(subjectRef, entry, t, entry.expiresAt)) return undefined;
     counters.hits++;
     return entry.cached instanceof CachedAccessDecision ? entry.cached : toDecision(subjectRef, entry, 'cache');
   }
@@ -876,6 +876,14 @@ function callShared(operation: () => Promise<unknown>, counters: { sharedErrors:
   } catch {
     counters.sharedErrors++;
   }
+}
+
+/**
+ * Whether a foreign store's entry may answer for `subjectRef` at `t` until `until` (its `expiresAt`, or `staleUntil`
+ * during an outage). Fails closed: a missing or non-numeric stamp, a non-boolean `allowed` or a mixed-up entry is a miss.
+ */
+function foreignUsable(subjectRef: string, entry: ForeignEntry, t: number, until: number): boolean {
+  return typeof entry.allowed === 'boolean' && t >= entry.checkedAt && t < until && !mixedUp(subjectRef, entry);
 }
 
 /**

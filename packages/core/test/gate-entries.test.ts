@@ -154,6 +154,26 @@ describe('issue 14: foreign stores', () => {
   });
 
   it.each([
+    ['no expiresAt', { allowed: true, checkedAt: 0 }],
+    ['a NaN expiresAt', { allowed: true, checkedAt: 0, expiresAt: Number.NaN, staleUntil: Number.NaN }],
+    ['no checkedAt', { allowed: true, expiresAt: Number.POSITIVE_INFINITY, staleUntil: Number.POSITIVE_INFINITY }],
+    ['allowed as a string', { allowed: 'false', checkedAt: 0, expiresAt: Number.POSITIVE_INFINITY, staleUntil: Number.POSITIVE_INFINITY }],
+  ])('a malformed foreign entry (%s) is a miss, never a hit, a fresh-enough answer or a stale stand-in', async (_name, malformed) => {
+    const fake = createFakeChecker();
+    const clock = createClock();
+    const { map, store } = mapStore();
+    map.set('test:u', malformed as unknown as CachedDecision);
+    const gate = createAccessGate({ client: fake.checker, logger, now: clock.now, store, cache: { staleIfError: 60_000, errorTtl: 0 }, freshInterval: 60_000, circuitBreaker: false });
+    clock.advance(10_000);
+    expect(gate.peek('u')).toBeUndefined();
+    const check = gate.check('u');
+    expect(fake.calls).toEqual(['u']);
+    fake.next().reject(outage());
+    await expect(check).rejects.toBeInstanceOf(LicenzyUnavailableError);
+    expect(gate.stats()).toMatchObject({ hits: 0, stale: 0 });
+  });
+
+  it.each([
     ['as given', (entry: CachedDecision) => entry],
     ['copied (a serializing store)', (entry: CachedDecision) => structuredClone(entry)],
   ])('a store that mixes up subjects (%s) never serves one subject another\'s grant: a hit, a fresh-enough answer or a stale one', async (_name, copy) => {
