@@ -161,7 +161,16 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
       const replayKey = id === '' ? undefined : id;
       // Twice the window: a delivery stamped up to `tolerance` ahead stays valid until `at + 2 × tolerance`.
       if (replayKey !== undefined && !seen.remember(replayKey, at + 2 * tolerance, at)) return OK;
-      const type = typeOf(payload);
+      let type: unknown;
+      try {
+        type = typeOf(payload);
+      } catch (error) {
+        // The app's own `typeOf` failed on this delivery: no telling whether it should have invalidated. Not
+        // remembered, and 503, so Licenzy retries it (a retry would otherwise be dropped as a replay).
+        if (replayKey !== undefined) seen.forget(replayKey);
+        logger?.error('Licenzy webhook typeOf() threw; the sender should retry', { error: error instanceof Error ? error.message : 'unknown error' });
+        return UNAVAILABLE;
+      }
       if (typeof type !== 'string' || !events.has(type)) return OK;
       let subjectRef: string;
       try {

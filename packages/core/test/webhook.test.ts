@@ -52,6 +52,26 @@ function delivery(payload: unknown, init: { id?: string; at?: number; secret?: s
 
 const event = (subjectRef = 'user_1', type = 'entitlement.updated') => ({ type, data: { subject_ref: subjectRef } });
 
+describe('regression: a typeOf() that throws', () => {
+  it('answers 503 without remembering the delivery, so Licenzy\'s retry still invalidates', async () => {
+    const ctx = setup();
+    await ctx.gate.check('user_1');
+    let broken = true;
+    const receiver = standard(ctx.spied, {
+      typeOf: (payload) => {
+        if (broken) throw new Error('payload.event is undefined');
+        return (payload as { type: string }).type;
+      },
+    });
+    expect((await receiver.handle(delivery(event()))).status).toBe(503);
+    expect(ctx.invalidated).toEqual([]);
+    broken = false;
+    expect((await receiver.handle(delivery(event()))).status).toBe(200);
+    expect(ctx.invalidated).toEqual(['user_1']);
+    expect(ctx.gate.peek('user_1')).toBeUndefined();
+  });
+});
+
 describe('createWebhookReceiver (standard-webhooks)', () => {
   let ctx: ReturnType<typeof setup>;
   beforeEach(async () => {
