@@ -552,13 +552,13 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
         if (cacheEnabled) remember(subjectRef, { allowed, checkedAt, lifetime, staleLifetime: lifetime + staleIfError, requestedAt: call.startedAt });
         if (binding !== undefined && token !== undefined && lifetime > 0) {
           const entry: SharedEntry = { allowed, checkedAt, ttl: lifetime, staleTtl: lifetime + staleIfError };
-          const stored = store.get(subjectRef);
           // A fresh answer is broadcast, so "just paid" shows on every instance at once. A refused write means the
-          // subject was invalidated on another instance since the token was read: drop what we just cached, even if
-          // the invalidation message has not reached us yet.
+          // subject was invalidated on another instance since the token was read: drop what is cached for it, even if
+          // the invalidation message has not reached us yet. Unconditionally: a newer entry dropped with it costs one
+          // Licenzy call, never a wrong answer (and a copying store gives no identity to compare).
           binding.write(subjectRef, entry, token, { broadcast: fresh }).then(
             (written) => {
-              if (written === false && stored !== undefined && store.get(subjectRef) === stored) store.delete(subjectRef);
+              if (written === false) store.delete(subjectRef);
             },
             () => void counters.sharedErrors++,
           );

@@ -153,6 +153,37 @@ describe('issue 14: foreign stores', () => {
     expect(gate.peek('v')).toBeUndefined();
   });
 
+  it('a serializing store (a new copy on every get) still drops the answer when the shared tier refuses its write', async () => {
+    const fake = createFakeChecker();
+    const { map, store: inner } = mapStore();
+    // As a store over Redis or a file would: what comes back is a copy, never the object that was stored.
+    const store: DecisionStore = { ...inner, get: (key) => structuredClone(map.get(key)), get size() { return map.size; } };
+    let refused: () => void = () => undefined;
+    const writeRefused = new Promise<void>((resolve) => (refused = resolve));
+    const gate = createAccessGate({
+      client: fake.checker,
+      apiKey: 'lz_test_example_copying',
+      logger,
+      store,
+      shared: {
+        bind: () => ({
+          read: async () => ({ entry: undefined, token: '0:0' }),
+          write: async () => (setTimeout(refused, 0), false),
+          invalidate: async () => undefined,
+          clear: async () => undefined,
+          subscribe: () => () => undefined,
+        }),
+        close: async () => undefined,
+      },
+    });
+    const first = gate.check('u');
+    await vi.waitFor(() => expect(fake.pending).toHaveLength(1));
+    fake.next().resolve(true);
+    expect(await first).toMatchObject({ allowed: true, source: 'licenzy' });
+    await writeRefused;
+    expect(gate.peek('u')).toBeUndefined();
+  });
+
   it.each([
     ['no expiresAt', { allowed: true, checkedAt: 0 }],
     ['a NaN expiresAt', { allowed: true, checkedAt: 0, expiresAt: Number.NaN, staleUntil: Number.NaN }],
