@@ -58,6 +58,7 @@ export type { Guard, GuardOutcome, LoggerFor, RequestDecision, RequireAccessOpti
 export { consoleLogger } from './logger.js';
 export type { GateLogger } from './logger.js';
 export type { Milliseconds } from './options.js';
+export { optionKeys, rejectUnknownKeys, type KeysEnum } from './options.js';
 export { deriveSharedScope } from './shared-tier.js';
 export type { SharedEntry, SharedEvent, SharedTier, SharedTierBinding, SharedTierScope } from './shared-tier.js';
 export { CHANNELS } from './diagnostics.js';
