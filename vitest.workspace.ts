@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineWorkspace } from 'vitest/config';
 
-export const PACKAGES = ['core', 'testing', 'express', 'koa', 'fastify', 'redis', 'otel'] as const;
+export const PACKAGES = ['core', 'mock', 'testing', 'express', 'koa', 'fastify', 'redis', 'otel'] as const;
 export const SUITES = ['smoke', 'reliability', 'multi-instance'] as const;
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));

@@ -1,7 +1,8 @@
 // The licenzy-mock command: argument parsing, startup output and shutdown, as a function tests can call.
 import { parseArgs } from 'node:util';
 import { createMockLicenzy, type MockLicenzy } from './mock-licenzy.js';
-import { MockLicenzyConfigError, type MockMode } from './mock-options.js';
+import type { LicenzyMode } from '@licenzy-gate/core';
+import { MockLicenzyConfigError } from './mock-config-error.js';
 import { generateWebhookSecret } from './mock-webhooks.js';
 
 /**
@@ -109,19 +110,19 @@ export async function runMockCli(argv: readonly string[], io: MockCliIo = {}): P
       webhooks: webhookUrls.map((url) => ({ url, secret })),
     });
   } catch (err) {
-    if (err instanceof MockLicenzyConfigError) return fail(`${flagOf(err.option)}: ${err.message}`, 2);
+    if (err instanceof MockLicenzyConfigError) return fail(`${flagOf(err.option)}: ${err.reason}`, 2);
     return fail(`could not start: ${err instanceof Error ? err.message : String(err)}`, 1);
   }
 
   // Comment lines start with '#', so the whole output can be pasted into a shell or a .env file.
-  const keyOf = (mode: MockMode): string | undefined => {
+  const keyOf = (mode: LicenzyMode): string | undefined => {
     try {
       return mode === 'test' ? mock.testKey : mock.liveKey;
     } catch {
       return undefined;
     }
   };
-  const mode: MockMode = values.mode === 'live' || (values.mode === undefined && keyOf('test') === undefined) ? 'live' : 'test';
+  const mode: LicenzyMode = values.mode === 'live' || (values.mode === undefined && keyOf('test') === undefined) ? 'live' : 'test';
   const key = keyOf(mode);
   if (key === undefined) {
     await mock.close();

@@ -6,7 +6,8 @@ import type { EventHub } from './mock-events.js';
 import type { MockFault, MockFaultHandle, MockFaultOptions } from './mock-faults.js';
 import { readBody, send } from './mock-http.js';
 import type { MockRequestLogEntry } from './mock-log.js';
-import { MockLicenzyConfigError, type MockMode } from './mock-options.js';
+import type { LicenzyMode } from '@licenzy-gate/core';
+import { MockLicenzyConfigError } from './mock-config-error.js';
 import { availabilityOf, isUsable, type EntitlementKind, type MockEntitlement, type MockEntitlementInput } from './mock-state.js';
 import type { MockWebhookDelivery } from './mock-webhooks.js';
 
@@ -17,7 +18,7 @@ import type { MockWebhookDelivery } from './mock-webhooks.js';
  */
 export interface MockSubject {
   subjectRef: string;
-  mode: MockMode;
+  mode: LicenzyMode;
   /** Whether an access check with a key of that mode would answer `allowed: true` now. */
   hasAccess: boolean;
   entitlements: MockEntitlement[];
@@ -41,10 +42,10 @@ export interface MockActiveFault {
  */
 export interface ControlTarget {
   now(): number;
-  grant(subjectRef: string, entitlement: MockEntitlementInput, options: { mode: MockMode }): MockEntitlement;
-  revoke(subjectRef: string, options: { mode: MockMode }): void;
-  refund(subjectRef: string, options: { mode: MockMode }): MockEntitlement[];
-  dispute(subjectRef: string, options: { mode: MockMode }): MockEntitlement[];
+  grant(subjectRef: string, entitlement: MockEntitlementInput, options: { mode: LicenzyMode }): MockEntitlement;
+  revoke(subjectRef: string, options: { mode: LicenzyMode }): void;
+  refund(subjectRef: string, options: { mode: LicenzyMode }): MockEntitlement[];
+  dispute(subjectRef: string, options: { mode: LicenzyMode }): MockEntitlement[];
   subjects(): MockSubject[];
   fault(fault: MockFault, options: MockFaultOptions): MockFaultHandle;
   clearFaults(): void;
@@ -128,7 +129,7 @@ export async function handleControl(
       return;
     }
     if (err instanceof MockLicenzyConfigError) {
-      send(res, 400, { error: 'invalid_body', message: err.message });
+      send(res, 400, { error: 'invalid_body', message: `${err.option}: ${err.reason}` });
       return;
     }
     throw err;
@@ -262,7 +263,7 @@ function parseSubject(segment: string): string {
   return subjectRef;
 }
 
-function parseMode(value: unknown): MockMode {
+function parseMode(value: unknown): LicenzyMode {
   if (value === undefined) return 'test';
   if (value !== 'test' && value !== 'live') invalid('mode', 'expected "test" or "live"');
   return value;

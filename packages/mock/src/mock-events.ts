@@ -1,6 +1,6 @@
 // Server-sent events of the Licenzy emulator: one `call` event per answered Licenzy call, `state` on every change.
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { MockMode } from './mock-options.js';
+import type { LicenzyMode } from '@licenzy-gate/core';
 
 /**
  * One answered Licenzy call, as sent on `GET /_mock/events` (event name `call`).
@@ -14,7 +14,7 @@ export interface MockCallEvent {
   method: string;
   path: string;
   subject_ref: string | null;
-  mode: MockMode | null;
+  mode: LicenzyMode | null;
   status: number;
   /**
    * What the caller got: `allowed`/`denied` (access checks), `consumed N`/`insufficient_usage` (usage),

@@ -1,5 +1,5 @@
 // Scripted faults of the Licenzy emulator: their shapes, validation, and the FIFO queue that hands them out.
-import { MockLicenzyConfigError } from './mock-options.js';
+import { MockLicenzyConfigError } from './mock-config-error.js';
 
 /**
  * The special value that makes the `subject` and `allowed` faults drop the field instead of setting it.

@@ -1,5 +1,5 @@
 // Request log of the Licenzy emulator: redacted entries, exact per-endpoint counts, and contract violations.
-import type { MockMode } from './mock-options.js';
+import type { LicenzyMode } from '@licenzy-gate/core';
 
 /**
  * One request as the emulator saw it. Secrets are redacted before the entry is stored.
@@ -15,7 +15,7 @@ export interface MockRequestLogEntry {
   /** Parsed JSON, the raw text when it is not JSON, or `undefined` for an empty body. */
   body: unknown;
   /** Mode of the accepted key that was sent, or `undefined` when no accepted key was sent. */
-  mode: MockMode | undefined;
+  mode: LicenzyMode | undefined;
   /** Status the mock answered, or `undefined` while unanswered and for `reset`/`hang` faults. */
   status: number | undefined;
   /** When it arrived, from the mock's clock (epoch milliseconds). */

@@ -1,8 +1,13 @@
-// Options of the Licenzy emulator: their types, defaults, and fail-fast validation.
+// Options of the Licenzy emulator: their types, defaults, and fail-fast validation through core's option mechanism.
+import { optionKeys, rejectUnknownKeys, type LicenzyMode } from '@licenzy-gate/core';
+import { MockLicenzyConfigError } from './mock-config-error.js';
 import { checkWebhookTargets, type MockWebhookTarget } from './mock-webhooks.js';
 
-/** The API key environment Licenzy infers from a key's prefix (`lz_test_` or `lz_live_`). */
-export type MockMode = 'test' | 'live';
+/**
+ * The API key environment Licenzy infers from a key's prefix (`lz_test_` or `lz_live_`).
+ * @deprecated use `LicenzyMode` from `@licenzy-gate/core` (the same union).
+ */
+export type MockMode = LicenzyMode;
 
 /**
  * The test-mode key the emulator accepts when `keys` is not given. Not a secret: it only opens the emulator.
@@ -54,7 +59,7 @@ export interface MockLicenzyOptions {
 export interface ResolvedMockOptions {
   port: number;
   host: string;
-  keys: ReadonlyMap<string, MockMode>;
+  keys: ReadonlyMap<string, LicenzyMode>;
   now: () => number;
   latency: number;
   maxLoggedRequests: number;
@@ -64,31 +69,11 @@ export interface ResolvedMockOptions {
 }
 
 /**
- * Thrown synchronously (or as the rejection of `createMockLicenzy`) when the emulator is misconfigured.
- * `option` names the offending option or argument.
- * @example
- * try { mock.setLatency(-1); } catch (err) { if (err instanceof MockLicenzyConfigError) console.log(err.option); }
- */
-export class MockLicenzyConfigError extends TypeError {
-  /** Stable code to switch on. */
-  readonly code = 'ERR_LICENZY_MOCK_CONFIG';
-
-  constructor(
-    /** Name of the option or argument that was rejected, e.g. `'latency'` or `'fault.status'`. */
-    readonly option: string,
-    message: string,
-  ) {
-    super(`${option}: ${message}`);
-    this.name = 'MockLicenzyConfigError';
-  }
-}
-
-/**
  * The mode a key selects, from its prefix, or `undefined` for anything else.
  * @example
  * modeOfKey('lz_live_abc'); // 'live'
  */
-export function modeOfKey(key: string): MockMode | undefined {
+export function modeOfKey(key: string): LicenzyMode | undefined {
   if (key.startsWith('lz_test_')) return 'test';
   if (key.startsWith('lz_live_')) return 'live';
   return undefined;
@@ -107,11 +92,13 @@ export function checkMilliseconds(option: string, value: unknown): number {
 }
 
 /**
- * Validates options and fills in defaults; throws {@link MockLicenzyConfigError} naming the bad option.
+ * Validates options and fills in defaults; throws {@link MockLicenzyConfigError} naming the bad option. An unknown
+ * key is rejected with the closest known one (`prot` → did you mean `port`?), and `null` is never "use the default".
  * @example
  * resolveMockOptions({ port: 4010 }).host; // '127.0.0.1'
  */
 export function resolveMockOptions(options: MockLicenzyOptions = {}): ResolvedMockOptions {
+  checkOptionsObject(options);
   const { port = 0, host = '127.0.0.1', now = Date.now, latency = 0, maxLoggedRequests = 10_000 } = options;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) {
     throw new MockLicenzyConfigError('port', `expected an integer from 0 to 65535, got ${String(port)}`);
@@ -143,12 +130,12 @@ export function resolveMockOptions(options: MockLicenzyOptions = {}): ResolvedMo
   };
 }
 
-function resolveKeys(keys: readonly string[] | undefined): Map<string, MockMode> {
+function resolveKeys(keys: readonly string[] | undefined): Map<string, LicenzyMode> {
   const list = keys ?? [DEFAULT_TEST_KEY, DEFAULT_LIVE_KEY];
   if (!Array.isArray(list) || list.length === 0) {
     throw new MockLicenzyConfigError('keys', 'expected a non-empty array of API keys');
   }
-  const resolved = new Map<string, MockMode>();
+  const resolved = new Map<string, LicenzyMode>();
   list.forEach((key: unknown, index) => {
     // Never echo the key itself: even a mock key may be a copy of a real one.
     const mode = typeof key === 'string' && /^\S+$/.test(key) ? modeOfKey(key) : undefined;
@@ -158,4 +145,27 @@ function resolveKeys(keys: readonly string[] | undefined): Map<string, MockMode>
     resolved.set(key, mode);
   });
   return resolved;
+}
+
+const MOCK_OPTION_KEYS = optionKeys<MockLicenzyOptions>({
+  port: true,
+  host: true,
+  keys: true,
+  now: true,
+  latency: true,
+  maxLoggedRequests: true,
+  webhooks: true,
+  webhookRetryDelays: true,
+  webhookTimeout: true,
+});
+
+/** A plain object of known keys, none of them `null` (which would otherwise read as "not passed" below). */
+function checkOptionsObject(options: unknown): asserts options is MockLicenzyOptions {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new MockLicenzyConfigError('options', 'expected an object');
+  }
+  rejectUnknownKeys('', options, MOCK_OPTION_KEYS);
+  for (const [key, value] of Object.entries(options)) {
+    if (value === null) throw new MockLicenzyConfigError(key, 'expected a value or no key at all, got null (null never means "use the default")');
+  }
 }

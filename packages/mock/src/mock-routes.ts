@@ -1,5 +1,5 @@
 // The Licenzy endpoints the emulator answers: routing, auth, request validation, and the answers themselves.
-import type { MockMode } from './mock-options.js';
+import type { LicenzyMode } from '@licenzy-gate/core';
 import { availabilityOf, isUsable, type MockEntitlement, type MockState } from './mock-state.js';
 
 /**
@@ -23,12 +23,12 @@ export interface IncomingCall {
  */
 export interface RouteContext {
   state: MockState;
-  keys: ReadonlyMap<string, MockMode>;
+  keys: ReadonlyMap<string, LicenzyMode>;
   now: () => number;
   /** Records a contract violation (a request a correct client would never send). */
   violation: (message: string) => void;
   /** Called once per consume that took units (not for idempotent replays), e.g. to send `usage.consumed`. */
-  consumed?: (mode: MockMode, subjectRef: string, consumed: number, usageRemaining: number) => void;
+  consumed?: (mode: LicenzyMode, subjectRef: string, consumed: number, usageRemaining: number) => void;
 }
 
 /**
@@ -50,7 +50,7 @@ export interface Reply {
  */
 export interface CallPlan {
   /** Mode of the accepted key, when one was sent. */
-  mode: MockMode | undefined;
+  mode: LicenzyMode | undefined;
   /** The subject asked about, when the request named one. */
   subjectRef: string | undefined;
   /** Computes the answer; for a valid call this is where state changes (consumed units, idempotency keys). */
@@ -60,7 +60,7 @@ export interface CallPlan {
 type Handler = (request: ValidRequest, context: RouteContext) => Reply;
 
 interface ValidRequest {
-  mode: MockMode;
+  mode: LicenzyMode;
   subjectRef: string;
   body: Record<string, unknown>;
   idempotencyKey: string;
@@ -95,7 +95,7 @@ const error = (status: number, code: string, headers?: Record<string, string>): 
  */
 export function planCall(call: IncomingCall, context: RouteContext): CallPlan {
   const where = `${call.method} ${call.path}`;
-  const reject = (reply: Reply, mode?: MockMode, subjectRef?: string): CallPlan => ({ mode, subjectRef, answer: () => reply });
+  const reject = (reply: Reply, mode?: LicenzyMode, subjectRef?: string): CallPlan => ({ mode, subjectRef, answer: () => reply });
   const report = (message: string) => context.violation(`${where}: ${message}`);
 
   const candidates = ROUTES.filter((route) => matchPath(route, call.path));
@@ -158,7 +158,7 @@ export function planCall(call: IncomingCall, context: RouteContext): CallPlan {
  * @example
  * modeOfCall(call, keys); // 'test'
  */
-export function modeOfCall(call: IncomingCall, keys: ReadonlyMap<string, MockMode>): MockMode | undefined {
+export function modeOfCall(call: IncomingCall, keys: ReadonlyMap<string, LicenzyMode>): LicenzyMode | undefined {
   const bearer = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(headerOf(call, 'authorization') ?? '')?.[1];
   return bearer === undefined ? undefined : keys.get(bearer);
 }

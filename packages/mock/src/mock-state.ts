@@ -1,5 +1,6 @@
 // Entitlement and usage state of the Licenzy emulator: grants, access decisions, metering and idempotency.
-import { MockLicenzyConfigError, type MockMode } from './mock-options.js';
+import type { LicenzyMode } from '@licenzy-gate/core';
+import { MockLicenzyConfigError } from './mock-config-error.js';
 
 /** Entitlement kinds the contract documents. */
 export type EntitlementKind = 'subscription' | 'time_pass' | 'usage_pack';
@@ -85,8 +86,8 @@ export function isUsable(entitlement: MockEntitlement, nowMs: number): boolean {
  * const state = new MockState(); state.grant('test', 'u', {}, Date.now());
  */
 export class MockState {
-  private readonly subjects: Record<MockMode, Map<string, MockEntitlement[]>> = { test: new Map(), live: new Map() };
-  private readonly idempotency: Record<MockMode, Map<string, { fingerprint: string; reply: unknown }>> = {
+  private readonly subjects: Record<LicenzyMode, Map<string, MockEntitlement[]>> = { test: new Map(), live: new Map() };
+  private readonly idempotency: Record<LicenzyMode, Map<string, { fingerprint: string; reply: unknown }>> = {
     test: new Map(),
     live: new Map(),
   };
@@ -94,7 +95,7 @@ export class MockState {
   private nextAttempt = 1;
 
   /** Adds an entitlement; throws {@link MockLicenzyConfigError} on bad input. Returns a copy of what was stored. */
-  grant(mode: MockMode, subjectRef: string, input: MockEntitlementInput, nowMs: number): MockEntitlement {
+  grant(mode: LicenzyMode, subjectRef: string, input: MockEntitlementInput, nowMs: number): MockEntitlement {
     checkSubject(subjectRef);
     const entitlement = normalizeEntitlement(input, `ent_${mode}_${String(this.nextId).padStart(6, '0')}`, nowMs);
     this.nextId += 1;
@@ -105,7 +106,7 @@ export class MockState {
   }
 
   /** Removes every entitlement of the subject in that mode. */
-  revoke(mode: MockMode, subjectRef: string): void {
+  revoke(mode: LicenzyMode, subjectRef: string): void {
     checkSubject(subjectRef);
     this.subjects[mode].delete(subjectRef);
   }
@@ -114,7 +115,7 @@ export class MockState {
    * Applies a full refund as the contract documents it: a time pass expires at `nowMs`, a usage pack drops to 0
    * units, a subscription becomes `past_due`. Returns copies of the subject's entitlements afterwards.
    */
-  refund(mode: MockMode, subjectRef: string, nowMs: number): MockEntitlement[] {
+  refund(mode: LicenzyMode, subjectRef: string, nowMs: number): MockEntitlement[] {
     checkSubject(subjectRef);
     for (const entitlement of this.subjects[mode].get(subjectRef) ?? []) {
       if (entitlement.kind === 'time_pass') entitlement.expiresAt = Math.min(entitlement.expiresAt ?? nowMs, nowMs);
@@ -128,24 +129,24 @@ export class MockState {
    * Applies a payment dispute: every entitlement of the subject becomes `past_due` (the contract documents this
    * for subscriptions; the mock treats a disputed pass or pack the same way, so a dispute always ends access).
    */
-  dispute(mode: MockMode, subjectRef: string): MockEntitlement[] {
+  dispute(mode: LicenzyMode, subjectRef: string): MockEntitlement[] {
     checkSubject(subjectRef);
     for (const entitlement of this.subjects[mode].get(subjectRef) ?? []) entitlement.status = 'past_due';
     return this.entitlements(mode, subjectRef);
   }
 
   /** Every subject that has at least one entitlement in that mode, in first-grant order. */
-  subjectRefs(mode: MockMode): string[] {
+  subjectRefs(mode: LicenzyMode): string[] {
     return [...this.subjects[mode].keys()];
   }
 
   /** Copies of the subject's entitlements in grant order. */
-  entitlements(mode: MockMode, subjectRef: string): MockEntitlement[] {
+  entitlements(mode: LicenzyMode, subjectRef: string): MockEntitlement[] {
     return (this.subjects[mode].get(subjectRef) ?? []).map(copy);
   }
 
   /** The access decision: at least one usable entitlement in that mode. */
-  isAllowed(mode: MockMode, subjectRef: string, nowMs: number): boolean {
+  isAllowed(mode: LicenzyMode, subjectRef: string, nowMs: number): boolean {
     return (this.subjects[mode].get(subjectRef) ?? []).some((entitlement) => isUsable(entitlement, nowMs));
   }
 
@@ -153,7 +154,7 @@ export class MockState {
    * Takes `units` from the subject's usable usage packs, all or nothing. Packs expiring soonest are drawn first
    * (then oldest grant), so units that would lapse are used before units that would not.
    */
-  consume(mode: MockMode, subjectRef: string, units: number, nowMs: number): ConsumeOutcome {
+  consume(mode: LicenzyMode, subjectRef: string, units: number, nowMs: number): ConsumeOutcome {
     const packs = (this.subjects[mode].get(subjectRef) ?? [])
       .filter((entitlement) => entitlement.kind === 'usage_pack' && isUsable(entitlement, nowMs))
       .sort((a, b) => (a.expiresAt ?? Infinity) - (b.expiresAt ?? Infinity));
@@ -173,7 +174,7 @@ export class MockState {
    * a repeat with another fingerprint gets `'conflict'`. Replies for which `keep` says false (failures) are not
    * stored, so a retry after the cause is fixed is evaluated afresh.
    */
-  idempotent<T>(mode: MockMode, key: string, fingerprint: string, compute: () => T, keep: (reply: T) => boolean): T | 'conflict' {
+  idempotent<T>(mode: LicenzyMode, key: string, fingerprint: string, compute: () => T, keep: (reply: T) => boolean): T | 'conflict' {
     const store = this.idempotency[mode];
     const seen = store.get(key);
     if (seen) return seen.fingerprint === fingerprint ? (structuredClone(seen.reply) as T) : 'conflict';
@@ -183,7 +184,7 @@ export class MockState {
   }
 
   /** A fresh checkout attempt id such as `att_test_000001`. */
-  nextAttemptId(mode: MockMode): string {
+  nextAttemptId(mode: LicenzyMode): string {
     const id = `att_${mode}_${String(this.nextAttempt).padStart(6, '0')}`;
     this.nextAttempt += 1;
     return id;

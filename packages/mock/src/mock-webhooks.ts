@@ -1,7 +1,8 @@
-// Outbound webhooks of the Licenzy emulator: Standard Webhooks signing and async delivery with bounded retries.
-import { createHmac, randomBytes } from 'node:crypto';
+// Outbound webhooks of the Licenzy emulator: secrets, signing (core's signStandardWebhook) and async delivery with bounded retries.
+import { randomBytes } from 'node:crypto';
+import { signStandardWebhook, type LicenzyMode } from '@licenzy-gate/core';
 import { wait } from './mock-http.js';
-import { MockLicenzyConfigError, type MockMode } from './mock-options.js';
+import { MockLicenzyConfigError } from './mock-config-error.js';
 
 /**
  * Event types the emulator sends; the names are the ones Licenzy documents for its outbound webhooks.
@@ -38,7 +39,7 @@ export interface MockWebhookPayload {
   id: string;
   /** ISO time from the mock's clock. */
   created_at: string;
-  data: { subject_ref: string; mode: MockMode; [field: string]: unknown };
+  data: { subject_ref: string; mode: LicenzyMode; [field: string]: unknown };
 }
 
 /**
@@ -81,8 +82,8 @@ export function generateWebhookSecret(): string {
  * signWebhook(secret, 'msg_1', 1767225600, '{"type":"entitlement.updated"}'); // 'v1,K5oZ…='
  */
 export function signWebhook(secret: string, id: string, timestamp: number, body: string): string {
-  const key = Buffer.from(secret.slice(SECRET_PREFIX.length), 'base64');
-  return `v1,${createHmac('sha256', key).update(`${id}.${timestamp}.${body}`).digest('base64')}`;
+  // Written once, in core: the receiver verifies with the same code the emulator signs with.
+  return signStandardWebhook({ secret, id, timestamp, body })['webhook-signature'];
 }
 
 /**
@@ -159,9 +160,7 @@ export class WebhookSender {
     const headers = {
       'content-type': 'application/json',
       'user-agent': 'licenzy-mock',
-      'webhook-id': id,
-      'webhook-timestamp': String(timestamp),
-      'webhook-signature': signWebhook(target.secret, id, timestamp, body),
+      ...signStandardWebhook({ secret: target.secret, id, timestamp, body }),
     };
     const delays = [0, ...this.options.retryDelays];
     for (let attempt = 1; attempt <= delays.length; attempt += 1) {

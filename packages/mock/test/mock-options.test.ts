@@ -1,13 +1,8 @@
 // Tests option validation and defaults of the Licenzy emulator.
+import { LicenzyConfigError } from '@licenzy-gate/core';
 import { describe, expect, it } from 'vitest';
-import {
-  checkMilliseconds,
-  DEFAULT_LIVE_KEY,
-  DEFAULT_TEST_KEY,
-  MockLicenzyConfigError,
-  modeOfKey,
-  resolveMockOptions,
-} from '../src/mock-options.js';
+import { createMockLicenzy, MockLicenzyConfigError, type MockLicenzyOptions } from '../src/index.js';
+import { checkMilliseconds, DEFAULT_LIVE_KEY, DEFAULT_TEST_KEY, modeOfKey, resolveMockOptions } from '../src/mock-options.js';
 
 describe('resolveMockOptions', () => {
   it('fills in defaults', () => {
@@ -36,8 +31,36 @@ describe('resolveMockOptions', () => {
       expect.unreachable();
     } catch (err) {
       expect(err).toBeInstanceOf(MockLicenzyConfigError);
-      expect(err).toMatchObject({ option, code: 'ERR_LICENZY_MOCK_CONFIG' });
+      expect(err).toBeInstanceOf(LicenzyConfigError);
+      expect(err).toMatchObject({ option, code: 'ERR_LICENZY_CONFIG' });
     }
+  });
+
+  it.each([
+    ['prot', 'port', { prot: 0 }],
+    ['testKeys', 'keys', { testKeys: ['lz_test_x'] }],
+    ['webhookTimout', 'webhookTimeout', { webhookTimout: 10 }],
+  ])('rejects the unknown key %s as a LicenzyConfigError suggesting %s', (key, suggestion, options) => {
+    const call = () => resolveMockOptions(options as MockLicenzyOptions);
+    expect(call).toThrow(LicenzyConfigError);
+    expect(call).toThrow(expect.objectContaining({ option: key, message: expect.stringContaining(`did you mean \`${suggestion}\``) }));
+  });
+
+  it.each(['port', 'host', 'keys', 'now', 'latency', 'maxLoggedRequests', 'webhooks', 'webhookRetryDelays', 'webhookTimeout'])(
+    'never reads %s: null as "use the default"',
+    (key) => {
+      expect(() => resolveMockOptions({ [key]: null } as MockLicenzyOptions)).toThrow(
+        expect.objectContaining({ option: key, code: 'ERR_LICENZY_CONFIG', message: expect.stringContaining('null') }),
+      );
+    },
+  );
+
+  it('rejects options that are not an object', () => {
+    expect(() => resolveMockOptions('fast' as MockLicenzyOptions)).toThrow(expect.objectContaining({ option: 'options' }));
+  });
+
+  it('makes createMockLicenzy reject a typo before listening', async () => {
+    await expect(createMockLicenzy({ latncy: 5 } as MockLicenzyOptions)).rejects.toThrow(/`latncy`.*did you mean `latency`/);
   });
 
   it('never echoes a rejected key', () => {

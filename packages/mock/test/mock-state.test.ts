@@ -1,6 +1,6 @@
 // Tests grants, decisions, metering and idempotency of the emulator state, without HTTP.
 import { describe, expect, it } from 'vitest';
-import { MockLicenzyConfigError } from '../src/mock-options.js';
+import { MockLicenzyConfigError } from '../src/mock-config-error.js';
 import { availabilityOf, isUsable, MockState } from '../src/mock-state.js';
 
 const NOW = Date.parse('2026-01-01T00:00:00Z');
