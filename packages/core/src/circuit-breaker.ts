@@ -1,5 +1,5 @@
-// Stops an unavailable Licenzy from being hammered: when calls for several subjects fail in a row, fail fast
-// for a cool-down, then let one probe through.
+// Stops an unavailable upstream from being hammered: after repeated failures, fail fast for a cool-down, then let one
+// probe through. The one breaker of the house: the gate's (Licenzy calls, counted per subject) and the Redis tier's.
 import { optionKeys, type Milliseconds } from './options.js';
 
 /** Options of the gate's circuit breaker. */
@@ -17,29 +17,69 @@ export interface CircuitBreakerOptions {
 /** Every option name of {@link CircuitBreakerOptions}, kept exact by the compiler. */
 export const CIRCUIT_BREAKER_OPTION_KEYS = optionKeys<CircuitBreakerOptions>({ threshold: true, cooldown: true });
 
+/** Where a circuit breaker stands: calls go out (`closed`), fail fast (`open`), or one probe may go (`half-open`). */
 export type CircuitState = 'closed' | 'open' | 'half-open';
 
 export interface CircuitBreaker {
   /** `undefined` if a call may go out now (and, when half-open, claims the probe); else the ms to wait. */
   blockedFor(): number | undefined;
-  /** Licenzy was reached (any answer, even a malformed one): close the circuit. */
+  /** The upstream was reached (any answer, even a malformed one): close the circuit. */
   success(): void;
-  /** A transport outage on a call for `subjectRef`. */
-  failure(subjectRef: string): void;
+  /**
+   * A call failed. With a `key` (the gate: a subject), only distinct keys count towards the threshold, so one key's
+   * retries cannot open the circuit for everyone; without one (the Redis tier), every failure counts.
+   */
+  failure(key?: string): void;
   readonly state: CircuitState;
 }
 
+/** What {@link createCircuitBreaker} is built from. */
+export interface CircuitBreakerConfig {
+  /** Failures (distinct keys, when keyed) with no success in between that open the circuit. */
+  readonly threshold: number;
+  /** How long the open circuit fails fast before one probe, in ms. */
+  readonly cooldown: Milliseconds;
+  /** The clock, in ms. */
+  readonly now: () => number;
+  /** Told of every transition (`closed` → `open`, `open` → `closed`, …), e.g. for logs and metrics. */
+  readonly onChange?: (from: CircuitState, to: CircuitState) => void;
+  /**
+   * How long the half-open probe holds its slot when it never reports, in ms. Default `cooldown`. A caller whose
+   * probe always reports within a known bound (the tier's command timeout) passes a longer one, so no second probe
+   * goes out while the first is still waiting.
+   */
+  readonly probeLease?: Milliseconds;
+}
+
 /**
- * @param onChange told of every transition (`closed` → `open`, `open` → `closed`, …), e.g. for logs and metrics.
+ * A circuit breaker: closed until `threshold` failures with no success between, then open for `cooldown`, then
+ * half-open for one probe whose outcome closes it or opens it for another cool-down.
+ *
+ * @example
+ * const breaker = createCircuitBreaker({ threshold: 5, cooldown: 1000, now: Date.now })
+ * if (breaker.blockedFor() === undefined) call().then(() => breaker.success(), () => breaker.failure())
  */
+export function createCircuitBreaker(config: CircuitBreakerConfig): CircuitBreaker;
+/** The positional form the gate uses: `(threshold, cooldown, now, onChange?)`. */
 export function createCircuitBreaker(
   threshold: number,
   cooldown: number,
   now: () => number,
   onChange?: (from: CircuitState, to: CircuitState) => void,
+): CircuitBreaker;
+export function createCircuitBreaker(
+  first: CircuitBreakerConfig | number,
+  cooldownArg?: number,
+  nowArg?: () => number,
+  onChangeArg?: (from: CircuitState, to: CircuitState) => void,
 ): CircuitBreaker {
-  // Subjects that failed since the last success; never more than `threshold` entries.
+  const config: CircuitBreakerConfig =
+    typeof first === 'number' ? { threshold: first, cooldown: cooldownArg as number, now: nowArg as () => number, onChange: onChangeArg } : first;
+  const { threshold, cooldown, now, onChange } = config;
+  const probeLease = config.probeLease ?? cooldown;
+  // Keys that failed since the last success, and failures without a key; together never more than `threshold`.
   const failing = new Set<string>();
+  let unkeyedFailures = 0;
   let open = false;
   let openUntil = 0;
   // The probe holds a lease rather than a flag: a probe that never reports (a custom client that throws
@@ -68,17 +108,18 @@ export function createCircuitBreaker(
       if (wait > 0) return wait;
       notify();
       if (t < probeUntil) return probeUntil - t;
-      probeUntil = t + cooldown;
+      probeUntil = t + probeLease;
       return undefined;
     },
     success() {
       failing.clear();
+      unkeyedFailures = 0;
       if (!open) return;
       open = false;
       probeUntil = 0;
       notify();
     },
-    failure(subjectRef) {
+    failure(key) {
       if (open) {
         // A failed probe (or a call that was already out) keeps it open for another cool-down.
         openUntil = now() + cooldown;
@@ -86,9 +127,11 @@ export function createCircuitBreaker(
         notify();
         return;
       }
-      failing.add(subjectRef);
-      if (failing.size >= threshold) {
+      if (key === undefined) unkeyedFailures++;
+      else failing.add(key);
+      if (failing.size + unkeyedFailures >= threshold) {
         failing.clear();
+        unkeyedFailures = 0;
         open = true;
         openUntil = now() + cooldown;
         probeUntil = 0;

@@ -83,3 +83,7 @@ export { MAX_STATUS_WAIT, createAccessStatus, loadCustomerAccess } from './statu
 export type { AccessStatusOptions, AccessStatusRoute, CustomerAccessForOptions, StatusReply } from './status.js';
 export { refusalAction, requestRefusalKind } from './refusal.js';
 export type { RefusalAction, RefusalPolicy, RequestRefusalKind } from './refusal.js';
+export { createCircuitBreaker } from './circuit-breaker.js';
+export type { CircuitBreaker, CircuitBreakerConfig, CircuitState } from './circuit-breaker.js';
+export { booleanOption, integerOption, loggerOption, optionsObject, renamedOption } from './options.js';
+export { REQUIRE_ACCESS_OPTION_KEYS } from './guard.js';

@@ -1,5 +1,6 @@
 // Option parsing shared by the core and the adapters: `undefined` means "not passed", anything else must be valid.
 import { LicenzyConfigError } from './errors.js';
+import type { GateLogger } from './logger.js';
 
 /** A duration in milliseconds. */
 export type Milliseconds = number;
@@ -27,6 +28,53 @@ export function functionOption(name: string, value: unknown, fallback?: unknown)
   if (value === undefined) return fallback;
   if (typeof value !== 'function') throw new LicenzyConfigError(name, `expected a function, got ${describe(value)}`);
   return value;
+}
+
+/** Reads a boolean, or the default when not passed. */
+export function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new LicenzyConfigError(name, `expected a boolean, got ${describe(value)}`);
+  return value;
+}
+
+/**
+ * Reads a `{ warn, error }` logger, or `fallback` when not passed. The one logger check of every factory (gate, guards,
+ * webhook receiver, Redis tier, Fastify plugin), so `logger: null` is the same error everywhere, never a default.
+ */
+export function loggerOption(name: string, value: unknown, fallback: GateLogger): GateLogger;
+export function loggerOption(name: string, value: unknown): GateLogger | undefined;
+export function loggerOption(name: string, value: unknown, fallback?: GateLogger): GateLogger | undefined {
+  if (value === undefined) return fallback;
+  const given = value as Partial<GateLogger> | null;
+  if (typeof given !== 'object' || given === null || typeof given.warn !== 'function' || typeof given.error !== 'function') {
+    throw new LicenzyConfigError(name, `expected an object with warn() and error() functions, got ${describe(value)}`);
+  }
+  return given as GateLogger;
+}
+
+/**
+ * Reads a factory's options object: a plain object (`undefined` when `optional`) whose every key is known, else a
+ * {@link LicenzyConfigError} naming the offending key and the closest known one.
+ */
+export function optionsObject(path: string, value: unknown, known: ReadonlySet<string>, optional = false): Record<string, unknown> {
+  if (value === undefined && optional) return {};
+  const options = objectOption(path === '' ? 'options' : path, value);
+  if (options === undefined) throw new LicenzyConfigError(path === '' ? 'options' : path, 'expected an object of options');
+  rejectUnknownKeys(path, options, known);
+  return options;
+}
+
+/**
+ * Reads a renamed option under either name: the current one, or `deprecated` (accepted for one release), never both.
+ * @throws {LicenzyConfigError} when both are passed.
+ */
+export function renamedOption(options: Record<string, unknown>, name: string, deprecated: string): { name: string; value: unknown } {
+  const current = options[name];
+  const old = options[deprecated];
+  if (current !== undefined && old !== undefined) {
+    throw new LicenzyConfigError(deprecated, `is the deprecated name of \`${name}\`; pass only \`${name}\``);
+  }
+  return old !== undefined ? { name: deprecated, value: old } : { name, value: current };
 }
 
 /** Rejects option objects that are not plain objects (a common slip: passing a string or array). */

@@ -72,4 +72,30 @@ describe('createCircuitBreaker', () => {
     breaker.success();
     expect(transitions).toEqual(['closed->open', 'open->half-open', 'half-open->closed']);
   });
+
+  it('without a key counts every failure (the Redis tier: consecutive failures), and a success resets the count', () => {
+    const clock = createClock();
+    const breaker = createCircuitBreaker({ threshold: 3, cooldown: 1_000, now: clock.now });
+    breaker.failure();
+    breaker.failure();
+    breaker.success();
+    breaker.failure();
+    breaker.failure();
+    expect(breaker.state).toBe('closed');
+    breaker.failure();
+    expect(breaker.state).toBe('open');
+    expect(breaker.blockedFor()).toBe(1_000);
+  });
+
+  it('a probe lease longer than the cooldown keeps a second probe out while the first is still waiting', () => {
+    const clock = createClock();
+    const breaker = createCircuitBreaker({ threshold: 1, cooldown: 50, now: clock.now, probeLease: 200 });
+    breaker.failure();
+    clock.advance(50);
+    expect(breaker.blockedFor()).toBeUndefined(); // the probe
+    clock.advance(100);
+    expect(breaker.blockedFor()).toBe(100); // past the cooldown, still its slot
+    breaker.failure(); // the probe failed: another cooldown
+    expect(breaker.blockedFor()).toBe(50);
+  });
 });

@@ -3,7 +3,7 @@ import { LicenzyConfigError, createAccessGate, createGuard, createLicenzyClient 
 import { CLIENT_OPTION_KEYS } from '../src/client.js';
 import { GATE_OPTION_KEYS } from '../src/gate.js';
 import { REQUIRE_ACCESS_OPTION_KEYS } from '../src/guard.js';
-import { describe as describeValue, functionOption, integerOption, numberOption, objectOption } from '../src/options.js';
+import { booleanOption, describe as describeValue, functionOption, integerOption, loggerOption, numberOption, objectOption, optionsObject, renamedOption } from '../src/options.js';
 
 describe('option readers', () => {
   it('treat undefined as "not passed" and return the default', () => {
@@ -83,5 +83,41 @@ describe('regression: a misspelt option is an error naming it and the closest kn
   it('the known names come from one typed list per interface (nothing hand-kept drifts)', () => {
     expect([...GATE_OPTION_KEYS].sort()).toEqual([...CLIENT_OPTION_KEYS, 'client', 'cache', 'store', 'shared', 'circuitBreaker', 'freshInterval', 'maxConcurrent', 'maxQueue', 'logger', 'now'].sort());
     expect([...REQUIRE_ACCESS_OPTION_KEYS].filter((key) => !GATE_OPTION_KEYS.has(key)).sort()).toEqual(['delegateErrors', 'fresh', 'gate', 'onDenied', 'onUnavailable', 'subject']);
+  });
+});
+
+describe('the shared readers of the webhook receiver, the Redis tier and the Fastify plugin (issue 18)', () => {
+  const logger = { warn: () => undefined, error: () => undefined };
+
+  it('loggerOption: undefined is the default, null or a function is an error naming the option', () => {
+    expect(loggerOption('logger', undefined, logger)).toBe(logger);
+    expect(loggerOption('logger', undefined)).toBeUndefined();
+    expect(loggerOption('logger', logger)).toBe(logger);
+    expect(() => loggerOption('logger', null)).toThrow(/`logger`.*warn\(\) and error\(\).*null/);
+    expect(() => loggerOption('logger', console.log)).toThrow(LicenzyConfigError);
+    expect(() => loggerOption('logger', { warn: () => undefined })).toThrow(LicenzyConfigError);
+  });
+
+  it('booleanOption: never coerces', () => {
+    expect(booleanOption('global', undefined, false)).toBe(false);
+    expect(() => booleanOption('global', 'true', false)).toThrow(/`global`.*boolean/);
+  });
+
+  it('optionsObject: a plain object of known keys; a typo names the closest key, nested under its path', () => {
+    const known = new Set(['prefix', 'timeout']);
+    expect(optionsObject('', { prefix: 'x' }, known)).toEqual({ prefix: 'x' });
+    expect(optionsObject('route', undefined, known, true)).toEqual({});
+    expect(() => optionsObject('', null, known)).toThrow(/`options`/);
+    expect(() => optionsObject('', undefined, known)).toThrow(/`options`/);
+    expect(() => optionsObject('', { prefx: 'x' }, known)).toThrow(/`prefx`.*did you mean `prefix`\?/);
+    expect(() => optionsObject('config.licenzy', { timout: 1 }, known)).toThrow(/`config.licenzy.timout`.*did you mean `config.licenzy.timeout`\?/);
+  });
+
+  it('renamedOption: either name, never both', () => {
+    expect(renamedOption({ threshold: 3 }, 'threshold', 'failureThreshold')).toEqual({ name: 'threshold', value: 3 });
+    expect(renamedOption({ failureThreshold: 3 }, 'threshold', 'failureThreshold')).toEqual({ name: 'failureThreshold', value: 3 });
+    expect(() => renamedOption({ threshold: 3, failureThreshold: 3 }, 'threshold', 'failureThreshold')).toThrow(
+      /`failureThreshold`: is the deprecated name of `threshold`/,
+    );
   });
 });

@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   createAccessGate,
   createWebhookReceiver,
+  LicenzyConfigError,
   readRawBody,
   safeEqual,
   signStandardWebhook,
@@ -276,6 +277,47 @@ describe('createWebhookReceiver options', () => {
     }
     expect(thrown).toMatchObject({ code: 'ERR_LICENZY_CONFIG', option });
     expect((thrown as Error).message).not.toContain(SECRET.slice(6));
+  });
+});
+
+describe('regression: webhook receiver options go through core\'s options path (issue 18)', () => {
+  const gate = setup().gate;
+  const configError = (options: unknown) => {
+    try {
+      createWebhookReceiver(options as never);
+    } catch (error) {
+      return error;
+    }
+    return undefined;
+  };
+
+  it('rejects the typo `maxBodyByte` at construction, naming it and `maxBodyBytes` (it was accepted and never applied)', () => {
+    const error = configError({ gate, scheme: 'standard-webhooks', secret: SECRET, maxBodyByte: 1024 });
+    expect(error).toBeInstanceOf(LicenzyConfigError);
+    expect(error).toMatchObject({ option: 'maxBodyByte' });
+    expect((error as Error).message).toContain('did you mean `maxBodyBytes`?');
+  });
+
+  it('rejects `logger: null` at construction as a LicenzyConfigError naming `logger` (it was a bare TypeError)', () => {
+    const error = configError({ gate, scheme: 'standard-webhooks', secret: SECRET, logger: null });
+    expect(error).toBeInstanceOf(LicenzyConfigError);
+    expect(error).toMatchObject({ option: 'logger' });
+  });
+
+  it.each(['subjectOf', 'typeOf', 'events', 'maxBodyBytes', 'tolerance', 'maxRememberedIds', 'now', 'secret', 'gate', 'scheme'])(
+    '`%s: null` is an error naming it, never the default',
+    (option) => {
+      expect(configError({ gate, scheme: 'standard-webhooks', secret: SECRET, [option]: null })).toMatchObject({ code: 'ERR_LICENZY_CONFIG', option });
+    },
+  );
+
+  it('names a key of another scheme instead of ignoring it', () => {
+    expect(configError({ gate, scheme: 'standard-webhooks', secret: SECRET, header: 'x-sig' })).toMatchObject({ option: 'header' });
+    expect(configError({ gate, scheme: 'custom', verify: () => true, secret: SECRET })).toMatchObject({ option: 'secret' });
+  });
+
+  it('suggests `scheme` for a misspelt scheme key, whatever else is passed', () => {
+    expect((configError({ gate, schem: 'custom', verify: () => true }) as Error).message).toContain('did you mean `scheme`?');
   });
 });
 

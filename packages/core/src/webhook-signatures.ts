@@ -1,0 +1,86 @@
+// Webhook signature schemes: Standard Webhooks and hex HMAC-SHA256, verified in constant time on the raw bytes.
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { LicenzyConfigError } from './errors.js';
+import { headerValue, type WebhookRequest } from './webhook-delivery.js';
+
+/** Resolves the delivery's id for replay detection (`''` when the scheme has none), or `false` when not authentic. */
+export type Verifier = (request: WebhookRequest, body: Buffer, now: number) => Promise<string | false>;
+
+/** The HMAC key of a `whsec_<base64>` secret. @throws {LicenzyConfigError} naming `secret`, never echoing it. */
+export function standardKey(secret: string): Buffer {
+  if (!secret.startsWith('whsec_')) throw new LicenzyConfigError('secret', 'expected a `whsec_<base64>` secret');
+  const encoded = secret.slice('whsec_'.length);
+  const key = Buffer.from(encoded, 'base64');
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || key.length < 16) {
+    throw new LicenzyConfigError('secret', 'expected `whsec_` followed by the base64 of at least 16 bytes');
+  }
+  return key;
+}
+
+/** Constant-time equality of two byte strings; different lengths are unequal without a timing-dependent compare. */
+export function safeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** [Standard Webhooks](https://www.standardwebhooks.com): id, timestamp within `tolerance`, any `v1,` signature of any key. */
+export function standardWebhooks(keys: Buffer[], tolerance: number): Verifier {
+  return async (request, body, now) => {
+    const headers = request.headers;
+    if (typeof headers !== 'object' || headers === null) return false;
+    const id = headerValue(headers, 'webhook-id');
+    const timestamp = headerValue(headers, 'webhook-timestamp');
+    const signatures = headerValue(headers, 'webhook-signature');
+    if (id === undefined || timestamp === undefined || signatures === undefined) return false;
+    if (id === '' || id.length > 256 || !/^[0-9]{1,12}$/.test(timestamp)) return false;
+    if (Math.abs(now - Number(timestamp) * 1000) > tolerance) return false;
+    const candidates = signatures
+      .split(' ')
+      .filter((s) => s.startsWith('v1,'))
+      .slice(0, 16)
+      .map((s) => Buffer.from(s.slice(3), 'base64'));
+    if (candidates.length === 0) return false;
+    const signed = Buffer.concat([Buffer.from(`${id}.${timestamp}.`, 'utf8'), body]);
+    let valid = false;
+    for (const key of keys) {
+      const expected = createHmac('sha256', key).update(signed).digest();
+      // No early exit: the time taken does not depend on which signature or secret matched.
+      for (const candidate of candidates) valid = safeEqual(candidate, expected) || valid;
+    }
+    return valid ? `${id}` : false;
+  };
+}
+
+/** Hex HMAC-SHA256 of the raw body in header `name`, with or without `sha256=`, under any of `keys`. */
+export function hmacSha256(name: string, keys: Buffer[]): Verifier {
+  return async (request, body) => {
+    if (typeof request.headers !== 'object' || request.headers === null) return false;
+    const value = headerValue(request.headers, name)?.trim();
+    if (value === undefined) return false;
+    const hex = value.startsWith('sha256=') ? value.slice('sha256='.length) : value;
+    if (!/^[0-9a-fA-F]{64}$/.test(hex)) return false;
+    const candidate = Buffer.from(hex, 'hex');
+    let valid = false;
+    for (const key of keys) valid = safeEqual(candidate, createHmac('sha256', key).update(body).digest()) || valid;
+    // Without an id in this scheme, the signature itself identifies a delivery for replay detection.
+    return valid ? `sig:${hex.toLowerCase()}` : false;
+  };
+}
+
+/**
+ * Signs a body as a Standard Webhooks sender does, returning the three headers; for tests of your endpoint.
+ *
+ * @example
+ * const headers = signStandardWebhook({ secret: 'whsec_…', id: 'msg_1', timestamp: Math.floor(Date.now() / 1000), body });
+ * await fetch(url, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
+ */
+export function signStandardWebhook(input: { secret: string; id: string; timestamp: number; body: string | Uint8Array }): {
+  'webhook-id': string;
+  'webhook-timestamp': string;
+  'webhook-signature': string;
+} {
+  const key = standardKey(input.secret);
+  const signature = createHmac('sha256', key)
+    .update(Buffer.concat([Buffer.from(`${input.id}.${input.timestamp}.`), Buffer.from(input.body)]))
+    .digest('base64');
+  return { 'webhook-id': input.id, 'webhook-timestamp': String(input.timestamp), 'webhook-signature': `v1,${signature}` };
+}
