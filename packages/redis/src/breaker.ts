@@ -1,28 +1,37 @@
-// Bounds Redis trouble: a timeout per command and a small circuit, so an outage costs each request at most `timeout`.
+// Bounds Redis trouble: a timeout per command over core's circuit breaker, so an outage costs each request at most `timeout`.
+import { createCircuitBreaker, type Milliseconds } from '@licenzy-gate/core';
 import { RedisTierError } from './errors.js';
 
 export interface CommandBreakerOptions {
   /** Per-command bound in ms. */
-  readonly timeout: number;
+  readonly timeout: Milliseconds;
   /** Consecutive failures that open the circuit. */
-  readonly failureThreshold: number;
+  readonly threshold: number;
   /** How long an open circuit rejects at once before letting one probe through, in ms. */
-  readonly cooldown: number;
+  readonly cooldown: Milliseconds;
   readonly now: () => number;
-  /** A command failed (not called for calls the open circuit rejected). */
+  /** A command failed (not called for calls the open circuit rejected); `firstOfOutage` after a success or at start. */
   readonly onFailure: (error: Error, firstOfOutage: boolean) => void;
   /** A command succeeded after failures. */
   readonly onRecovered: () => void;
 }
 
 export interface CommandBreaker {
-  run<T>(command: () => Promise<T>): Promise<T>;
+  /** Sends `command` unless the circuit is open, bounded by `timeout`; every rejection is a {@link RedisTierError}. */
+  send<T>(command: () => Promise<T>): Promise<T>;
 }
 
 export function createCommandBreaker(options: CommandBreakerOptions): CommandBreaker {
-  let failures = 0;
-  let openUntil = 0;
-  let probing = false;
+  const circuit = createCircuitBreaker({
+    threshold: options.threshold,
+    cooldown: options.cooldown,
+    now: options.now,
+    // The probe always reports within `timeout` (the bound below rejects it then); twice that allows for a late timer,
+    // so exactly one probe is out until it answers.
+    probeLease: 2 * options.timeout,
+  });
+  // Only for the once-per-outage reports; the circuit keeps its own count.
+  let failing = false;
 
   function withTimeout<T>(promise: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -46,17 +55,15 @@ export function createCommandBreaker(options: CommandBreakerOptions): CommandBre
   }
 
   return {
-    async run<T>(command: () => Promise<T>): Promise<T> {
-      const open = failures >= options.failureThreshold;
-      if (open && (options.now() < openUntil || probing)) {
+    async send<T>(command: () => Promise<T>): Promise<T> {
+      if (circuit.blockedFor() !== undefined) {
         throw new RedisTierError('ERR_LICENZY_SHARED_CIRCUIT_OPEN', 'Redis tier circuit is open after repeated failures');
       }
-      // After the cooldown exactly one call probes; the others keep failing fast until it answers.
-      if (open) probing = true;
       try {
         const value = await withTimeout(Promise.resolve().then(command));
-        if (failures > 0) {
-          failures = 0;
+        circuit.success();
+        if (failing) {
+          failing = false;
           options.onRecovered();
         }
         return value;
@@ -65,12 +72,11 @@ export function createCommandBreaker(options: CommandBreakerOptions): CommandBre
           cause instanceof RedisTierError
             ? cause
             : new RedisTierError('ERR_LICENZY_SHARED_COMMAND', `Redis command failed: ${messageOf(cause)}`, { cause });
-        failures += 1;
-        if (failures >= options.failureThreshold) openUntil = options.now() + options.cooldown;
-        options.onFailure(error, failures === 1);
+        // Key-less: every failure counts, so consecutive failures open the circuit.
+        circuit.failure();
+        options.onFailure(error, !failing);
+        failing = true;
         throw error;
-      } finally {
-        if (open) probing = false;
       }
     },
   };

@@ -7,7 +7,7 @@ function setup() {
   const events: string[] = [];
   const breaker = createCommandBreaker({
     timeout: 20,
-    failureThreshold: 2,
+    threshold: 2,
     cooldown: 1000,
     now: () => now,
     onFailure: (error, first) => events.push(`failure:${first}:${error.message}`),
@@ -20,37 +20,37 @@ const fail = () => Promise.reject(new Error('ECONNREFUSED'));
 describe('createCommandBreaker', () => {
   it('rejects a command that hangs with ERR_LICENZY_SHARED_TIMEOUT', async () => {
     const { breaker } = setup();
-    await expect(breaker.run(() => new Promise(() => undefined))).rejects.toMatchObject({ code: 'ERR_LICENZY_SHARED_TIMEOUT' });
+    await expect(breaker.send(() => new Promise(() => undefined))).rejects.toMatchObject({ code: 'ERR_LICENZY_SHARED_TIMEOUT' });
   });
 
   it('opens after the threshold, lets exactly one probe through after the cooldown, and recovers', async () => {
     const { breaker, events, advance } = setup();
-    await expect(breaker.run(fail)).rejects.toMatchObject({ code: 'ERR_LICENZY_SHARED_COMMAND' });
-    await expect(breaker.run(fail)).rejects.toMatchObject({ code: 'ERR_LICENZY_SHARED_COMMAND' });
+    await expect(breaker.send(fail)).rejects.toMatchObject({ code: 'ERR_LICENZY_SHARED_COMMAND' });
+    await expect(breaker.send(fail)).rejects.toMatchObject({ code: 'ERR_LICENZY_SHARED_COMMAND' });
     let sent = 0;
     const ok = () => {
       sent += 1;
       return Promise.resolve('OK');
     };
-    await expect(breaker.run(ok)).rejects.toMatchObject({ code: 'ERR_LICENZY_SHARED_CIRCUIT_OPEN' });
+    await expect(breaker.send(ok)).rejects.toMatchObject({ code: 'ERR_LICENZY_SHARED_CIRCUIT_OPEN' });
     expect(sent).toBe(0);
     advance(1000);
     let release!: (value: string) => void;
-    const probe = breaker.run(() => new Promise<string>((resolve) => (release = resolve)));
-    await expect(breaker.run(ok)).rejects.toMatchObject({ code: 'ERR_LICENZY_SHARED_CIRCUIT_OPEN' });
+    const probe = breaker.send(() => new Promise<string>((resolve) => (release = resolve)));
+    await expect(breaker.send(ok)).rejects.toMatchObject({ code: 'ERR_LICENZY_SHARED_CIRCUIT_OPEN' });
     release('OK');
     await expect(probe).resolves.toBe('OK');
-    await expect(breaker.run(ok)).resolves.toBe('OK');
+    await expect(breaker.send(ok)).resolves.toBe('OK');
     expect(events).toEqual(['failure:true:Redis command failed: ECONNREFUSED', 'failure:false:Redis command failed: ECONNREFUSED', 'recovered']);
   });
 
   it('a failed probe keeps the circuit open for another cooldown', async () => {
     const { breaker, advance } = setup();
-    await breaker.run(fail).catch(() => undefined);
-    await breaker.run(fail).catch(() => undefined);
+    await breaker.send(fail).catch(() => undefined);
+    await breaker.send(fail).catch(() => undefined);
     advance(1000);
-    await expect(breaker.run(fail)).rejects.toMatchObject({ code: 'ERR_LICENZY_SHARED_COMMAND' });
+    await expect(breaker.send(fail)).rejects.toMatchObject({ code: 'ERR_LICENZY_SHARED_COMMAND' });
     advance(999);
-    await expect(breaker.run(() => Promise.resolve(1))).rejects.toMatchObject({ code: 'ERR_LICENZY_SHARED_CIRCUIT_OPEN' });
+    await expect(breaker.send(() => Promise.resolve(1))).rejects.toMatchObject({ code: 'ERR_LICENZY_SHARED_CIRCUIT_OPEN' });
   });
 });
