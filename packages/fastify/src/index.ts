@@ -4,8 +4,10 @@ import { licenzyGate } from './plugin.js';
 
 export * from '@licenzy-gate/core';
 export { licenzyGate, subjectFromRequest } from './plugin.js';
-export type { FastifyRefusalHook, LicenzyGateOptions, LicenzyHook, RouteLicenzyOptions } from './plugin.js';
+export type { LicenzyGateOptions, RouteLicenzyOptions } from './plugin.js';
+export type { FastifyRefusalHook, LicenzyHook } from './refusal.js';
 export default licenzyGate;
 export { webhookHandler } from './webhook.js';
 export type { FastifyWebhookOptions } from './webhook.js';
-export type { RouteAccessStatusOptions, RouteUsageOptions } from './require-usage.js';
+export type { RouteAccessStatusOptions } from './access-status.js';
+export type { RouteUsageOptions } from './require-usage.js';

@@ -1,25 +1,24 @@
-// The Fastify 5 plugin: turns a request into `guard.run()` and a guard outcome into a reply; all policy lives in core.
-import { LicenzyConfigError, createGuard, identityField } from '@licenzy-gate/core';
-import type { GateLogger, Guard, GuardOutcome, LicenzyError, RequestDecision, RequireAccessOptions } from '@licenzy-gate/core';
+// The Fastify 5 plugin: turns a request into `guard.decide()` and a guard outcome into a reply; all policy lives in core.
+import {
+  LicenzyConfigError,
+  REQUIRE_ACCESS_OPTION_KEYS,
+  booleanOption,
+  createGuard,
+  identityField,
+  loggerOption,
+  optionsObject,
+} from '@licenzy-gate/core';
+import type { GateLogger, Guard, GuardOutcome, RequestDecision, RequireAccessOptions } from '@licenzy-gate/core';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, preHandlerHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
-import { decorateMetering } from './require-usage.js';
-import { toError } from './hook-error.js';
+import { decorateAccessStatus } from './access-status.js';
+import { toError, writeRefusal, type FastifyRefusalHook } from './refusal.js';
+import { decorateRequireUsage } from './require-usage.js';
+import type { RouteDefaults } from './route-defaults.js';
 
 /** The options a route may set for itself; everything else (the gate, its cache, the logger) is the plugin's. */
 const ROUTE_OPTION_KEYS = ['subject', 'fresh', 'onDenied', 'onUnavailable', 'delegateErrors'] as const;
-
-/**
- * Answers a refusal in place of the default problem+json. Answer through `reply` (`reply.code(402).send(…)`,
- * and `return reply` from an async hook) or return the payload to send; a throw goes to Fastify's error handler.
- *
- * @example
- * const onDenied: FastifyRefusalHook = (request, reply) => reply.code(402).send({ upgrade: '/pricing' })
- */
-export type FastifyRefusalHook = (request: FastifyRequest, reply: FastifyReply, error: LicenzyError) => unknown;
-
-/** @deprecated The same type under its old name: use {@link FastifyRefusalHook} (one naming pattern in every adapter). */
-export type LicenzyHook = FastifyRefusalHook;
+const ROUTE_OPTION_KEY_SET: ReadonlySet<string> = new Set(ROUTE_OPTION_KEYS);
 
 /**
  * Per-route options of `app.requireAccess()` and of `config.licenzy` in global mode. Each one left out
@@ -83,42 +82,43 @@ const requestLoggerFor = (request: FastifyRequest): GateLogger => new RequestLog
 
 /** Keys Fastify itself reads from every `register()` options object; not ours to reject. */
 const REGISTER_KEYS: readonly string[] = ['prefix', 'logLevel', 'logSerializers'];
+/** Every key `register(licenzyGate, options)` accepts: core's `requireAccess` options, `global`, and Fastify's own. */
+const PLUGIN_OPTION_KEYS: ReadonlySet<string> = new Set([...REQUIRE_ACCESS_OPTION_KEYS, 'global', ...REGISTER_KEYS]);
 
 async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptions): Promise<void> {
-  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new LicenzyConfigError('options', 'expected an object of plugin options');
-  }
-  // `global` is the plugin's own; Fastify's register keys are Fastify's; everything else must be a guard option
-  // (an unknown key, e.g. a misspelt `onDenied`, is an error naming it, never a setting that silently does not apply).
+  // Through core's options path: an unknown key (`globl`, a misspelt `onDenied`) is an error naming it and the closest
+  // known one, never a setting that silently does not apply; `null` is never "use the default".
+  const opts = optionsObject('', options, PLUGIN_OPTION_KEYS);
+  const global = booleanOption('global', opts.global, false);
+  const logger = loggerOption('logger', opts.logger);
+  // `global` is the plugin's own and Fastify's register keys are Fastify's; everything else is a guard option.
   const guardOptions: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(options)) if (key !== 'global' && !REGISTER_KEYS.includes(key)) guardOptions[key] = value;
+  for (const [key, value] of Object.entries(opts)) if (key !== 'global' && !REGISTER_KEYS.includes(key)) guardOptions[key] = value;
   // Without an explicit `logger`, a gate the plugin builds reports outages and circuit changes to the app's pino logger.
-  if (options.logger === undefined) guardOptions.logger = new RequestLogger(app.log);
+  guardOptions.logger = logger ?? new RequestLogger(app.log);
   const pluginGuard = createGuard<FastifyRequest, FastifyRefusalHook>(guardOptions as RequireAccessOptions<FastifyRequest, FastifyRefusalHook>, subjectFromRequest);
-  if (options.global !== undefined && typeof options.global !== 'boolean') {
-    throw new LicenzyConfigError('global', `expected a boolean, got ${typeof options.global}`);
-  }
   // An explicit `logger` wins; otherwise each request's own pino logger carries the request id.
-  const useRequestLog = options.logger === undefined;
+  const useRequestLog = logger === undefined;
 
   function routeGuard(routeOptions: unknown, name: string): FastifyGuard {
     if (routeOptions === undefined) return pluginGuard;
     if (typeof routeOptions !== 'object' || routeOptions === null || Array.isArray(routeOptions)) {
       throw new LicenzyConfigError(name, `expected an object of per-route options, got ${routeOptions === null ? 'null' : typeof routeOptions}`);
     }
-    const merged: RequireAccessOptions<FastifyRequest, FastifyRefusalHook> = { gate: pluginGuard.gate, logger: options.logger };
-    for (const [key, value] of Object.entries(routeOptions)) {
-      if (!(ROUTE_OPTION_KEYS as readonly string[]).includes(key)) {
-        throw new LicenzyConfigError(key, `is not a per-route option (${ROUTE_OPTION_KEYS.join(', ')}); set gate options when registering the plugin`);
+    for (const key of Object.keys(routeOptions)) {
+      if (!ROUTE_OPTION_KEY_SET.has(key) && PLUGIN_OPTION_KEYS.has(key)) {
+        throw new LicenzyConfigError(key, `is not a per-route option (${ROUTE_OPTION_KEYS.join(', ')}); set it when registering the plugin`);
       }
-      if (value !== undefined) (merged as Record<string, unknown>)[key] = value;
     }
-    for (const key of ROUTE_OPTION_KEYS) (merged as Record<string, unknown>)[key] ??= options[key];
-    return createGuard(merged, subjectFromRequest);
+    // Any other unknown key is a typo: named with the closest per-route option.
+    const route = optionsObject('', routeOptions, ROUTE_OPTION_KEY_SET);
+    const merged: Record<string, unknown> = { gate: pluginGuard.gate, logger };
+    for (const key of ROUTE_OPTION_KEYS) merged[key] = route[key] ?? opts[key];
+    return createGuard(merged as RequireAccessOptions<FastifyRequest, FastifyRefusalHook>, subjectFromRequest);
   }
 
   function gateRequest(guard: FastifyGuard, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const outcome = guard.run(request, useRequestLog ? requestLoggerFor : undefined);
+    const outcome = guard.decide(request, useRequestLog ? requestLoggerFor : undefined);
     // A cache hit arrives synchronously: answer it now, with no Promise on the hot path.
     if (outcome instanceof Promise) {
       outcome.then((settled) => respond(guard, settled, request, reply, done)).catch((thrown: unknown) => done(toError(thrown)));
@@ -137,9 +137,11 @@ async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptio
   });
 
   // Metered routes, the post-checkout status route and entitlement summaries, on this registration's gate.
-  decorateMetering(app, { gate: pluginGuard.gate, subject: subjectFromRequest, options, logger: options.logger ?? new RequestLogger(app.log) });
+  const defaults: RouteDefaults = { gate: pluginGuard.gate, subject: subjectFromRequest, options: opts, logger: logger ?? new RequestLogger(app.log) };
+  decorateRequireUsage(app, defaults);
+  decorateAccessStatus(app, defaults);
 
-  if (options.global === true) {
+  if (global) {
     // Where this registration's `onRoute` leaves the guard it built for a route, so its global hook finds it without
     // building anything. One symbol per registration, not per module: with a global gate in a parent context and
     // another in a child, both hooks see the child's routes, and each must decide with its own gate (issue #8).
@@ -169,26 +171,10 @@ async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptio
 function respond(guard: FastifyGuard, outcome: GuardOutcome, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
   if (outcome.allowed || outcome.kind === 'denied') request.licenzy = outcome.decision;
   if (outcome.allowed) return done();
-  // Core decides (delegate, hook or problem); the adapter only writes it.
-  const action = guard.refusal(outcome);
-  if (action.type === 'delegate') return done(action.error);
-  if (action.type === 'hook') return answerWithHook(action.hook, request, reply, action.error, done);
-  const { problem } = action;
-  // Sent as a string: a route's response schema or serializer must not reshape or re-type the problem body.
-  reply.code(problem.status).headers(problem.headers).send(JSON.stringify(problem.body));
-}
-
-function answerWithHook(hook: FastifyRefusalHook, request: FastifyRequest, reply: FastifyReply, error: LicenzyError, done: HookHandlerDoneFunction): void {
-  const fail = (thrown: unknown) => done(toError(thrown));
-  // Like a Fastify handler: a hook that returned `reply` (or nothing) answered itself; anything else is the payload.
-  const sendReturned = (value: unknown) => void (value !== undefined && value !== reply && !reply.sent && reply.send(value));
-  try {
-    const result = hook(request, reply, error);
-    if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') Promise.resolve(result).then(sendReturned).catch(fail);
-    else sendReturned(result);
-  } catch (thrown) {
-    fail(thrown);
-  }
+  // Core decides (delegate, hook or problem); the adapter only writes it. An answered refusal never calls `done`.
+  const error = writeRefusal(guard.refusal(outcome), request, reply);
+  if (error instanceof Promise) void error.then((failed) => failed !== undefined && done(failed));
+  else if (error !== undefined) done(error);
 }
 
 /**

@@ -20,3 +20,38 @@ describe('regression: register(licenzyGate, { onDeny }) was accepted and the mis
     await app.close();
   });
 });
+
+describe('regression: the plugin\'s options go through core\'s options path (issue 18)', () => {
+  const registerError = async (options: unknown) => {
+    const app = Fastify();
+    try {
+      return await app.register(licenzyGate, options as never).then(() => undefined, (error: unknown) => error);
+    } finally {
+      await app.close().catch(() => undefined);
+    }
+  };
+
+  it('`globl` is a LicenzyConfigError naming it and `global` (there was no "did you mean")', async () => {
+    const error = await registerError({ gate, globl: true });
+    expect(error).toBeInstanceOf(LicenzyConfigError);
+    expect(error).toMatchObject({ option: 'globl' });
+    expect((error as Error).message).toContain('did you mean `global`?');
+  });
+
+  it('`logger: null` is a LicenzyConfigError naming `logger`, never "use the request log"', async () => {
+    const error = await registerError({ gate, logger: null });
+    expect(error).toBeInstanceOf(LicenzyConfigError);
+    expect(error).toMatchObject({ option: 'logger' });
+  });
+
+  it('`global: null` is an error naming `global`, never the default', async () => {
+    expect(await registerError({ gate, global: null })).toMatchObject({ code: 'ERR_LICENZY_CONFIG', option: 'global' });
+  });
+
+  it('a misspelt per-route option names the closest per-route one', async () => {
+    const app = Fastify();
+    await app.register(licenzyGate, { gate });
+    expect(() => app.requireAccess({ fressh: true } as never)).toThrow(/`fressh`.*did you mean `fresh`\?/);
+    await app.close();
+  });
+});
