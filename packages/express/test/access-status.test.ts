@@ -1,37 +1,28 @@
 // accessStatus() and customerAccessFor() on Express 5 and 4 over real HTTP: the post-checkout moment (the status route's
-// shared behaviour is packages/testing/test/support/status-suite.ts, run through an Express harness).
+// shared behaviour is statusConformanceCases of @licenzy-gate/testing, run through an Express harness).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
-import { accessStatus, createAccessGate, customerAccessFor, requireAccess, type LicenzyError } from '../src/index.js';
+import { harnessTarget, statusConformanceCases, useLocalLicenzy, uniqueSubject } from '@licenzy-gate/testing';
+import { accessStatus, customerAccessFor, requireAccess, type LicenzyError } from '../src/index.js';
 import type { Request, Response, NextFunction } from 'express';
-import { statusRouteSuite } from '../../testing/test/support/status-suite.js';
 import { captureLogger, demoAuth, listen, majors, request, type Running } from './serve.js';
 
 const subjectFor = (name: string) => uniqueSubject(`express_status_${name}`);
 
-let mock: MockLicenzy;
-beforeAll(async () => {
-  mock = await createMockLicenzy();
-});
-afterAll(async () => {
-  await mock?.close();
-});
-afterEach(() => {
-  mock.clearFaults();
-});
+const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach } });
 
-const mockGate = () => createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0, logger: captureLogger() });
+const mockGate = () => licenzy.gate({ retries: 0, circuitBreaker: false, freshInterval: 0, logger: captureLogger() });
 
 describe.each(majors)('accessStatus on $major', ({ createApp }) => {
-  statusRouteSuite({
-    async start(gate, status) {
+  const statusTarget = () => harnessTarget(licenzy.mock, {
+    async mountStatus(gate, status) {
       const app = createApp();
       app.use(demoAuth);
       app.get('/pro', requireAccess({ gate }), (_req, res) => void res.send('pro'));
       app.all('/status', accessStatus({ gate, ...status }));
       return listen(app);
     },
-  }, 'express');
+  });
+  for (const testCase of statusConformanceCases) it(testCase.name, () => testCase.fn(statusTarget()));
 
   it('refuses a wait longer than 30 s at setup', () => {
     expect(() => accessStatus({ gate: mockGate(), wait: 60_000 })).toThrow(/`wait`/);
@@ -46,7 +37,7 @@ describe.each(majors)('customerAccessFor on $major', ({ createApp }) => {
 
   it("loads the request subject's entitlement summary on demand, cached, and never on requireAccess()'s path", async () => {
     const subject = subjectFor('summary');
-    mock.grant(subject, { kind: 'usage_pack', usageRemaining: 42, plan_tier: 'gold' });
+    licenzy.mock.grant(subject, { kind: 'usage_pack', usageRemaining: 42, plan_tier: 'gold' });
     const gate = mockGate();
     const app = createApp();
     app.use(demoAuth);
@@ -64,11 +55,11 @@ describe.each(majors)('customerAccessFor on $major', ({ createApp }) => {
     });
     const server = await listen(app);
     running.push(server);
-    const summaryLoads = () => Object.entries(mock.counts()).filter(([endpoint]) => endpoint.startsWith('GET /v1/customer/access')).reduce((n, [, c]) => n + c, 0);
+    const summaryLoads = () => Object.entries(licenzy.mock.counts()).filter(([endpoint]) => endpoint.startsWith('GET /v1/customer/access')).reduce((n, [, c]) => n + c, 0);
     const before = summaryLoads();
-    const baseline = mock.counts();
+    const baseline = licenzy.mock.counts();
     expect((await request(`${server.url}/pro`, subject)).status).toBe(200);
-    expect(mock.counts()).toEqual({ ...baseline, 'POST /v1/access/check': (baseline['POST /v1/access/check'] ?? 0) + 1 });
+    expect(licenzy.mock.counts()).toEqual({ ...baseline, 'POST /v1/access/check': (baseline['POST /v1/access/check'] ?? 0) + 1 });
     expect((await request(`${server.url}/account`, subject)).json).toEqual({ hasAccess: true, left: 42, tier: 'gold' });
     expect((await request(`${server.url}/account`, subject)).status).toBe(200);
     expect(summaryLoads() - before).toBe(1);

@@ -1,14 +1,16 @@
 // requireUsage() on Express 5 and 4 over real HTTP against the mock Licenzy: the shared metered-route suite
-// (packages/testing/test/support/metered-suite.ts) through an Express harness, and what only Express has.
+// (meteredConformanceCases of @licenzy-gate/testing) through an Express harness, and what only Express has.
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
+import { harnessTarget, meteredConformanceCases, type MeteredRoute, nextUsageEvent, useLocalLicenzy, type ConformanceTarget, uniqueSubject } from '@licenzy-gate/testing';
 import { LicenzyError, createAccessGate, requireAccess, requireUsage } from '../src/index.js';
-import { meteredRouteSuite, nextUsageEvent, type MeteredHarness, type MeteredRoute } from '../../testing/test/support/metered-suite.js';
 import { captureLogger, demoAuth, listen, majors, request, type CreateApp, type Running } from './serve.js';
 
 const subjectFor = (name: string) => uniqueSubject(`express_usage_${name}`);
+
+/** Mounts metered routes for meteredConformanceCases. */
+type MeteredHarness = { start: NonNullable<ConformanceTarget['mountMetered']> };
 
 /** Mounts the suite's routes on an Express app of one major. */
 function expressHarness(createApp: CreateApp): MeteredHarness {
@@ -43,19 +45,13 @@ function handlersFor(gate: ReturnType<typeof createAccessGate>, route: MeteredRo
 }
 
 describe.each(majors)('requireUsage on $major: the shared metered-route suite', ({ createApp }) => {
-  meteredRouteSuite(expressHarness(createApp), 'express');
+  for (const testCase of meteredConformanceCases) it(testCase.name, () => testCase.fn(harnessTarget(licenzy.mock, { mountMetered: expressHarness(createApp).start })));
 });
 
-let mock: MockLicenzy;
-beforeAll(async () => {
-  mock = await createMockLicenzy();
-});
-afterAll(async () => {
-  await mock?.close();
-});
+const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach } });
 
 const mockGate = (extra: Parameters<typeof createAccessGate>[0] = {}) =>
-  createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0, logger: captureLogger(), ...extra });
+  licenzy.gate({ retries: 0, circuitBreaker: false, freshInterval: 0, logger: captureLogger(), ...extra });
 
 describe.each(majors)('requireUsage on $major', ({ createApp }) => {
   const running: Running[] = [];
@@ -78,7 +74,7 @@ describe.each(majors)('requireUsage on $major', ({ createApp }) => {
 
   it('publishes handler_failed without a status when the client goes away before the response', async () => {
     const subject = subjectFor('gone');
-    mock.grant(subject, { kind: 'usage_pack', usageRemaining: 4 });
+    licenzy.mock.grant(subject, { kind: 'usage_pack', usageRemaining: 4 });
     let reached: () => void = () => undefined;
     const inHandler = new Promise<void>((resolve) => (reached = resolve));
     const url = await start((app) => app.get('/slow', requireUsage({ gate: mockGate(), units: 1 }), () => reached()));

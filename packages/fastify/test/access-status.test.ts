@@ -1,26 +1,16 @@
 // app.accessStatus() and app.customerAccessFor() of the Fastify plugin over real HTTP: the post-checkout moment (the
-// status route's shared behaviour is packages/testing/test/support/status-suite.ts, run through a Fastify harness).
+// status route's shared behaviour is statusConformanceCases of @licenzy-gate/testing, run through a Fastify harness).
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMockLicenzy, fetchJson, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
-import { createAccessGate, licenzyGate, type AccessGate, type LicenzyError } from '../src/index.js';
-import { statusRouteSuite } from '../../testing/test/support/status-suite.js';
+import { fetchJson, harnessTarget, statusConformanceCases, uniqueSubject, useLocalLicenzy } from '@licenzy-gate/testing';
+import { licenzyGate, type AccessGate, type LicenzyError } from '../src/index.js';
 
 const subjectFor = (name: string) => uniqueSubject(`fastify_status_${name}`);
 
-let mock: MockLicenzy;
-beforeAll(async () => {
-  mock = await createMockLicenzy();
-});
-afterAll(async () => {
-  await mock?.close();
-});
-afterEach(() => {
-  mock.clearFaults();
-});
+const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach } });
 
 const quiet = { warn: () => undefined, error: () => undefined };
-const mockGate = () => createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0, logger: quiet });
+const mockGate = () => licenzy.gate({ retries: 0, circuitBreaker: false, freshInterval: 0, logger: quiet });
 
 /** fetchJson as `user` (the demo auth header). */
 function request(url: string, user?: string, init: RequestInit = {}) {
@@ -35,8 +25,8 @@ describe('app.accessStatus', () => {
     await Promise.all(running.splice(0).map((app) => app.close()));
   });
 
-  statusRouteSuite({
-    async start(gate, status) {
+  const statusTarget = () => harnessTarget(licenzy.mock, {
+    async mountStatus(gate, status) {
       const app = Fastify();
       app.addHook('onRequest', async (request) => {
         const user = request.headers['x-demo-user'];
@@ -48,7 +38,8 @@ describe('app.accessStatus', () => {
       const url = await app.listen({ port: 0, host: '127.0.0.1' });
       return { url, close: () => app.close() };
     },
-  }, 'fastify');
+  });
+  for (const testCase of statusConformanceCases) it(testCase.name, () => testCase.fn(statusTarget()));
 
   async function start(mount: (app: FastifyInstance) => void, gate: AccessGate = mockGate()): Promise<string> {
     const app = Fastify();
@@ -80,7 +71,7 @@ describe('app.accessStatus', () => {
 
   it("loads the request subject's entitlement summary on demand with app.customerAccessFor()", async () => {
     const subject = subjectFor('summary');
-    mock.grant(subject, { kind: 'usage_pack', usageRemaining: 42, plan_tier: 'gold' });
+    licenzy.mock.grant(subject, { kind: 'usage_pack', usageRemaining: 42, plan_tier: 'gold' });
     const url = await start((app) => {
       app.get('/account', { preHandler: app.requireAccess() }, async (request) => {
         const summary = await app.customerAccessFor(request);

@@ -1,10 +1,9 @@
 // app.requireUsage() of the Fastify plugin over real HTTP against the mock Licenzy: the shared metered-route suite
-// (packages/testing/test/support/metered-suite.ts) through a Fastify harness, and what only Fastify has.
+// (meteredConformanceCases of @licenzy-gate/testing) through a Fastify harness, and what only Fastify has.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
-import { createAccessGate, licenzyGate, type LicenzyError, type LicenzyGate } from '../src/index.js';
-import { meteredRouteSuite, type MeteredHarness } from '../../testing/test/support/metered-suite.js';
+import { harnessTarget, meteredConformanceCases, useLocalLicenzy, type ConformanceTarget } from '@licenzy-gate/testing';
+import { licenzyGate, type LicenzyError, type LicenzyGate } from '../src/index.js';
 
 const quiet = { warn: () => undefined, error: () => undefined };
 
@@ -20,6 +19,9 @@ async function demoApp(gate: LicenzyGate, mount: (app: FastifyInstance) => void)
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return { url, close: () => app.close() };
 }
+
+/** Mounts metered routes for meteredConformanceCases. */
+type MeteredHarness = { start: NonNullable<ConformanceTarget['mountMetered']> };
 
 /** Mounts the suite's routes as `app.requireUsage()` pre-handlers on the plugin's gate. */
 const fastifyHarness: MeteredHarness = {
@@ -51,23 +53,17 @@ const fastifyHarness: MeteredHarness = {
 };
 
 describe('app.requireUsage: the shared metered-route suite', () => {
-  meteredRouteSuite(fastifyHarness, 'fastify');
+  for (const testCase of meteredConformanceCases) it(testCase.name, () => testCase.fn(harnessTarget(licenzy.mock, { mountMetered: fastifyHarness.start })));
 });
 
-let mock: MockLicenzy;
-beforeAll(async () => {
-  mock = await createMockLicenzy();
-});
-afterAll(async () => {
-  await mock?.close();
-});
+const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach } });
 
 describe('app.requireUsage', () => {
   const running: Array<{ close(): Promise<void> }> = [];
   afterEach(async () => {
     await Promise.all(running.splice(0).map((app) => app.close()));
   });
-  const mockGate = () => createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0, logger: quiet });
+  const mockGate = () => licenzy.gate({ retries: 0, circuitBreaker: false, freshInterval: 0, logger: quiet });
   const start = async (mount: (app: FastifyInstance) => void) => {
     const app = await demoApp(mockGate(), mount);
     running.push(app);

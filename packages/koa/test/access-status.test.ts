@@ -1,26 +1,16 @@
 // accessStatus() and customerAccessFor() on Koa 3 and 2 over real HTTP: the post-checkout moment (the status route's
-// shared behaviour is packages/testing/test/support/status-suite.ts, run through a Koa harness).
+// shared behaviour is statusConformanceCases of @licenzy-gate/testing, run through a Koa harness).
 import type { Context } from 'koa';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMockLicenzy, fetchJson, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
-import { accessStatus, createAccessGate, customerAccessFor, requireAccess, type LicenzyError } from '@licenzy-gate/koa';
-import { statusRouteSuite } from '../../testing/test/support/status-suite.js';
+import { fetchJson, harnessTarget, statusConformanceCases, uniqueSubject, useLocalLicenzy } from '@licenzy-gate/testing';
+import { accessStatus, customerAccessFor, requireAccess, type LicenzyError } from '@licenzy-gate/koa';
 import { capturingLogger, demoApp, koaMajors, listen, Router, type Running } from './app.js';
 
 const subjectFor = (name: string) => uniqueSubject(`koa_status_${name}`);
 
-let mock: MockLicenzy;
-beforeAll(async () => {
-  mock = await createMockLicenzy();
-});
-afterAll(async () => {
-  await mock?.close();
-});
-afterEach(() => {
-  mock.clearFaults();
-});
+const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach } });
 
-const mockGate = () => createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0, logger: capturingLogger() });
+const mockGate = () => licenzy.gate({ retries: 0, circuitBreaker: false, freshInterval: 0, logger: capturingLogger() });
 
 /** fetchJson as `user` (the demo auth header). */
 function request(url: string, user?: string, init: RequestInit = {}) {
@@ -35,8 +25,8 @@ describe.each(koaMajors)('accessStatus on $name', ({ Koa: KoaCtor }) => {
     await Promise.all(running.splice(0).map((app) => app.close()));
   });
 
-  statusRouteSuite({
-    async start(gate, status) {
+  const statusTarget = () => harnessTarget(licenzy.mock, {
+    async mountStatus(gate, status) {
       const app = demoApp(KoaCtor);
       const router = new Router();
       router.get('/pro', requireAccess({ gate }), (ctx) => {
@@ -46,7 +36,8 @@ describe.each(koaMajors)('accessStatus on $name', ({ Koa: KoaCtor }) => {
       app.use(router.routes());
       return listen(app);
     },
-  }, 'koa');
+  });
+  for (const testCase of statusConformanceCases) it(testCase.name, () => testCase.fn(statusTarget()));
 
   async function start(mount: (router: Router) => void): Promise<string> {
     const app = demoApp(KoaCtor);
@@ -60,7 +51,7 @@ describe.each(koaMajors)('accessStatus on $name', ({ Koa: KoaCtor }) => {
 
   it("loads the request subject's entitlement summary on demand with customerAccessFor()", async () => {
     const subject = subjectFor('summary');
-    mock.grant(subject, { kind: 'usage_pack', usageRemaining: 42, plan_tier: 'gold' });
+    licenzy.mock.grant(subject, { kind: 'usage_pack', usageRemaining: 42, plan_tier: 'gold' });
     const gate = mockGate();
     const url = await start((router) => {
       router.get('/account', requireAccess({ gate }), async (ctx: Context) => {

@@ -1,10 +1,9 @@
 // requireUsage() on Koa 3 and 2 over real HTTP against the mock Licenzy: the shared metered-route suite
-// (packages/testing/test/support/metered-suite.ts) through a Koa harness, and what only Koa has.
+// (meteredConformanceCases of @licenzy-gate/testing) through a Koa harness, and what only Koa has.
 import type { Context, Next } from 'koa';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { harnessTarget, meteredConformanceCases, type MeteredRoute, useLocalLicenzy, type ConformanceTarget } from '@licenzy-gate/testing';
 import { LicenzyError, createAccessGate, requireAccess, requireUsage, type LicenzyGate } from '@licenzy-gate/koa';
-import { meteredRouteSuite, type MeteredHarness, type MeteredRoute } from '../../testing/test/support/metered-suite.js';
 import { capturingLogger, demoApp, koaMajors, listen, Router, type KoaClass } from './app.js';
 
 /** A minimal JSON body parser (tests only), so the key can be bound to the body as with koa-bodyparser. */
@@ -52,6 +51,9 @@ function middlewareFor(gate: LicenzyGate, route: MeteredRoute) {
   return route.access ? [requireAccess({ gate }), usage, handler] : [usage, handler];
 }
 
+/** Mounts metered routes for meteredConformanceCases. */
+type MeteredHarness = { start: NonNullable<ConformanceTarget['mountMetered']> };
+
 /** Mounts the suite's routes on a Koa app of one major. */
 function koaHarness(KoaCtor: KoaClass): MeteredHarness {
   return {
@@ -67,19 +69,13 @@ function koaHarness(KoaCtor: KoaClass): MeteredHarness {
   };
 }
 
-let mock: MockLicenzy;
-beforeAll(async () => {
-  mock = await createMockLicenzy();
-});
-afterAll(async () => {
-  await mock?.close();
-});
+const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach } });
 
 const mockGate = (extra: Parameters<typeof createAccessGate>[0] = {}) =>
-  createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0, logger: capturingLogger(), ...extra });
+  licenzy.gate({ retries: 0, circuitBreaker: false, freshInterval: 0, logger: capturingLogger(), ...extra });
 
 describe.each(koaMajors)('requireUsage on $name', ({ Koa: KoaCtor }) => {
-  meteredRouteSuite(koaHarness(KoaCtor), 'koa');
+  for (const testCase of meteredConformanceCases) it(testCase.name, () => testCase.fn(harnessTarget(licenzy.mock, { mountMetered: koaHarness(KoaCtor).start })));
 
   it('refuses a bad static units value at setup, naming the option', () => {
     expect(() => requireUsage({ gate: mockGate(), units: 0 })).toThrow(/`units`/);
