@@ -2,7 +2,8 @@
 // (createAccessGate, the error classes, toProblem, …) so an Express app installs one package.
 export * from '@licenzy-gate/core';
 export { requireAccess } from './require-access.js';
-export type { ExpressDeniedHandler, ExpressRefusalHook, ExpressRequireAccessOptions, LicenzyMiddleware } from './require-access.js';
+export type { ExpressRequireAccessOptions, LicenzyMiddleware } from './require-access.js';
+export type { ExpressDeniedHandler, ExpressRefusalHook } from './refusal.js';
 export { subjectFromAuth, subjectFromRequest } from './subject.js';
 export { webhookHandler } from './webhook.js';
 export type { ExpressWebhookOptions } from './webhook.js';

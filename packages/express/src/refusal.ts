@@ -1,7 +1,15 @@
 // Writes core's refusal decision (delegate, hook or problem+json) for requireAccess() and requireUsage() alike.
-import type { RefusalAction } from '@licenzy-gate/core';
+import type { LicenzyError, RefusalAction } from '@licenzy-gate/core';
 import type { NextFunction, Request, Response } from 'express';
-import type { ExpressRefusalHook } from './require-access.js';
+
+/**
+ * Answers a refusal instead of the default problem+json (`onDenied`, `onUnavailable`). Send a response,
+ * or call `next()` / `next(err)`. A thrown error or rejected promise is handed to `next(err)`.
+ */
+export type ExpressRefusalHook = (req: Request, res: Response, next: NextFunction, error: LicenzyError) => void;
+
+/** @deprecated The same type under its old name: use {@link ExpressRefusalHook} (one naming pattern in every adapter). */
+export type ExpressDeniedHandler = ExpressRefusalHook;
 
 /**
  * Delegates to `next(err)`, calls the route's hook, or answers problem+json. What a hook throws or rejects with goes

@@ -2,13 +2,12 @@
 import {
   createGuard,
   type GuardOutcome,
-  type LicenzyError,
   type RequestDecision,
   type RequireAccessOptions,
 } from '@licenzy-gate/core';
 import type { NextFunction, Request, Response } from 'express';
 import { setRequestDecision } from './decision-property.js';
-import { writeRefusal } from './refusal.js';
+import { writeRefusal, type ExpressRefusalHook } from './refusal.js';
 import { subjectFromRequest } from './subject.js';
 
 declare global {
@@ -24,15 +23,6 @@ declare global {
     }
   }
 }
-
-/**
- * Answers a refusal instead of the default problem+json (`onDenied`, `onUnavailable`). Send a response,
- * or call `next()` / `next(err)`. A thrown error or rejected promise is handed to `next(err)`.
- */
-export type ExpressRefusalHook = (req: Request, res: Response, next: NextFunction, error: LicenzyError) => void;
-
-/** @deprecated The same type under its old name: use {@link ExpressRefusalHook} (one naming pattern in every adapter). */
-export type ExpressDeniedHandler = ExpressRefusalHook;
 
 /**
  * The middleware {@link requireAccess} returns: an Express `RequestHandler`, generic in the route

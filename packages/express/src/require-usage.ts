@@ -5,9 +5,9 @@ import {
   type UsageOutcome,
 } from '@licenzy-gate/core';
 import type { NextFunction, Request, Response } from 'express';
-import type { ExpressRefusalHook, LicenzyMiddleware } from './require-access.js';
+import type { LicenzyMiddleware } from './require-access.js';
 import { setRequestDecision } from './decision-property.js';
-import { writeRefusal } from './refusal.js';
+import { writeRefusal, type ExpressRefusalHook } from './refusal.js';
 import { subjectFromRequest } from './subject.js';
 
 /**

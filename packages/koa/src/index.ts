@@ -2,7 +2,8 @@
 // (createAccessGate, the error classes, toProblem, …) so a Koa app installs one package.
 export * from '@licenzy-gate/core';
 export { requireAccess } from './require-access.js';
-export type { KoaRefusalHook, KoaRequireAccessOptions } from './require-access.js';
+export type { KoaRequireAccessOptions } from './require-access.js';
+export type { KoaRefusalHook } from './refusal.js';
 export { subjectFromAuth, subjectFromRequest } from './subject.js';
 export { webhookHandler } from './webhook.js';
 export type { KoaWebhookOptions } from './webhook.js';

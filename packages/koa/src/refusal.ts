@@ -1,7 +1,15 @@
 // Writes core's refusal decision (delegate, hook or problem+json) for requireAccess() and requireUsage() alike.
-import type { RefusalAction } from '@licenzy-gate/core';
+import type { LicenzyError, RefusalAction } from '@licenzy-gate/core';
 import type { Context, Next } from 'koa';
-import type { KoaRefusalHook } from './require-access.js';
+
+/**
+ * A custom answer for a refused request (`onDenied`, `onUnavailable`). It may respond itself
+ * (`ctx.status`, `ctx.body`) or call `next()` to let the request through after all (e.g. a preview).
+ *
+ * @example
+ * const onDenied: KoaRefusalHook = (ctx) => { ctx.status = 402; ctx.body = { upgrade: '/pricing' } }
+ */
+export type KoaRefusalHook = (ctx: Context, next: Next, error: LicenzyError) => unknown;
 
 /**
  * Throws the typed error (Koa's ctx.onerror and most error middleware honour its status, expose and headers), awaits

@@ -2,12 +2,11 @@
 import {
   type GuardOutcome,
   createGuard,
-  type LicenzyError,
   type RequestDecision,
   type RequireAccessOptions,
 } from '@licenzy-gate/core';
 import type { Context, Middleware, Next } from 'koa';
-import { writeRefusal } from './refusal.js';
+import { writeRefusal, type KoaRefusalHook } from './refusal.js';
 import { subjectFromRequest } from './subject.js';
 
 declare module 'koa' {
@@ -16,15 +15,6 @@ declare module 'koa' {
     licenzy?: RequestDecision;
   }
 }
-
-/**
- * A custom answer for a refused request (`onDenied`, `onUnavailable`). It may respond itself
- * (`ctx.status`, `ctx.body`) or call `next()` to let the request through after all (e.g. a preview).
- *
- * @example
- * const onDenied: KoaRefusalHook = (ctx) => { ctx.status = 402; ctx.body = { upgrade: '/pricing' } }
- */
-export type KoaRefusalHook = (ctx: Context, next: Next, error: LicenzyError) => unknown;
 
 /**
  * Options of the Koa `requireAccess()`: the options every adapter shares, with Koa's `ctx` as the request.

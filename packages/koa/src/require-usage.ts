@@ -1,8 +1,7 @@
 // The Koa metered-route middleware: charge the subject's usage pack (before or after the handler), or refuse.
 import { createUsageGuard, type RequireUsageOptions, type UsageOutcome } from '@licenzy-gate/core';
 import type { Context, Middleware, Next } from 'koa';
-import type { KoaRefusalHook } from './require-access.js';
-import { writeRefusal } from './refusal.js';
+import { writeRefusal, type KoaRefusalHook } from './refusal.js';
 import { subjectFromRequest } from './subject.js';
 
 /**
