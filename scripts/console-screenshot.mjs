@@ -14,7 +14,7 @@ if (!existsSync(CHROMIUM)) {
   process.exit(1);
 }
 if (!buildStale()) process.exit(1);
-const { createMockLicenzy } = await import(join(root, 'packages/testing/dist/esm/index.js'));
+const { createMockLicenzy } = await import(join(root, 'packages/mock/dist/esm/index.js'));
 
 const mock = await createMockLicenzy();
 const userDataDir = mkdtempSync(join(tmpdir(), 'licenzy-console-shot-'));

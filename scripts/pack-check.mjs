@@ -82,7 +82,7 @@ try {
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `consumer-${app.framework}`, private: true, type: 'module' }));
     const install = run('npm', [
       'install', '--no-audit', '--no-fund', '--loglevel=warn',
-      tarball('@licenzy-gate/core'), tarball('@licenzy-gate/testing'), tarball(app.adapter),
+      tarball('@licenzy-gate/core'), tarball('@licenzy-gate/mock'), tarball('@licenzy-gate/testing'), tarball(app.adapter),
       ...app.deps, 'typescript@~5.9', '@types/node@^20.19',
     ], { cwd: dir });
     if (install.status !== 0) {
@@ -125,7 +125,7 @@ console.log('pack-check: all good');
 function consumerScript(app, kind) {
   const load = (name) => (kind === 'esm' ? `await import('${name}')` : `require('${name}')`);
   const body = `
-  const { createMockLicenzy } = ${load('@licenzy-gate/testing')};
+  const { createMockLicenzy } = ${load('@licenzy-gate/mock')};
   const adapter = ${load(app.adapter)};
   const mock = await createMockLicenzy();
   mock.grant('paid');

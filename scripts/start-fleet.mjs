@@ -48,7 +48,7 @@ export async function runFleetDemo({ framework, instances, check, port }) {
   }
   if (!buildStale() || !buildRedisIfStale()) return 1;
 
-  const { createMockLicenzy } = await import(join(root, 'packages/testing/dist/esm/index.js'));
+  const { createMockLicenzy } = await import(join(root, 'packages/mock/dist/esm/index.js'));
   const redis = await startRedis();
   const ports = await choosePorts(count, port);
   // The webhook secret is generated per run and never printed.

@@ -29,7 +29,7 @@ if (values.instances !== undefined) {
 
 if (!buildStale()) process.exit(1);
 
-const { createMockLicenzy } = await import(join(root, 'packages/testing/dist/esm/index.js'));
+const { createMockLicenzy } = await import(join(root, 'packages/mock/dist/esm/index.js'));
 const mock = await createMockLicenzy();
 mock.grant('user_paid');
 // user_free has no entitlement: Licenzy answers allowed:false for it.

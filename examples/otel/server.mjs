@@ -6,7 +6,7 @@ import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import { ConsoleMetricExporter, MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import { createAccessGate, requireAccess } from '@licenzy-gate/express';
 import { LicenzyGateInstrumentation } from '@licenzy-gate/otel';
-import { createMockLicenzy } from '@licenzy-gate/testing';
+import { createMockLicenzy } from '@licenzy-gate/mock';
 import express from 'express';
 
 function portFrom(name, fallback) {

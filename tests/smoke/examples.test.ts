@@ -1,7 +1,7 @@
 // The three example apps (on the built packages) answer the same JSON shape for the same paid route.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/mock';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));

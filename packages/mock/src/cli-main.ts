@@ -137,7 +137,7 @@ export async function runMockCli(argv: readonly string[], io: MockCliIo = {}): P
       `LICENZY_API_KEY=${key}`,
       `# granted in ${mode} mode: ${grants.length ? grants.map(printable).join(' ') : '(none)'}`,
       ...(values.deny?.length ? [`# denied (not granted): ${values.deny.map(printable).join(' ')}`] : []),
-      `# console: ${mock.consoleUrl} (control API: ${mock.url}/_mock/, see the @licenzy-gate/testing README)`,
+      `# console: ${mock.consoleUrl} (control API: ${mock.url}/_mock/, see the @licenzy-gate/mock README)`,
       ...(loopback ? [] : [`# warning: the console and control API need no key and are reachable by anyone who can reach ${values.host}`]),
       ...webhookUrls.map((url) => `# webhooks to: ${url}`),
       // The only place a secret is ever printed: one the user did not choose and must copy to the receiver.
