@@ -1,5 +1,5 @@
 // The gates seen on `licenzy-gate:check`, held weakly, for the cache-size and circuit gauges.
-import type { CheckEvent } from '@licenzy-gate/core';
+import type { CheckEvent, CircuitState } from '@licenzy-gate/core';
 
 type StatsOf = CheckEvent['stats'];
 
@@ -7,7 +7,7 @@ type StatsOf = CheckEvent['stats'];
 export interface GateSnapshot {
   readonly mode: string;
   readonly size: number;
-  readonly circuit: 'closed' | 'open' | 'half-open';
+  readonly circuit: CircuitState;
 }
 
 /**

@@ -1,5 +1,6 @@
 // The instruments: created on a meter (again whenever the meter provider changes), with attribute sets built once.
 import { ValueType, type Attributes, type BatchObservableCallback, type BatchObservableResult, type Counter, type Histogram, type Meter, type ObservableCounter, type ObservableGauge } from '@opentelemetry/api';
+import type { CircuitState } from '@licenzy-gate/core';
 import type { GateSnapshot } from './gate-registry.js';
 import { ATTR, METRIC } from './names.js';
 
@@ -14,7 +15,7 @@ import { ATTR, METRIC } from './names.js';
  */
 export const DURATION_BUCKETS: readonly number[] = Object.freeze([0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2, 5]);
 
-const CIRCUIT_STATES = ['closed', 'half-open', 'open'] as const;
+const CIRCUIT_STATES: readonly CircuitState[] = ['closed', 'half-open', 'open'];
 
 export interface GateInstruments {
   readonly clientDuration: Histogram;
@@ -74,7 +75,7 @@ export function createInstruments(meter: Meter, observed: Observed): GateInstrum
   const callback: BatchObservableCallback = (result) => {
     observed.decisions()?.observe(result, decisions);
     // Summed per mode: gates carry no identity of their own worth an attribute (and must carry no subject).
-    const byMode = new Map<string, { size: number; closed: number; 'half-open': number; open: number }>();
+    const byMode = new Map<string, { size: number } & Record<CircuitState, number>>();
     for (const gate of observed.gates()) {
       let totals = byMode.get(gate.mode);
       if (totals === undefined) {
