@@ -1,7 +1,7 @@
 // One object per cached decision: the frozen AccessDecision served on every hit *is* the cache entry.
 import type { LicenzyMode } from './config.js';
 import type { CachedDecision } from './decision-store.js';
-import type { AccessDecision } from './gate.js';
+import type { AccessDecision } from './vocabulary.js';
 
 /**
  * A cached answer as the gate keeps it in its own store: the decision served on every hit (`source: 'cache'`) and
@@ -56,9 +56,9 @@ export class CachedAccessDecision implements AccessDecision {
     return t < this.#stampedAt + this.#lifetime + this.#staleFor && t >= this.#stampedAt;
   }
 
-  /** Was requested less than `interval` ms before `t` (a `fresh` check's bound); never for a shared-tier fill. */
-  requestedWithin(t: number, interval: number): boolean {
-    return this.#requestedAgo >= 0 && t - (this.#stampedAt - this.#requestedAgo) < interval;
+  /** When the call behind the answer started (duration clock), for a `fresh` check's bound; `-Infinity` for a shared-tier fill. */
+  requestStartedAt(): number {
+    return this.#requestedAgo < 0 ? -Infinity : this.#stampedAt - this.#requestedAgo;
   }
 
   /**
@@ -68,8 +68,7 @@ export class CachedAccessDecision implements AccessDecision {
   toCachedDecision(): ForeignEntry {
     const stampedAt = this.#stampedAt;
     const expiresAt = stampedAt + this.#lifetime;
-    const requestedAt = this.#requestedAgo < 0 ? -Infinity : stampedAt - this.#requestedAgo;
-    return { allowed: this.allowed, checkedAt: stampedAt, expiresAt, staleUntil: expiresAt + this.#staleFor, requestedAt, cached: this };
+    return { allowed: this.allowed, checkedAt: stampedAt, expiresAt, staleUntil: expiresAt + this.#staleFor, requestedAt: this.requestStartedAt(), cached: this };
   }
 }
 

@@ -2,7 +2,7 @@
 // Nothing is built or published while nobody subscribes. No payload ever holds the API key.
 import { channel, tracingChannel } from 'node:diagnostics_channel';
 import type { LicenzyMode } from './config.js';
-import type { AccessDecision } from './gate.js';
+import type { AccessDecision, CircuitState } from './vocabulary.js';
 
 /** Channel names, for `diagnostics_channel.subscribe(name, …)` / `tracingChannel(name)`. */
 export const CHANNELS = Object.freeze({
@@ -31,7 +31,7 @@ export interface CheckEvent {
   readonly mode: LicenzyMode;
   readonly fresh: boolean;
   /** `gate.stats()` of the deciding gate, for gauges (cache size, circuit state). */
-  readonly stats: () => { size: number; circuit: 'closed' | 'open' | 'half-open' };
+  readonly stats: () => { size: number; circuit: CircuitState };
   result?: AccessDecision;
   error?: unknown;
 }
@@ -62,8 +62,8 @@ export interface UpstreamEvent {
 /** Message of `licenzy-gate:circuit`. */
 export interface CircuitEvent {
   readonly mode: LicenzyMode;
-  readonly from: 'closed' | 'open' | 'half-open';
-  readonly to: 'closed' | 'open' | 'half-open';
+  readonly from: CircuitState;
+  readonly to: CircuitState;
 }
 
 /** Message of `licenzy-gate:invalidate`. `subjectRef` is absent when every decision was forgotten (`clear()`). */

@@ -1,11 +1,12 @@
 // Parses and validates createAccessGate()'s options into the gate's configuration; no behaviour here.
 import { CIRCUIT_BREAKER_OPTION_KEYS } from './circuit-breaker.js';
 import { coarseNow } from './clock.js';
-import { CLIENT_OPTION_KEYS, createLicenzyClient, scopeOfClient } from './client.js';
+import { createLicenzyClient, scopeOfClient } from './client.js';
+import { CLIENT_OPTION_KEYS } from './client-options.js';
 import { parseApiKey, parseBaseUrl, type LicenzyMode } from './config.js';
 import { namespacedStore, type DecisionStore } from './decision-store.js';
 import { LicenzyConfigError } from './errors.js';
-import type { AccessCacheOptions, AccessChecker, AccessGateOptions } from './gate.js';
+import type { AccessCacheOptions, AccessChecker, AccessGateOptions } from './gate-types.js';
 import { consoleLogger, type GateLogger } from './logger.js';
 import { functionOption, integerOption, numberOption, objectOption, optionKeys, pickKeys, rejectUnknownKeys } from './options.js';
 import { deriveSharedScope, type SharedTier, type SharedTierBinding, type SharedTierScope } from './shared-tier.js';

@@ -1,33 +1,25 @@
 // Public entry of @licenzy-gate/core: the Licenzy client, the access gate, errors, and the adapter toolkit.
 export { createLicenzyClient } from './client.js';
-export type {
-  AccessCheckResult,
-  CallOptions,
-  ConsumeUsageResult,
-  CustomerAccess,
-  EntitlementSummary,
-  FetchLike,
-  LicenzyClient,
-  LicenzyClientOptions,
-} from './client.js';
+export type { AccessCheckResult, CallOptions, ConsumeUsageResult, CustomerAccess, EntitlementSummary } from './vocabulary.js';
+export type { LicenzyClient } from './client.js';
+export type { FetchLike, LicenzyClientOptions } from './client-options.js';
 export { parseApiKey, parseBaseUrl } from './config.js';
 export type { LicenzyMode } from './config.js';
 export { createAccessGate } from './gate.js';
+export type { AccessDecision, DecisionSource } from './vocabulary.js';
 export type {
   AccessCacheOptions,
   AccessChecker,
-  AccessDecision,
   AccessGate,
   AccessGateOptions,
   CheckOptions,
-  DecisionSource,
   GateStats,
   InvalidateOptions,
   ConsumeUsageOptions,
   CustomerAccessOptions,
   LicenzyGate,
   WaitForAccessOptions,
-} from './gate.js';
+} from './gate-types.js';
 export { createLruDecisionStore, namespacedStore } from './decision-store.js';
 export type { CachedDecision, DecisionStore } from './decision-store.js';
 export type { CircuitBreakerOptions } from './circuit-breaker.js';
@@ -54,7 +46,9 @@ export { problemCodeOf, toProblem } from './problem.js';
 export type { Problem, ProblemCode } from './problem.js';
 export { getDefaultGate, resetDefaultGate } from './default-gate.js';
 export { createGuard } from './guard.js';
-export type { Guard, GuardOutcome, LoggerFor, RequestDecision, RequireAccessOptions } from './guard.js';
+export type { Guard, GuardOutcome, LoggerFor } from './guard.js';
+export type { RequireAccessOptions } from './guard-options.js';
+export type { RequestDecision, UsageCharge, UsageDecision } from './vocabulary.js';
 export { consoleLogger } from './logger.js';
 export type { GateLogger } from './logger.js';
 export type { Milliseconds } from './options.js';
@@ -78,7 +72,7 @@ export type {
   WebhookResponse,
 } from './webhook.js';
 export { createUsageGuard, meteringGate, usageIdempotencyKey } from './usage.js';
-export type { RequireUsageOptions, ResponseLike, UsageCharge, UsageDecision, UsageGuard, UsageOutcome, UsageRequestInfo } from './usage.js';
+export type { RequireUsageOptions, ResponseLike, UsageGuard, UsageOutcome, UsageRequestInfo } from './usage.js';
 export { MAX_STATUS_WAIT, createAccessStatus, loadCustomerAccess } from './status.js';
 export type { AccessStatusOptions, AccessStatusRoute, CustomerAccessForOptions, StatusReply } from './status.js';
 export { refusalAction, requestRefusalKind } from './refusal.js';
@@ -86,4 +80,4 @@ export type { RefusalAction, RefusalPolicy, RequestRefusalKind } from './refusal
 export { createCircuitBreaker } from './circuit-breaker.js';
 export type { CircuitBreaker, CircuitBreakerConfig, CircuitState } from './circuit-breaker.js';
 export { booleanOption, integerOption, loggerOption, optionsObject, renamedOption } from './options.js';
-export { REQUIRE_ACCESS_OPTION_KEYS } from './guard.js';
+export { REQUIRE_ACCESS_OPTION_KEYS } from './guard-options.js';

@@ -1,8 +1,8 @@
 // The post-checkout status route every adapter's accessStatus() serves (long poll), and customerAccessFor().
-import type { CustomerAccess } from './client.js';
+import type { CustomerAccess } from './vocabulary.js';
 import { getDefaultGate } from './default-gate.js';
 import { LicenzyConfigError, LicenzyError, LicenzyWaitTimeoutError } from './errors.js';
-import type { AccessGate, LicenzyGate } from './gate.js';
+import type { AccessGate, LicenzyGate } from './gate-types.js';
 import { createGuard, type RequireAccessOptions } from './guard.js';
 import { consoleLogger, createLogThrottle, type GateLogger } from './logger.js';
 import { functionOption, integerOption, numberOption, objectOption, type Milliseconds } from './options.js';
@@ -39,6 +39,8 @@ export interface StatusReply {
 export interface AccessStatusRoute<Req> {
   readonly gate: LicenzyGate;
   /** Answers one request; never rejects. `signal`: the client went away. */
+  reply(req: Req, signal?: AbortSignal): Promise<StatusReply>;
+  /** @deprecated use {@link AccessStatusRoute.reply} (the same function). */
   run(req: Req, signal?: AbortSignal): Promise<StatusReply>;
 }
 
@@ -50,7 +52,7 @@ export interface AccessStatusRoute<Req> {
  * @throws {LicenzyConfigError} naming the bad option.
  * @example
  * const status = createAccessStatus<Request>({ gate, wait: 5_000 }, subjectFromAuth)
- * const { status: code, headers, body } = await status.run(req)
+ * const { status: code, headers, body } = await status.reply(req)
  */
 export function createAccessStatus<Req>(options: AccessStatusOptions<Req> | undefined, defaultSubject: (req: Req) => unknown): AccessStatusRoute<Req> {
   const opts = objectOption('options', options) ?? {};
@@ -75,7 +77,7 @@ export function createAccessStatus<Req>(options: AccessStatusOptions<Req> | unde
     return { status: problem.status, headers: problem.headers, body: { ...problem.body } };
   }
 
-  async function run(req: Req, signal?: AbortSignal): Promise<StatusReply> {
+  async function reply(req: Req, signal?: AbortSignal): Promise<StatusReply> {
     try {
       const subjectRef = subjectFromResolved(await subject(req));
       if (wait === 0) {
@@ -100,7 +102,7 @@ export function createAccessStatus<Req>(options: AccessStatusOptions<Req> | unde
     }
   }
 
-  return { gate, run };
+  return { gate, reply, run: reply };
 }
 
 /** Options of every adapter's `customerAccessFor()`. */

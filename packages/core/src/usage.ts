@@ -1,40 +1,19 @@
 // The per-request flow of a metered route, shared by every adapter's requireUsage(): units, idempotency key, charge.
-import { createHash, randomUUID } from 'node:crypto';
 import { failOpenChannel, usageChannel, type UsageEvent } from './diagnostics.js';
-import {
-  LicenzyConfigError,
-  LicenzyError,
-  LicenzyIdempotencyKeyInvalidError,
-  LicenzyUsageExhaustedError,
-  isOutage,
-} from './errors.js';
-import type { AccessGate, LicenzyGate } from './gate.js';
-import { REQUIRE_ACCESS_OPTION_KEYS, createGuard, type RequestDecision, type RequireAccessOptions } from './guard.js';
-import { consoleLogger, createLogThrottle, type GateLogger } from './logger.js';
+import { LicenzyConfigError, LicenzyError, LicenzyUsageExhaustedError, isOutage } from './errors.js';
+import type { AccessGate, LicenzyGate } from './gate-types.js';
+import { REQUIRE_ACCESS_OPTION_KEYS, parseGuardOptions, type RequireAccessOptions } from './guard-options.js';
+import { createLogThrottle } from './logger.js';
 import { describe, functionOption, objectOption, optionKeys, rejectUnknownKeys, type KeysEnum } from './options.js';
 import { problemCodeOf } from './problem.js';
 import { refusalAction, requestRefusalKind, type RefusalAction, type RefusalPolicy, type RequestRefusalKind } from './refusal.js';
 import { subjectFromResolved } from './subject.js';
+import { clientIdempotencyKey, usageIdempotencyKey, validUnits } from './usage-input.js';
+import type { GateLogger } from './logger.js';
+import type { RequestDecision, UsageCharge, UsageDecision } from './vocabulary.js';
 
-/** What a metered request was charged, on the request decision as `usage` (`req.licenzy.usage`, …). */
-export interface UsageCharge {
-  /** Units this request costs. */
-  readonly units: number;
-  /** Units Licenzy took for this request: `units` when charged before the handler, `0` otherwise. */
-  readonly consumed: number;
-  /** Units left after the charge (or, with `charge: 'after'`, before it), when Licenzy said. */
-  readonly remaining: number | undefined;
-  /**
-   * `'licenzy'`: charged before the handler; `'after'`: charged once the response is 2xx/3xx (`charge: 'after'`);
-   * `'fail-open'`: not charged, Licenzy was unavailable and the route opted in with `onUnavailable: 'allow'`.
-   */
-  readonly source: 'licenzy' | 'after' | 'fail-open';
-}
-
-/** The request decision on a metered route: who, and what it cost. */
-export interface UsageDecision extends RequestDecision {
-  readonly usage: UsageCharge;
-}
+export { usageIdempotencyKey } from './usage-input.js';
+export type { UsageCharge, UsageDecision } from './vocabulary.js';
 
 /**
  * Options every adapter's `requireUsage()` takes (besides the gate options, as for `requireAccess()`). `Req` is the
@@ -84,81 +63,48 @@ export interface ResponseLike {
   once(event: 'finish' | 'close', listener: () => void): unknown;
 }
 
-/** What the usage guard concluded for one request. */
+/**
+ * What the usage guard concluded for one request: `allowed`, as in {@link GuardOutcome}. `ok` is the same flag under
+ * its old name.
+ */
 export type UsageOutcome =
-  | { ok: true; decision: UsageDecision; idempotencyKey: string; route: string }
-  | { ok: false; kind: 'exhausted' | 'unavailable' | RequestRefusalKind; error: LicenzyError };
+  | { allowed: true; /** @deprecated use `allowed` */ ok: true; decision: UsageDecision; idempotencyKey: string; route: string }
+  | { allowed: false; /** @deprecated use `allowed` */ ok: false; kind: 'exhausted' | 'unavailable' | RequestRefusalKind; error: LicenzyError };
 
 /** A configured metered-route guard: built once per `requireUsage()` call. */
 export interface UsageGuard<Req, Hook> {
   readonly gate: LicenzyGate;
-  readonly onExhausted: Hook | undefined;
-  readonly onUnavailable: Hook | undefined;
-  readonly delegateErrors: boolean;
-  readonly charge: 'before' | 'after';
   /** Resolves subject and units, charges (or checks, for `charge: 'after'`). Never rejects. */
+  meter(req: Req, info: UsageRequestInfo, existing?: RequestDecision | null): Promise<UsageOutcome>;
+  /** @deprecated use {@link UsageGuard.meter} (the same function). */
   run(req: Req, info: UsageRequestInfo, existing?: RequestDecision | null): Promise<UsageOutcome>;
   /**
    * After an allowed outcome, before the handler: watches the response, to charge it (`charge: 'after'`) or to
    * report a charged request whose handler failed (`charge: 'before'`).
    */
-  watch(response: ResponseLike, outcome: Extract<UsageOutcome, { ok: true }>): void;
+  watch(response: ResponseLike, outcome: Extract<UsageOutcome, { allowed: true }>): void;
   /** What the adapter does with a refusal: delegate, call the hook for its kind, or answer problem+json. */
-  refusal(outcome: Exclude<UsageOutcome, { ok: true }>): RefusalAction<Hook>;
+  refusal(outcome: Exclude<UsageOutcome, { allowed: true }>): RefusalAction<Hook>;
 }
 
 
-/**
- * The key sent to Licenzy for one metered request. Without a client key: random, one per request. With one: a
- * hash of the mode, the subject, the method and URL, the body (when parsed) and the client's key — so a client
- * retrying the same request is charged once, while the same client key can never name another user's event, another
- * route's, or a different body's (each gets its own key, and its own charge).
- *
- * @example
- * usageIdempotencyKey({ mode: 'test', subjectRef: 'u1', route: 'POST /export', clientKey: 'a1b2' }) // 'lzg_…'
- */
-export function usageIdempotencyKey(event: { mode: string; subjectRef: string; route: string; clientKey?: string; body?: unknown }): string {
-  if (event.clientKey === undefined) return `lzg_${randomUUID()}`;
-  const hash = createHash('sha256');
-  hash.update(JSON.stringify(['licenzy-gate/usage/v1', event.mode, event.subjectRef, event.route, event.clientKey, bodyFingerprint(event.body)]));
-  return `lzg_${hash.digest('base64url')}`;
+/** A usage guard's configuration: every `requireUsage` option validated, and the metering gate it charges through. */
+interface UsageGuardConfig<Req, Hook> {
+  readonly units: number | ((req: Req) => number);
+  readonly charge: 'before' | 'after';
+  readonly onExhausted: Hook | undefined;
+  readonly subject: (req: Req) => unknown;
+  readonly gate: LicenzyGate;
+  readonly onUnavailable: 'deny' | 'allow' | Hook;
+  readonly delegateErrors: boolean;
+  readonly logger: GateLogger;
 }
 
-/** A stable digest of a parsed body; `null` when there is none to bind to. */
-function bodyFingerprint(body: unknown): string | null {
-  if (body === undefined || body === null) return null;
-  try {
-    if (Buffer.isBuffer(body)) return `b:${createHash('sha256').update(body).digest('base64url')}`;
-    if (typeof body === 'string') return `s:${createHash('sha256').update(body).digest('base64url')}`;
-    return `j:${createHash('sha256').update(JSON.stringify(body) ?? '').digest('base64url')}`;
-  } catch {
-    // A body that cannot be serialised (cycles, BigInt): no safe binding, so the key cannot be reused at all.
-    return `x:${randomUUID()}`;
-  }
-}
-
-/** The client's `Idempotency-Key`, validated (undefined when absent). */
-function clientKeyOf(header: unknown): string | undefined {
-  if (header === undefined || header === '') return undefined;
-  const value = Array.isArray(header) ? header.join(', ') : header;
-  if (typeof value !== 'string' || value.length > 255 || !/^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/.test(value)) {
-    throw new LicenzyIdempotencyKeyInvalidError();
-  }
-  return value;
-}
-
-/**
- * Builds the guard behind an adapter's `requireUsage(options)`: validates the options (the shared ones as
- * `requireAccess()` does, plus `units`, `charge`, `onExhausted`) and picks the gate.
- * @throws {LicenzyConfigError} naming the bad option.
- * @example
- * const guard = createUsageGuard<Request, Hook>({ gate, units: 1 }, subjectFromAuth)
- * const outcome = await guard.run(req, { method: req.method, url: req.url, idempotencyKey: req.headers['idempotency-key'] })
- */
-export function createUsageGuard<Req, Hook extends (...args: never[]) => unknown>(
+/** Validates `requireUsage()` options: its own first, then the shared ones as `requireAccess()` does. @throws {LicenzyConfigError} */
+function parseUsageOptions<Req, Hook extends (...args: never[]) => unknown>(
   options: RequireUsageOptions<Req, Hook> | undefined,
   defaultSubject: (req: Req) => unknown,
-): UsageGuard<Req, Hook> {
+): UsageGuardConfig<Req, Hook> {
   const opts = objectOption('options', options) ?? {};
   for (const key of ['fresh', 'onDenied'] as const) {
     if (opts[key] !== undefined) throw new LicenzyConfigError(key, 'is an option of requireAccess(), not of requireUsage()');
@@ -170,19 +116,28 @@ export function createUsageGuard<Req, Hook extends (...args: never[]) => unknown
   }
   if (charge !== 'before' && charge !== 'after') throw new LicenzyConfigError('charge', `expected 'before' or 'after', got ${describe(charge)}`);
   const onExhausted = functionOption<Hook>('onExhausted', exhaustedOption);
-  const subject = functionOption<(req: Req) => unknown>('subject', rest.subject, defaultSubject);
-  // The shared options (gate or gate options, onUnavailable, delegateErrors, logger) are validated as requireAccess() does.
-  const base = createGuard<Req, Hook>(rest as RequireAccessOptions<Req, Hook>, defaultSubject);
-  const gate = meteringGate(base.gate);
-  const onUnavailable = rest.onUnavailable ?? 'deny';
-  const logger: GateLogger = (rest.logger as GateLogger | undefined) ?? consoleLogger;
+  // The shared options (subject, gate or gate options, onUnavailable, delegateErrors, logger) as requireAccess() reads them.
+  const shared = parseGuardOptions<Req, Hook>(rest as RequireAccessOptions<Req, Hook>, defaultSubject);
+  const { subject, onUnavailable, delegateErrors, baseLogger: logger } = shared;
+  return { units, charge, onExhausted, subject, gate: meteringGate(shared.gate), onUnavailable, delegateErrors, logger };
+}
+
+/**
+ * Builds the guard behind an adapter's `requireUsage(options)`: validates the options (the shared ones as
+ * `requireAccess()` does, plus `units`, `charge`, `onExhausted`) and picks the gate.
+ * @throws {LicenzyConfigError} naming the bad option.
+ * @example
+ * const guard = createUsageGuard<Request, Hook>({ gate, units: 1 }, subjectFromAuth)
+ * const outcome = await guard.meter(req, { method: req.method, url: req.url, idempotencyKey: req.headers['idempotency-key'] })
+ */
+export function createUsageGuard<Req, Hook extends (...args: never[]) => unknown>(
+  options: RequireUsageOptions<Req, Hook> | undefined,
+  defaultSubject: (req: Req) => unknown,
+): UsageGuard<Req, Hook> {
+  const { units, charge, onExhausted, subject, gate, onUnavailable, delegateErrors, logger } = parseUsageOptions(options, defaultSubject);
   // Lines that would repeat per request: once per key and window.
   const throttled = createLogThrottle(() => gate.now());
   const report = (key: string, line: () => void): void => throttled(key, line);
-
-  function publish(event: UsageEvent): void {
-    if (usageChannel.hasSubscribers) usageChannel.publish(event);
-  }
 
   function refuse(error: unknown, subjectRef: string | undefined): UsageOutcome | { failOpen: string } {
     const typed = error instanceof LicenzyError ? error : new LicenzyError('ERR_LICENZY_CONFIG', 'The metered route failed unexpectedly', { status: 500, cause: error });
@@ -190,25 +145,16 @@ export function createUsageGuard<Req, Hook extends (...args: never[]) => unknown
     if (code === 'access_unavailable') {
       // Only a transport outage may let a metered request through uncharged, and only when the route opted in.
       if (onUnavailable === 'allow' && subjectRef !== undefined && isOutage(typed)) return { failOpen: subjectRef };
-      return { ok: false, kind: 'unavailable', error: typed };
+      return refused('unavailable', typed);
     }
-    if (code === 'usage_exhausted') return { ok: false, kind: 'exhausted', error: typed };
+    if (code === 'usage_exhausted') return refused('exhausted', typed);
     if (code === 'access_misconfigured') {
       report(typed.code, () => logger.error('metered route misconfigured; answering 500 access_misconfigured', { code: typed.code, message: typed.message }));
     }
-    return { ok: false, kind: requestRefusalKind(typed), error: typed };
+    return refused(requestRefusalKind(typed), typed);
   }
 
-  function allowed(granted: { subjectRef: string; usage: UsageCharge; existing: RequestDecision | null | undefined; idempotencyKey: string; route: string }): UsageOutcome {
-    const { subjectRef, usage, existing, idempotencyKey, route } = granted;
-    // Keep what requireAccess() decided for the same subject; add what this request cost.
-    const decision: UsageDecision = existing?.subjectRef === subjectRef
-      ? Object.freeze({ ...existing, usage })
-      : Object.freeze({ subjectRef, allowed: true, source: usage.source === 'fail-open' ? 'fail-open' : 'licenzy', checkedAt: gate.now(), mode: gate.mode, usage });
-    return { ok: true, decision, idempotencyKey, route };
-  }
-
-  async function run(req: Req, info: UsageRequestInfo, existing?: RequestDecision | null): Promise<UsageOutcome> {
+  async function meter(req: Req, info: UsageRequestInfo, existing?: RequestDecision | null): Promise<UsageOutcome> {
     let subjectRef: string | undefined;
     let cost = 0;
     try {
@@ -216,94 +162,103 @@ export function createUsageGuard<Req, Hook extends (...args: never[]) => unknown
       cost = typeof units === 'function' ? units(req) : units;
       if (!validUnits(cost)) throw new LicenzyConfigError('units', `the function returned ${describe(cost)}; expected a positive safe integer`);
       const route = `${String(info.method)} ${String(info.url)}`;
-      const idempotencyKey = usageIdempotencyKey({ mode: gate.mode, subjectRef, route, clientKey: clientKeyOf(info.idempotencyKey), body: info.body });
+      const idempotencyKey = usageIdempotencyKey({ mode: gate.mode, subjectRef, route, clientKey: clientIdempotencyKey(info.idempotencyKey), body: info.body });
       if (charge === 'after') {
-        const remaining = await unitsLeft(subjectRef);
+        const remaining = await unitsLeft(gate, subjectRef);
         if (remaining !== undefined && remaining < cost) throw new LicenzyUsageExhaustedError(subjectRef, cost);
-        return allowed({ subjectRef, usage: Object.freeze({ units: cost, consumed: 0, remaining, source: 'after' as const }), existing, idempotencyKey, route });
+        return granted(gate, { subjectRef, usage: Object.freeze({ units: cost, consumed: 0, remaining, source: 'after' as const }), existing, idempotencyKey, route });
       }
       const result = await gate.consumeUsage(subjectRef, cost, { idempotencyKey });
       if (!result.ok) throw new LicenzyUsageExhaustedError(subjectRef, cost);
-      return allowed({ subjectRef, usage: Object.freeze({ units: cost, consumed: result.consumed, remaining: result.usageRemaining, source: 'licenzy' as const }), existing, idempotencyKey, route });
+      return granted(gate, { subjectRef, usage: Object.freeze({ units: cost, consumed: result.consumed, remaining: result.usageRemaining, source: 'licenzy' as const }), existing, idempotencyKey, route });
     } catch (error) {
       try {
-        const refused = refuse(error, subjectRef);
-        if ('failOpen' in refused) {
-          const failedOpen = refused.failOpen;
-          if (failOpenChannel.hasSubscribers) failOpenChannel.publish({ mode: gate.mode, subjectRef: failedOpen, code: (error as LicenzyError).code });
-          report('fail-open', () => logger.warn('Licenzy unavailable; serving a metered route uncharged (onUnavailable: allow)', { subjectRef: failedOpen }));
-          return allowed({ subjectRef: failedOpen, usage: Object.freeze({ units: cost, consumed: 0, remaining: undefined, source: 'fail-open' as const }), existing, idempotencyKey: '', route: `${info.method} ${info.url}` });
-        }
-        return refused;
+        const outcome = refuse(error, subjectRef);
+        if (!('failOpen' in outcome)) return outcome;
+        const failedOpen = outcome.failOpen;
+        if (failOpenChannel.hasSubscribers) failOpenChannel.publish({ mode: gate.mode, subjectRef: failedOpen, code: (error as LicenzyError).code });
+        report('fail-open', () => logger.warn('Licenzy unavailable; serving a metered route uncharged (onUnavailable: allow)', { subjectRef: failedOpen }));
+        return granted(gate, { subjectRef: failedOpen, usage: Object.freeze({ units: cost, consumed: 0, remaining: undefined, source: 'fail-open' as const }), existing, idempotencyKey: '', route: `${info.method} ${info.url}` });
       } catch {
-        return { ok: false, kind: 'misconfigured', error: new LicenzyError('ERR_LICENZY_CONFIG', 'The metered route failed unexpectedly', { status: 500 }) };
+        return refused('misconfigured', new LicenzyError('ERR_LICENZY_CONFIG', 'The metered route failed unexpectedly', { status: 500 }));
       }
     }
-  }
-
-  /** Units left across the subject's available usage packs, from a fresh summary; `undefined` if Licenzy gave none. */
-  async function unitsLeft(subjectRef: string): Promise<number | undefined> {
-    const summary = await gate.customerAccess(subjectRef, { fresh: true });
-    let total = 0;
-    let known = false;
-    for (const row of summary.entitlements) {
-      if (row.kind !== 'usage_pack' || row.available === false) continue;
-      if (typeof row.usage_remaining === 'number' && Number.isFinite(row.usage_remaining)) {
-        total += row.usage_remaining;
-        known = true;
-      }
-    }
-    // No usage pack at all: nothing to charge from, so nothing is left.
-    return known ? total : 0;
-  }
-
-  function watch(response: ResponseLike, outcome: Extract<UsageOutcome, { ok: true }>): void {
-    const { usage, subjectRef } = outcome.decision;
-    if (usage.source === 'fail-open') return;
-    const event = { mode: gate.mode, subjectRef, units: usage.units, idempotencyKey: outcome.idempotencyKey, route: outcome.route };
-    let finished = false;
-    response.once('finish', () => {
-      finished = true;
-      const status = response.statusCode;
-      if (charge === 'before') {
-        if (status >= 500) publish({ ...event, type: 'handler_failed', status });
-        return;
-      }
-      if (status < 200 || status >= 400) return;
-      gate.consumeUsage(subjectRef, usage.units, { idempotencyKey: outcome.idempotencyKey }).then(
-        (result) => {
-          if (!result.ok) publish({ ...event, type: 'overspent' });
-        },
-        // The gate already published `failed` with the error; nothing else can be done for a response already sent.
-        () => undefined,
-      );
-    });
-    response.once('close', () => {
-      // Closed before the response was complete: the client never got what it paid for (charge 'before'), or
-      // there is nothing to charge for (charge 'after').
-      if (!finished && response.writableFinished !== true && charge === 'before') publish({ ...event, type: 'handler_failed' });
-    });
   }
 
   const policy: RefusalPolicy<Hook> = {
-    delegateErrors: base.delegateErrors,
+    delegateErrors,
     hooks: { exhausted: onExhausted, unavailable: typeof onUnavailable === 'function' ? (onUnavailable as Hook) : undefined },
   };
 
   return {
     gate,
-    onExhausted,
-    onUnavailable: typeof onUnavailable === 'function' ? (onUnavailable as Hook) : undefined,
-    delegateErrors: base.delegateErrors,
     refusal: (outcome) => refusalAction(policy, outcome.kind, outcome.error),
-    charge,
-    run,
-    watch,
+    meter,
+    run: meter,
+    watch: (response, outcome) => watchResponse(gate, charge, response, outcome),
   };
 }
 
-function validUnits(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0;
+function refused(kind: Extract<UsageOutcome, { allowed: false }>['kind'], error: LicenzyError): UsageOutcome {
+  return { allowed: false, ok: false, kind, error };
+}
+
+/** A metered request let through: what requireAccess() decided for the same subject kept, with what this one cost. */
+function granted(gate: LicenzyGate, grant: { subjectRef: string; usage: UsageCharge; existing: RequestDecision | null | undefined; idempotencyKey: string; route: string }): UsageOutcome {
+  const { subjectRef, usage, existing, idempotencyKey, route } = grant;
+  const decision: UsageDecision = existing?.subjectRef === subjectRef
+    ? Object.freeze({ ...existing, usage })
+    : Object.freeze({ subjectRef, allowed: true, source: usage.source === 'fail-open' ? 'fail-open' : 'licenzy', checkedAt: gate.now(), mode: gate.mode, usage });
+  return { allowed: true, ok: true, decision, idempotencyKey, route };
+}
+
+/** Units left across the subject's available usage packs, from a fresh summary; `undefined` if Licenzy gave none. */
+async function unitsLeft(gate: LicenzyGate, subjectRef: string): Promise<number | undefined> {
+  const summary = await gate.customerAccess(subjectRef, { fresh: true });
+  let total = 0;
+  let known = false;
+  for (const row of summary.entitlements) {
+    if (row.kind !== 'usage_pack' || row.available === false) continue;
+    if (typeof row.usage_remaining === 'number' && Number.isFinite(row.usage_remaining)) {
+      total += row.usage_remaining;
+      known = true;
+    }
+  }
+  // No usage pack at all: nothing to charge from, so nothing is left.
+  return known ? total : 0;
+}
+
+/** After the handler: charges a `charge: 'after'` response that succeeded, or reports a charged request that failed. */
+function watchResponse(gate: LicenzyGate, charge: 'before' | 'after', response: ResponseLike, outcome: Extract<UsageOutcome, { allowed: true }>): void {
+  const { usage, subjectRef } = outcome.decision;
+  if (usage.source === 'fail-open') return;
+  const event = { mode: gate.mode, subjectRef, units: usage.units, idempotencyKey: outcome.idempotencyKey, route: outcome.route };
+  let finished = false;
+  response.once('finish', () => {
+    finished = true;
+    const status = response.statusCode;
+    if (charge === 'before') {
+      if (status >= 500) publish({ ...event, type: 'handler_failed', status });
+      return;
+    }
+    if (status < 200 || status >= 400) return;
+    gate.consumeUsage(subjectRef, usage.units, { idempotencyKey: outcome.idempotencyKey }).then(
+      (result) => {
+        if (!result.ok) publish({ ...event, type: 'overspent' });
+      },
+      // The gate already published `failed` with the error; nothing else can be done for a response already sent.
+      () => undefined,
+    );
+  });
+  response.once('close', () => {
+    // Closed before the response was complete: the client never got what it paid for (charge 'before'), or
+    // there is nothing to charge for (charge 'after').
+    if (!finished && response.writableFinished !== true && charge === 'before') publish({ ...event, type: 'handler_failed' });
+  });
+}
+
+function publish(event: UsageEvent): void {
+  if (usageChannel.hasSubscribers) usageChannel.publish(event);
 }
 
 /** The gate must meter: a gate from createAccessGate() does; another AccessGate implementation may not. */

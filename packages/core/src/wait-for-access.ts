@@ -1,7 +1,7 @@
 // gate.waitForAccess(): one polling loop per subject (fresh checks, jittered backoff), woken by invalidations.
 import { onAbort } from './abort.js';
 import { LicenzyAbortError, LicenzyError, LicenzyWaitTimeoutError } from './errors.js';
-import type { AccessDecision } from './gate.js';
+import type { AccessDecision } from './vocabulary.js';
 import { numberOption, objectOption, type Milliseconds } from './options.js';
 import { validateSubjectRef } from './subject.js';
 

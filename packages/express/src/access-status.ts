@@ -23,7 +23,7 @@ export function accessStatus(options?: ExpressAccessStatusOptions): (req: Reques
     // The client leaving ends its wait; the subject's loop goes on for other tabs.
     const controller = new AbortController();
     res.once('close', () => controller.abort());
-    void route.run(req, controller.signal).then((reply) => {
+    void route.reply(req, controller.signal).then((reply) => {
       if (res.headersSent || res.destroyed) return;
       res.status(reply.status).set(reply.headers).send(JSON.stringify(reply.body));
     });

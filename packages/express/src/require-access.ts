@@ -76,7 +76,7 @@ export function requireAccess(options?: ExpressRequireAccessOptions): LicenzyMid
   return function licenzyRequireAccess<P>(request: Request<P>, res: Response, next: NextFunction): void {
     // The route's params type is irrelevant to the gate; resolvers and hooks see the plain Request.
     const req = request as unknown as Request;
-    const outcome = guard.run(req);
+    const outcome = guard.decide(req);
     // The cache-hit path stays synchronous; only a Licenzy call or an async resolver awaits.
     if (outcome instanceof Promise) {
       void outcome.then((settled) => apply(settled, req, res, next));

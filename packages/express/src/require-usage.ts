@@ -38,7 +38,7 @@ export function requireUsage(options: ExpressRequireUsageOptions): LicenzyMiddle
   const guard = createUsageGuard<Request, ExpressRefusalHook>(options, subjectFromRequest);
 
   function apply(outcome: UsageOutcome, req: Request, res: Response, next: NextFunction): void {
-    if (outcome.ok) {
+    if (outcome.allowed) {
       setRequestDecision(req, outcome.decision);
       guard.watch(res, outcome);
       next();
@@ -51,6 +51,6 @@ export function requireUsage(options: ExpressRequireUsageOptions): LicenzyMiddle
   return function licenzyRequireUsage<P>(request: Request<P>, res: Response, next: NextFunction): void {
     const req = request as unknown as Request;
     const info = { method: req.method, url: req.originalUrl, idempotencyKey: req.headers['idempotency-key'], body: req.body as unknown };
-    void guard.run(req, info, req.licenzy).then((outcome) => apply(outcome, req, res, next));
+    void guard.meter(req, info, req.licenzy).then((outcome) => apply(outcome, req, res, next));
   };
 }

@@ -22,7 +22,7 @@ export function accessStatus(options?: KoaAccessStatusOptions): Middleware {
     const controller = new AbortController();
     const abort = () => controller.abort();
     ctx.res.once('close', abort);
-    const reply = await route.run(ctx, controller.signal);
+    const reply = await route.reply(ctx, controller.signal);
     ctx.res.off('close', abort);
     ctx.status = reply.status;
     ctx.body = reply.body;

@@ -1,4 +1,4 @@
-// The Koa middleware: ctx → guard.run() → next() or a problem+json refusal. Every policy lives in @licenzy-gate/core.
+// The Koa middleware: ctx → guard.decide() → next() or a problem+json refusal. Every policy lives in @licenzy-gate/core.
 import {
   type GuardOutcome,
   createGuard,
@@ -66,7 +66,7 @@ export function requireAccess(options?: KoaRequireAccessOptions): Middleware {
   // Not an async function: on a cache hit the outcome is already here, and next()'s own promise is returned
   // as is — no extra async frame or promise per request.
   return function licenzyRequireAccess(ctx: Context, next: Next): Promise<void> {
-    const pending = guard.run(ctx);
+    const pending = guard.decide(ctx);
     return pending instanceof Promise ? pending.then((outcome) => settle(outcome, ctx, next)) : settle(pending, ctx, next);
   };
 }

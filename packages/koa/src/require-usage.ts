@@ -31,7 +31,7 @@ export function requireUsage(options: KoaRequireUsageOptions): Middleware {
   const guard = createUsageGuard<Context, KoaRefusalHook>(options, subjectFromRequest);
 
   async function settle(outcome: UsageOutcome, ctx: Context, next: Next): Promise<void> {
-    if (outcome.ok) {
+    if (outcome.allowed) {
       ctx.state.licenzy = outcome.decision;
       guard.watch(ctx.res, outcome);
       return next();
@@ -42,7 +42,7 @@ export function requireUsage(options: KoaRequireUsageOptions): Middleware {
 
   return async function licenzyRequireUsage(ctx: Context, next: Next): Promise<void> {
     const info = { method: ctx.method, url: ctx.originalUrl, idempotencyKey: ctx.headers['idempotency-key'], body: (ctx.request as { body?: unknown }).body };
-    const outcome = await guard.run(ctx, info, ctx.state.licenzy);
+    const outcome = await guard.meter(ctx, info, ctx.state.licenzy);
     return settle(outcome, ctx, next);
   };
 }

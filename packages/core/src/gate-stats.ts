@@ -1,0 +1,39 @@
+// The gate's counters (each part counts its own events into one object) and the snapshot gate.stats() returns.
+import type { GateStats } from './gate-types.js';
+import type { CircuitState } from './vocabulary.js';
+
+/** Counters since the gate was created; the parts increment them, {@link createGateStats} reads them. */
+export interface GateCounters {
+  hits: number;
+  misses: number;
+  stale: number;
+  upstreamCalls: number;
+  errors: number;
+  coalesced: number;
+  shed: number;
+  sharedHits: number;
+  sharedErrors: number;
+}
+
+/** A gate's counters, all zero. */
+export function createGateCounters(): GateCounters {
+  return { hits: 0, misses: 0, stale: 0, upstreamCalls: 0, errors: 0, coalesced: 0, shed: 0, sharedHits: 0, sharedErrors: 0 };
+}
+
+/** The gauges a snapshot reads from the parts that hold them. */
+export interface StatsSources {
+  readonly cache: { readonly size: number };
+  readonly caller: { readonly circuit: CircuitState; readonly active: number; readonly queued: number };
+}
+
+/**
+ * `gate.stats()`: the counters plus the gauges, as a new object each call.
+ *
+ * @example
+ * const stats = createGateStats(counters, { cache, caller })
+ * stats().hits // 0
+ */
+export function createGateStats(counters: GateCounters, sources: StatsSources): () => GateStats {
+  const { cache, caller } = sources;
+  return () => ({ ...counters, size: cache.size, circuit: caller.circuit, active: caller.active, queued: caller.queued });
+}
