@@ -1,6 +1,7 @@
 // Stops an unavailable upstream from being hammered: after repeated failures, fail fast for a cool-down, then let one
 // probe through. The one breaker of the house: the gate's (Licenzy calls, counted per subject) and the Redis tier's.
 import { optionKeys, type Milliseconds } from './options.js';
+import type { CircuitState } from './vocabulary.js';
 
 /** Options of the gate's circuit breaker. */
 export interface CircuitBreakerOptions {
@@ -17,8 +18,8 @@ export interface CircuitBreakerOptions {
 /** Every option name of {@link CircuitBreakerOptions}, kept exact by the compiler. */
 export const CIRCUIT_BREAKER_OPTION_KEYS = optionKeys<CircuitBreakerOptions>({ threshold: true, cooldown: true });
 
-/** Where a circuit breaker stands: calls go out (`closed`), fail fast (`open`), or one probe may go (`half-open`). */
-export type CircuitState = 'closed' | 'open' | 'half-open';
+// Spelled once, in the vocabulary; re-exported so the breaker's own types come from one place.
+export type { CircuitState } from './vocabulary.js';
 
 export interface CircuitBreaker {
   /** `undefined` if a call may go out now (and, when half-open, claims the probe); else the ms to wait. */
