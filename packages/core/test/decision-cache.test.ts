@@ -1,8 +1,11 @@
+// The decision cache (decision-cache.ts): one interface over our own LRU or a foreign store; and issue 14's entry shapes.
 // Issue 14: one object per cached decision (the decision served on hits is the entry), a failure window bounded
 // without preallocation, and foreign stores that still get, and may hold, plain CachedDecision entries.
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LicenzyUnavailableError, createAccessGate, type AccessDecision, type CachedDecision, type DecisionStore } from '../src/index.js';
 import { forgetCoarseReading } from '../src/clock.js';
+import { createDecisionCache } from '../src/decision-cache.js';
+import { createFreshBound } from '../src/fresh-bound.js';
 import { createClock, createFakeChecker } from './fake-checker.js';
 
 const outage = () => new LicenzyUnavailableError('status', 'Licenzy answered HTTP 503', { upstreamStatus: 503 });
@@ -36,6 +39,58 @@ function expectPublicOnly(decision: AccessDecision | undefined, expected: Access
     (decision as { allowed: boolean }).allowed = !expected.allowed;
   }).toThrow(TypeError);
 }
+
+function cacheOver(store: DecisionStore | undefined, enabled = true) {
+  const clock = createClock(1_000);
+  const cache = createDecisionCache({ mode: 'test', now: clock.now, wallNow: () => 50_000, freshEnough: createFreshBound(1_000), enabled, max: 10, store });
+  const answer = { allowed: true, checkedAt: 40_000, lifetime: 100, staleLifetime: 300, requestedAt: 990 };
+  return { clock, cache, answer };
+}
+
+describe('decision cache: one interface, own LRU or foreign store', () => {
+  it.each([['our own LRU', undefined], ['a foreign store', 'foreign']] as const)('%s: hit within the lifetime, stand-in within the stale window, recent within the fresh bound', (_name, kind) => {
+    const { clock, cache, answer } = cacheOver(kind === undefined ? undefined : mapStore().store);
+    const remembered = cache.remember('u', answer);
+    expect(cache.lookup('u')).toBe(remembered);
+    expect(cache.recentAnswer('u', clock.now())).toBe(remembered);
+    clock.advance(99);
+    expect(cache.lookup('u')).toBe(remembered);
+    expect(cache.recentAnswer('u', clock.now())).toBe(remembered); // requested 109 ms ago
+    clock.advance(1);
+    expect(cache.lookup('u')).toBeUndefined();
+    expect(cache.standIn('u', clock.now())).toEqual({ subjectRef: 'u', allowed: true, source: 'stale', checkedAt: 40_000, mode: 'test' });
+    clock.advance(200);
+    expect(cache.standIn('u', clock.now())).toBeUndefined();
+    expect([cache.holds('u'), cache.size, cache.delete('u'), cache.holds('u'), cache.size]).toEqual([true, 1, true, false, 0]);
+  });
+
+  it.each([['our own LRU', undefined], ['a foreign store', 'foreign']] as const)('%s: an entry stamped after "now" (a clock stepped back) is not trusted', (_name, kind) => {
+    const { clock, cache, answer } = cacheOver(kind === undefined ? undefined : mapStore().store);
+    cache.remember('u', answer);
+    clock.set(999);
+    expect(cache.lookup('u')).toBeUndefined();
+    expect(cache.standIn('u', clock.now())).toBeUndefined();
+  });
+
+  it('a shared-tier fill (requestedAt -Infinity) is never recent, and a non-string subject is never a hit', () => {
+    const { clock, cache, answer } = cacheOver(undefined);
+    cache.remember('u', { ...answer, requestedAt: -Infinity });
+    expect(cache.lookup('u')).toBeDefined();
+    expect(cache.recentAnswer('u', clock.now())).toBeUndefined();
+    expect(cache.lookup(42 as unknown as string)).toBeUndefined();
+  });
+
+  it('cache: false serves and keeps nothing, but delete, clear and size still reach the configured store', () => {
+    const { map, store } = mapStore();
+    map.set('kept', { allowed: true, checkedAt: 1_000, expiresAt: 9_999, staleUntil: 9_999 });
+    const { clock, cache, answer } = cacheOver(store, false);
+    expect(cache.remember('u', answer)).toMatchObject({ subjectRef: 'u', allowed: true });
+    expect([cache.lookup('kept'), cache.recentAnswer('kept', clock.now()), cache.standIn('kept', clock.now()), cache.holds('kept')]).toEqual([undefined, undefined, undefined, false]);
+    expect(cache.size).toBe(1);
+    expect(cache.delete('kept')).toBe(true);
+    expect(map.size).toBe(0);
+  });
+});
 
 describe('issue 14: a cached decision is one frozen object', () => {
   it('hits serve one frozen decision with exactly the five public fields and source "cache"', async () => {
