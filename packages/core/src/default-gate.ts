@@ -1,5 +1,6 @@
 // The one gate shared by every zero-argument `requireAccess()`, configured from the environment on first use.
-import { createAccessGate, type LicenzyGate } from './gate.js';
+import { createAccessGate } from './gate.js';
+import type { LicenzyGate } from './gate-types.js';
 
 let shared: LicenzyGate | undefined;
 

@@ -2,18 +2,8 @@
 import type { GateStats } from './gate-types.js';
 import type { CircuitState } from './vocabulary.js';
 
-/** Counters since the gate was created; the parts increment them, {@link createGateStats} reads them. */
-export interface GateCounters {
-  hits: number;
-  misses: number;
-  stale: number;
-  upstreamCalls: number;
-  errors: number;
-  coalesced: number;
-  shed: number;
-  sharedHits: number;
-  sharedErrors: number;
-}
+/** Counters since the gate was created (documented on {@link GateStats}); the parts increment them, {@link createGateStats} reads them. */
+export type GateCounters = Pick<GateStats, 'hits' | 'misses' | 'stale' | 'upstreamCalls' | 'errors' | 'coalesced' | 'shed' | 'sharedHits' | 'sharedErrors'>;
 
 /** A gate's counters, all zero. */
 export function createGateCounters(): GateCounters {

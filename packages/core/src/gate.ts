@@ -15,21 +15,8 @@ import { createUsageConsume } from './usage-consume.js';
 import type { AccessDecision } from './vocabulary.js';
 import { createAccessWaiter } from './wait-for-access.js';
 
+// The option-key lists, where the option tests have always read them.
 export { CACHE_OPTION_KEYS, GATE_OPTION_KEYS } from './gate-options.js';
-export type { AccessDecision, DecisionSource } from './vocabulary.js';
-export type {
-  AccessCacheOptions,
-  AccessChecker,
-  AccessGate,
-  AccessGateOptions,
-  CheckOptions,
-  ConsumeUsageOptions,
-  CustomerAccessOptions,
-  GateStats,
-  InvalidateOptions,
-  LicenzyGate,
-  WaitForAccessOptions,
-} from './gate-types.js';
 
 /**
  * Creates an access gate: one Licenzy client, one decision cache, one failure policy.
