@@ -8,6 +8,7 @@ import {
   LicenzyResponseError,
   LicenzyUnavailableError,
   createAccessGate,
+  type ConsumeUsageResult,
   type UsageEvent,
 } from '../src/index.js';
 import { flush } from './fake-checker.js';
