@@ -8,7 +8,7 @@ import { namespacedStore, type DecisionStore } from './decision-store.js';
 import { LicenzyConfigError } from './errors.js';
 import type { AccessCacheOptions, AccessChecker, AccessGateOptions } from './gate-types.js';
 import { consoleLogger, type GateLogger } from './logger.js';
-import { functionOption, integerOption, numberOption, objectOption, optionKeys, pickKeys, rejectUnknownKeys } from './options.js';
+import { functionOption, integerOption, loggerOption, numberOption, objectOption, optionKeys, pickKeys, rejectUnknownKeys } from './options.js';
 import { deriveSharedScope, type SharedTier, type SharedTierBinding, type SharedTierScope } from './shared-tier.js';
 
 /** Every option name of {@link AccessGateOptions}, kept exact by the compiler (the client's included). */
@@ -93,7 +93,7 @@ export function parseGateOptions(options: AccessGateOptions): GateConfig {
     watchdogMs: numberOption('totalTimeout', options.totalTimeout, 5_000, 1) + WATCHDOG_MARGIN,
     store: options.store !== undefined ? namespacedStore(validateStore(options.store), scope?.namespace ?? client.namespace ?? mode) : undefined,
     binding: bindShared(options.shared, scope, cacheEnabled),
-    logger: validateLogger(options.logger),
+    logger: loggerOption('logger', options.logger, consoleLogger),
     random: functionOption<() => number>('random', options.random, Math.random),
     circuitBreaker: breakerOptions === undefined
       ? undefined
@@ -104,14 +104,6 @@ export function parseGateOptions(options: AccessGateOptions): GateConfig {
   };
 }
 
-function validateLogger(logger: unknown): GateLogger {
-  if (logger === undefined) return consoleLogger;
-  const given = objectOption('logger', logger) as Partial<GateLogger> | undefined;
-  if (typeof given?.warn !== 'function' || typeof given.error !== 'function') {
-    throw new LicenzyConfigError('logger', 'expected an object with warn() and error()');
-  }
-  return given as GateLogger;
-}
 
 /** The namespace and shared-tier secret of the gate's key: from our client, else from an `apiKey` given beside a custom one. */
 function scopeOf(client: AccessChecker, options: AccessGateOptions): SharedTierScope | undefined {

@@ -5,7 +5,7 @@ import { createAccessGate } from './gate.js';
 import { GATE_OPTION_KEYS } from './gate-options.js';
 import type { AccessGate, AccessGateOptions } from './gate-types.js';
 import { consoleLogger, type GateLogger } from './logger.js';
-import { describe, functionOption, objectOption, optionKeys, pickKeys, rejectUnknownKeys, type KeysEnum } from './options.js';
+import { describe, functionOption, loggerOption, objectOption, optionKeys, pickKeys, rejectUnknownKeys, type KeysEnum } from './options.js';
 
 /**
  * Options every adapter's `requireAccess()` takes, with the same names everywhere. `Req` is the framework's
@@ -85,10 +85,7 @@ export function parseGuardOptions<Req, Hook extends (...args: never[]) => unknow
   if (opts.delegateErrors !== undefined && typeof opts.delegateErrors !== 'boolean') {
     throw new LicenzyConfigError('delegateErrors', `expected a boolean, got ${describe(opts.delegateErrors)}`);
   }
-  const baseLogger = (objectOption('logger', opts.logger) as GateLogger | undefined) ?? consoleLogger;
-  if (typeof baseLogger.warn !== 'function' || typeof baseLogger.error !== 'function') {
-    throw new LicenzyConfigError('logger', 'expected an object with warn() and error()');
-  }
+  const baseLogger = loggerOption('logger', opts.logger, consoleLogger);
 
   const gateOptionNames = OWN_GATE_KEYS.filter((key) => (opts as Record<string, unknown>)[key] !== undefined);
   let gate: AccessGate;
