@@ -9,9 +9,11 @@ const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 
 // Tests import the packages by name; point them at the sources so no build is needed,
 // except the smoke suite, which deliberately loads the built dist/ through node.
-const alias = Object.fromEntries(
-  PACKAGES.map((name) => [`@licenzy-gate/${name}`, here(`./packages/${name}/src/index.ts`)]),
-);
+// Exact matches, so a subpath entry (`@licenzy-gate/core/adapter`) is not taken for a file under the main one.
+const alias = [
+  { find: /^@licenzy-gate\/core\/adapter$/, replacement: here('./packages/core/src/adapter.ts') },
+  ...PACKAGES.map((name) => ({ find: new RegExp(`^@licenzy-gate/${name}$`), replacement: here(`./packages/${name}/src/index.ts`) })),
+];
 
 export default defineWorkspace([
   ...PACKAGES.map((name) => ({

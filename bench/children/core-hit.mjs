@@ -1,6 +1,7 @@
 // Benchmark 2's measuring process: ns/op of the cache-hit paths, in a fresh V8 isolate with nothing else running.
 import { createRequire } from 'node:module';
-import { createAccessGate, createGuard } from '@licenzy-gate/core';
+import { createAccessGate } from '@licenzy-gate/core';
+import { createGuard } from '@licenzy-gate/core/adapter';
 import { childConfig, serveParent } from '../lib/child.mjs';
 
 // `observe`: 'none' (the reference rows), 'subscriber' (a bare licenzy-gate:check subscriber) or 'otel'

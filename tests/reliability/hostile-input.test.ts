@@ -4,9 +4,9 @@ import {
   LicenzyConfigError,
   createAccessGate,
   createLicenzyClient,
-  createLruDecisionStore,
   type AccessGate,
 } from '@licenzy-gate/core';
+import { createLruDecisionStore } from '../../packages/core/src/decision-store.js';
 import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
 import { createClock } from '../../packages/core/test/fake-checker.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LicenzyConfigError, parseApiKey, parseBaseUrl } from '../src/index.js';
+import { LicenzyConfigError } from '../src/index.js';
+import { parseApiKey, parseBaseUrl } from '../src/config.js';
 
 const SECRET = 'lz_live_example_0123456789abcdef';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { GrowingLru } from '../src/decision-store.js';
-import { createLruDecisionStore, namespacedStore } from '../src/index.js';
+import { createLruDecisionStore, namespacedStore } from '../src/decision-store.js';
 
 const entry = (allowed: boolean) => ({ allowed, checkedAt: 0, expiresAt: 10, staleUntil: 10 });
 

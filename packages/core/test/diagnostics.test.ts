@@ -1,14 +1,8 @@
 import { channel, tracingChannel } from 'node:diagnostics_channel';
 import { createMockLicenzy, captureLogger } from '@licenzy-gate/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  CHANNELS,
-  LicenzyUnavailableError,
-  createAccessGate,
-  createGuard,
-  type CheckEvent,
-  type UpstreamEvent,
-} from '../src/index.js';
+import { CHANNELS, LicenzyUnavailableError, createAccessGate, type CheckEvent, type UpstreamEvent } from '../src/index.js';
+import { createGuard } from '../src/adapter.js';
 import { createClock, createFakeChecker } from './fake-checker.js';
 
 type Mock = Awaited<ReturnType<typeof createMockLicenzy>>;

@@ -1,14 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  LicenzyAuthError,
-  LicenzyConfigError,
-  LicenzyResponseError,
-  LicenzySubjectInvalidError,
-  LicenzyUnavailableError,
-  createAccessGate,
-  createLruDecisionStore,
-  type FetchLike,
-} from '../src/index.js';
+import { LicenzyAuthError, LicenzyConfigError, LicenzyResponseError, LicenzySubjectInvalidError, LicenzyUnavailableError, createAccessGate, type FetchLike } from '../src/index.js';
+import { createLruDecisionStore } from '../src/decision-store.js';
 import { forgetCoarseReading } from '../src/clock.js';
 import { createClock, createFakeChecker, flush } from './fake-checker.js';
 

@@ -1,15 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { captureLogger } from '@licenzy-gate/testing';
-import {
-  LicenzyAuthError,
-  LicenzyResponseError,
-  LicenzyUnavailableError,
-  createAccessGate,
-  createGuard,
-  resetDefaultGate,
-  type GateLogger,
-  type GuardOutcome,
-} from '../src/index.js';
+import { LicenzyAuthError, LicenzyResponseError, LicenzyUnavailableError, createAccessGate, resetDefaultGate, type GateLogger } from '../src/index.js';
+import { createGuard, type GuardOutcome } from '../src/adapter.js';
 import { createClock, createFakeChecker } from './fake-checker.js';
 
 type Req = { user?: { id?: unknown } };

@@ -1,6 +1,7 @@
 // Invalidation: forget (L1 deleted before waiters wake), forgetAll, the tier's broadcasts, and "forget twice" with a tier.
 import { describe, expect, it, vi } from 'vitest';
-import { createAccessGate, type SharedEvent, type SharedTierBinding } from '../src/index.js';
+import { createAccessGate } from '../src/index.js';
+import { type SharedEvent, type SharedTierBinding } from '../src/adapter.js';
 import { createDecisionCache } from '../src/decision-cache.js';
 import { createFreshBound } from '../src/fresh-bound.js';
 import { createGateCounters } from '../src/gate-stats.js';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { consoleLogger } from '../src/index.js';
+import { consoleLogger } from '../src/adapter.js';
 
 afterEach(() => vi.restoreAllMocks());
 

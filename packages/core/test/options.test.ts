@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LicenzyConfigError, createAccessGate, createGuard, createLicenzyClient } from '../src/index.js';
+import { LicenzyConfigError, createAccessGate, createLicenzyClient } from '../src/index.js';
+import { createGuard } from '../src/adapter.js';
 import { CLIENT_OPTION_KEYS } from '../src/client.js';
 import { GATE_OPTION_KEYS } from '../src/gate.js';
 import { REQUIRE_ACCESS_OPTION_KEYS } from '../src/guard.js';

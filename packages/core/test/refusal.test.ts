@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { LicenzyAccessDeniedError, LicenzyUnavailableError, createAccessGate, createGuard, refusalAction } from '../src/index.js';
+import { LicenzyAccessDeniedError, LicenzyUnavailableError, createAccessGate } from '../src/index.js';
+import { createGuard, refusalAction } from '../src/adapter.js';
 import { createFakeChecker } from './fake-checker.js';
 
 const denied = new LicenzyAccessDeniedError('u');

@@ -1,6 +1,7 @@
 // The shared-tier fill and write: remaining lifetimes only, never fresh, stale entries only as stand-ins, refused writes drop L1.
 import { describe, expect, it } from 'vitest';
-import { createAccessGate, type SharedEntry, type SharedTierBinding } from '../src/index.js';
+import { createAccessGate } from '../src/index.js';
+import { type SharedEntry, type SharedTierBinding } from '../src/adapter.js';
 import { createDecisionCache } from '../src/decision-cache.js';
 import { createFreshBound } from '../src/fresh-bound.js';
 import { createGateCounters } from '../src/gate-stats.js';

@@ -1,13 +1,7 @@
 // createAccessStatus() and loadCustomerAccess() without HTTP: answers, refusals, options, and no grant from input.
 import { describe, expect, it } from 'vitest';
-import {
-  LicenzyUnavailableError,
-  createAccessGate,
-  createAccessStatus,
-  loadCustomerAccess,
-  type AccessChecker,
-  type CustomerAccess,
-} from '../src/index.js';
+import { LicenzyUnavailableError, createAccessGate, type AccessChecker, type CustomerAccess } from '../src/index.js';
+import { createAccessStatus, loadCustomerAccess } from '../src/adapter.js';
 
 interface Req {
   user?: string;

@@ -1,5 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { LicenzySubjectInvalidError, LicenzySubjectRequiredError, MAX_SUBJECT_LENGTH, identityField, subjectFromResolved, validateSubjectRef } from '../src/index.js';
+import { LicenzySubjectInvalidError, LicenzySubjectRequiredError, MAX_SUBJECT_LENGTH, validateSubjectRef } from '../src/index.js';
+import { identityField } from '../src/adapter.js';
+import { subjectFromResolved } from '../src/subject.js';
 
 describe('validateSubjectRef', () => {
   it.each(['user_123', 'a', 'ユーザー', 'user@example.com', '../etc', '%2F', 'a?b#c', 'x'.repeat(MAX_SUBJECT_LENGTH), '😀'])('accepts %j', (s) => {

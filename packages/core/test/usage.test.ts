@@ -1,14 +1,8 @@
 // The metered-route guard without HTTP: idempotency keys an attacker cannot steer, units validation, outcomes.
 import { describe, expect, it } from 'vitest';
-import {
-  LicenzyResponseError,
-  LicenzyUnavailableError,
-  createAccessGate,
-  createUsageGuard,
-  usageIdempotencyKey,
-  type AccessChecker,
-  type ConsumeUsageResult,
-} from '../src/index.js';
+import { LicenzyResponseError, LicenzyUnavailableError, createAccessGate, type AccessChecker, type ConsumeUsageResult } from '../src/index.js';
+import { createUsageGuard } from '../src/adapter.js';
+import { usageIdempotencyKey } from '../src/usage-input.js';
 
 interface Req {
   user?: string;

@@ -1,16 +1,7 @@
 // gate.waitForAccess(): backoff, per-subject coalescing, the freshInterval bound, wake-ups, timeout — on fake timers.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  LicenzyAbortError,
-  LicenzyAuthError,
-  LicenzyUnavailableError,
-  LicenzyWaitTimeoutError,
-  createAccessGate,
-  type AccessCheckResult,
-  type AccessChecker,
-  type SharedEvent,
-  type SharedTier,
-} from '../src/index.js';
+import { LicenzyAbortError, LicenzyAuthError, LicenzyUnavailableError, LicenzyWaitTimeoutError, createAccessGate, type AccessCheckResult, type AccessChecker, type SharedTier } from '../src/index.js';
+import { type SharedEvent } from '../src/adapter.js';
 
 /** A checker answering from a set of paid subjects, on the next microtask; scripted failures first. */
 function createScriptedChecker() {

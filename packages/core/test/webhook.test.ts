@@ -3,16 +3,8 @@ import { createHmac } from 'node:crypto';
 import * as crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  createAccessGate,
-  createWebhookReceiver,
-  LicenzyConfigError,
-  readRawBody,
-  safeEqual,
-  signStandardWebhook,
-  type AccessGate,
-  type WebhookReceiverOptions,
-} from '../src/index.js';
+import { createAccessGate, createWebhookReceiver, LicenzyConfigError, readRawBody, signStandardWebhook, type AccessGate, type WebhookReceiverOptions } from '../src/index.js';
+import { safeEqual } from '../src/webhook.js';
 
 vi.mock('node:crypto', async (importOriginal) => {
   const actual = await importOriginal<typeof import('node:crypto')>();

@@ -1,5 +1,6 @@
 // Writes core's refusal decision (delegate, hook or problem+json) for requireAccess() and requireUsage() alike.
-import type { LicenzyError, RefusalAction } from '@licenzy-gate/core';
+import type { LicenzyError } from '@licenzy-gate/core';
+import type { RefusalAction } from '@licenzy-gate/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
 
 /**

@@ -1,10 +1,6 @@
 // The Express 4/5 middleware: request → core guard → next() or a problem+json refusal.
-import {
-  createGuard,
-  type GuardOutcome,
-  type RequestDecision,
-  type RequireAccessOptions,
-} from '@licenzy-gate/core';
+import { type RequestDecision } from '@licenzy-gate/core';
+import { createGuard, type GuardOutcome, type RequireAccessOptions } from '@licenzy-gate/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
 import { setRequestDecision } from './decision-property.js';
 import { writeRefusal, type ExpressRefusalHook } from './refusal.js';

@@ -1,9 +1,5 @@
 // The Express 4/5 metered-route middleware: charge the subject's usage pack (before or after the handler), or refuse.
-import {
-  createUsageGuard,
-  type RequireUsageOptions,
-  type UsageOutcome,
-} from '@licenzy-gate/core';
+import { createUsageGuard, type RequireUsageOptions, type UsageOutcome } from '@licenzy-gate/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
 import type { LicenzyMiddleware } from './require-access.js';
 import { setRequestDecision } from './decision-property.js';

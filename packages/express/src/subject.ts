@@ -1,5 +1,5 @@
 // The default subject resolver: reads only the identity that server-side auth middleware put on the request.
-import { identityField as field } from '@licenzy-gate/core';
+import { identityField as field } from '@licenzy-gate/core/adapter';
 import type { Request } from 'express';
 
 /**

@@ -1,11 +1,6 @@
 // Express 4/5 webhook endpoint: raw body → core's webhook receiver → the gate forgets the subject.
-import {
-  consoleLogger,
-  createWebhookReceiver,
-  readRawBody,
-  type WebhookReceiverOptions,
-  type WebhookResponse,
-} from '@licenzy-gate/core';
+import { createWebhookReceiver, readRawBody, type WebhookReceiverOptions, type WebhookResponse } from '@licenzy-gate/core';
+import { consoleLogger } from '@licenzy-gate/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
 
 /** Options of {@link webhookHandler}: core's {@link WebhookReceiverOptions} (`gate`, `scheme`, `secret`, …). */

@@ -9,8 +9,8 @@ import {
   type LicenzyError,
   type LicenzyMiddleware,
   type RequestDecision,
-  type RequireAccessOptions,
 } from '../src/index.js';
+import type { RequireAccessOptions } from '@licenzy-gate/core/adapter';
 
 describe('req.licenzy', () => {
   it('is an optional RequestDecision on every Express request', () => {

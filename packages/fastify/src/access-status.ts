@@ -1,6 +1,7 @@
 // The Fastify post-checkout status handler (`app.accessStatus()`) and `app.customerAccessFor()`, on the plugin's gate.
-import { createAccessStatus, loadCustomerAccess } from '@licenzy-gate/core';
-import type { AccessStatusOptions, CustomerAccess, CustomerAccessForOptions } from '@licenzy-gate/core';
+import { createAccessStatus, loadCustomerAccess } from '@licenzy-gate/core/adapter';
+import type { CustomerAccess } from '@licenzy-gate/core';
+import type { AccessStatusOptions, CustomerAccessForOptions } from '@licenzy-gate/core/adapter';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { RouteDefaults } from './route-defaults.js';
 

@@ -1,8 +1,43 @@
 // Public entry of @licenzy-gate/fastify: the plugin (default and named export), its option types, the default
-// subject, plus all of @licenzy-gate/core (createAccessGate, the error classes, toProblem, …).
+// subject, plus what an app needs of @licenzy-gate/core (createAccessGate, the error classes, toProblem, …).
 import { licenzyGate } from './plugin.js';
 
-export * from '@licenzy-gate/core';
+// What an app using this adapter needs from @licenzy-gate/core, so it installs one package: named one by one (never
+// `export *`), as this README uses them. Everything else is imported from @licenzy-gate/core itself.
+export {
+  createAccessGate,
+  getDefaultGate,
+  resetDefaultGate,
+  toProblem,
+  validateSubjectRef,
+  isOutage,
+  LicenzyAbortError,
+  LicenzyAccessDeniedError,
+  LicenzyAuthError,
+  LicenzyConfigError,
+  LicenzyError,
+  LicenzyIdempotencyConflictError,
+  LicenzyIdempotencyKeyInvalidError,
+  LicenzyResponseError,
+  LicenzySubjectInvalidError,
+  LicenzySubjectRequiredError,
+  LicenzyUnavailableError,
+  LicenzyUsageExhaustedError,
+  LicenzyWaitTimeoutError,
+} from '@licenzy-gate/core';
+export type {
+  AccessDecision,
+  AccessGate,
+  AccessGateOptions,
+  CustomerAccess,
+  LicenzyErrorCode,
+  LicenzyGate,
+  Problem,
+  ProblemCode,
+  RequestDecision,
+  UsageCharge,
+  UsageDecision,
+} from '@licenzy-gate/core';
 export { licenzyGate, subjectFromRequest } from './plugin.js';
 export type { LicenzyGateOptions, RouteLicenzyOptions } from './plugin.js';
 export type { FastifyRefusalHook, LicenzyHook } from './refusal.js';

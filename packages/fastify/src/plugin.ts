@@ -1,14 +1,8 @@
 // The Fastify 5 plugin: turns a request into `guard.decide()` and a guard outcome into a reply; all policy lives in core.
-import {
-  LicenzyConfigError,
-  REQUIRE_ACCESS_OPTION_KEYS,
-  booleanOption,
-  createGuard,
-  identityField,
-  loggerOption,
-  optionsObject,
-} from '@licenzy-gate/core';
-import type { GateLogger, Guard, GuardOutcome, RequestDecision, RequireAccessOptions } from '@licenzy-gate/core';
+import { LicenzyConfigError } from '@licenzy-gate/core';
+import { REQUIRE_ACCESS_OPTION_KEYS, booleanOption, createGuard, identityField, loggerOption, optionsObject } from '@licenzy-gate/core/adapter';
+import type { GateLogger, RequestDecision } from '@licenzy-gate/core';
+import type { Guard, GuardOutcome, RequireAccessOptions } from '@licenzy-gate/core/adapter';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, preHandlerHookHandler } from 'fastify';
 import fp from 'fastify-plugin';
 import { decorateAccessStatus } from './access-status.js';

@@ -1,5 +1,6 @@
 // Writes core's refusal decision (delegate, hook or problem+json) for every Fastify route the plugin gates.
-import type { LicenzyError, RefusalAction } from '@licenzy-gate/core';
+import type { LicenzyError } from '@licenzy-gate/core';
+import type { RefusalAction } from '@licenzy-gate/core/adapter';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
 /**

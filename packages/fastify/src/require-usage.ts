@@ -1,6 +1,6 @@
 // The Fastify metered-route preHandler (`app.requireUsage()`), on the plugin's gate.
-import { createUsageGuard } from '@licenzy-gate/core';
-import type { RequireUsageOptions } from '@licenzy-gate/core';
+import { createUsageGuard } from '@licenzy-gate/core/adapter';
+import type { RequireUsageOptions } from '@licenzy-gate/core/adapter';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { writeRefusal, type FastifyRefusalHook } from './refusal.js';
 import type { RouteDefaults } from './route-defaults.js';

@@ -1,7 +1,8 @@
 // webhookHandler as an encapsulated Fastify plugin: raw-body parser scoped to it, signed deliveries make the gate forget.
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
-import { signStandardWebhook, webhookHandler, type AccessGate } from '@licenzy-gate/fastify';
+import { signStandardWebhook } from '@licenzy-gate/core';
+import { webhookHandler, type AccessGate } from '@licenzy-gate/fastify';
 import { WEBHOOK_NOW, cachedGate, signedDelivery, webhookSecret } from '../../core/test/webhook-fixtures.js';
 
 const SECRET = webhookSecret(8);

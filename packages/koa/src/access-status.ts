@@ -1,5 +1,6 @@
 // The Koa post-checkout status route (long poll) and the on-demand entitlement summary of a request.
-import { createAccessStatus, loadCustomerAccess, type AccessStatusOptions, type CustomerAccess, type CustomerAccessForOptions } from '@licenzy-gate/core';
+import { type CustomerAccess } from '@licenzy-gate/core';
+import { createAccessStatus, loadCustomerAccess, type AccessStatusOptions, type CustomerAccessForOptions } from '@licenzy-gate/core/adapter';
 import type { Context, Middleware } from 'koa';
 import { subjectFromRequest } from './subject.js';
 

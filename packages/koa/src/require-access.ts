@@ -1,10 +1,6 @@
 // The Koa middleware: ctx → guard.decide() → next() or a problem+json refusal. Every policy lives in @licenzy-gate/core.
-import {
-  type GuardOutcome,
-  createGuard,
-  type RequestDecision,
-  type RequireAccessOptions,
-} from '@licenzy-gate/core';
+import { type RequestDecision } from '@licenzy-gate/core';
+import { type GuardOutcome, createGuard, type RequireAccessOptions } from '@licenzy-gate/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 import { writeRefusal, type KoaRefusalHook } from './refusal.js';
 import { subjectFromRequest } from './subject.js';

@@ -1,5 +1,5 @@
 // The Koa metered-route middleware: charge the subject's usage pack (before or after the handler), or refuse.
-import { createUsageGuard, type RequireUsageOptions, type UsageOutcome } from '@licenzy-gate/core';
+import { createUsageGuard, type RequireUsageOptions, type UsageOutcome } from '@licenzy-gate/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 import { writeRefusal, type KoaRefusalHook } from './refusal.js';
 import { subjectFromRequest } from './subject.js';

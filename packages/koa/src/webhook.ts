@@ -1,5 +1,6 @@
 // Koa 2/3 webhook endpoint: raw body from the Node stream → core's webhook receiver → the gate forgets the subject.
-import { consoleLogger, createWebhookReceiver, readRawBody, type WebhookReceiverOptions } from '@licenzy-gate/core';
+import { createWebhookReceiver, readRawBody, type WebhookReceiverOptions } from '@licenzy-gate/core';
+import { consoleLogger } from '@licenzy-gate/core/adapter';
 import type { Context, Middleware } from 'koa';
 
 /** Options of {@link webhookHandler}: core's {@link WebhookReceiverOptions} (`gate`, `scheme`, `secret`, …). */

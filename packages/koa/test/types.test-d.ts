@@ -10,8 +10,8 @@ import {
   type KoaRequireAccessOptions,
   type LicenzyError,
   type RequestDecision,
-  type RequireAccessOptions,
 } from '@licenzy-gate/koa';
+import type { RequireAccessOptions } from '@licenzy-gate/core/adapter';
 
 describe('ctx.state.licenzy', () => {
   it('is an optional RequestDecision on every Koa context', () => {

@@ -1,5 +1,6 @@
 // Options of the Licenzy emulator: their types, defaults, and fail-fast validation through core's option mechanism.
-import { optionKeys, rejectUnknownKeys, type LicenzyMode } from '@licenzy-gate/core';
+import { type LicenzyMode } from '@licenzy-gate/core';
+import { optionKeys, rejectUnknownKeys } from '@licenzy-gate/core/adapter';
 import { MockLicenzyConfigError } from './mock-config-error.js';
 import { checkWebhookTargets, type MockWebhookTarget } from './mock-webhooks.js';
 

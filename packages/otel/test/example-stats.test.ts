@@ -2,7 +2,8 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { createAccessGate, createGuard } from '@licenzy-gate/core';
+import { createAccessGate } from '@licenzy-gate/core';
+import { createGuard } from '@licenzy-gate/core/adapter';
 import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from './harness.js';

@@ -3,7 +3,8 @@
 import { metrics, trace } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { createAccessGate, type AccessGate, type SharedEvent, type SharedTier } from '@licenzy-gate/core';
+import { createAccessGate, type AccessGate, type SharedTier } from '@licenzy-gate/core';
+import { type SharedEvent } from '@licenzy-gate/core/adapter';
 import { createRedisTier } from '@licenzy-gate/redis';
 import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

@@ -1,5 +1,6 @@
 // Bounds Redis trouble: a timeout per command over core's circuit breaker, so an outage costs each request at most `timeout`.
-import { createCircuitBreaker, type Milliseconds } from '@licenzy-gate/core';
+import { type Milliseconds } from '@licenzy-gate/core';
+import { createCircuitBreaker } from '@licenzy-gate/core/adapter';
 import { RedisTierError } from './errors.js';
 
 export interface CommandBreakerOptions {

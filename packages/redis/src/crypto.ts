@@ -1,6 +1,6 @@
 // What the Redis tier derives from a scope's secret: hashed subject keys, authenticated entries, sealed messages.
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { SharedTierScope } from '@licenzy-gate/core';
+import type { SharedTierScope } from '@licenzy-gate/core/adapter';
 
 /** Keys derived once per binding; each has one purpose, so a value made for one can never pass as another. */
 export interface ScopeKeys {

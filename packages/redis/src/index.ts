@@ -6,11 +6,5 @@ export type { SharedDiagnostic } from './shared-diagnostics.js';
 export { RedisTierError } from './errors.js';
 export type { RedisTierErrorCode } from './errors.js';
 export type { IoRedisClientLike, NodeRedisClientLike, RedisClientLike } from './connection.js';
-export type {
-  SharedEntry,
-  SharedEvent,
-  SharedStaleEntry,
-  SharedTier,
-  SharedTierBinding,
-  SharedTierScope,
-} from '@licenzy-gate/core';
+export type { SharedTier } from '@licenzy-gate/core';
+export type { SharedEntry, SharedEvent, SharedStaleEntry, SharedTierBinding, SharedTierScope } from '@licenzy-gate/core/adapter';

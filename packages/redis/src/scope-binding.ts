@@ -1,5 +1,5 @@
 // One scope's binding on Redis: authenticated reads and writes, atomic invalidation and clear, and its events.
-import type { SharedEntry, SharedTierBinding, SharedTierScope } from '@licenzy-gate/core';
+import type { SharedEntry, SharedTierBinding, SharedTierScope } from '@licenzy-gate/core/adapter';
 import type { CommandConnection, SubscriberConnection } from './connection.js';
 import { decodeEntry, deriveKeys, encodeEntry, sealMessage, subjectHash, type ScopeKeys } from './crypto.js';
 import { RedisTierError } from './errors.js';

@@ -1,6 +1,6 @@
 // One scope's events channel: sealed invalidate/clear messages from other instances, and link resets, to listeners.
 import { randomUUID } from 'node:crypto';
-import type { SharedEvent } from '@licenzy-gate/core';
+import type { SharedEvent } from '@licenzy-gate/core/adapter';
 import type { SubscriberConnection } from './connection.js';
 import { openMessage, type ScopeKeys } from './crypto.js';
 import { reportShared } from './shared-diagnostics.js';

@@ -1,14 +1,6 @@
 // The Redis tier's options: their types, and their parsing through core's one options path.
-import {
-  LicenzyConfigError,
-  integerOption,
-  loggerOption,
-  optionKeys,
-  optionsObject,
-  renamedOption,
-  type GateLogger,
-  type Milliseconds,
-} from '@licenzy-gate/core';
+import { LicenzyConfigError, type GateLogger, type Milliseconds } from '@licenzy-gate/core';
+import { integerOption, loggerOption, optionKeys, optionsObject, renamedOption } from '@licenzy-gate/core/adapter';
 import { clientKind, type RedisClientLike } from './connection.js';
 
 /**

@@ -1,5 +1,6 @@
 // The test fixture: a local Licenzy (the emulator) plus gates pointed at it, started for a test and stopped after.
-import { createAccessGate, LicenzyConfigError, optionKeys, rejectUnknownKeys, type AccessGateOptions, type LicenzyGate } from '@licenzy-gate/core';
+import { createAccessGate, LicenzyConfigError, type AccessGateOptions, type LicenzyGate } from '@licenzy-gate/core';
+import { optionKeys, rejectUnknownKeys } from '@licenzy-gate/core/adapter';
 import { createMockLicenzy, type MockLicenzy, type MockLicenzyOptions } from '@licenzy-gate/mock';
 
 /**

@@ -1,0 +1,19 @@
+// Entry `@licenzy-gate/core/adapter`: the toolkit for writing an adapter (a framework's middleware) or a shared tier on
+// the core — guards that decide a request whole, the refusal policy, option parsing, the breaker. Apps never need it.
+export { createGuard } from './guard.js';
+export type { Guard, GuardOutcome, LoggerFor } from './guard.js';
+export { REQUIRE_ACCESS_OPTION_KEYS } from './guard-options.js';
+export type { RequireAccessOptions } from './guard-options.js';
+export { createUsageGuard } from './usage.js';
+export type { RequireUsageOptions, ResponseLike, UsageGuard, UsageOutcome, UsageRequestInfo } from './usage.js';
+export { MAX_STATUS_WAIT, createAccessStatus, loadCustomerAccess } from './status.js';
+export type { AccessStatusOptions, AccessStatusRoute, CustomerAccessForOptions, StatusReply } from './status.js';
+export { refusalAction } from './refusal.js';
+export type { RefusalAction, RefusalPolicy } from './refusal.js';
+export { identityField } from './subject.js';
+export { consoleLogger } from './logger.js';
+export { booleanOption, integerOption, loggerOption, optionKeys, optionsObject, rejectUnknownKeys, renamedOption } from './options.js';
+export type { KeysEnum } from './options.js';
+export { createCircuitBreaker } from './circuit-breaker.js';
+export type { CircuitBreaker, CircuitBreakerConfig } from './circuit-breaker.js';
+export type { SharedEntry, SharedEvent, SharedStaleEntry, SharedTierBinding, SharedTierScope } from './shared-tier.js';
