@@ -43,7 +43,7 @@ export async function run({ smoke, log }) {
     return Object.entries(observedTimings)
       .filter(([name]) => name !== FLOOR)
       .map(([name, list]) => {
-        const reference = byName[name.startsWith('gate.peek()') ? 'gate.peek()' : 'guard.run() (adapters)'];
+        const reference = byName[name.startsWith('gate.peek()') ? 'gate.peek()' : 'guard.decide() (adapters)'];
         const ns = median(list);
         // Two views of the same cost: raw ns against the reference row (another process), and × floor of each process
         // against each other (cancels how fast each process happened to run; the floor itself is a noisy ~6–12 ns).
@@ -99,7 +99,7 @@ export async function run({ smoke, log }) {
     '',
     `A cached subject, timed in a separate process (nothing else on its event loop): ${fmt.int(iterations)} calls per timing (${fmt.int(checkIterations)} for the awaited paths), ${rounds} rounds with the order of the paths rotated each round, after one untimed warm-up pass. Medians of the ${rounds} rounds. The floor is \`LRUCache#get\` of the same key on \`lru-cache\` (a dev dependency of the repository, the LRU the gate used before it kept its own).`,
     '',
-    'The adapters use the synchronous path: their middleware calls `guard.run()` (from `createGuard`), which calls `gate.peek()` and answers without a Promise on a hit. `gate.check()` is the async API for callers outside an adapter; its cost is dominated by the Promise and the `await` that any async function pays, so it is held to the floor of an awaited API: `await` of an async function returning the same `LRUCache#get` (the async floor). The adapter rows call each adapter\'s middleware directly with minimal request objects (no HTTP, no framework around it): what the gate adds to a request on a cache hit.',
+    'The adapters use the synchronous path: their middleware calls `guard.decide()` (from `createGuard`), which calls `gate.peek()` and answers without a Promise on a hit. `gate.check()` is the async API for callers outside an adapter; its cost is dominated by the Promise and the `await` that any async function pays, so it is held to the floor of an awaited API: `await` of an async function returning the same `LRUCache#get` (the async floor). The adapter rows call each adapter\'s middleware directly with minimal request objects (no HTTP, no framework around it): what the gate adds to a request on a cache hit.',
     '',
     '| Path | ns/op (median) | min–max over rounds | × floor | Target | Result |',
     '|---|---:|---:|---:|---|---|',
@@ -132,7 +132,7 @@ export async function run({ smoke, log }) {
   );
   lines.push(
     '',
-    'History (figures from earlier full runs of this benchmark on this machine): the first full run measured `gate.peek()` at 56.4 ns = 6.1× the floor. A CPU profile (`node --cpu-prof`) of a `peek()` loop put ~90% of samples in `peek` itself, and timing variants of it that change one thing at a time traced the gap to the `Date.now()` call on every hit. The default clock now reads `Date.now()` at most once per millisecond (`packages/core/src/clock.ts`, the `ttlResolution` technique of lru-cache; an injected `now` is unchanged), and `guard.run()` peeks at a string subject before validating it (only validated subjects are ever cached). After: 17.8–19.3 ns = 1.4–1.8× the floor in the following full runs. `await gate.check()` stays far above 2×: the Promise and `await` of any async call cost more than two LRU lookups, which is why the adapters use `peek()` through the guard and never allocate a Promise on a hit.',
+    'History (figures from earlier full runs of this benchmark on this machine): the first full run measured `gate.peek()` at 56.4 ns = 6.1× the floor. A CPU profile (`node --cpu-prof`) of a `peek()` loop put ~90% of samples in `peek` itself, and timing variants of it that change one thing at a time traced the gap to the `Date.now()` call on every hit. The default clock now reads `Date.now()` at most once per millisecond (`packages/core/src/clock.ts`, the `ttlResolution` technique of lru-cache; an injected `now` is unchanged), and `guard.decide()` peeks at a string subject before validating it (only validated subjects are ever cached). After: 17.8–19.3 ns = 1.4–1.8× the floor in the following full runs. `await gate.check()` stays far above 2×: the Promise and `await` of any async call cost more than two LRU lookups, which is why the adapters use `peek()` through the guard and never allocate a Promise on a hit.',
   );
   const notes = [];
   if (peek.ratio > TARGET) {

@@ -111,7 +111,7 @@ function startServer(config) {
 async function serve(config) {
   const { channel } = await import('node:diagnostics_channel');
   const { default: express } = await import('express');
-  const { CHANNELS, createAccessGate, requireAccess, requireUsage } = await import('@licenzy-gate/express');
+  const [{ CHANNELS }, { createAccessGate, requireAccess, requireUsage }] = await Promise.all([import('@licenzy-gate/core'), import('@licenzy-gate/express')]);
   const options = { apiKey: config.apiKey, baseUrl: config.url, logger: { warn: () => undefined, error: () => undefined } };
   const gate = createAccessGate({ ...options, cache: { ttl: 3_600_000 } });
   const uncached = createAccessGate({ ...options, cache: false });

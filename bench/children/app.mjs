@@ -143,10 +143,10 @@ async function fastifyApp() {
     };
   } else if (config.variant === 'guard') {
     if (flags.has('decorate')) app.decorateRequest('licenzy', null);
-    const { createGuard } = await import('@licenzy-gate/core');
+    const { createGuard } = await import('@licenzy-gate/core/adapter');
     const guard = createGuard({ gate, subject: (request) => request.user?.id }, () => undefined);
     routeOptions.preHandler = function guardOnly(request, _reply, done) {
-      const outcome = guard.run(request);
+      const outcome = guard.decide(request);
       if (outcome.allowed === true) done();
     };
   } else if (config.variant === 'plugin-noop') {

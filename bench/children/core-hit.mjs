@@ -30,8 +30,8 @@ const paths = {
   'gate.peek()': (n) => {
     for (let i = 0; i < n; i++) if (gate.peek(SUBJECT) !== undefined) sink++;
   },
-  'guard.run() (adapters)': (n) => {
-    for (let i = 0; i < n; i++) if (guard.run(request).allowed === true) sink++;
+  'guard.decide() (adapters)': (n) => {
+    for (let i = 0; i < n; i++) if (guard.decide(request).allowed === true) sink++;
   },
   // The floor of an awaited API: an async function around the same LRUCache#get, awaited.
   'await async LRUCache#get (async floor)': async (n) => {
@@ -58,8 +58,8 @@ if (observe === 'subscriber') {
 const observed = { none: '', subscriber: ' + check subscriber', otel: ' + LicenzyGateInstrumentation' }[observe];
 if (observed !== '') {
   // Only the synchronous hit paths: the floor of this process, peek, and the adapters' guard.
-  for (const name of Object.keys(paths)) if (name !== 'LRUCache#get (floor)' && name !== 'gate.peek()' && name !== 'guard.run() (adapters)') delete paths[name];
-  for (const name of ['gate.peek()', 'guard.run() (adapters)']) {
+  for (const name of Object.keys(paths)) if (name !== 'LRUCache#get (floor)' && name !== 'gate.peek()' && name !== 'guard.decide() (adapters)') delete paths[name];
+  for (const name of ['gate.peek()', 'guard.decide() (adapters)']) {
     paths[name + observed] = paths[name];
     delete paths[name];
   }
@@ -140,7 +140,7 @@ if (paced !== undefined) {
     'LRUCache#get with a ttl (info)': () => ttlLru.get(SUBJECT),
     'gate.peek()': () => gate.peek(SUBJECT),
     'gate.peek(), clock before #14': () => oldClockGate.peek(SUBJECT),
-    'guard.run() (adapters)': () => guard.run(request),
+    'guard.decide() (adapters)': () => guard.decide(request),
   };
   const samples = Object.fromEntries(Object.keys(pacedPaths).map((name) => [name, []]));
   const names = Object.keys(pacedPaths);
