@@ -1,21 +1,20 @@
 // Runs the shared licenzy-gate conformance suite against a real Express 5 and Express 4 app.
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
 import type { NextFunction, Request, Response } from 'express';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { useLocalLicenzy } from '@licenzy-gate/testing';
 import { conformanceCases, refusalConformanceCases, resolverConformanceCases, usageConformanceCases } from '@licenzy-gate/testing';
-import { createAccessGate, requireAccess, requireUsage, type AccessGate } from '../src/index.js';
+import { requireAccess, requireUsage, type AccessGate } from '../src/index.js';
 import { captureLogger, demoAuth, listen, majors, type Running } from './serve.js';
 
 describe.each(majors)('conformance on $major', ({ createApp }) => {
-  let mock: MockLicenzy;
+  // retries 0 keeps outage cases fast; no breaker, since several cases fail Licenzy on purpose.
+  const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach }, gate: { retries: 0, circuitBreaker: false, freshInterval: 0 } });
   let app: Running;
   let gate: AccessGate;
   const handlerCalls = new Map<string, number>();
 
   beforeAll(async () => {
-    mock = await createMockLicenzy();
-    // retries 0 keeps outage cases fast; no breaker, since several cases fail Licenzy on purpose.
-    gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0 });
+    gate = licenzy.gate();
     const logger = captureLogger();
     const handler = (path: string) => (req: Request, res: Response) => {
       handlerCalls.set(path, (handlerCalls.get(path) ?? 0) + 1);
@@ -33,7 +32,7 @@ describe.each(majors)('conformance on $major', ({ createApp }) => {
     server.get('/pro/open', requireAccess({ gate, onUnavailable: 'allow', logger }), handler('/pro/open'));
     server.get(
       '/misconfigured',
-      requireAccess({ apiKey: 'lz_test_example_rejected_key', baseUrl: mock.url, retries: 0, logger }),
+      requireAccess({ apiKey: 'lz_test_example_rejected_key', baseUrl: licenzy.mock.url, retries: 0, logger }),
       handler('/misconfigured'),
     );
     // The routes of resolverConformanceCases: the same gate, each with its own subject resolver.
@@ -59,14 +58,13 @@ describe.each(majors)('conformance on $major', ({ createApp }) => {
 
   afterAll(async () => {
     await app?.close();
-    await mock?.close();
   });
 
   for (const testCase of [...conformanceCases, ...resolverConformanceCases, ...refusalConformanceCases, ...usageConformanceCases]) {
     it(testCase.name, () =>
       testCase.fn({
         url: app.url,
-        mock,
+        mock: licenzy.mock,
         invalidate: (subjectRef) => {
           gate.invalidate(subjectRef);
         },

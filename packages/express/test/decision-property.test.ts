@@ -1,32 +1,24 @@
 // `req.licenzy` is an accessor on Express's request prototype (no own property per request, issue #14): each request
 // still sees exactly its own decision, on Express 5 and 4, in sub-apps, and plain objects keep an own property.
 import { IncomingMessage } from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Request, Response } from 'express';
-import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
-import { createAccessGate, requireAccess, type RequestDecision } from '../src/index.js';
+import { uniqueSubject, useLocalLicenzy } from '@licenzy-gate/testing';
+import { requireAccess, type RequestDecision } from '../src/index.js';
 import { setRequestDecision } from '../src/decision-property.js';
 import { demoAuth, listen, majors, request } from './serve.js';
 
-let mock: MockLicenzy;
-beforeAll(async () => {
-  mock = await createMockLicenzy();
-});
-afterAll(async () => {
-  await mock?.close();
-});
-
-const gateOnMock = () => createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false });
+const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach }, gate: { retries: 0, circuitBreaker: false } });
 /** What a handler saw of `req.licenzy`, and whether it was an own property of the request. */
 const seen = (req: Request) => ({ subject: req.licenzy?.subjectRef, allowed: req.licenzy?.allowed, own: Object.hasOwn(req, 'licenzy'), listed: Object.keys(req).includes('licenzy') });
 
 describe.each(majors)('req.licenzy on $major', ({ createApp }) => {
   it('holds this request\'s decision without adding an own property to the request', async () => {
     const subject = uniqueSubject('express_accessor');
-    mock.grant(subject);
+    licenzy.mock.grant(subject);
     const app = createApp();
     app.use(demoAuth);
-    app.get('/pro', requireAccess({ gate: gateOnMock() }), (req: Request, res: Response) => res.json(seen(req)));
+    app.get('/pro', requireAccess({ gate: licenzy.gate() }), (req: Request, res: Response) => res.json(seen(req)));
     const server = await listen(app);
     try {
       const reply = await request(`${server.url}/pro`, subject);
@@ -40,12 +32,12 @@ describe.each(majors)('req.licenzy on $major', ({ createApp }) => {
   it('never shows one request another\'s decision, concurrent requests of allowed and denied users alike', async () => {
     const allowed = Array.from({ length: 5 }, (_, i) => uniqueSubject(`express_allowed_${i}`));
     const denied = Array.from({ length: 5 }, (_, i) => uniqueSubject(`express_denied_${i}`));
-    for (const subject of allowed) mock.grant(subject);
+    for (const subject of allowed) licenzy.mock.grant(subject);
     const app = createApp();
     app.use(demoAuth);
     // Denied requests answer through the hook, which sees the denial on req.licenzy.
     const onDenied = (req: Request, res: Response) => void res.status(403).json(seen(req));
-    app.get('/pro', requireAccess({ gate: gateOnMock(), onDenied }), (req: Request, res: Response) => res.json(seen(req)));
+    app.get('/pro', requireAccess({ gate: licenzy.gate(), onDenied }), (req: Request, res: Response) => res.json(seen(req)));
     const server = await listen(app);
     try {
       const users = [...allowed, ...denied, ...allowed, ...denied];
@@ -63,10 +55,10 @@ describe.each(majors)('req.licenzy on $major', ({ createApp }) => {
 
   it('keeps the decision visible to the parent app after a gated sub-app hands the request on', async () => {
     const subject = uniqueSubject('express_subapp');
-    mock.grant(subject);
+    licenzy.mock.grant(subject);
     const parent = createApp();
     const child = createApp();
-    child.use(requireAccess({ gate: gateOnMock() }));
+    child.use(requireAccess({ gate: licenzy.gate() }));
     parent.use(demoAuth);
     parent.use('/area', child);
     parent.get('/area/page', (req: Request, res: Response) => res.json(seen(req)));

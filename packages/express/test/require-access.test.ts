@@ -2,13 +2,12 @@
 import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { NextFunction, Request, Response } from 'express';
-import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
+import { uniqueSubject, useLocalLicenzy } from '@licenzy-gate/testing';
 import {
   LicenzyAccessDeniedError,
   LicenzyConfigError,
   LicenzyError,
   LicenzyUnavailableError,
-  createAccessGate,
   requireAccess,
   resetDefaultGate,
   type AccessGate,
@@ -20,23 +19,11 @@ const CHECK = 'POST /v1/access/check';
 const REJECTED_KEY = 'lz_test_example_rejected_key';
 const subjectFor = (name: string) => uniqueSubject(`express_${name}`);
 
-let mock: MockLicenzy;
-beforeAll(async () => {
-  mock = await createMockLicenzy();
-});
-afterAll(async () => {
-  await mock?.close();
-});
-afterEach(() => {
-  mock.clearFaults();
-});
-
-/** A gate on the mock with no retries or breaker, so outage tests answer at once and independently. */
-const mockGate = (extra: Parameters<typeof createAccessGate>[0] = {}) =>
-  createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0, ...extra });
+/** Gates on the local Licenzy with no retries or breaker, so outage tests answer at once and independently. */
+const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach }, gate: { retries: 0, circuitBreaker: false, freshInterval: 0 } });
 
 const failLicenzy = (headers?: Record<string, string>) =>
-  mock.fault({ type: 'status', status: 503, ...(headers ? { headers } : {}) }, { path: '/v1/access/check' });
+  licenzy.mock.fault({ type: 'status', status: 503, ...(headers ? { headers } : {}) }, { path: '/v1/access/check' });
 
 /** Echoes the decision the handler saw, counting runs. */
 function echo(counter: { runs: number }) {
@@ -71,10 +58,10 @@ describe.each(majors)('requireAccess on $major', ({ createApp, version }) => {
   describe('mounting forms', () => {
     it('gates every route after app.use(requireAccess())', async () => {
       const subject = subjectFor('use');
-      mock.grant(subject);
+      licenzy.mock.grant(subject);
       const counter = { runs: 0 };
       const url = await start((app) => {
-        app.use(requireAccess({ gate: mockGate() }));
+        app.use(requireAccess({ gate: licenzy.gate() }));
         app.get('/anything', echo(counter));
       });
       expect((await request(`${url}/anything`)).status).toBe(401);
@@ -87,25 +74,25 @@ describe.each(majors)('requireAccess on $major', ({ createApp, version }) => {
     it("gates only the prefix with app.use('/pro', requireAccess())", async () => {
       const counter = { runs: 0 };
       const url = await start((app) => {
-        app.use('/pro', requireAccess({ gate: mockGate() }));
+        app.use('/pro', requireAccess({ gate: licenzy.gate() }));
         app.get('/pro/report', echo(counter));
         app.get('/free', (_req, res) => {
           res.send('free');
         });
       });
-      const calls = mock.count(CHECK);
+      const calls = licenzy.mock.count(CHECK);
       expect((await request(`${url}/free`)).status).toBe(200);
       expect((await request(`${url}/pro/report`, subjectFor('prefix'))).status).toBe(403);
-      expect(mock.count(CHECK)).toBe(calls + 1);
+      expect(licenzy.mock.count(CHECK)).toBe(calls + 1);
       expect(counter.runs).toBe(0);
     });
 
     it('gates a single route when passed before its handler', async () => {
       const subject = subjectFor('route');
-      mock.grant(subject);
+      licenzy.mock.grant(subject);
       const counter = { runs: 0 };
       const url = await start((app) => {
-        app.get('/pro', requireAccess({ gate: mockGate() }), echo(counter));
+        app.get('/pro', requireAccess({ gate: licenzy.gate() }), echo(counter));
         app.get('/free', (_req, res) => {
           res.send('free');
         });
@@ -118,11 +105,11 @@ describe.each(majors)('requireAccess on $major', ({ createApp, version }) => {
 
     it('gates a Router mounted under a path', async () => {
       const subject = subjectFor('router');
-      mock.grant(subject);
+      licenzy.mock.grant(subject);
       const counter = { runs: 0 };
       const url = await start((app) => {
         const router = createApp.Router();
-        router.use(requireAccess({ gate: mockGate() }));
+        router.use(requireAccess({ gate: licenzy.gate() }));
         router.get('/report', echo(counter));
         app.use('/pro', router);
       });
@@ -133,7 +120,7 @@ describe.each(majors)('requireAccess on $major', ({ createApp, version }) => {
 
     it('answers HEAD refusals with the status and headers but no body', async () => {
       const url = await start((app) => {
-        app.get('/pro', requireAccess({ gate: mockGate() }), echo({ runs: 0 }));
+        app.get('/pro', requireAccess({ gate: licenzy.gate() }), echo({ runs: 0 }));
       });
       const reply = await request(`${url}/pro`, undefined, { method: 'HEAD' });
       expect(reply.status).toBe(401);
@@ -146,10 +133,10 @@ describe.each(majors)('requireAccess on $major', ({ createApp, version }) => {
     // Async, numeric, object, throwing and rejecting resolvers: resolverConformanceCases (conformance.test.ts).
         it('never reads the subject from the query string, body or cookies by default', async () => {
       const subject = subjectFor('spoof');
-      mock.grant(subject);
+      licenzy.mock.grant(subject);
       const url = await start((app) => {
         app.use(createApp.json());
-        app.post('/pro', requireAccess({ gate: mockGate() }), echo({ runs: 0 }));
+        app.post('/pro', requireAccess({ gate: licenzy.gate() }), echo({ runs: 0 }));
       });
       const reply = await request(`${url}/pro?user=${subject}&subject_ref=${subject}`, undefined, {
         method: 'POST',
@@ -169,7 +156,7 @@ describe.each(majors)('requireAccess on $major', ({ createApp, version }) => {
         app.get(
           '/pro',
           requireAccess({
-            gate: mockGate(),
+            gate: licenzy.gate(),
             onDenied: (req, res, _next, error) => {
               seen.push(error, req.licenzy);
               res.status(402).json({ upgrade: '/pricing' });
@@ -189,7 +176,7 @@ describe.each(majors)('requireAccess on $major', ({ createApp, version }) => {
     it('keeps the default 401 for a missing subject even with onDenied set', async () => {
       const onDenied = vi.fn();
       const url = await start((app) => {
-        app.get('/pro', requireAccess({ gate: mockGate(), onDenied }), echo({ runs: 0 }));
+        app.get('/pro', requireAccess({ gate: licenzy.gate(), onDenied }), echo({ runs: 0 }));
       });
       expect((await request(`${url}/pro`)).status).toBe(401);
       expect(onDenied).not.toHaveBeenCalled();
@@ -202,7 +189,7 @@ describe.each(majors)('requireAccess on $major', ({ createApp, version }) => {
         app.get(
           '/pro',
           requireAccess({
-            gate: mockGate(),
+            gate: licenzy.gate(),
             onUnavailable: (_req, res, _next, error) => {
               seen.push(error);
               res.status(503).type('text').send('maintenance page');
@@ -221,7 +208,7 @@ describe.each(majors)('requireAccess on $major', ({ createApp, version }) => {
       const logger = captureLogger();
       failLicenzy();
       const url = await start((app) => {
-        app.get('/pro', requireAccess({ gate: mockGate(), onUnavailable: 'allow', logger }), echo({ runs: 0 }));
+        app.get('/pro', requireAccess({ gate: licenzy.gate(), onUnavailable: 'allow', logger }), echo({ runs: 0 }));
       });
       const reply = await request(`${url}/pro`, subject);
       expect(reply.status).toBe(200);
@@ -241,7 +228,7 @@ describe.each(majors)('requireAccess on $major', ({ createApp, version }) => {
       const errors: unknown[] = [];
       const counter = { runs: 0 };
       const url = await start((app) => {
-        app.get('/pro', requireAccess({ gate: mockGate(), onDenied }), echo(counter));
+        app.get('/pro', requireAccess({ gate: licenzy.gate(), onDenied }), echo(counter));
         app.use((err: unknown, _req: Request, res: Response, _next: NextFunction) => {
           errors.push(err);
           res.status(500).send('handled');
@@ -259,7 +246,7 @@ describe.each(majors)('requireAccess on $major', ({ createApp, version }) => {
       const errors: LicenzyError[] = [];
       const counter = { runs: 0 };
       const url = await start((app) => {
-        app.get('/pro', requireAccess({ gate: mockGate(), delegateErrors: true }), echo(counter));
+        app.get('/pro', requireAccess({ gate: licenzy.gate(), delegateErrors: true }), echo(counter));
         app.use((err: LicenzyError, _req: Request, res: Response, _next: NextFunction) => {
           errors.push(err);
           res.status(err.status).set(err.headers).json({ mine: err.code });
@@ -282,7 +269,7 @@ describe.each(majors)('requireAccess on $major', ({ createApp, version }) => {
     it("lets Express's default error handler answer with the error's status and Retry-After", async () => {
       failLicenzy();
       const url = await start((app) => {
-        app.get('/pro', requireAccess({ gate: mockGate(), delegateErrors: true }), echo({ runs: 0 }));
+        app.get('/pro', requireAccess({ gate: licenzy.gate(), delegateErrors: true }), echo({ runs: 0 }));
       });
       // Express prints the stack of errors it handles itself outside production; keep the run quiet.
       const quiet = vi.spyOn(console, 'error').mockImplementation(() => undefined);
@@ -300,15 +287,15 @@ describe.each(majors)('requireAccess on $major', ({ createApp, version }) => {
   describe('fresh', () => {
     it('asks Licenzy only for requests the fresh function picks', async () => {
       const subject = subjectFor('freshfn');
-      mock.grant(subject);
+      licenzy.mock.grant(subject);
       const url = await start((app) => {
-        app.get('/pro', requireAccess({ gate: mockGate(), fresh: (req) => req.query.paid === '1' }), echo({ runs: 0 }));
+        app.get('/pro', requireAccess({ gate: licenzy.gate(), fresh: (req) => req.query.paid === '1' }), echo({ runs: 0 }));
       });
-      const calls = mock.count(CHECK);
+      const calls = licenzy.mock.count(CHECK);
       expect((await request(`${url}/pro`, subject)).json).toMatchObject({ source: 'licenzy' });
       expect((await request(`${url}/pro`, subject)).json).toMatchObject({ source: 'cache' });
       expect((await request(`${url}/pro?paid=1`, subject)).json).toMatchObject({ source: 'licenzy' });
-      expect(mock.count(CHECK)).toBe(calls + 2);
+      expect(licenzy.mock.count(CHECK)).toBe(calls + 2);
     });
   });
 
@@ -316,12 +303,12 @@ describe.each(majors)('requireAccess on $major', ({ createApp, version }) => {
     it('asks Licenzy again once an allowed decision outlives cache.ttl', async () => {
       const subject = subjectFor('ttl');
       let clock = 1_000_000;
-      mock.grant(subject);
+      licenzy.mock.grant(subject);
       const url = await start((app) => {
-        app.get('/pro', requireAccess({ gate: mockGate({ now: () => clock, cache: { ttl: 30_000 } }) }), echo({ runs: 0 }));
+        app.get('/pro', requireAccess({ gate: licenzy.gate({ now: () => clock, cache: { ttl: 30_000 } }) }), echo({ runs: 0 }));
       });
       expect((await request(`${url}/pro`, subject)).status).toBe(200);
-      mock.revoke(subject);
+      licenzy.mock.revoke(subject);
       clock += 29_999;
       expect((await request(`${url}/pro`, subject)).json).toMatchObject({ source: 'cache' });
       clock += 1;
@@ -340,10 +327,10 @@ describe.each(majors)('requireAccess on $major', ({ createApp, version }) => {
       );
       try {
         const url = await start((app) => {
-          app.get('/bad', requireAccess({ apiKey: REJECTED_KEY, baseUrl: mock.url, retries: 0, logger }), echo({ runs: 0 }));
-          app.get('/bad-delegated', requireAccess({ apiKey: REJECTED_KEY, baseUrl: mock.url, retries: 0, logger, delegateErrors: true }), echo({ runs: 0 }));
-          app.get('/down', requireAccess({ gate: mockGate(), logger }), echo({ runs: 0 }));
-          app.get('/open', requireAccess({ gate: mockGate(), logger, onUnavailable: 'allow' }), echo({ runs: 0 }));
+          app.get('/bad', requireAccess({ apiKey: REJECTED_KEY, baseUrl: licenzy.mock.url, retries: 0, logger }), echo({ runs: 0 }));
+          app.get('/bad-delegated', requireAccess({ apiKey: REJECTED_KEY, baseUrl: licenzy.mock.url, retries: 0, logger, delegateErrors: true }), echo({ runs: 0 }));
+          app.get('/down', requireAccess({ gate: licenzy.gate(), logger }), echo({ runs: 0 }));
+          app.get('/open', requireAccess({ gate: licenzy.gate(), logger, onUnavailable: 'allow' }), echo({ runs: 0 }));
         });
         const bodies: string[] = [];
         const bad = await request(`${url}/bad`, subjectFor('secret'));
@@ -354,7 +341,7 @@ describe.each(majors)('requireAccess on $major', ({ createApp, version }) => {
         const everything = [...bodies, ...logger.text(), JSON.stringify(consoleLines)].join('\n');
         expect(logger.text().length).toBeGreaterThan(0);
         expect(everything).not.toContain(REJECTED_KEY);
-        expect(everything).not.toContain(mock.testKey);
+        expect(everything).not.toContain(licenzy.mock.testKey);
         expect(everything).not.toMatch(/lz_(test|live)_/);
       } finally {
         for (const spy of spies) spy.mockRestore();
@@ -374,11 +361,11 @@ describe('requireAccess() without options (the default gate from the environment
   });
 
   it('reads LICENZY_API_KEY / LICENZY_API_URL and shares one cache across routes', async () => {
-    process.env.LICENZY_API_KEY = mock.testKey;
-    process.env.LICENZY_API_URL = mock.url;
+    process.env.LICENZY_API_KEY = licenzy.mock.testKey;
+    process.env.LICENZY_API_URL = licenzy.mock.url;
     resetDefaultGate();
     const subject = subjectFor('zeroarg');
-    mock.grant(subject);
+    licenzy.mock.grant(subject);
     const [{ createApp }] = majors;
     const app = createApp();
     app.use(demoAuth);
@@ -395,7 +382,7 @@ describe('requireAccess() without options (the default gate from the environment
 
   it('throws LicenzyConfigError at setup when the environment has no key', () => {
     delete process.env.LICENZY_API_KEY;
-    process.env.LICENZY_API_URL = mock.url;
+    process.env.LICENZY_API_URL = licenzy.mock.url;
     resetDefaultGate();
     expect(() => requireAccess()).toThrow(expect.objectContaining({ code: 'ERR_LICENZY_CONFIG', option: 'apiKey' }));
   });
@@ -404,7 +391,7 @@ describe('requireAccess() without options (the default gate from the environment
 describe('requireAccess options validation', () => {
   let gate: AccessGate;
   beforeAll(() => {
-    gate = mockGate();
+    gate = licenzy.gate();
   });
 
   it.each<[string, () => ExpressRequireAccessOptions, string]>([
@@ -444,8 +431,8 @@ describe('the middleware contract with Express (called directly)', () => {
 
   it('calls next() synchronously on a cache hit, without returning a promise', async () => {
     const subject = subjectFor('sync');
-    mock.grant(subject);
-    const middleware = requireAccess({ gate: mockGate() });
+    licenzy.mock.grant(subject);
+    const middleware = requireAccess({ gate: licenzy.gate() });
     await new Promise<void>((resolve, reject) => {
       middleware(fakeRequest(subject), fakeResponse(), (err?: unknown) => (err ? reject(err as Error) : resolve()));
     });
@@ -460,8 +447,8 @@ describe('the middleware contract with Express (called directly)', () => {
 
   it('returns undefined, not a promise, while a Licenzy call is pending (Express 4 ignores promises)', async () => {
     const subject = subjectFor('pending');
-    mock.grant(subject);
-    const middleware = requireAccess({ gate: mockGate() });
+    licenzy.mock.grant(subject);
+    const middleware = requireAccess({ gate: licenzy.gate() });
     let returned: unknown = 'not called';
     await new Promise<void>((resolve) => {
       returned = middleware(fakeRequest(subject), fakeResponse(), () => resolve());
