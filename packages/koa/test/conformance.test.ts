@@ -1,21 +1,20 @@
 // Runs the shared licenzy-gate conformance suite against a real Koa 3 and Koa 2 app with @koa/router routes.
-import { afterAll, beforeAll, describe, it } from 'vitest';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
+import { useLocalLicenzy } from '@licenzy-gate/testing';
 import { conformanceCases, refusalConformanceCases, resolverConformanceCases, usageConformanceCases } from '@licenzy-gate/testing';
-import { createAccessGate, requireAccess, requireUsage } from '@licenzy-gate/koa';
+import { requireAccess, requireUsage } from '@licenzy-gate/koa';
 import type { Context } from 'koa';
 import { capturingLogger, demoApp, koaMajors, listen, Router, type Running } from './app.js';
 
 describe.each(koaMajors)('conformance on $name', ({ Koa }) => {
-  let mock: MockLicenzy;
+  // retries 0 and no circuit breaker: outage cases stay fast and independent of each other.
+  const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach }, gate: { retries: 0, circuitBreaker: false, freshInterval: 0 } });
   let running: Running;
   let invalidate: (subjectRef: string) => void;
   const handlerCalls = new Map<string, number>();
 
   beforeAll(async () => {
-    mock = await createMockLicenzy();
-    // retries 0 and no circuit breaker: outage cases stay fast and independent of each other.
-    const gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0 });
+    const gate = licenzy.gate();
     invalidate = (subjectRef) => void gate.invalidate(subjectRef);
     const logger = capturingLogger();
     const handler = (ctx: Context) => {
@@ -33,7 +32,7 @@ describe.each(koaMajors)('conformance on $name', ({ Koa }) => {
     router.get('/pro/open', requireAccess({ gate, onUnavailable: 'allow', logger }), handler);
     router.get(
       '/misconfigured',
-      requireAccess({ apiKey: 'lz_test_example_rejected_key', baseUrl: mock.url, retries: 0, logger }),
+      requireAccess({ apiKey: 'lz_test_example_rejected_key', baseUrl: licenzy.mock.url, retries: 0, logger }),
       handler,
     );
     // The routes of resolverConformanceCases: the same gate, each with its own subject resolver.
@@ -74,14 +73,13 @@ describe.each(koaMajors)('conformance on $name', ({ Koa }) => {
 
   afterAll(async () => {
     await running?.close();
-    await mock?.close();
   });
 
   for (const testCase of [...conformanceCases, ...resolverConformanceCases, ...refusalConformanceCases, ...usageConformanceCases]) {
     it(testCase.name, () =>
       testCase.fn({
         url: running.url,
-        mock,
+        mock: licenzy.mock,
         invalidate: (subjectRef) => invalidate(subjectRef),
         handlerCalls: (path) => handlerCalls.get(path) ?? 0,
       }),

@@ -1,7 +1,7 @@
 // Adapter tests of requireAccess() on real Koa 3 and Koa 2 servers, with a real mock Licenzy over HTTP.
 import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
+import { uniqueSubject, useLocalLicenzy } from '@licenzy-gate/testing';
 import {
   createAccessGate,
   LicenzyAccessDeniedError,
@@ -20,11 +20,7 @@ import { capturingLogger, demoApp, koaMajors, listen, Router, type Running } fro
 const CHECK = 'POST /v1/access/check';
 const REJECTED_KEY = 'lz_test_example_rejected_key';
 
-let mock: MockLicenzy;
-beforeAll(async () => {
-  mock = await createMockLicenzy();
-});
-afterAll(() => mock.close());
+const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach } });
 
 /** A subject no other test has used, so no cached decision leaks between tests. */
 const fresh = (name: string) => uniqueSubject(`koa_${name}`);
@@ -49,14 +45,14 @@ describe.each(koaMajors)('requireAccess() on $name', ({ Koa: KoaCtor }) => {
 
   afterEach(async () => {
     await Promise.all(running.splice(0).map((server) => server.close()));
-    mock.reset();
+    licenzy.mock.reset();
     vi.restoreAllMocks();
   });
 
   /** Starts a demo-auth app; `configure` mounts the gate and routes. The handler counts its runs in `handled`. */
   async function serve(configure: (app: Koa, router: Router, handler: (ctx: Context) => void) => void): Promise<string> {
     handled = 0;
-    gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0 });
+    gate = licenzy.gate({ retries: 0, circuitBreaker: false, freshInterval: 0 });
     const app = demoApp(KoaCtor);
     const router = new Router();
     const handler = (ctx: Context) => {
@@ -77,7 +73,7 @@ describe.each(koaMajors)('requireAccess() on $name', ({ Koa: KoaCtor }) => {
   describe('mounting', () => {
     it('gates every route below app.use(requireAccess())', async () => {
       const user = fresh('appuse');
-      mock.grant(user);
+      licenzy.mock.grant(user);
       const url = await serve((app, router, handler) => {
         app.use(requireAccess({ gate }));
         router.get('/anything', handler);
@@ -89,7 +85,7 @@ describe.each(koaMajors)('requireAccess() on $name', ({ Koa: KoaCtor }) => {
 
     it('gates a route given requireAccess() before its handler on @koa/router', async () => {
       const user = fresh('route');
-      mock.grant(user);
+      licenzy.mock.grant(user);
       const url = await serve((_app, router, handler) => {
         router.get('/pro', requireAccess({ gate }), handler);
         router.get('/free', handler);
@@ -98,7 +94,7 @@ describe.each(koaMajors)('requireAccess() on $name', ({ Koa: KoaCtor }) => {
       expect(reply.status).toBe(200);
       expect(await reply.json()).toMatchObject({ decision: { subjectRef: user, allowed: true, source: 'licenzy', mode: 'test' } });
       expect((await fetch(`${url}/free`)).status).toBe(200);
-      expect(mock.count(CHECK)).toBe(1);
+      expect(licenzy.mock.count(CHECK)).toBe(1);
     });
 
     it('gates a path prefix with router.use(prefix, requireAccess()) and leaves other paths alone', async () => {
@@ -114,7 +110,7 @@ describe.each(koaMajors)('requireAccess() on $name', ({ Koa: KoaCtor }) => {
 
     it('gates a whole prefixed router mounted with router.use(requireAccess())', async () => {
       const user = fresh('nested');
-      mock.grant(user);
+      licenzy.mock.grant(user);
       const url = await serve((app, _router, handler) => {
         const pro = new Router({ prefix: '/pro' });
         pro.use(requireAccess({ gate }));
@@ -124,20 +120,20 @@ describe.each(koaMajors)('requireAccess() on $name', ({ Koa: KoaCtor }) => {
       expect((await fetch(`${url}/pro/a`, { headers: { 'x-demo-user': user } })).status).toBe(200);
       const second = await fetch(`${url}/pro/b`, { headers: { 'x-demo-user': user } });
       expect(await second.json()).toMatchObject({ decision: { source: 'cache' } });
-      expect(mock.count(CHECK)).toBe(1);
+      expect(licenzy.mock.count(CHECK)).toBe(1);
     });
 
     it('uses the environment gate for a zero-argument requireAccess()', async () => {
       const saved = { key: process.env.LICENZY_API_KEY, url: process.env.LICENZY_API_URL };
-      process.env.LICENZY_API_KEY = mock.testKey;
-      process.env.LICENZY_API_URL = mock.url;
+      process.env.LICENZY_API_KEY = licenzy.mock.testKey;
+      process.env.LICENZY_API_URL = licenzy.mock.url;
       resetDefaultGate();
       try {
         const user = fresh('zeroarg');
-        mock.grant(user);
+        licenzy.mock.grant(user);
         const url = await serve((_app, router, handler) => router.get('/pro', requireAccess(), handler));
         expect((await fetch(`${url}/pro`, { headers: { 'x-demo-user': user } })).status).toBe(200);
-        expect(mock.count(CHECK)).toBe(1);
+        expect(licenzy.mock.count(CHECK)).toBe(1);
       } finally {
         for (const [name, value] of [['LICENZY_API_KEY', saved.key], ['LICENZY_API_URL', saved.url]] as const) {
           if (value === undefined) delete process.env[name];
@@ -151,8 +147,8 @@ describe.each(koaMajors)('requireAccess() on $name', ({ Koa: KoaCtor }) => {
   describe('the cache-hit path', () => {
     it('calls next() synchronously on a cache hit (no await before the handler)', async () => {
       const user = fresh('sync');
-      mock.grant(user);
-      const localGate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0 });
+      licenzy.mock.grant(user);
+      const localGate = licenzy.gate({ retries: 0 });
       await localGate.check(user);
       const middleware = requireAccess({ gate: localGate });
       const ctx = { state: { user: { id: user } } } as unknown as Context;
@@ -168,7 +164,7 @@ describe.each(koaMajors)('requireAccess() on $name', ({ Koa: KoaCtor }) => {
 
     it('lets an error thrown by the handler propagate unchanged instead of rendering a problem', async () => {
       const user = fresh('throws');
-      mock.grant(user);
+      licenzy.mock.grant(user);
       const seen: unknown[] = [];
       const url = await serve((app, router) => {
         app.on('error', (error: unknown) => seen.push(error));
@@ -200,7 +196,7 @@ describe.each(koaMajors)('requireAccess() on $name', ({ Koa: KoaCtor }) => {
 
     it('passes the Retry-After Licenzy sent on to the client with 503 access_unavailable', async () => {
       const url = await serveRoute((gate) => ({ gate }));
-      mock.fault({ type: 'status', status: 503, headers: { 'retry-after': '7' } }, { path: '/v1/access/check' });
+      licenzy.mock.fault({ type: 'status', status: 503, headers: { 'retry-after': '7' } }, { path: '/v1/access/check' });
       const reply = await fetchProblem(`${url}/pro`, { 'x-demo-user': fresh('retry') });
       expect(reply.status).toBe(503);
       expect(reply.body.code).toBe('access_unavailable');
@@ -227,7 +223,7 @@ describe.each(koaMajors)('requireAccess() on $name', ({ Koa: KoaCtor }) => {
     // Async, numeric, object, throwing and rejecting resolvers: resolverConformanceCases (conformance.test.ts).
         it('ignores client headers, query and cookies by default', async () => {
       const user = fresh('spoof');
-      mock.grant(user);
+      licenzy.mock.grant(user);
       const url = await serveRoute((gate) => ({ gate }));
       const reply = await fetchProblem(`${url}/pro?subject_ref=${user}&user=${user}`, {
         'x-user-id': user,
@@ -235,7 +231,7 @@ describe.each(koaMajors)('requireAccess() on $name', ({ Koa: KoaCtor }) => {
         cookie: `user=${user}; subject_ref=${user}`,
       });
       expect(reply.status).toBe(401);
-      expect(mock.count(CHECK)).toBe(0);
+      expect(licenzy.mock.count(CHECK)).toBe(0);
     });
   });
 
@@ -269,7 +265,7 @@ describe.each(koaMajors)('requireAccess() on $name', ({ Koa: KoaCtor }) => {
     });
 
     it('calls onUnavailable with the typed error when Licenzy fails', async () => {
-      mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check' });
+      licenzy.mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check' });
       const onUnavailable = vi.fn((ctx: Context, _next: Next, _error: LicenzyError) => {
         ctx.status = 200;
         ctx.body = { degraded: true };
@@ -282,7 +278,7 @@ describe.each(koaMajors)('requireAccess() on $name', ({ Koa: KoaCtor }) => {
     });
 
     it("fails open with onUnavailable: 'allow', marks the decision fail-open and logs a warning", async () => {
-      mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check' });
+      licenzy.mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check' });
       const logger = capturingLogger();
       const user = fresh('allow');
       const url = await serveRoute((gate) => ({ gate, onUnavailable: 'allow', logger }));
@@ -343,7 +339,7 @@ describe.each(koaMajors)('requireAccess() on $name', ({ Koa: KoaCtor }) => {
     });
 
     it("lets Koa's default error handler answer an outage with 503, Retry-After and no internal text", async () => {
-      mock.fault({ type: 'status', status: 503, headers: { 'retry-after': '3' } }, { path: '/v1/access/check' });
+      licenzy.mock.fault({ type: 'status', status: 503, headers: { 'retry-after': '3' } }, { path: '/v1/access/check' });
       const emitted: unknown[] = [];
       const url = await serve((app, router, handler) => {
         app.on('error', (error: unknown) => emitted.push(error));
@@ -370,23 +366,23 @@ describe.each(koaMajors)('requireAccess() on $name', ({ Koa: KoaCtor }) => {
       const url = await serveRoute((gate) => ({ gate, fresh: (ctx) => ctx.query.paid === '1' }));
       const headers = { 'x-demo-user': user };
       expect((await fetchProblem(`${url}/pro`, headers)).status).toBe(403);
-      mock.grant(user);
+      licenzy.mock.grant(user);
       expect((await fetchProblem(`${url}/pro`, headers)).status).toBe(403);
-      expect(mock.count(CHECK)).toBe(1);
+      expect(licenzy.mock.count(CHECK)).toBe(1);
       const paid = await fetch(`${url}/pro?paid=1`, { headers });
       expect(await paid.json()).toMatchObject({ decision: { allowed: true, source: 'licenzy' } });
-      expect(mock.count(CHECK)).toBe(2);
+      expect(licenzy.mock.count(CHECK)).toBe(2);
     });
 
     it('serves the cache again once fresh(ctx) returns false', async () => {
       const user = fresh('freshcache');
-      mock.grant(user);
+      licenzy.mock.grant(user);
       const url = await serveRoute((gate) => ({ gate, fresh: (ctx) => ctx.query.paid === '1' }));
       const headers = { 'x-demo-user': user };
       await fetch(`${url}/pro?paid=1`, { headers });
       const cached = await fetch(`${url}/pro`, { headers });
       expect(await cached.json()).toMatchObject({ decision: { source: 'cache' } });
-      expect(mock.count(CHECK)).toBe(1);
+      expect(licenzy.mock.count(CHECK)).toBe(1);
     });
   });
 
@@ -395,20 +391,20 @@ describe.each(koaMajors)('requireAccess() on $name', ({ Koa: KoaCtor }) => {
       let clock = 1_000_000;
       const user = fresh('ttl');
       const url = await serveRoute(() => ({
-        apiKey: mock.testKey,
-        baseUrl: mock.url,
+        apiKey: licenzy.mock.testKey,
+        baseUrl: licenzy.mock.url,
         retries: 0,
         now: () => clock,
         cache: { deniedTtl: 5_000 },
       }));
       const headers = { 'x-demo-user': user };
       expect((await fetchProblem(`${url}/pro`, headers)).status).toBe(403);
-      mock.grant(user);
+      licenzy.mock.grant(user);
       clock += 4_999;
       expect((await fetchProblem(`${url}/pro`, headers)).status).toBe(403);
       clock += 1;
       expect((await fetch(`${url}/pro`, { headers })).status).toBe(200);
-      expect(mock.count(CHECK)).toBe(2);
+      expect(licenzy.mock.count(CHECK)).toBe(2);
     });
   });
 
@@ -417,8 +413,8 @@ describe.each(koaMajors)('requireAccess() on $name', ({ Koa: KoaCtor }) => {
       const logger = capturingLogger();
       const consoleSpies = (['log', 'info', 'warn', 'error', 'debug'] as const).map((level) => vi.spyOn(console, level));
       const url = await serve((_app, router, handler) => {
-        router.get('/bad', requireAccess({ apiKey: REJECTED_KEY, baseUrl: mock.url, retries: 0, logger }), handler);
-        router.get('/bad-delegated', requireAccess({ apiKey: REJECTED_KEY, baseUrl: mock.url, retries: 0, logger, delegateErrors: true }), handler);
+        router.get('/bad', requireAccess({ apiKey: REJECTED_KEY, baseUrl: licenzy.mock.url, retries: 0, logger }), handler);
+        router.get('/bad-delegated', requireAccess({ apiKey: REJECTED_KEY, baseUrl: licenzy.mock.url, retries: 0, logger, delegateErrors: true }), handler);
         router.get('/good', requireAccess({ gate, logger }), handler);
       });
       const headers = { 'x-demo-user': fresh('secret') };
@@ -430,7 +426,7 @@ describe.each(koaMajors)('requireAccess() on $name', ({ Koa: KoaCtor }) => {
       expect(replies.map((reply) => reply.status)).toEqual([500, 500, 403]);
       const texts = await Promise.all(replies.map((reply) => reply.text()));
       const logged = JSON.stringify(logger.lines) + JSON.stringify(consoleSpies.map((spy) => spy.mock.calls));
-      for (const key of [REJECTED_KEY, mock.testKey]) {
+      for (const key of [REJECTED_KEY, licenzy.mock.testKey]) {
         for (const text of texts) expect(text).not.toContain(key);
         expect(logged).not.toContain(key);
       }
@@ -461,7 +457,7 @@ describe.each(koaMajors)('requireAccess() on $name', ({ Koa: KoaCtor }) => {
     });
 
     it('rejects a shared gate combined with gate options, naming both', () => {
-      const shared = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url });
+      const shared = licenzy.gate();
       expect(() => requireAccess({ gate: shared, cache: { ttl: 1 } })).toThrow(/`gate`.*cache/);
     });
 
