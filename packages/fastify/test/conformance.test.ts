@@ -1,8 +1,8 @@
 // Runs the shared conformance suite against Fastify 5 on a real port, per-route (`preHandler`) and in global mode.
-import { createAccessGate, type AccessGate } from '@licenzy-gate/core';
-import { conformanceCases, createMockLicenzy, refusalConformanceCases, resolverConformanceCases, usageConformanceCases, type MockLicenzy } from '@licenzy-gate/testing';
+import type { AccessGate } from '@licenzy-gate/core';
+import { conformanceCases, refusalConformanceCases, resolverConformanceCases, usageConformanceCases, useLocalLicenzy, type LocalLicenzy } from '@licenzy-gate/testing';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, it } from 'vitest';
 import licenzyGate from '../src/index.js';
 
 const REJECTED_KEY = 'lz_test_example_rejected_key';
@@ -15,8 +15,8 @@ interface ConformanceApp {
 }
 
 /** The app the suite's `ConformanceTarget` describes; `mode` picks how the paid routes are gated. */
-async function buildConformanceApp(mock: MockLicenzy, mode: 'per-route' | 'global'): Promise<ConformanceApp> {
-  const gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0 });
+async function buildConformanceApp(licenzy: LocalLicenzy, mode: 'per-route' | 'global'): Promise<ConformanceApp> {
+  const gate = licenzy.gate({ retries: 0, circuitBreaker: false, freshInterval: 0 });
   const handlerCalls = new Map<string, number>();
   const app = Fastify();
   // Demo-only server-side auth: stands in for @fastify/jwt and puts the identity on request.user.
@@ -76,7 +76,7 @@ async function buildConformanceApp(mock: MockLicenzy, mode: 'per-route' | 'globa
   }
   // A second plugin instance in its own context: a gate whose key Licenzy rejects.
   await app.register(async (broken) => {
-    await broken.register(licenzyGate, { apiKey: REJECTED_KEY, baseUrl: mock.url, retries: 0, global: mode === 'global' });
+    await broken.register(licenzyGate, { apiKey: REJECTED_KEY, baseUrl: licenzy.mock.url, retries: 0, global: mode === 'global' });
     broken.get('/misconfigured', mode === 'global' ? {} : { preHandler: broken.requireAccess() }, answer('/misconfigured'));
   });
 
@@ -85,23 +85,21 @@ async function buildConformanceApp(mock: MockLicenzy, mode: 'per-route' | 'globa
 }
 
 describe.each(['per-route', 'global'] as const)('conformance, Fastify 5 (%s)', (mode) => {
-  let mock: MockLicenzy;
+  const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach } });
   let target: ConformanceApp;
 
   beforeAll(async () => {
-    mock = await createMockLicenzy();
-    target = await buildConformanceApp(mock, mode);
+    target = await buildConformanceApp(licenzy, mode);
   });
   afterAll(async () => {
     await target?.app.close();
-    await mock?.close();
   });
 
   for (const conformanceCase of [...conformanceCases, ...resolverConformanceCases, ...refusalConformanceCases, ...usageConformanceCases]) {
     it(conformanceCase.name, async () => {
       await conformanceCase.fn({
         url: target.url,
-        mock,
+        mock: licenzy.mock,
         invalidate: (subjectRef) => void target.gate.invalidate(subjectRef),
         handlerCalls: (path) => target.handlerCalls.get(path) ?? 0,
       });

@@ -2,12 +2,10 @@
 import {
   LicenzyConfigError,
   LicenzyError,
-  createAccessGate,
   resetDefaultGate,
-  type AccessGate,
   type AccessGateOptions,
 } from '@licenzy-gate/core';
-import { createMockLicenzy, type MockLicenzy, uniqueSubject } from '@licenzy-gate/testing';
+import { uniqueSubject, useLocalLicenzy } from '@licenzy-gate/testing';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { licenzyGate, subjectFromRequest, type LicenzyGateOptions } from '../src/index.js';
@@ -15,26 +13,17 @@ import { licenzyGate, subjectFromRequest, type LicenzyGateOptions } from '../src
 const CHECK = 'POST /v1/access/check';
 const REJECTED_KEY = 'lz_test_example_rejected_key';
 
-let mock: MockLicenzy;
+const hooks = { beforeAll, afterAll, afterEach };
+const TEST_GATE: AccessGateOptions = { retries: 0, circuitBreaker: false, freshInterval: 0 };
+const licenzy = useLocalLicenzy({ hooks, gate: TEST_GATE });
 let apps: FastifyInstance[] = [];
 /** A subject no other test used, so cached decisions never leak between tests. */
 const freshSubject = () => uniqueSubject('fastify_user');
 
-beforeAll(async () => {
-  mock = await createMockLicenzy();
-});
 afterEach(async () => {
   await Promise.all(apps.map((app) => app.close()));
   apps = [];
-  mock.clearFaults();
 });
-afterAll(async () => {
-  await mock.close();
-});
-
-function testGate(options: AccessGateOptions = {}): AccessGate {
-  return createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, freshInterval: 0, ...options });
-}
 
 interface TestApp {
   app: FastifyInstance;
@@ -68,10 +57,10 @@ const as = (subjectRef: string) => ({ 'x-demo-user': subjectRef });
 describe('mounting', () => {
   it('gates a route through preHandler: app.requireAccess() and puts the decision on request.licenzy', async () => {
     const t = createApp();
-    await t.app.register(licenzyGate, { gate: testGate() });
+    await t.app.register(licenzyGate, { gate: licenzy.gate() });
     t.app.get('/pro', { preHandler: t.app.requireAccess() }, handler(t, '/pro'));
     const subject = freshSubject();
-    mock.grant(subject);
+    licenzy.mock.grant(subject);
     const reply = await t.app.inject({ url: '/pro', headers: as(subject) });
     expect(reply.statusCode).toBe(200);
     expect(reply.json()).toEqual({ subjectRef: subject, source: 'licenzy' });
@@ -80,15 +69,15 @@ describe('mounting', () => {
 
   it('returns a named preHandler function', async () => {
     const t = createApp();
-    await t.app.register(licenzyGate, { gate: testGate() });
+    await t.app.register(licenzyGate, { gate: licenzy.gate() });
     expect(t.app.requireAccess().name).toBe('licenzyPreHandler');
   });
 
   it('runs after a route-level auth preHandler placed before it in the array', async () => {
     const t = createApp();
-    await t.app.register(licenzyGate, { gate: testGate() });
+    await t.app.register(licenzyGate, { gate: licenzy.gate() });
     const subject = freshSubject();
-    mock.grant(subject);
+    licenzy.mock.grant(subject);
     const routeAuth = async (request: FastifyRequest) => {
       (request as FastifyRequest & { user?: unknown }).user = { sub: request.headers['x-route-user'] };
     };
@@ -99,31 +88,31 @@ describe('mounting', () => {
 
   it('leaves request.licenzy null on routes without a gate', async () => {
     const t = createApp();
-    await t.app.register(licenzyGate, { gate: testGate() });
+    await t.app.register(licenzyGate, { gate: licenzy.gate() });
     t.app.get('/free', handler(t, '/free'));
-    const before = mock.count(CHECK);
+    const before = licenzy.mock.count(CHECK);
     expect((await t.app.inject({ url: '/free', headers: as(freshSubject()) })).json()).toEqual({ subjectRef: null, source: null });
-    expect(mock.count(CHECK)).toBe(before);
+    expect(licenzy.mock.count(CHECK)).toBe(before);
   });
 
   it('shares the plugin gate (one cache) between routes with and without per-route options', async () => {
     const t = createApp();
-    await t.app.register(licenzyGate, { gate: testGate() });
+    await t.app.register(licenzyGate, { gate: licenzy.gate() });
     t.app.get('/a', { preHandler: t.app.requireAccess() }, handler(t, '/a'));
     t.app.get('/b', { preHandler: t.app.requireAccess({ onUnavailable: 'allow' }) }, handler(t, '/b'));
     const subject = freshSubject();
-    mock.grant(subject);
-    const before = mock.count(CHECK);
+    licenzy.mock.grant(subject);
+    const before = licenzy.mock.count(CHECK);
     await t.app.inject({ url: '/a', headers: as(subject) });
     expect((await t.app.inject({ url: '/b', headers: as(subject) })).json()).toEqual({ subjectRef: subject, source: 'cache' });
-    expect(mock.count(CHECK)).toBe(before + 1);
+    expect(licenzy.mock.count(CHECK)).toBe(before + 1);
   });
 
   it('per-route options inherit the plugin values they do not override', async () => {
     const t = createApp();
-    await t.app.register(licenzyGate, { gate: testGate({ cache: false }), onUnavailable: 'allow' });
+    await t.app.register(licenzyGate, { gate: licenzy.gate({ cache: false }), onUnavailable: 'allow' });
     t.app.get('/fresh', { preHandler: t.app.requireAccess({ fresh: true }) }, handler(t, '/fresh'));
-    mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check' });
+    licenzy.mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check' });
     const reply = await t.app.inject({ url: '/fresh', headers: as(freshSubject()) });
     expect(reply.statusCode).toBe(200);
     expect(reply.json().source).toBe('fail-open');
@@ -131,29 +120,29 @@ describe('mounting', () => {
 
   it('allows a second registration with another gate in a child context', async () => {
     const t = createApp();
-    await t.app.register(licenzyGate, { gate: testGate() });
+    await t.app.register(licenzyGate, { gate: licenzy.gate() });
     await t.app.register(async (child) => {
-      await child.register(licenzyGate, { apiKey: REJECTED_KEY, baseUrl: mock.url, retries: 0 });
+      await child.register(licenzyGate, { apiKey: REJECTED_KEY, baseUrl: licenzy.mock.url, retries: 0 });
       child.get('/child', { preHandler: child.requireAccess() }, handler(t, '/child'));
     });
     t.app.get('/parent', { preHandler: t.app.requireAccess() }, handler(t, '/parent'));
     const subject = freshSubject();
-    mock.grant(subject);
+    licenzy.mock.grant(subject);
     expect((await t.app.inject({ url: '/parent', headers: as(subject) })).statusCode).toBe(200);
     expect((await t.app.inject({ url: '/child', headers: as(subject) })).statusCode).toBe(500);
   });
 
   it('uses the default gate from LICENZY_API_KEY / LICENZY_API_URL when registered without options', async () => {
     const saved = { key: process.env.LICENZY_API_KEY, url: process.env.LICENZY_API_URL };
-    process.env.LICENZY_API_KEY = mock.testKey;
-    process.env.LICENZY_API_URL = mock.url;
+    process.env.LICENZY_API_KEY = licenzy.mock.testKey;
+    process.env.LICENZY_API_URL = licenzy.mock.url;
     resetDefaultGate();
     try {
       const t = createApp();
       await t.app.register(licenzyGate);
       t.app.get('/pro', { preHandler: t.app.requireAccess() }, handler(t, '/pro'));
       const subject = freshSubject();
-      mock.grant(subject);
+      licenzy.mock.grant(subject);
       expect((await t.app.inject({ url: '/pro', headers: as(subject) })).statusCode).toBe(200);
     } finally {
       for (const [name, value] of [['LICENZY_API_KEY', saved.key], ['LICENZY_API_URL', saved.url]] as const) {
@@ -166,10 +155,10 @@ describe('mounting', () => {
 
   it('answers a cache hit synchronously: done() runs before the hook returns', async () => {
     const t = createApp();
-    await t.app.register(licenzyGate, { gate: testGate() });
+    await t.app.register(licenzyGate, { gate: licenzy.gate() });
     const preHandler = t.app.requireAccess();
     const subject = freshSubject();
-    mock.grant(subject);
+    licenzy.mock.grant(subject);
     t.app.get('/pro', { preHandler }, handler(t, '/pro'));
     await t.app.inject({ url: '/pro', headers: as(subject) });
 
@@ -186,7 +175,7 @@ describe('global mode', () => {
   async function globalApp(options: Partial<LicenzyGateOptions> = {}) {
     const t = createApp();
     await t.app.register(async (paid) => {
-      await paid.register(licenzyGate, { gate: testGate(), global: true, ...options });
+      await paid.register(licenzyGate, { gate: licenzy.gate(), global: true, ...options });
       paid.get('/pro', handler(t, '/pro'));
       paid.get('/free', { config: { licenzy: false } }, handler(t, '/free'));
       paid.get('/fresh', { config: { licenzy: { fresh: true } } }, handler(t, '/fresh'));
@@ -208,27 +197,27 @@ describe('global mode', () => {
 
   it('leaves a route with config.licenzy: false alone', async () => {
     const t = await globalApp();
-    const before = mock.count(CHECK);
+    const before = licenzy.mock.count(CHECK);
     expect((await t.app.inject({ url: '/free' })).statusCode).toBe(200);
-    expect(mock.count(CHECK)).toBe(before);
+    expect(licenzy.mock.count(CHECK)).toBe(before);
   });
 
   it('does not gate a sibling context without the plugin', async () => {
     const t = await globalApp();
-    const before = mock.count(CHECK);
+    const before = licenzy.mock.count(CHECK);
     expect((await t.app.inject({ url: '/sibling' })).statusCode).toBe(200);
-    expect(mock.count(CHECK)).toBe(before);
+    expect(licenzy.mock.count(CHECK)).toBe(before);
   });
 
   it('applies per-route config overrides (fresh, onUnavailable)', async () => {
     const t = await globalApp();
     const subject = freshSubject();
     expect((await t.app.inject({ url: '/pro', headers: as(subject) })).statusCode).toBe(403);
-    mock.grant(subject);
+    licenzy.mock.grant(subject);
     expect((await t.app.inject({ url: '/pro', headers: as(subject) })).statusCode).toBe(403);
     expect((await t.app.inject({ url: '/fresh', headers: as(subject) })).json().source).toBe('licenzy');
 
-    mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check' });
+    licenzy.mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check' });
     const open = await t.app.inject({ url: '/open', headers: as(freshSubject()) });
     expect(open.statusCode).toBe(200);
     expect(open.json().source).toBe('fail-open');
@@ -236,14 +225,14 @@ describe('global mode', () => {
 
   it('answers an unknown URL 404 without asking Licenzy', async () => {
     const t = await globalApp();
-    const before = mock.count(CHECK);
+    const before = licenzy.mock.count(CHECK);
     expect((await t.app.inject({ url: '/nope', headers: as(freshSubject()) })).statusCode).toBe(404);
-    expect(mock.count(CHECK)).toBe(before);
+    expect(licenzy.mock.count(CHECK)).toBe(before);
   });
 
   it('rejects gate options in config.licenzy when the route is registered, naming the option', async () => {
     const t = createApp();
-    await t.app.register(licenzyGate, { gate: testGate(), global: true });
+    await t.app.register(licenzyGate, { gate: licenzy.gate(), global: true });
     const register = () => t.app.get('/x', { config: { licenzy: { cache: false } as never } }, handler(t, '/x'));
     expect(register).toThrow(LicenzyConfigError);
     expect(register).toThrow(/`cache`/);
@@ -254,7 +243,7 @@ describe('global mode', () => {
     const t = createApp();
     t.app.get('/early', { config: { licenzy: { onUnavailable: 'allow' } } }, handler(t, '/early'));
     t.app.get('/early-free', { config: { licenzy: false } }, handler(t, '/early-free'));
-    await t.app.register(licenzyGate, { gate: testGate(), global: true });
+    await t.app.register(licenzyGate, { gate: licenzy.gate(), global: true });
     expect((await t.app.inject({ url: '/early', headers: as(freshSubject()) })).statusCode).toBe(500);
     expect(t.calls.get('/early')).toBeUndefined();
     expect((await t.app.inject({ url: '/early-free' })).statusCode).toBe(200);
@@ -264,7 +253,7 @@ describe('global mode', () => {
 describe('subject', () => {
   async function appWith(options: Partial<LicenzyGateOptions>) {
     const t = createApp();
-    await t.app.register(licenzyGate, { gate: testGate(), ...options });
+    await t.app.register(licenzyGate, { gate: licenzy.gate(), ...options });
     t.app.get('/pro', { preHandler: t.app.requireAccess() }, handler(t, '/pro'));
     return t;
   }
@@ -282,7 +271,7 @@ describe('subject', () => {
   it('ignores a subject in the query string', async () => {
     const t = await appWith({});
     const subject = freshSubject();
-    mock.grant(subject);
+    licenzy.mock.grant(subject);
     const reply = await t.app.inject({ url: `/pro?subject_ref=${subject}&user_id=${subject}` });
     expect(reply.statusCode).toBe(401);
     expect(reply.json().code).toBe('subject_required');
@@ -291,11 +280,11 @@ describe('subject', () => {
   // Async, numeric, object, throwing and rejecting resolvers: resolverConformanceCases (conformance.test.ts).
     it('supports fresh as a function of the request', async () => {
     const t = createApp();
-    await t.app.register(licenzyGate, { gate: testGate() });
+    await t.app.register(licenzyGate, { gate: licenzy.gate() });
     t.app.get('/pro', { preHandler: t.app.requireAccess({ fresh: (request) => (request.query as { paid?: string }).paid === '1' }) }, handler(t, '/pro'));
     const subject = freshSubject();
     expect((await t.app.inject({ url: '/pro', headers: as(subject) })).statusCode).toBe(403);
-    mock.grant(subject);
+    licenzy.mock.grant(subject);
     expect((await t.app.inject({ url: '/pro', headers: as(subject) })).statusCode).toBe(403);
     expect((await t.app.inject({ url: '/pro?paid=1', headers: as(subject) })).json().source).toBe('licenzy');
   });
@@ -306,7 +295,7 @@ describe('refusal hooks', () => {
     const t = createApp();
     const seen: unknown[] = [];
     await t.app.register(licenzyGate, {
-      gate: testGate(),
+      gate: licenzy.gate(),
       onDenied: (request, reply, error) => {
         seen.push(error.code, request.licenzy?.allowed);
         reply.code(402).send({ upgrade: '/pricing' });
@@ -322,7 +311,7 @@ describe('refusal hooks', () => {
 
   it('sends what an async hook returns, and leaves the reply to a hook that returns reply', async () => {
     const t = createApp();
-    await t.app.register(licenzyGate, { gate: testGate() });
+    await t.app.register(licenzyGate, { gate: licenzy.gate() });
     t.app.get('/returns', {
       preHandler: t.app.requireAccess({ onDenied: async (_request, reply) => { reply.code(402); return { pay: true }; } }),
     }, handler(t, '/returns'));
@@ -340,7 +329,7 @@ describe('refusal hooks', () => {
     const t = createApp();
     const kinds: string[] = [];
     await t.app.register(licenzyGate, {
-      gate: testGate(),
+      gate: licenzy.gate(),
       onUnavailable: (_request, reply, error) => {
         kinds.push(error.code);
         return reply.code(503).header('retry-after', '30').send({ later: true });
@@ -348,7 +337,7 @@ describe('refusal hooks', () => {
     });
     t.app.get('/pro', { preHandler: t.app.requireAccess() }, handler(t, '/pro'));
     expect((await t.app.inject({ url: '/pro', headers: as(freshSubject()) })).statusCode).toBe(403);
-    mock.fault({ type: 'status', status: 500 }, { path: '/v1/access/check' });
+    licenzy.mock.fault({ type: 'status', status: 500 }, { path: '/v1/access/check' });
     const reply = await t.app.inject({ url: '/pro', headers: as(freshSubject()) });
     expect([reply.statusCode, reply.headers['retry-after'], reply.json()]).toEqual([503, '30', { later: true }]);
     expect(kinds).toEqual(['ERR_LICENZY_UNAVAILABLE']);
@@ -356,9 +345,9 @@ describe('refusal hooks', () => {
 
   it("lets the request through with onUnavailable: 'allow' and logs it on request.log", async () => {
     const t = createApp();
-    await t.app.register(licenzyGate, { gate: testGate(), onUnavailable: 'allow' });
+    await t.app.register(licenzyGate, { gate: licenzy.gate(), onUnavailable: 'allow' });
     t.app.get('/pro', { preHandler: t.app.requireAccess() }, handler(t, '/pro'));
-    mock.fault({ type: 'reset' }, { path: '/v1/access/check' });
+    licenzy.mock.fault({ type: 'reset' }, { path: '/v1/access/check' });
     const reply = await t.app.inject({ url: '/pro', headers: as(freshSubject()) });
     expect(reply.json().source).toBe('fail-open');
     const warning = t.logLines.map((line) => JSON.parse(line)).find((entry) => entry.level === 40);
@@ -367,7 +356,7 @@ describe('refusal hooks', () => {
 
   it('hands a throwing hook to the error handler and never runs the handler, even for a falsy throw', async () => {
     const t = createApp();
-    await t.app.register(licenzyGate, { gate: testGate() });
+    await t.app.register(licenzyGate, { gate: licenzy.gate() });
     t.app.get('/throws', { preHandler: t.app.requireAccess({ onDenied: () => { throw undefined; } }) }, handler(t, '/throws'));
     t.app.get('/rejects', { preHandler: t.app.requireAccess({ onDenied: () => Promise.reject(0) }) }, handler(t, '/rejects'));
     expect((await t.app.inject({ url: '/throws', headers: as(freshSubject()) })).statusCode).toBe(500);
@@ -384,7 +373,7 @@ describe('delegateErrors', () => {
       seen.push(error instanceof LicenzyError ? error.code : error);
       return reply.code((error as LicenzyError).status).send({ mine: true });
     });
-    await t.app.register(licenzyGate, { gate: testGate(), delegateErrors: true });
+    await t.app.register(licenzyGate, { gate: licenzy.gate(), delegateErrors: true });
     t.app.get('/pro', { preHandler: t.app.requireAccess() }, handler(t, '/pro'));
     const reply = await t.app.inject({ url: '/pro', headers: as(freshSubject()) });
     expect([reply.statusCode, reply.json()]).toEqual([403, { mine: true }]);
@@ -394,11 +383,11 @@ describe('delegateErrors', () => {
 
   it("lets Fastify's default error handler answer the error's status and headers", async () => {
     const t = createApp();
-    await t.app.register(licenzyGate, { gate: testGate() });
+    await t.app.register(licenzyGate, { gate: licenzy.gate() });
     t.app.get('/pro', { preHandler: t.app.requireAccess({ delegateErrors: true }) }, handler(t, '/pro'));
     const anonymous = await t.app.inject({ url: '/pro' });
     expect([anonymous.statusCode, anonymous.json().code]).toEqual([401, 'ERR_LICENZY_SUBJECT_REQUIRED']);
-    mock.fault({ type: 'status', status: 503, headers: { 'retry-after': '7' } }, { path: '/v1/access/check' });
+    licenzy.mock.fault({ type: 'status', status: 503, headers: { 'retry-after': '7' } }, { path: '/v1/access/check' });
     const outage = await t.app.inject({ url: '/pro', headers: as(freshSubject()) });
     expect(outage.statusCode).toBe(503);
     expect(Number(outage.headers['retry-after'])).toBeGreaterThanOrEqual(1);
@@ -407,7 +396,7 @@ describe('delegateErrors', () => {
 
   it('takes precedence over onDenied', async () => {
     const t = createApp();
-    await t.app.register(licenzyGate, { gate: testGate(), onDenied: (_request, reply) => reply.code(402).send() });
+    await t.app.register(licenzyGate, { gate: licenzy.gate(), onDenied: (_request, reply) => reply.code(402).send() });
     t.app.get('/pro', { preHandler: t.app.requireAccess({ delegateErrors: true }) }, handler(t, '/pro'));
     expect((await t.app.inject({ url: '/pro', headers: as(freshSubject()) })).statusCode).toBe(403);
   });
@@ -417,7 +406,7 @@ describe('problem responses', () => {
   it('keeps the problem+json body intact despite a response schema and a preSerialization hook', async () => {
     const t = createApp();
     t.app.addHook('preSerialization', async (_request, _reply, payload) => ({ wrapped: payload }));
-    await t.app.register(licenzyGate, { gate: testGate() });
+    await t.app.register(licenzyGate, { gate: licenzy.gate() });
     t.app.get('/pro', {
       preHandler: t.app.requireAccess(),
       schema: { response: { '4xx': { type: 'object', properties: { message: { type: 'string' } } } } },
@@ -431,9 +420,9 @@ describe('problem responses', () => {
 
   it('never puts an API key in a response body or a log line', async () => {
     const t = createApp();
-    await t.app.register(licenzyGate, { gate: testGate(), onUnavailable: 'allow' });
+    await t.app.register(licenzyGate, { gate: licenzy.gate(), onUnavailable: 'allow' });
     await t.app.register(async (broken) => {
-      await broken.register(licenzyGate, { apiKey: REJECTED_KEY, baseUrl: mock.url, retries: 0 });
+      await broken.register(licenzyGate, { apiKey: REJECTED_KEY, baseUrl: licenzy.mock.url, retries: 0 });
       broken.get('/misconfigured', { preHandler: broken.requireAccess() }, handler(t, '/misconfigured'));
     });
     t.app.get('/pro', { preHandler: t.app.requireAccess() }, handler(t, '/pro'));
@@ -441,13 +430,13 @@ describe('problem responses', () => {
     const bodies: string[] = [];
     for (let i = 0; i < 2; i++) bodies.push((await t.app.inject({ url: '/misconfigured', headers: as(freshSubject()) })).body);
     bodies.push((await t.app.inject({ url: '/pro', headers: as(freshSubject()) })).body);
-    mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check', times: 2 });
+    licenzy.mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check', times: 2 });
     bodies.push((await t.app.inject({ url: '/pro', headers: as(freshSubject()) })).body);
     bodies.push((await t.app.inject({ url: '/strict', headers: as(freshSubject()) })).body);
 
     const everything = bodies.join('\n') + t.logLines.join('');
     expect(t.logLines.some((line) => line.includes('access_misconfigured'))).toBe(true);
-    expect(everything).not.toContain(mock.testKey);
+    expect(everything).not.toContain(licenzy.mock.testKey);
     expect(everything).not.toContain(REJECTED_KEY);
     expect(everything).not.toMatch(/lz_(test|live)_/);
   });
@@ -456,11 +445,11 @@ describe('problem responses', () => {
 describe('options validation', () => {
   it('rejects bad plugin options at registration with a LicenzyConfigError naming the option', async () => {
     const cases: [Record<string, unknown>, string][] = [
-      [{ gate: testGate(), fresh: 'yes' }, 'fresh'],
-      [{ gate: testGate(), global: 'yes' }, 'global'],
-      [{ gate: testGate(), apiKey: mock.testKey }, 'gate'],
-      [{ gate: testGate(), onUnavailable: 'maybe' }, 'onUnavailable'],
-      [{ apiKey: 'not-a-key', baseUrl: mock.url }, 'apiKey'],
+      [{ gate: licenzy.gate(), fresh: 'yes' }, 'fresh'],
+      [{ gate: licenzy.gate(), global: 'yes' }, 'global'],
+      [{ gate: licenzy.gate(), apiKey: licenzy.mock.testKey }, 'gate'],
+      [{ gate: licenzy.gate(), onUnavailable: 'maybe' }, 'onUnavailable'],
+      [{ apiKey: 'not-a-key', baseUrl: licenzy.mock.url }, 'apiKey'],
     ];
     for (const [options, option] of cases) {
       const t = createApp();
@@ -472,7 +461,7 @@ describe('options validation', () => {
 
   it('rejects gate options and unknown keys passed to app.requireAccess(), naming them', async () => {
     const t = createApp();
-    await t.app.register(licenzyGate, { gate: testGate() });
+    await t.app.register(licenzyGate, { gate: licenzy.gate() });
     const optionOf = (options: unknown) => {
       try {
         t.app.requireAccess(options as never);
@@ -482,9 +471,9 @@ describe('options validation', () => {
       }
       return 'no error';
     };
-    expect(optionOf({ apiKey: mock.testKey })).toBe('apiKey');
+    expect(optionOf({ apiKey: licenzy.mock.testKey })).toBe('apiKey');
     expect(optionOf({ cache: { ttl: 1 } })).toBe('cache');
-    expect(optionOf({ gate: testGate() })).toBe('gate');
+    expect(optionOf({ gate: licenzy.gate() })).toBe('gate');
     expect(optionOf({ global: true })).toBe('global');
     expect(optionOf('fresh')).toBe('options');
     expect(optionOf({ fresh: 1 })).toBe('fresh');
@@ -496,15 +485,15 @@ describe('time', () => {
   it('asks Licenzy again once a cached decision has expired on the injected clock', async () => {
     let now = 1_000_000;
     const t = createApp();
-    await t.app.register(licenzyGate, { gate: testGate({ now: () => now, cache: { ttl: 30_000 } }) });
+    await t.app.register(licenzyGate, { gate: licenzy.gate({ now: () => now, cache: { ttl: 30_000 } }) });
     t.app.get('/pro', { preHandler: t.app.requireAccess() }, handler(t, '/pro'));
     const subject = freshSubject();
-    mock.grant(subject);
+    licenzy.mock.grant(subject);
     expect((await t.app.inject({ url: '/pro', headers: as(subject) })).json().source).toBe('licenzy');
     now += 29_999;
     expect((await t.app.inject({ url: '/pro', headers: as(subject) })).json().source).toBe('cache');
     now += 1;
-    mock.revoke(subject);
+    licenzy.mock.revoke(subject);
     expect((await t.app.inject({ url: '/pro', headers: as(subject) })).statusCode).toBe(403);
   });
 });
@@ -513,28 +502,19 @@ describe('bug: nested global gates: a child route with config.licenzy is checked
   // One module-wide symbol held the per-route guard that `onRoute` builds for `config.licenzy` overrides, so the
   // child registration's hook overwrote the parent's: both preHandlers then ran the child's guard. Each gate now
   // keeps its own guard per route. Two emulators stand for two Licenzy accounts, so each gate's calls are counted.
-  let parentLicenzy: MockLicenzy;
-  let childLicenzy: MockLicenzy;
-  beforeAll(async () => {
-    [parentLicenzy, childLicenzy] = await Promise.all([createMockLicenzy(), createMockLicenzy()]);
-  });
-  afterAll(async () => {
-    await Promise.all([parentLicenzy?.close(), childLicenzy?.close()]);
-  });
-
-  const gateOn = (licenzy: MockLicenzy) =>
-    createAccessGate({ apiKey: licenzy.testKey, baseUrl: licenzy.url, retries: 0, circuitBreaker: false, freshInterval: 0 });
+  const parentLicenzy = useLocalLicenzy({ hooks, gate: TEST_GATE });
+  const childLicenzy = useLocalLicenzy({ hooks, gate: TEST_GATE });
 
   /** Parent context: a global gate on `parentLicenzy`; child context: another global gate on `childLicenzy`. */
   async function nestedApp() {
     const t = createApp();
     await t.app.register(async (parent) => {
-      await parent.register(licenzyGate, { gate: gateOn(parentLicenzy), global: true });
+      await parent.register(licenzyGate, { gate: parentLicenzy.gate(), global: true });
       parent.get('/parent', handler(t, '/parent'));
       await parent.register(async (child) => {
         // Registered before the child's gate (but after the parent's): only the parent built a guard for it.
         child.get('/child/early', { config: { licenzy: { fresh: true } } }, handler(t, '/child/early'));
-        await child.register(licenzyGate, { gate: gateOn(childLicenzy), global: true });
+        await child.register(licenzyGate, { gate: childLicenzy.gate(), global: true });
         child.get('/child/override', { config: { licenzy: { fresh: true } } }, handler(t, '/child/override'));
         child.get('/child/plain', handler(t, '/child/plain'));
         child.get('/child/free', { config: { licenzy: false } }, handler(t, '/child/free'));
@@ -546,16 +526,16 @@ describe('bug: nested global gates: a child route with config.licenzy is checked
 
   /** GET over real HTTP, with the Licenzy calls each gate made for it. */
   async function call(url: string, path: string, subjectRef?: string) {
-    const [parentBefore, childBefore] = [parentLicenzy.count(CHECK), childLicenzy.count(CHECK)];
+    const [parentBefore, childBefore] = [parentLicenzy.mock.count(CHECK), childLicenzy.mock.count(CHECK)];
     const response = await fetch(url + path, { headers: subjectRef === undefined ? {} : as(subjectRef) });
     const body = await response.text();
-    return { status: response.status, body, parentCalls: parentLicenzy.count(CHECK) - parentBefore, childCalls: childLicenzy.count(CHECK) - childBefore };
+    return { status: response.status, body, parentCalls: parentLicenzy.mock.count(CHECK) - parentBefore, childCalls: childLicenzy.mock.count(CHECK) - childBefore };
   }
 
   it('refuses (403) when the parent gate denies and the child gate allows, asking the parent once', async () => {
     const { t, url } = await nestedApp();
     const subject = freshSubject();
-    childLicenzy.grant(subject);
+    childLicenzy.mock.grant(subject);
     for (let i = 0; i < 2; i++) {
       // The parent's hook runs first and answers; the child's gate is not asked for a refused request.
       expect(await call(url, '/child/override', subject)).toMatchObject({ status: 403, parentCalls: 1, childCalls: 0 });
@@ -566,7 +546,7 @@ describe('bug: nested global gates: a child route with config.licenzy is checked
   it('refuses (403) when the child gate denies and the parent gate allows, asking each gate once', async () => {
     const { t, url } = await nestedApp();
     const subject = freshSubject();
-    parentLicenzy.grant(subject);
+    parentLicenzy.mock.grant(subject);
     for (let i = 0; i < 2; i++) {
       expect(await call(url, '/child/override', subject)).toMatchObject({ status: 403, parentCalls: 1, childCalls: 1 });
     }
@@ -576,8 +556,8 @@ describe('bug: nested global gates: a child route with config.licenzy is checked
   it('lets the request through only when both gates allow, each applying the override (fresh: one call per request)', async () => {
     const { t, url } = await nestedApp();
     const subject = freshSubject();
-    parentLicenzy.grant(subject);
-    childLicenzy.grant(subject);
+    parentLicenzy.mock.grant(subject);
+    childLicenzy.mock.grant(subject);
     for (let i = 0; i < 2; i++) {
       expect(await call(url, '/child/override', subject)).toMatchObject({ status: 200, parentCalls: 1, childCalls: 1 });
     }
@@ -587,10 +567,10 @@ describe('bug: nested global gates: a child route with config.licenzy is checked
   it('has both gates decide a child route without config.licenzy', async () => {
     const { url } = await nestedApp();
     const parentOnly = freshSubject();
-    parentLicenzy.grant(parentOnly);
+    parentLicenzy.mock.grant(parentOnly);
     expect(await call(url, '/child/plain', parentOnly)).toMatchObject({ status: 403, parentCalls: 1, childCalls: 1 });
     const childOnly = freshSubject();
-    childLicenzy.grant(childOnly);
+    childLicenzy.mock.grant(childOnly);
     expect(await call(url, '/child/plain', childOnly)).toMatchObject({ status: 403, parentCalls: 1, childCalls: 0 });
     // The parent's own routes stay under the parent's gate alone (both answers are cached by now).
     expect(await call(url, '/parent', parentOnly)).toMatchObject({ status: 200, parentCalls: 0, childCalls: 0 });
@@ -606,7 +586,7 @@ describe('bug: nested global gates: a child route with config.licenzy is checked
   it("refuses (500) a config.licenzy override on a route registered before the child's gate, instead of running the parent's guard twice", async () => {
     const { t, url } = await nestedApp();
     const subject = freshSubject();
-    parentLicenzy.grant(subject);
+    parentLicenzy.mock.grant(subject);
     const reply = await call(url, '/child/early', subject);
     expect(reply.status).toBe(500);
     expect(JSON.parse(reply.body)).toMatchObject({ code: 'ERR_LICENZY_CONFIG' });
