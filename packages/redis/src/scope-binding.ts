@@ -1,11 +1,12 @@
 // One scope's binding on Redis: authenticated reads and writes, atomic invalidation and clear, and its events.
 import type { SharedEntry, SharedTierBinding, SharedTierScope } from '@licenzy-gate/core/adapter';
-import type { CommandConnection, SubscriberConnection } from './connection.js';
+import type { CommandConnection } from './connection.js';
 import { decodeEntry, deriveKeys, encodeEntry, sealMessage, subjectHash, type ScopeKeys } from './crypto.js';
 import { RedisTierError } from './errors.js';
 import { evalScript } from './eval.js';
 import { createScopeEvents } from './scope-events.js';
 import * as scripts from './scripts.js';
+import type { SharedSubscriber } from './subscriptions.js';
 
 /** Sends one command through the tier's breaker (or rejects at once when closed or open). */
 export type SendCommand = <T>(command: (connection: CommandConnection) => Promise<T>) => Promise<T>;
@@ -19,7 +20,7 @@ export function bindScope(
   scope: SharedTierScope,
   prefix: string,
   send: SendCommand,
-  subscriber: SubscriberConnection,
+  subscriber: SharedSubscriber,
   resetListeners: Set<(up: boolean) => void>,
 ): SharedTierBinding {
   const keys: ScopeKeys = deriveKeys(scope);

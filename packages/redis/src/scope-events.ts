@@ -1,9 +1,9 @@
 // One scope's events channel: sealed invalidate/clear messages from other instances, and link resets, to listeners.
 import { randomUUID } from 'node:crypto';
 import type { SharedEvent } from '@licenzy-gate/core/adapter';
-import type { SubscriberConnection } from './connection.js';
 import { openMessage, type ScopeKeys } from './crypto.js';
 import { reportShared } from './shared-diagnostics.js';
+import type { SharedSubscriber } from './subscriptions.js';
 
 /** The listeners of one binding, subscribed to Redis while there is at least one. */
 export interface ScopeEvents {
@@ -16,7 +16,7 @@ export function createScopeEvents(
   keys: ScopeKeys,
   namespace: string,
   eventsChannel: string,
-  subscriber: SubscriberConnection,
+  subscriber: SharedSubscriber,
   resetListeners: Set<(up: boolean) => void>,
 ): ScopeEvents {
   const origin = randomUUID();
@@ -57,7 +57,7 @@ export function createScopeEvents(
       return () => {
         if (!listeners.delete(listener) || listeners.size > 0) return;
         resetListeners.delete(onLink);
-        void (subscribed ?? Promise.resolve()).then(() => subscriber.unsubscribe(eventsChannel));
+        void (subscribed ?? Promise.resolve()).then(() => subscriber.unsubscribe(eventsChannel, onMessage));
         subscribed = undefined;
       };
     },

@@ -4,6 +4,7 @@ import { createCommandBreaker } from './breaker.js';
 import { openConnections, type CommandConnection } from './connection.js';
 import { RedisTierError } from './errors.js';
 import { bindScope } from './scope-binding.js';
+import { shareSubscriber } from './subscriptions.js';
 import { reportShared } from './shared-diagnostics.js';
 import { parseTierOptions, type RedisTierOptions } from './tier-options.js';
 
@@ -53,6 +54,8 @@ export function createRedisTier(options: RedisTierOptions): SharedTier {
       // Connection errors also show up as failed commands (reported there) or as link changes.
     },
   });
+  // Every binding (every gate on this tier) hears every message of its channel, whatever the client.
+  const subscriptions = shareSubscriber(subscriber);
 
   function send<T>(command: (connection: CommandConnection) => Promise<T>): Promise<T> {
     if (closed) return Promise.reject(new RedisTierError('ERR_LICENZY_SHARED_CLOSED', 'Redis tier is closed'));
@@ -61,7 +64,7 @@ export function createRedisTier(options: RedisTierOptions): SharedTier {
 
   return {
     bind(scope) {
-      return bindScope(scope, config.prefix, send, subscriber, resetListeners);
+      return bindScope(scope, config.prefix, send, subscriptions, resetListeners);
     },
     async close() {
       if (closed) return;
