@@ -1,4 +1,4 @@
-import { createMockLicenzy } from '@licenzy-gate/testing';
+import { createMockLicenzy, useLocalLicenzy, type LocalLicenzy } from '@licenzy-gate/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   LicenzyAuthError,
@@ -9,26 +9,20 @@ import {
   type LicenzyClientOptions,
 } from '../src/index.js';
 
-type Mock = Awaited<ReturnType<typeof createMockLicenzy>>;
-let mock: Mock;
+type Mock = LocalLicenzy['mock'];
+const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach } });
 const CHECK = 'POST /v1/access/check';
 
-beforeAll(async () => {
-  mock = await createMockLicenzy();
-});
-afterAll(async () => {
-  await mock.close();
-});
 beforeEach(() => {
-  mock.reset();
+  licenzy.mock.reset();
 });
 
 /** Retries wait through a recorded, instant sleep: the policy is asserted, not the wall clock. */
 function client(options: LicenzyClientOptions = {}) {
   const sleeps: number[] = [];
   const c = createLicenzyClient({
-    apiKey: mock.testKey,
-    baseUrl: mock.url,
+    apiKey: licenzy.mock.testKey,
+    baseUrl: licenzy.mock.url,
     sleep: async (ms) => void sleeps.push(ms),
     random: () => 0.5,
     ...options,
@@ -46,19 +40,19 @@ describe('checkAccess', () => {
   it('sends exactly {"subject_ref"} with bearer auth and JSON content type', async () => {
     const seen: { url: string; init: RequestInit }[] = [];
     const c = client({ fetch: (url, init) => (seen.push({ url, init }), fetch(url, init)) });
-    mock.grant('user_123');
+    licenzy.mock.grant('user_123');
     expect(await c.checkAccess('user_123')).toEqual({ subjectRef: 'user_123', allowed: true });
     expect(seen).toHaveLength(1);
     const { url, init } = seen[0]!;
-    expect(url).toBe(`${mock.url}/v1/access/check`);
+    expect(url).toBe(`${licenzy.mock.url}/v1/access/check`);
     expect(init.method).toBe('POST');
     expect(init.body).toBe('{"subject_ref":"user_123"}');
     expect(init.redirect).toBe('manual');
-    expect(init.headers).toMatchObject({ authorization: `Bearer ${mock.testKey}`, 'content-type': 'application/json' });
-    const logged = mock.requests.at(-1)!;
+    expect(init.headers).toMatchObject({ authorization: `Bearer ${licenzy.mock.testKey}`, 'content-type': 'application/json' });
+    const logged = licenzy.mock.requests.at(-1)!;
     expect(logged.body).toEqual({ subject_ref: 'user_123' });
     expect(logged.headers['content-type']).toBe('application/json');
-    expect(mock.violations).toEqual([]);
+    expect(licenzy.mock.violations).toEqual([]);
   });
 
   it('answers denied for a subject without entitlement', async () => {
@@ -66,9 +60,9 @@ describe('checkAccess', () => {
   });
 
   it('derives mode from the key; test and live state are separate', async () => {
-    mock.grant('u', undefined, { mode: 'live' });
+    licenzy.mock.grant('u', undefined, { mode: 'live' });
     const test = client();
-    const live = client({ apiKey: mock.liveKey });
+    const live = client({ apiKey: licenzy.mock.liveKey });
     expect(test.mode).toBe('test');
     expect(live.mode).toBe('live');
     expect((await test.checkAccess('u')).allowed).toBe(false);
@@ -76,62 +70,62 @@ describe('checkAccess', () => {
   });
 
   it('reuses one keep-alive connection across calls', async () => {
-    const before = mock.connections;
+    const before = licenzy.mock.connections;
     const c = client();
     for (let i = 0; i < 5; i++) await c.checkAccess(`u${i}`);
-    expect(mock.count(CHECK)).toBe(5);
-    expect(mock.connections - before).toBeLessThanOrEqual(1); // 0 when an earlier test left a pooled connection open
+    expect(licenzy.mock.count(CHECK)).toBe(5);
+    expect(licenzy.mock.connections - before).toBeLessThanOrEqual(1); // 0 when an earlier test left a pooled connection open
   });
 });
 
 describe('retries', () => {
   it.each([500, 502, 503, 504, 429])('retries HTTP %i and succeeds within the retry count', async (status) => {
-    mock.grant('u');
-    mock.fault({ type: 'status', status }, { times: 2, path: '/v1/access/check' });
+    licenzy.mock.grant('u');
+    licenzy.mock.fault({ type: 'status', status }, { times: 2, path: '/v1/access/check' });
     const c = client({ retries: 2 });
     expect(await c.checkAccess('u')).toEqual({ subjectRef: 'u', allowed: true });
-    expect(mock.count(CHECK)).toBe(3);
+    expect(licenzy.mock.count(CHECK)).toBe(3);
     expect(c.sleeps).toHaveLength(2);
   });
 
   it('stops after `retries` and reports the outage with the upstream status', async () => {
-    mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check' });
+    licenzy.mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check' });
     const error = await client({ retries: 2 }).checkAccess('u').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LicenzyUnavailableError);
     expect(error).toMatchObject({ reason: 'status', upstreamStatus: 503, status: 503 });
-    expect(mock.count(CHECK)).toBe(3);
+    expect(licenzy.mock.count(CHECK)).toBe(3);
   });
 
   it('backs off exponentially with jitter, capped', async () => {
-    mock.fault({ type: 'status', status: 500 }, { path: '/v1/access/check' });
+    licenzy.mock.fault({ type: 'status', status: 500 }, { path: '/v1/access/check' });
     const c = client({ retries: 4, retryBackoff: 100, random: () => 0.999 });
     await expect(c.checkAccess('u')).rejects.toBeInstanceOf(LicenzyUnavailableError);
     expect(c.sleeps.map(Math.round)).toEqual([100, 200, 400, 799]);
   });
 
   it('honours Retry-After up to maxRetryAfter', async () => {
-    mock.grant('u');
-    mock.fault({ type: 'status', status: 429, headers: { 'retry-after': '1' } }, { times: 1 });
+    licenzy.mock.grant('u');
+    licenzy.mock.fault({ type: 'status', status: 429, headers: { 'retry-after': '1' } }, { times: 1 });
     const c = client({ maxRetryAfter: 2_000 });
     expect((await c.checkAccess('u')).allowed).toBe(true);
     expect(c.sleeps).toEqual([1_000]);
   });
 
   it('does not wait out a Retry-After beyond the cap: fails at once and passes the hint on', async () => {
-    mock.fault({ type: 'status', status: 503, headers: { 'retry-after': '30' } }, { times: 1 });
+    licenzy.mock.fault({ type: 'status', status: 503, headers: { 'retry-after': '30' } }, { times: 1 });
     const c = client({ maxRetryAfter: 2_000 });
     const error = await c.checkAccess('u').catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_LICENZY_UNAVAILABLE', retryAfter: 30, headers: { 'retry-after': '30' } });
-    expect(mock.count(CHECK)).toBe(1);
+    expect(licenzy.mock.count(CHECK)).toBe(1);
     expect(c.sleeps).toEqual([]);
   });
 
   it.each([401, 403])('never retries HTTP %i and reports it as a configuration error, not a denial', async (status) => {
-    mock.fault({ type: 'status', status, body: { error: 'invalid_api_key' } }, { times: 1 });
+    licenzy.mock.fault({ type: 'status', status, body: { error: 'invalid_api_key' } }, { times: 1 });
     const error = await client().checkAccess('u').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LicenzyAuthError);
     expect(error).toMatchObject({ upstreamCode: 'invalid_api_key', status: 500 });
-    expect(mock.count(CHECK)).toBe(1);
+    expect(licenzy.mock.count(CHECK)).toBe(1);
   });
 
   it('reports a key Licenzy does not know as an auth error', async () => {
@@ -140,14 +134,14 @@ describe('retries', () => {
   });
 
   it('retries a connection reset', async () => {
-    mock.grant('u');
-    mock.fault({ type: 'reset' }, { times: 1 });
+    licenzy.mock.grant('u');
+    licenzy.mock.fault({ type: 'reset' }, { times: 1 });
     expect((await client().checkAccess('u')).allowed).toBe(true);
-    expect(mock.count(CHECK)).toBe(2);
+    expect(licenzy.mock.count(CHECK)).toBe(2);
   });
 
   it('times out a hung attempt and bounds all attempts by totalTimeout', async () => {
-    mock.fault({ type: 'hang' });
+    licenzy.mock.fault({ type: 'hang' });
     const started = performance.now();
     const error = await client({ timeout: 40, retries: 10, totalTimeout: 100, sleep: undefined, retryBackoff: 1 })
       .checkAccess('u')
@@ -155,23 +149,23 @@ describe('retries', () => {
     const elapsed = performance.now() - started;
     expect(error).toBeInstanceOf(LicenzyUnavailableError);
     expect((error as LicenzyUnavailableError).reason).toMatch(/timeout|budget/);
-    expect(mock.count(CHECK)).toBeLessThanOrEqual(3);
+    expect(licenzy.mock.count(CHECK)).toBeLessThanOrEqual(3);
     expect(elapsed).toBeLessThan(100 + 150); // budget plus scheduling slack
   });
 
   it('times out a slow-dripping body (the attempt timeout covers the body)', async () => {
-    mock.grant('u');
-    mock.fault({ type: 'drip', intervalMs: 30, chunkBytes: 1 }, { times: 1 });
+    licenzy.mock.grant('u');
+    licenzy.mock.fault({ type: 'drip', intervalMs: 30, chunkBytes: 1 }, { times: 1 });
     const error = await client({ timeout: 60, retries: 0 }).checkAccess('u').catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'ERR_LICENZY_UNAVAILABLE', reason: 'timeout' });
   });
 
   it('a consume retry reuses its idempotency key', async () => {
-    mock.grant('u', { kind: 'usage_pack', usageRemaining: 10 });
-    mock.fault({ type: 'status', status: 503 }, { times: 1, path: '/v1/usage/consume' });
+    licenzy.mock.grant('u', { kind: 'usage_pack', usageRemaining: 10 });
+    licenzy.mock.fault({ type: 'status', status: 503 }, { times: 1, path: '/v1/usage/consume' });
     const result = await client().consumeUsage('u', 3, { idempotencyKey: 'order_42' });
     expect(result).toEqual({ ok: true, consumed: 3, usageRemaining: 7 });
-    const keys = mock.requests.filter((r) => r.path === '/v1/usage/consume').map((r) => r.headers['idempotency-key']);
+    const keys = licenzy.mock.requests.filter((r) => r.path === '/v1/usage/consume').map((r) => r.headers['idempotency-key']);
     expect(keys).toEqual(['order_42', 'order_42']);
   });
 });
@@ -191,18 +185,18 @@ describe('malformed answers are errors, never allowed', () => {
   ] as const;
 
   it.each(faults)('%s → LicenzyResponseError', async (_label, fault) => {
-    mock.grant('u');
-    mock.fault(fault as Parameters<Mock['fault']>[0], { times: 1 });
+    licenzy.mock.grant('u');
+    licenzy.mock.fault(fault as Parameters<Mock['fault']>[0], { times: 1 });
     const error = await client().checkAccess('u').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LicenzyResponseError);
-    expect(mock.count(CHECK)).toBe(1); // not retried: Licenzy answered, wrongly
+    expect(licenzy.mock.count(CHECK)).toBe(1); // not retried: Licenzy answered, wrongly
   });
 
   it('does not follow a redirect (the key would travel with it)', async () => {
     const elsewhere = await createMockLicenzy();
     try {
-      mock.grant('u');
-      mock.fault({ type: 'redirect', location: `${elsewhere.url}/v1/access/check`, status: 307 }, { times: 1 });
+      licenzy.mock.grant('u');
+      licenzy.mock.fault({ type: 'redirect', location: `${elsewhere.url}/v1/access/check`, status: 307 }, { times: 1 });
       const error = await client().checkAccess('u').catch((e: unknown) => e);
       expect(error).toBeInstanceOf(LicenzyResponseError);
       expect(elsewhere.count()).toBe(0);
@@ -215,22 +209,22 @@ describe('malformed answers are errors, never allowed', () => {
 describe('other endpoints', () => {
   it('getCustomerAccess percent-encodes the subject and parses leniently', async () => {
     const subject = '../a?b#c/ü';
-    mock.grant(subject, { kind: 'time_pass', expiresAt: '2999-01-01T00:00:00Z', note: 'kept' });
+    licenzy.mock.grant(subject, { kind: 'time_pass', expiresAt: '2999-01-01T00:00:00Z', note: 'kept' });
     const access = await client().getCustomerAccess(subject);
     expect(access).toMatchObject({ subjectRef: subject, hasAccess: true });
     expect(access.entitlements[0]).toMatchObject({ kind: 'time_pass', note: 'kept' });
-    expect(mock.requests.at(-1)!.path).toBe(`/v1/customer/access/${encodeURIComponent(subject)}`);
+    expect(licenzy.mock.requests.at(-1)!.path).toBe(`/v1/customer/access/${encodeURIComponent(subject)}`);
   });
 
   it('getEntitlements hits the encoded path and returns the body', async () => {
-    mock.grant('a/b');
+    licenzy.mock.grant('a/b');
     const body = await client().getEntitlements('a/b');
     expect(body.subject_ref).toBe('a/b');
-    expect(mock.requests.at(-1)!.path).toBe('/v1/entitlements/a%2Fb');
+    expect(licenzy.mock.requests.at(-1)!.path).toBe('/v1/entitlements/a%2Fb');
   });
 
   it('consumeUsage answers insufficient_usage as a result, not an error', async () => {
-    mock.grant('u', { kind: 'usage_pack', usageRemaining: 2 });
+    licenzy.mock.grant('u', { kind: 'usage_pack', usageRemaining: 2 });
     expect(await client().consumeUsage('u', 5, { idempotencyKey: 'evt_1' })).toEqual({ ok: false, reason: 'insufficient_usage' });
   });
 
@@ -238,7 +232,7 @@ describe('other endpoints', () => {
     const c = client();
     await expect(c.consumeUsage('u', 1, { idempotencyKey: '' })).rejects.toThrow(/`idempotencyKey`/);
     await expect(c.consumeUsage('u', 0, { idempotencyKey: 'k' })).rejects.toThrow(/`units`/);
-    expect(mock.count()).toBe(0);
+    expect(licenzy.mock.count()).toBe(0);
   });
 });
 
@@ -250,7 +244,7 @@ describe('configuration and secrets', () => {
     ['maxResponseBytes', { maxResponseBytes: 1.5 }],
     ['fetch', { fetch: 'undici' }],
   ])('names the bad option %s', (option, bad) => {
-    expect(() => createLicenzyClient({ apiKey: mock.testKey, baseUrl: mock.url, ...(bad as object) })).toThrow(
+    expect(() => createLicenzyClient({ apiKey: licenzy.mock.testKey, baseUrl: licenzy.mock.url, ...(bad as object) })).toThrow(
       expect.objectContaining({ option }) as LicenzyConfigError,
     );
   });
@@ -258,7 +252,7 @@ describe('configuration and secrets', () => {
   it('reads LICENZY_API_KEY and LICENZY_API_URL by default', () => {
     const saved = { key: process.env.LICENZY_API_KEY, url: process.env.LICENZY_API_URL };
     process.env.LICENZY_API_KEY = 'lz_live_example_from_env';
-    process.env.LICENZY_API_URL = mock.url;
+    process.env.LICENZY_API_URL = licenzy.mock.url;
     try {
       expect(createLicenzyClient().mode).toBe('live');
     } finally {
@@ -273,20 +267,20 @@ describe('configuration and secrets', () => {
     const errors: unknown[] = [];
     const c = client({ timeout: 50, retries: 0 });
     for (const fault of [
-      { type: 'status', status: 500, body: { error: `echo Bearer ${mock.testKey}` } },
-      { type: 'status', status: 401, body: { error: mock.testKey } },
+      { type: 'status', status: 500, body: { error: `echo Bearer ${licenzy.mock.testKey}` } },
+      { type: 'status', status: 401, body: { error: licenzy.mock.testKey } },
       { type: 'reset' },
       { type: 'hang' },
-      { type: 'raw', body: `{"oops": "${mock.testKey}"` },
-      { type: 'subject', subjectRef: mock.testKey },
+      { type: 'raw', body: `{"oops": "${licenzy.mock.testKey}"` },
+      { type: 'subject', subjectRef: licenzy.mock.testKey },
     ] as const) {
-      mock.clearFaults();
-      mock.fault(fault as Parameters<Mock['fault']>[0]);
+      licenzy.mock.clearFaults();
+      licenzy.mock.fault(fault as Parameters<Mock['fault']>[0]);
       errors.push(await c.checkAccess('u').catch((e: unknown) => e));
     }
-    errors.push(await createLicenzyClient({ apiKey: mock.testKey, baseUrl: 'http://127.0.0.1:1', retries: 0 }).checkAccess('u').catch((e: unknown) => e));
+    errors.push(await createLicenzyClient({ apiKey: licenzy.mock.testKey, baseUrl: 'http://127.0.0.1:1', retries: 0 }).checkAccess('u').catch((e: unknown) => e));
     expect(errors.every((e) => e instanceof Error)).toBe(true);
-    for (const error of errors) expect(dump(error)).not.toContain(mock.testKey);
+    for (const error of errors) expect(dump(error)).not.toContain(licenzy.mock.testKey);
   });
 });
 
@@ -402,7 +396,7 @@ describe('regression: one AbortSignal shared by many calls adds one listener', (
     const onWarning = (warning: Error) => void warnings.push(`${warning.name}: ${warning.message}`);
     process.on('warning', onWarning);
     try {
-      mock.grant('u');
+      licenzy.mock.grant('u');
       const controller = new AbortController();
       const c = client();
       await Promise.all(Array.from({ length: 50 }, () => c.checkAccess('u', { signal: controller.signal })));

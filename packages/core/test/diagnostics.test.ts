@@ -1,24 +1,17 @@
 import { channel, tracingChannel } from 'node:diagnostics_channel';
-import { createMockLicenzy, captureLogger } from '@licenzy-gate/testing';
+import { captureLogger, useLocalLicenzy } from '@licenzy-gate/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS, LicenzyUnavailableError, createAccessGate, type CheckEvent, type UpstreamEvent } from '../src/index.js';
 import { createGuard } from '../src/adapter.js';
 import { createClock, createFakeChecker } from './fake-checker.js';
 
-type Mock = Awaited<ReturnType<typeof createMockLicenzy>>;
-let mock: Mock;
-beforeAll(async () => {
-  mock = await createMockLicenzy();
-});
-afterAll(async () => {
-  await mock.close();
-});
+const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach } });
 
 const outage = () => new LicenzyUnavailableError('status', 'Licenzy answered HTTP 503', { upstreamStatus: 503 });
 const cleanups: Array<() => void> = [];
 afterEach(() => {
   for (const cleanup of cleanups.splice(0)) cleanup();
-  mock.reset();
+  licenzy.mock.reset();
 });
 
 /** Records every event of a TracingChannel as `kind` + a snapshot of the context. */
@@ -101,27 +94,27 @@ describe('licenzy-gate:upstream', () => {
     };
     tracingChannel<UpstreamEvent>(CHANNELS.upstream).start.subscribe(inject as (message: unknown) => void);
     cleanups.push(() => tracingChannel<UpstreamEvent>(CHANNELS.upstream).start.unsubscribe(inject as (message: unknown) => void));
-    mock.grant('u');
-    mock.fault({ type: 'status', status: 503 }, { times: 1 });
-    const gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retryBackoff: 0, logger: capture() });
+    licenzy.mock.grant('u');
+    licenzy.mock.fault({ type: 'status', status: 503 }, { times: 1 });
+    const gate = licenzy.gate({ retryBackoff: 0, logger: capture() });
     await gate.check('u');
     const done = events.filter((e) => e.kind === 'asyncEnd').map((e) => e.context);
     expect(done).toHaveLength(2);
     expect(done[0]).toMatchObject({ operation: 'access.check', attempt: 1, method: 'POST', urlTemplate: '/v1/access/check', serverAddress: '127.0.0.1', result: { statusCode: 503 } });
     expect(done[1]).toMatchObject({ attempt: 2, result: { statusCode: 200 } });
     expect(done[1]?.duration).toBeGreaterThanOrEqual(0);
-    const sent = mock.requests.map((r) => r.headers);
+    const sent = licenzy.mock.requests.map((r) => r.headers);
     expect(sent.every((h) => h.traceparent === '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01')).toBe(true);
     expect(sent.every((h) => h.authorization !== 'Bearer stolen')).toBe(true);
-    expect(JSON.stringify(events)).not.toContain(mock.testKey);
+    expect(JSON.stringify(events)).not.toContain(licenzy.mock.testKey);
   });
 
   it('names GET endpoints by template, never with the subject', async () => {
     const events = traceRecorder<UpstreamEvent>(CHANNELS.upstream);
-    mock.grant('secret_subject_42');
-    const gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, logger: capture() });
+    licenzy.mock.grant('secret_subject_42');
+    const gate = licenzy.gate({ logger: capture() });
     const { createLicenzyClient } = await import('../src/index.js');
-    await createLicenzyClient({ apiKey: mock.testKey, baseUrl: mock.url }).getCustomerAccess('secret_subject_42');
+    await createLicenzyClient({ apiKey: licenzy.mock.testKey, baseUrl: licenzy.mock.url }).getCustomerAccess('secret_subject_42');
     expect(gate.mode).toBe('test');
     expect(events.find((e) => e.kind === 'asyncEnd')?.context).toMatchObject({ operation: 'customer.access', urlTemplate: '/v1/customer/access/{subject_ref}' });
     expect(JSON.stringify(events)).not.toContain('secret_subject_42');

@@ -1,4 +1,5 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { useLocalLicenzy } from '@licenzy-gate/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LicenzyAuthError, LicenzyConfigError, LicenzyResponseError, LicenzySubjectInvalidError, LicenzyUnavailableError, createAccessGate, type FetchLike } from '../src/index.js';
 import { createLruDecisionStore } from '../src/decision-store.js';
 import { forgetCoarseReading } from '../src/clock.js';
@@ -337,55 +338,45 @@ describe('createAccessGate: input and options', () => {
   });
 });
 
-describe('createAccessGate over real HTTP (mock Licenzy)', async () => {
-  const { createMockLicenzy } = await import('@licenzy-gate/testing');
+describe('createAccessGate over real HTTP (mock Licenzy)', () => {
   const CHECK = 'POST /v1/access/check';
+  const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach } });
+  // Each test starts from an empty Licenzy (no grants, no calls counted), as if it had its own.
+  afterEach(() => licenzy.mock.reset());
 
-  async function withMock(fn: (mock: Awaited<ReturnType<typeof createMockLicenzy>>) => Promise<void>) {
-    const mock = await createMockLicenzy();
-    try {
-      await fn(mock);
-    } finally {
-      await mock.close();
-    }
-  }
+  it('1,000 concurrent checks of one cold subject make exactly 1 Licenzy call', async () => {
+    licenzy.mock.grant('cold_user');
+    const gate = licenzy.gate();
+    const decisions = await Promise.all(Array.from({ length: 1000 }, () => gate.check('cold_user')));
+    expect(decisions.every((d) => d.allowed)).toBe(true);
+    expect(licenzy.mock.count(CHECK)).toBe(1);
+  });
 
-  it('1,000 concurrent checks of one cold subject make exactly 1 Licenzy call', () =>
-    withMock(async (mock) => {
-      mock.grant('cold_user');
-      const gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url });
-      const decisions = await Promise.all(Array.from({ length: 1000 }, () => gate.check('cold_user')));
-      expect(decisions.every((d) => d.allowed)).toBe(true);
-      expect(mock.count(CHECK)).toBe(1);
-    }));
+  it('honours ttl and deniedTtl separately, with fresh and invalidate (injected clock)', async () => {
+    const clock = createClock();
+    const gate = licenzy.gate({ now: clock.now, cache: { ttl: 30_000, deniedTtl: 5_000 } });
+    licenzy.mock.grant('paid');
+    expect(await gate.check('paid')).toMatchObject({ allowed: true, source: 'licenzy' });
+    expect(await gate.check('buyer')).toMatchObject({ allowed: false, source: 'licenzy' });
+    licenzy.mock.grant('buyer'); // the payment lands
+    clock.advance(4_999);
+    expect(await gate.check('buyer')).toMatchObject({ allowed: false, source: 'cache' });
+    expect(await gate.check('buyer', { fresh: true })).toMatchObject({ allowed: true, source: 'licenzy' });
+    expect(await gate.check('buyer')).toMatchObject({ allowed: true, source: 'cache' });
+    licenzy.mock.revoke('paid'); // refund
+    expect(await gate.check('paid')).toMatchObject({ allowed: true, source: 'cache' });
+    gate.invalidate('paid');
+    expect(await gate.check('paid')).toMatchObject({ allowed: false, source: 'licenzy' });
+    expect(licenzy.mock.count(CHECK)).toBe(4);
+  });
 
-  it('honours ttl and deniedTtl separately, with fresh and invalidate (injected clock)', () =>
-    withMock(async (mock) => {
-      const clock = createClock();
-      const gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, now: clock.now, cache: { ttl: 30_000, deniedTtl: 5_000 } });
-      mock.grant('paid');
-      expect(await gate.check('paid')).toMatchObject({ allowed: true, source: 'licenzy' });
-      expect(await gate.check('buyer')).toMatchObject({ allowed: false, source: 'licenzy' });
-      mock.grant('buyer'); // the payment lands
-      clock.advance(4_999);
-      expect(await gate.check('buyer')).toMatchObject({ allowed: false, source: 'cache' });
-      expect(await gate.check('buyer', { fresh: true })).toMatchObject({ allowed: true, source: 'licenzy' });
-      expect(await gate.check('buyer')).toMatchObject({ allowed: true, source: 'cache' });
-      mock.revoke('paid'); // refund
-      expect(await gate.check('paid')).toMatchObject({ allowed: true, source: 'cache' });
-      gate.invalidate('paid');
-      expect(await gate.check('paid')).toMatchObject({ allowed: false, source: 'licenzy' });
-      expect(mock.count(CHECK)).toBe(4);
-    }));
-
-  it('a test gate and a live gate never share a decision', () =>
-    withMock(async (mock) => {
-      mock.grant('u', undefined, { mode: 'test' });
-      const testGate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url });
-      const liveGate = createAccessGate({ apiKey: mock.liveKey, baseUrl: mock.url });
-      expect((await testGate.check('u')).allowed).toBe(true);
-      expect((await liveGate.check('u')).allowed).toBe(false);
-    }));
+  it('a test gate and a live gate never share a decision', async () => {
+    licenzy.mock.grant('u', undefined, { mode: 'test' });
+    const testGate = licenzy.gate();
+    const liveGate = licenzy.gate({ apiKey: licenzy.mock.liveKey });
+    expect((await testGate.check('u')).allowed).toBe(true);
+    expect((await liveGate.check('u')).allowed).toBe(false);
+  });
 });
 
 describe('regression: decisions are timed on a monotonic clock', () => {
