@@ -95,7 +95,7 @@ export function createInvalidation(deps: InvalidationDeps): Invalidation {
         await binding.invalidate(subjectRef);
       } catch (error) {
         counters.sharedErrors++;
-        throw new LicenzyUnavailableError('shared', 'The shared tier could not carry the invalidation to the other instances', { cause: error });
+        throw new LicenzyUnavailableError('shared', 'The shared tier could not carry the invalidation to the other instances', { cause: tierCause(error) });
       }
       forget(subjectRef);
       return had;
@@ -115,6 +115,20 @@ export function createInvalidation(deps: InvalidationDeps): Invalidation {
       };
     },
   };
+}
+
+/**
+ * What of a tier's rejection reaches the app: its name, code and (first line of its) message, nothing deeper. A tier's
+ * error may carry its client's error, whose command holds key names, the channel and the sealed message (issue 23,
+ * item 14); a logger that prints cause chains would show them all.
+ */
+function tierCause(error: unknown): Error {
+  const { name, code, message } = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; code?: unknown; message?: unknown };
+  const text = typeof message === 'string' ? (message.split('\n')[0] ?? '').slice(0, 200) : 'The shared tier failed';
+  const cause = new Error(text);
+  if (typeof name === 'string' && /^[A-Za-z]{1,64}$/.test(name)) cause.name = name;
+  if (typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code)) Object.defineProperty(cause, 'code', { value: code, enumerable: true });
+  return cause;
 }
 
 function runWakeup(wake: () => void): void {

@@ -1,4 +1,5 @@
 // Invalidation: forget (L1 deleted before waiters wake), forgetAll, the tier's broadcasts, and "forget twice" with a tier.
+import { inspect } from 'node:util';
 import { describe, expect, it, vi } from 'vitest';
 import { createAccessGate } from '../src/index.js';
 import { type SharedEvent, type SharedTierBinding } from '../src/adapter.js';
@@ -135,6 +136,18 @@ describe('invalidateEverywhere', () => {
     await first;
     await expect(gate.invalidateEverywhere('u', { reason: 'webhook' })).rejects.toMatchObject({ code: 'ERR_LICENZY_UNAVAILABLE', reason: 'shared', status: 503 });
     expect(gate.peek('u')).toBeUndefined();
+  });
+
+  it('a tier rejection reaches the app without the tier\'s internals: no cause chain, no command, only name, code and one line (issue 23, item 14)', async () => {
+    const client = Object.assign(new Error('ERR value is not an integer\nsecond line licenzy:ns:events'), {
+      command: { name: 'evalsha', args: ['licenzy:ns:v:abc', 'licenzy:ns:events', 'sealed-message'] },
+    });
+    const tierError = Object.assign(new Error('Redis command failed: ERR value is not an integer', { cause: client }), { name: 'RedisTierError', code: 'ERR_LICENZY_SHARED_COMMAND' });
+    const gate = createAccessGate({ client: createFakeChecker().checker, apiKey: 'lz_test_example_everywhere', shared: tier(() => Promise.reject(tierError)), logger: { warn: () => undefined, error: () => undefined } });
+    const error = await gate.invalidateEverywhere('u').then(() => undefined, (rejected: unknown) => rejected as Error & { cause: Error & { cause?: unknown } });
+    expect(error?.cause).toMatchObject({ name: 'RedisTierError', code: 'ERR_LICENZY_SHARED_COMMAND', message: 'Redis command failed: ERR value is not an integer' });
+    expect(error?.cause.cause).toBeUndefined();
+    expect(inspect(error, { depth: Infinity })).not.toMatch(/licenzy:ns|sealed-message|evalsha/);
   });
 
   it('without a tier, resolves at once', async () => {

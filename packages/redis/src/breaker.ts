@@ -69,10 +69,10 @@ export function createCommandBreaker(options: CommandBreakerOptions): CommandBre
         }
         return value;
       } catch (cause) {
+        // Never the client's error as `cause`: its command holds our key names, channel and sealed message (issue 23,
+        // item 14). Only the first line of Redis's own message, which names none of them.
         const error =
-          cause instanceof RedisTierError
-            ? cause
-            : new RedisTierError('ERR_LICENZY_SHARED_COMMAND', `Redis command failed: ${messageOf(cause)}`, { cause });
+          cause instanceof RedisTierError ? cause : new RedisTierError('ERR_LICENZY_SHARED_COMMAND', `Redis command failed: ${messageOf(cause)}`);
         // Key-less: every failure counts, so consecutive failures open the circuit.
         circuit.failure();
         options.onFailure(error, !failing);
@@ -84,5 +84,6 @@ export function createCommandBreaker(options: CommandBreakerOptions): CommandBre
 }
 
 function messageOf(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
+  const message = cause instanceof Error ? cause.message : 'not an Error';
+  return (message.split('\n')[0] ?? '').slice(0, 200);
 }
