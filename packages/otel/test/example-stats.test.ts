@@ -2,23 +2,16 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
-import { createAccessGate } from '@licenzy-gate/core';
 import { createGuard } from '@licenzy-gate/core/adapter';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useLocalLicenzy } from '@licenzy-gate/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from './harness.js';
 
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 type StatsModule = { createStatsSummary(): { line(): string; stop(): void } };
 const statsModule = pathToFileURL(`${root}examples/otel/stats.mjs`).href;
 
-let mock: MockLicenzy;
-beforeAll(async () => {
-  mock = await createMockLicenzy();
-});
-afterAll(async () => {
-  await mock?.close();
-});
+const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach } });
 
 describe('createStatsSummary()', () => {
   it('counts decisions by source, the hit ratio and Licenzy percentiles; stop() unsubscribes', async () => {
@@ -26,14 +19,14 @@ describe('createStatsSummary()', () => {
     const stats = createStatsSummary();
     try {
       expect(stats.line()).toBe('licenzy-gate: 0 decisions (licenzy 0 · cache 0 · stale 0 · fail-open 0 · error 0) · hit ratio – · Licenzy p50 –, p99 – (0 calls)');
-      const gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false, cache: { errorTtl: 0 }, logger: silentLogger });
+      const gate = licenzy.gate({ retries: 0, circuitBreaker: false, cache: { errorTtl: 0 }, logger: silentLogger });
       const guard = createGuard<{ id: string }, () => void>({ gate, onUnavailable: 'allow', logger: silentLogger }, (req) => req.id);
-      mock.grant('user_a');
+      licenzy.mock.grant('user_a');
       await gate.check('user_a');
       gate.peek('user_a');
       await gate.check('user_a');
       await gate.check('user_free');
-      const outage = mock.fault({ type: 'status', status: 503 });
+      const outage = licenzy.mock.fault({ type: 'status', status: 503 });
       expect(await guard.run({ id: 'user_x' })).toMatchObject({ allowed: true, decision: { source: 'fail-open' } });
       outage.remove();
       // 5 gate decisions (2 licenzy, 2 cache, 1 error), 2 of them cache hits; 3 Licenzy attempts.

@@ -3,11 +3,11 @@ import { tracingChannel } from 'node:diagnostics_channel';
 import { SpanKind, SpanStatusCode, context, trace } from '@opentelemetry/api';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
-import { createAccessGate, requireAccess, type AccessGate } from '@licenzy-gate/express';
+import { requireAccess, type AccessGate } from '@licenzy-gate/express';
 import { createLicenzyClient } from '@licenzy-gate/core';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { useLocalLicenzy } from '@licenzy-gate/testing';
 import type { Request, Response } from 'express';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DURATION_BUCKETS, LicenzyGateInstrumentation } from '../src/index.js';
 import {
   allMetricAttributes,
@@ -26,7 +26,7 @@ import {
 
 let telemetry: Telemetry;
 let instrumentation: LicenzyGateInstrumentation;
-let mock: MockLicenzy;
+const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach } });
 let app: Running;
 let gate: AccessGate;
 let retrying: AccessGate;
@@ -38,34 +38,30 @@ beforeAll(async () => {
   instrumentation.setMeterProvider(telemetry.meterProvider);
   instrumentation.setTracerProvider(telemetry.tracerProvider);
   instrumentation.enable();
-  mock = await createMockLicenzy();
-  gate = createAccessGate({
-    apiKey: mock.testKey,
-    baseUrl: mock.url,
+  gate = licenzy.gate({
     retries: 0,
     now: () => clock,
     cache: { ttl: 1_000, deniedTtl: 1_000, staleIfError: 60_000, errorTtl: 0 },
     circuitBreaker: false,
     logger: silentLogger,
   });
-  retrying = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 1, retryBackoff: 0, circuitBreaker: false, logger: silentLogger });
+  retrying = licenzy.gate({ retries: 1, retryBackoff: 0, circuitBreaker: false, logger: silentLogger });
   const server = createApp(telemetry.tracerProvider);
   const answer = (req: Request, res: Response) => void res.json({ source: req.licenzy?.source });
   server.get('/pro', requireAccess({ gate, logger: silentLogger }), answer);
   server.get('/open', requireAccess({ gate, onUnavailable: 'allow', logger: silentLogger }), answer);
-  server.get('/misconfigured', requireAccess({ apiKey: 'lz_test_example_rejected_key', baseUrl: mock.url, retries: 0, logger: silentLogger }), answer);
+  server.get('/misconfigured', requireAccess({ apiKey: 'lz_test_example_rejected_key', baseUrl: licenzy.mock.url, retries: 0, logger: silentLogger }), answer);
   app = await listen(server);
 });
 
 afterAll(async () => {
   instrumentation?.disable();
   await app?.close();
-  await mock?.close();
   await telemetry?.shutdown();
 });
 
 beforeEach(async () => {
-  mock.reset();
+  licenzy.mock.reset();
   gate.clear();
   await telemetry.reader.collect(); // delta temporality: drop what earlier tests recorded
   telemetry.spans.reset();
@@ -77,7 +73,7 @@ async function collect(): Promise<ResourceMetrics> {
   expect(errors).toEqual([]);
   const attributes = allMetricAttributes(resourceMetrics);
   expect(attributes).not.toMatch(/user_/);
-  expect(attributes).not.toContain(mock.testKey);
+  expect(attributes).not.toContain(licenzy.mock.testKey);
   return resourceMetrics;
 }
 
@@ -86,7 +82,7 @@ const events = (span: ReadableSpan): Array<Record<string, unknown>> => span.even
 
 describe('licenzy.gate.decisions', () => {
   it('counts a Licenzy answer then a cache hit, with source, allowed and mode, and no subject', async () => {
-    mock.grant('user_paid');
+    licenzy.mock.grant('user_paid');
     expect(await get(`${app.url}/pro`, 'user_paid')).toMatchObject({ status: 200, body: { source: 'licenzy' } });
     expect(await get(`${app.url}/pro`, 'user_paid')).toMatchObject({ status: 200, body: { source: 'cache' } });
     expect(await decisions()).toEqual([
@@ -119,7 +115,7 @@ describe('licenzy.gate.decisions', () => {
   });
 
   it('counts an outage as an error with its code and reason; the request span says access_unavailable', async () => {
-    mock.fault({ type: 'status', status: 503 });
+    licenzy.mock.fault({ type: 'status', status: 503 });
     expect(await get(`${app.url}/pro`, 'user_new')).toMatchObject({ status: 503, body: { code: 'access_unavailable' } });
     const collected = await collect();
     expect(increasesOf(collected, 'licenzy.gate.decisions')).toEqual([
@@ -130,7 +126,7 @@ describe('licenzy.gate.decisions', () => {
       'licenzy.operation': 'access.check',
       'http.request.method': 'POST',
       'server.address': '127.0.0.1',
-      'server.port': mock.port,
+      'server.port': licenzy.mock.port,
       'http.response.status_code': 503,
       'error.type': '503',
     });
@@ -143,10 +139,10 @@ describe('licenzy.gate.decisions', () => {
   });
 
   it('counts a stale answer served during an outage as stale', async () => {
-    mock.grant('user_paid');
+    licenzy.mock.grant('user_paid');
     await get(`${app.url}/pro`, 'user_paid');
     clock += 1_000; // past the 1 s ttl, inside staleIfError
-    mock.fault({ type: 'status', status: 503 });
+    licenzy.mock.fault({ type: 'status', status: 503 });
     expect(await get(`${app.url}/pro`, 'user_paid')).toMatchObject({ status: 200, body: { source: 'stale' } });
     expect(await decisions()).toEqual([
       'licenzy.decision.allowed=true licenzy.decision.source=licenzy licenzy.mode=test → 1',
@@ -157,7 +153,7 @@ describe('licenzy.gate.decisions', () => {
   });
 
   it('counts a fail-open request twice: the gate\'s error, then the route\'s fail-open (allowed)', async () => {
-    mock.fault({ type: 'status', status: 503 });
+    licenzy.mock.fault({ type: 'status', status: 503 });
     expect(await get(`${app.url}/open`, 'user_new')).toMatchObject({ status: 200, body: { source: 'fail-open' } });
     expect(await decisions()).toEqual([
       'error.type=ERR_LICENZY_UNAVAILABLE licenzy.decision.allowed=false licenzy.decision.source=error licenzy.mode=test licenzy.unavailable.reason=status → 1',
@@ -179,7 +175,7 @@ describe('licenzy.gate.decisions', () => {
 
 describe('licenzy.client.request.duration', () => {
   it('records each attempt in seconds, with the status code and the advised buckets', async () => {
-    mock.grant('user_paid');
+    licenzy.mock.grant('user_paid');
     await get(`${app.url}/pro`, 'user_paid');
     const collected = await collect();
     const metric = collected.scopeMetrics.flatMap((scope) => scope.metrics).find((m) => m.descriptor.name === 'licenzy.client.request.duration');
@@ -189,7 +185,7 @@ describe('licenzy.client.request.duration', () => {
       'licenzy.operation': 'access.check',
       'http.request.method': 'POST',
       'server.address': '127.0.0.1',
-      'server.port': mock.port,
+      'server.port': licenzy.mock.port,
       'http.response.status_code': 200,
     });
     const histogram = point?.value as { count: number; sum: number; buckets: { boundaries: number[] } };
@@ -202,7 +198,7 @@ describe('licenzy.client.request.duration', () => {
 
 describe('Licenzy client spans', () => {
   it('are CLIENT children of the request span, and the mock receives their traceparent', async () => {
-    mock.grant('user_paid');
+    licenzy.mock.grant('user_paid');
     await get(`${app.url}/pro`, 'user_paid');
     const [server] = await serverSpans(telemetry.spans, '/pro');
     const clients = clientSpans(telemetry.spans);
@@ -216,21 +212,21 @@ describe('Licenzy client spans', () => {
       'http.request.method': 'POST',
       'url.template': '/v1/access/check',
       'server.address': '127.0.0.1',
-      'server.port': mock.port,
+      'server.port': licenzy.mock.port,
       'licenzy.operation': 'access.check',
       'http.response.status_code': 200,
     });
     expect(client.status.code).toBe(SpanStatusCode.UNSET);
-    const sent = mock.requests.filter((r) => r.path === '/v1/access/check');
+    const sent = licenzy.mock.requests.filter((r) => r.path === '/v1/access/check');
     expect(sent.map((r) => r.headers.traceparent)).toEqual([`00-${client.spanContext().traceId}-${client.spanContext().spanId}-01`]);
     const exported = JSON.stringify(telemetry.spans.getFinishedSpans().map((s) => ({ name: s.name, attributes: s.attributes, events: s.events })));
-    expect(exported).not.toContain(mock.testKey);
+    expect(exported).not.toContain(licenzy.mock.testKey);
     expect(JSON.stringify(client.attributes)).not.toContain('user_paid');
   });
 
   it('gets one span per attempt: a retry carries http.request.resend_count and its own traceparent', async () => {
-    mock.grant('user_retry');
-    mock.fault({ type: 'status', status: 503 }, { times: 1 });
+    licenzy.mock.grant('user_retry');
+    licenzy.mock.fault({ type: 'status', status: 503 }, { times: 1 });
     const tracer = telemetry.tracerProvider.getTracer('test');
     const decision = await tracer.startActiveSpan('job', async (span) => {
       try {
@@ -246,14 +242,14 @@ describe('Licenzy client spans', () => {
     expect(first?.attributes['http.request.resend_count']).toBeUndefined();
     expect(second?.attributes['http.request.resend_count']).toBe(1);
     for (const span of [first, second]) expect(span?.parentSpanContext?.spanId).toBe(job.spanContext().spanId);
-    expect(mock.requests.map((r) => r.headers.traceparent)).toEqual(
+    expect(licenzy.mock.requests.map((r) => r.headers.traceparent)).toEqual(
       [first, second].map((span) => `00-${span!.spanContext().traceId}-${span!.spanContext().spanId}-01`),
     );
   });
 
   it('names GET calls by their URL template: no subject in the span name, attributes or metrics', async () => {
-    mock.grant('user_secret_42');
-    const client = createLicenzyClient({ apiKey: mock.testKey, baseUrl: mock.url });
+    licenzy.mock.grant('user_secret_42');
+    const client = createLicenzyClient({ apiKey: licenzy.mock.testKey, baseUrl: licenzy.mock.url });
     const tracer = telemetry.tracerProvider.getTracer('test');
     await tracer.startActiveSpan('job', async (span) => {
       try {
@@ -266,23 +262,23 @@ describe('Licenzy client spans', () => {
     expect(get?.name).toBe('GET /v1/customer/access/{subject_ref}');
     expect(get?.attributes).toMatchObject({ 'http.request.method': 'GET', 'url.template': '/v1/customer/access/{subject_ref}', 'licenzy.operation': 'customer.access', 'http.response.status_code': 200 });
     expect(JSON.stringify({ name: get?.name, attributes: get?.attributes })).not.toContain('user_secret_42');
-    expect(mock.requests.at(-1)?.headers.traceparent).toBe(`00-${get!.spanContext().traceId}-${get!.spanContext().spanId}-01`);
+    expect(licenzy.mock.requests.at(-1)?.headers.traceparent).toBe(`00-${get!.spanContext().traceId}-${get!.spanContext().spanId}-01`);
     const [point] = pointsOf(await collect(), 'licenzy.client.request.duration');
     expect(point?.attributes).toMatchObject({ 'licenzy.operation': 'customer.access', 'http.request.method': 'GET' });
   });
 
   it('starts a root span when no request span is active, and sends its traceparent all the same', async () => {
-    mock.grant('user_paid');
+    licenzy.mock.grant('user_paid');
     await context.with(trace.deleteSpan(context.active()), () => retrying.check('user_paid'));
     const [client] = clientSpans(telemetry.spans);
     expect(client?.parentSpanContext).toBeUndefined();
-    expect(mock.requests.at(-1)?.headers.traceparent).toBe(`00-${client!.spanContext().traceId}-${client!.spanContext().spanId}-01`);
+    expect(licenzy.mock.requests.at(-1)?.headers.traceparent).toBe(`00-${client!.spanContext().traceId}-${client!.spanContext().spanId}-01`);
   });
 });
 
 describe('robustness', () => {
   it('never lets its own failure reach the app: a span that throws on setAttributes leaves the decision intact', async () => {
-    mock.grant('user_robust');
+    licenzy.mock.grant('user_robust');
     await retrying.check('user_robust');
     const hostile = trace.wrapSpanContext({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 });
     Object.assign(hostile, { isRecording: () => true, setAttributes: () => { throw new Error('exporter bug'); } });
@@ -299,7 +295,7 @@ describe('robustness', () => {
 
 describe('disable()', () => {
   it('unsubscribes from every channel: no metric, no span, no traceparent; enable() brings them back', async () => {
-    mock.grant('user_paid');
+    licenzy.mock.grant('user_paid');
     instrumentation.disable();
     try {
       expect(tracingChannel('licenzy-gate:check').hasSubscribers).toBe(false);
@@ -312,7 +308,7 @@ describe('disable()', () => {
       expect(pointsOf(collected, 'licenzy.gate.cache.entries')).toEqual([]);
       await serverSpans(telemetry.spans, '/pro', 2);
       expect(clientSpans(telemetry.spans)).toEqual([]);
-      expect(mock.requests.at(-1)?.headers.traceparent).toBeUndefined();
+      expect(licenzy.mock.requests.at(-1)?.headers.traceparent).toBeUndefined();
       const [span] = await serverSpans(telemetry.spans, '/pro');
       expect(span?.events).toEqual([]);
     } finally {

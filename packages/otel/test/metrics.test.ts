@@ -3,45 +3,43 @@
 import { metrics, trace } from '@opentelemetry/api';
 import { registerInstrumentations } from '@opentelemetry/instrumentation';
 import type { ResourceMetrics } from '@opentelemetry/sdk-metrics';
-import { createAccessGate, type AccessGate, type SharedTier } from '@licenzy-gate/core';
+import type { AccessGate, AccessGateOptions, SharedTier } from '@licenzy-gate/core';
 import { type SharedEvent } from '@licenzy-gate/core/adapter';
 import { createRedisTier } from '@licenzy-gate/redis';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useLocalLicenzy } from '@licenzy-gate/testing';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { LicenzyGateInstrumentation } from '../src/index.js';
 import { allMetricAttributes, countsOf, createTelemetry, increasesOf, silentLogger, type Telemetry } from './harness.js';
 
 let telemetry: Telemetry;
 let unregister: () => void;
 let instrumentation: LicenzyGateInstrumentation;
-let mock: MockLicenzy;
+const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach } });
 let clock = 1_000_000;
 const gates: AccessGate[] = [];
 
-beforeAll(async () => {
+beforeAll(() => {
   telemetry = createTelemetry();
   metrics.setGlobalMeterProvider(telemetry.meterProvider);
   trace.setGlobalTracerProvider(telemetry.tracerProvider);
   instrumentation = new LicenzyGateInstrumentation();
   unregister = registerInstrumentations({ instrumentations: [instrumentation] });
-  mock = await createMockLicenzy();
 });
 
 afterAll(async () => {
   unregister?.();
-  await mock?.close();
   await telemetry?.shutdown();
   metrics.disable();
   trace.disable();
 });
 
 beforeEach(async () => {
-  mock.reset();
+  licenzy.mock.reset();
   await telemetry.reader.collect();
 });
 
-function newGate(options: Parameters<typeof createAccessGate>[0] = {}): AccessGate {
-  const gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, now: () => clock, logger: silentLogger, ...options });
+function newGate(options: AccessGateOptions = {}): AccessGate {
+  const gate = licenzy.gate({ retries: 0, now: () => clock, logger: silentLogger, ...options });
   gates.push(gate);
   return gate;
 }
@@ -67,7 +65,7 @@ function expectedGauges(): string[] {
 describe('registerInstrumentations()', () => {
   it('enables the instrumentation on the global providers, and its returned function disables it', async () => {
     const gate = newGate();
-    mock.grant('user_a');
+    licenzy.mock.grant('user_a');
     await gate.check('user_a');
     expect(increasesOf(await collect(), 'licenzy.gate.decisions')).toEqual(['licenzy.decision.allowed=true licenzy.decision.source=licenzy licenzy.mode=test → 1']);
     unregister();
@@ -86,8 +84,8 @@ describe('registerInstrumentations()', () => {
 describe('gauges', () => {
   it('report the cache entries and the circuit state of every gate seen, summed per mode', async () => {
     const gate = newGate();
-    mock.grant('user_a');
-    mock.grant('user_b');
+    licenzy.mock.grant('user_a');
+    licenzy.mock.grant('user_b');
     await gate.check('user_a');
     await gate.check('user_b');
     await gate.check('user_c'); // a denial is cached too
@@ -102,7 +100,7 @@ describe('gauges', () => {
 
   it('show the circuit opening and closing, and count each transition by the state entered', async () => {
     const gate = newGate({ cache: { errorTtl: 0 }, circuitBreaker: { threshold: 2, cooldown: 1_000 } });
-    const outage = mock.fault({ type: 'status', status: 503 });
+    const outage = licenzy.mock.fault({ type: 'status', status: 503 });
     for (const subject of ['user_a', 'user_b']) await expect(gate.check(subject)).rejects.toMatchObject({ code: 'ERR_LICENZY_UNAVAILABLE' });
     expect(gate.stats().circuit).toBe('open');
     let collected = await collect();
@@ -119,7 +117,7 @@ describe('gauges', () => {
 
     outage.remove();
     clock += 1_000;
-    mock.grant('user_d');
+    licenzy.mock.grant('user_d');
     await gate.check('user_d');
     collected = await collect();
     expect(gate.stats().circuit).toBe('closed');
@@ -169,7 +167,7 @@ describe('licenzy.shared.events', () => {
     const shared = createRedisTier({ url: 'redis://127.0.0.1:9', timeout: 50 });
     try {
       const gate = newGate({ shared });
-      mock.grant('user_a');
+      licenzy.mock.grant('user_a');
       expect(await gate.check('user_a')).toMatchObject({ allowed: true, source: 'licenzy' });
       expect(gate.stats().sharedErrors).toBeGreaterThan(0);
       const counts = countsOf(await collect(), 'licenzy.shared.events');
