@@ -1,8 +1,10 @@
-// Builds one workspace package to dist/esm (ESM) and dist/cjs (CommonJS), both with declarations.
+// Builds one workspace package: dist/cjs (the code, CommonJS, with declarations and maps) and dist/esm (declarations, and
+// for each entry point a small ESM wrapper over the CommonJS build). No other ESM code is emitted: it would never load.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
+import { usedFiles } from './lib/package-files.mjs';
 
 const require = createRequire(import.meta.url);
 const tsc = require.resolve('typescript/bin/tsc');
@@ -10,7 +12,7 @@ const cwd = process.cwd();
 
 rmSync(join(cwd, 'dist'), { recursive: true, force: true });
 const run = (...args) => execFileSync(process.execPath, [tsc, ...args], { cwd, stdio: 'inherit' });
-run('-p', 'tsconfig.build.json', '--outDir', 'dist/esm');
+run('-p', 'tsconfig.build.json', '--outDir', 'dist/esm', '--emitDeclarationOnly');
 run('-p', 'tsconfig.build.json', '--outDir', 'dist/cjs', '--module', 'commonjs', '--moduleResolution', 'node10');
 // Each output folder declares its own module type so Node picks the right loader.
 mkdirSync(join(cwd, 'dist/esm'), { recursive: true });
@@ -46,6 +48,14 @@ for (const entry of entries) {
   ];
   writeFileSync(join(cwd, `dist/esm/${entry}.js`), lines.join('\n'));
   rmSync(join(cwd, `dist/esm/${entry}.js.map`), { force: true });
+}
+
+// Lean output: what no entry point loads or describes (a type-only module's empty CommonJS file, an internal module's
+// declarations) is removed, so the tarball holds only what a user's process or type checker reads.
+const used = usedFiles(cwd);
+const builtFiles = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? builtFiles(join(dir, entry.name)) : [join(dir, entry.name)]));
+for (const file of builtFiles(join(cwd, 'dist'))) {
+  if (!used.has(relative(cwd, file))) rmSync(file);
 }
 
 // npm marks bin files executable only at install time, before a fresh clone has built them.

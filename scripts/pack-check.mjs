@@ -5,6 +5,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { usedFiles } from './lib/package-files.mjs';
+import { installLine, packLocal } from './pack-local.mjs';
 
 const root = join(import.meta.dirname, '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
@@ -26,13 +28,13 @@ try {
   const published = readdirSync(join(root, 'packages'))
     .map((dir) => ({ dir, pkg: JSON.parse(readFileSync(join(root, 'packages', dir, 'package.json'), 'utf8')) }))
     .filter(({ pkg }) => pkg.private !== true);
-  const packed = JSON.parse(
-    execFileSync('npm', ['pack', '--workspaces', '--json', '--pack-destination', work], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
-  );
+  // Packed as `npm run pack:local` packs them (the README's "use it in your app" section).
+  const packs = join(work, 'packs');
+  const packed = packLocal(packs);
   const names = packed.map((p) => p.name).sort();
   const expected = published.map(({ pkg }) => pkg.name).sort();
   if (JSON.stringify(names) !== JSON.stringify(expected)) fail(`npm pack --workspaces packed ${names.join(', ')}; expected ${expected.join(', ')}`);
-  const tarball = (name) => join(work, packed.find((p) => p.name === name).filename);
+  const tarball = (name) => join(packs, packed.find((p) => p.name === name).filename);
 
   // 2. Each tarball: LICENSE, README, registry metadata, source maps that carry their sources.
   for (const entry of packed) {
@@ -47,6 +49,13 @@ try {
     const dir = join(work, `unpacked-${entry.name.replace('/', '-')}`);
     mkdirSync(dir, { recursive: true });
     execFileSync('tar', ['-xzf', tarball(entry.name), '-C', dir]);
+    // Lean: every file is loaded by an entry point, describes one (types), is the map of loaded code, or is
+    // README/LICENSE/CHANGELOG/package.json. Nothing shipped that no process or type checker ever reads.
+    const used = usedFiles(join(dir, 'package'));
+    const stray = files.filter((file) => !used.has(file));
+    if (stray.length > 0) fail(`${entry.name}: tarball ships files no entry point loads or describes: ${stray.join(', ')}`);
+    for (const required of ['CHANGELOG.md']) if (!files.includes(required)) fail(`${entry.name}: tarball lacks ${required}`);
+    console.log(`pack-check: ${entry.name}: ${(entry.size / 1024).toFixed(1)} kB packed, ${(entry.unpackedSize / 1024).toFixed(1)} kB unpacked, ${files.length} files`);
     for (const map of files.filter((f) => f.endsWith('.map'))) {
       const parsed = JSON.parse(readFileSync(join(dir, 'package', map), 'utf8'));
       if (!Array.isArray(parsed.sourcesContent) || parsed.sourcesContent.some((c) => typeof c !== 'string')) {
@@ -80,17 +89,18 @@ try {
     const dir = join(work, `app-${app.framework}`);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `consumer-${app.framework}`, private: true, type: 'module' }));
-    const install = run('npm', [
-      'install', '--no-audit', '--no-fund', '--loglevel=warn',
-      tarball('@licenzy-gate/core'), tarball('@licenzy-gate/mock'), tarball('@licenzy-gate/testing'), tarball(app.adapter),
-      ...app.deps, 'typescript@~5.9', '@types/node@^20.19',
-    ], { cwd: dir });
-    if (install.status !== 0) {
-      fail(`${app.framework}: npm install of the tarballs failed\n${install.stderr}`);
+    // Exactly the README's lines: the adapter with its core and the framework, then the local Licenzy for tests.
+    const [npm, ...adapterArgs] = installLine(packs, app.framework, app.deps[0]);
+    const install = run(npm, [...adapterArgs, '--no-audit', '--no-fund', '--loglevel=warn'], { cwd: dir });
+    const devInstall = install.status === 0
+      ? run('npm', ['install', '--save-dev', '--no-audit', '--no-fund', '--loglevel=warn', tarball('@licenzy-gate/mock'), tarball('@licenzy-gate/testing'), ...app.deps.slice(1), 'typescript@~5.9', '@types/node@^20.19'], { cwd: dir })
+      : install;
+    if (install.status !== 0 || devInstall.status !== 0) {
+      fail(`${app.framework}: npm install of the tarballs as the README says failed\n${install.stderr}${devInstall.stderr}`);
       continue;
     }
     // What a user of this framework sees at install time on this Node (e.g. fastify 5's cookie@2 on Node 20).
-    const engineLines = install.stderr.split('\n').filter((l) => l.includes('EBADENGINE')).map((l) => l.replace(/^npm warn EBADENGINE\s*/, '').trim());
+    const engineLines = `${install.stderr}\n${devInstall.stderr}`.split('\n').filter((l) => l.includes('EBADENGINE')).map((l) => l.replace(/^npm warn EBADENGINE\s*/, '').trim());
     for (let i = 0; i < engineLines.length; i++) {
       const pkgLine = engineLines[i];
       if (!pkgLine.startsWith('package:')) continue;
@@ -114,7 +124,7 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 
-for (const note of notes) console.log(`pack-check: note: ${note}`);
+for (const note of new Set(notes)) console.log(`pack-check: note: ${note}`);
 if (problems.length > 0) {
   console.error(`pack-check: ${problems.length} problem(s)`);
   process.exit(1);

@@ -14,7 +14,7 @@ export const { LRUCache } = createRequire(new URL('../../package.json', import.m
  * packages/core/dist), and a gate of that build with SUBJECT already cached.
  */
 export async function loadBuild(build) {
-  const dist = build === undefined || build === '.' ? new URL('../../packages/core/dist/esm/', import.meta.url) : new URL(`./builds/${build}/dist/esm/`, import.meta.url);
+  const dist = build === undefined || build === '.' ? new URL('../../packages/core/dist/cjs/', import.meta.url) : new URL(`./builds/${build}/dist/cjs/`, import.meta.url);
   const [core, clock, store, diagnostics] = await Promise.all(['index.js', 'clock.js', 'decision-store.js', 'diagnostics.js'].map((file) => import(new URL(file, dist))));
   const gate = core.createAccessGate({ client: stub, cache: { ttl: 3_600_000 } });
   await gate.check(SUBJECT);

@@ -4,8 +4,8 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
-// The bin is the compiled dist/esm/cli.js; Node 20 cannot run the .ts source, so this needs a prior build.
-const bin = join(__dirname, '..', 'dist', 'esm', 'cli.js');
+// The bin is the compiled dist/cjs/cli.js; Node 20 cannot run the .ts source, so this needs a prior build.
+const bin = join(__dirname, '..', 'dist', 'cjs', 'cli.js');
 
 function start(args: string[]) {
   const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -26,7 +26,7 @@ function start(args: string[]) {
   return { child, ready, exited, output: () => ({ stdout, stderr }) };
 }
 
-// The spawned bin is the built dist/esm/cli.js: `npm test` always builds first, and CI must never skip this.
+// The spawned bin is the built dist/cjs/cli.js: `npm test` always builds first, and CI must never skip this.
 // A bare `vitest` run without a build skips it, with the reason in the title.
 describe.skipIf(!existsSync(bin) && !process.env.CI)('licenzy-mock bin (skipped only when dist/ is not built and not in CI)', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('serves granted subjects and exits 0 on %s', async (signal) => {
