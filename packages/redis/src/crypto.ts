@@ -22,10 +22,16 @@ export interface StoredEntry {
   readonly writtenAt: number;
 }
 
-/** A message between instances. `origin` lets a binding skip its own messages. */
+/**
+ * A message between instances. `origin` lets a binding skip its own messages; `sentAt` (the sender's wall clock, ms)
+ * bounds its age, so a copy replayed later is refused (issue 23, item 7).
+ */
 export type TierMessage =
-  | { readonly type: 'invalidate'; readonly subjectRef: string; readonly origin: string }
-  | { readonly type: 'clear'; readonly origin: string };
+  | { readonly type: 'invalidate'; readonly subjectRef: string; readonly origin: string; readonly sentAt: number }
+  | { readonly type: 'clear'; readonly origin: string; readonly sentAt: number };
+
+/** An opened message and its nonce: the 12 random bytes it was sealed with (authenticated by GCM), in hex. */
+export type OpenedMessage = TierMessage & { readonly nonce: string };
 
 const ENTRY_VERSION = '1';
 
@@ -105,8 +111,11 @@ export function sealMessage(keys: ScopeKeys, message: TierMessage): string {
   return Buffer.concat([iv, cipher.getAuthTag(), body]).toString('base64');
 }
 
-/** Opens a sealed message; anything forged, tampered, from another scope or malformed is undefined. */
-export function openMessage(keys: ScopeKeys, sealed: unknown): TierMessage | undefined {
+/**
+ * Opens a sealed message; anything forged, tampered, from another scope or malformed is undefined, and so is a message
+ * without `sentAt` (the format before issue 23: it cannot be told from a replay, see the README's rolling deploy).
+ */
+export function openMessage(keys: ScopeKeys, sealed: unknown): OpenedMessage | undefined {
   if (typeof sealed !== 'string' || sealed.length > 8192) return undefined;
   const bytes = Buffer.from(sealed, 'base64');
   if (bytes.length < 12 + 16 + 2) return undefined;
@@ -117,10 +126,11 @@ export function openMessage(keys: ScopeKeys, sealed: unknown): TierMessage | und
     const text = Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
     const value: unknown = JSON.parse(text);
     if (typeof value !== 'object' || value === null) return undefined;
-    const { type, subjectRef, origin } = value as Record<string, unknown>;
-    if (typeof origin !== 'string') return undefined;
-    if (type === 'clear') return { type, origin };
-    if (type === 'invalidate' && typeof subjectRef === 'string' && subjectRef !== '') return { type, subjectRef, origin };
+    const { type, subjectRef, origin, sentAt } = value as Record<string, unknown>;
+    if (typeof origin !== 'string' || typeof sentAt !== 'number' || !Number.isSafeInteger(sentAt)) return undefined;
+    const nonce = bytes.subarray(0, 12).toString('hex');
+    if (type === 'clear') return { type, origin, sentAt, nonce };
+    if (type === 'invalidate' && typeof subjectRef === 'string' && subjectRef !== '') return { type, subjectRef, origin, sentAt, nonce };
     return undefined;
   } catch {
     return undefined;

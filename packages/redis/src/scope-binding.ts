@@ -22,12 +22,13 @@ export function bindScope(
   send: SendCommand,
   subscriber: SharedSubscriber,
   resetListeners: Set<(up: boolean) => void>,
+  now: () => number = Date.now,
 ): SharedTierBinding {
   const keys: ScopeKeys = deriveKeys(scope);
   const base = `${prefix}:${scope.namespace}`;
   const epochKey = `${base}:epoch`;
   const eventsChannel = `${base}:events`;
-  const events = createScopeEvents(keys, scope.namespace, eventsChannel, subscriber, resetListeners);
+  const events = createScopeEvents(keys, scope.namespace, eventsChannel, subscriber, resetListeners, now);
   const { origin } = events;
   const keysOf = (subjectRef: string) => {
     const hash = subjectHash(keys, subjectRef);
@@ -85,7 +86,7 @@ export function bindScope(
         staleTtl,
         writtenAt: Number(readAt),
       });
-      const message = options?.broadcast ? sealMessage(keys, { type: 'invalidate', subjectRef, origin }) : '';
+      const message = options?.broadcast ? sealMessage(keys, { type: 'invalidate', subjectRef, origin, sentAt: now() }) : '';
       const reply = await send((c) =>
         evalScript(c, scripts.WRITE, [epochKey, k.version, k.entry], [epoch, version, value, String(staleTtl), eventsChannel, message]),
       );
@@ -94,12 +95,12 @@ export function bindScope(
 
     async invalidate(subjectRef) {
       const k = keysOf(subjectRef);
-      const message = sealMessage(keys, { type: 'invalidate', subjectRef, origin });
+      const message = sealMessage(keys, { type: 'invalidate', subjectRef, origin, sentAt: now() });
       await send((c) => evalScript(c, scripts.INVALIDATE, [k.version, k.entry], [String(VERSION_TTL), eventsChannel, message]));
     },
 
     async clear() {
-      const message = sealMessage(keys, { type: 'clear', origin });
+      const message = sealMessage(keys, { type: 'clear', origin, sentAt: now() });
       await send((c) => evalScript(c, scripts.CLEAR, [epochKey], [eventsChannel, message]));
     },
 

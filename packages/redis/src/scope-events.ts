@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SharedEvent } from '@licenzy-gate/core/adapter';
 import { openMessage, type ScopeKeys } from './crypto.js';
+import { createReplayGuard } from './replay-guard.js';
 import { reportShared } from './shared-diagnostics.js';
 import type { SharedSubscriber } from './subscriptions.js';
 
@@ -18,8 +19,11 @@ export function createScopeEvents(
   eventsChannel: string,
   subscriber: SharedSubscriber,
   resetListeners: Set<(up: boolean) => void>,
+  now: () => number = Date.now,
 ): ScopeEvents {
   const origin = randomUUID();
+  // Per binding: each gate must hear each genuine message once, and no copy of it afterwards.
+  const replays = createReplayGuard({ now });
   const listeners = new Set<(event: SharedEvent) => void>();
   let subscribed: Promise<void> | undefined;
   const emit = (event: SharedEvent) => {
@@ -37,8 +41,9 @@ export function createScopeEvents(
   };
   const onMessage = (sealed: string) => {
     const message = openMessage(keys, sealed);
-    // Forged, tampered or foreign messages are dropped; our own need no action.
-    if (message === undefined || message.origin === origin) return;
+    // Forged, tampered or foreign messages are dropped; our own need no action; a replayed or too old copy of a
+    // genuine one is dropped too (issue 23, item 7): it would make every instance forget at an attacker's pace.
+    if (message === undefined || message.origin === origin || !replays.admit(message.nonce, message.sentAt)) return;
     emit(message.type === 'clear' ? { type: 'clear' } : { type: 'invalidate', subjectRef: message.subjectRef });
   };
 

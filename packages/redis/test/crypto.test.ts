@@ -39,14 +39,23 @@ describe('entries', () => {
 
 describe('messages', () => {
   it('seals so that Redis sees neither type nor subject, and opens only with the scope\'s key', () => {
-    const sealed = sealMessage(keys, { type: 'invalidate', subjectRef: 'user_secret_ref', origin: 'o1' });
+    const sealed = sealMessage(keys, { type: 'invalidate', subjectRef: 'user_secret_ref', origin: 'o1', sentAt: 1_700_000_000_000 });
     expect(Buffer.from(sealed, 'base64').toString('latin1')).not.toContain('user_secret_ref');
-    expect(openMessage(keys, sealed)).toEqual({ type: 'invalidate', subjectRef: 'user_secret_ref', origin: 'o1' });
+    const nonce = Buffer.from(sealed, 'base64').subarray(0, 12).toString('hex');
+    expect(openMessage(keys, sealed)).toEqual({ type: 'invalidate', subjectRef: 'user_secret_ref', origin: 'o1', sentAt: 1_700_000_000_000, nonce });
     expect(openMessage({ ...keys, namespace: 'other' }, sealed)).toBeUndefined();
     const bytes = Buffer.from(sealed, 'base64');
     bytes[bytes.length - 1]! ^= 1;
     expect(openMessage(keys, bytes.toString('base64'))).toBeUndefined();
     expect(openMessage(keys, 'AAAA')).toBeUndefined();
     expect(openMessage(keys, 42)).toBeUndefined();
+  });
+
+  it('refuses a genuine message in the format before issue 23 (no sentAt: a replay cannot be told), and one with a bad sentAt', () => {
+    const legacy = sealMessage(keys, { type: 'clear', origin: 'o1' } as unknown as Parameters<typeof sealMessage>[1]);
+    expect(openMessage(keys, legacy)).toBeUndefined();
+    for (const sentAt of ['1700000000000', 1.5, Number.MAX_VALUE]) {
+      expect(openMessage(keys, sealMessage(keys, { type: 'clear', origin: 'o1', sentAt } as unknown as Parameters<typeof sealMessage>[1]))).toBeUndefined();
+    }
   });
 });

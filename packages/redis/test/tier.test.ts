@@ -290,8 +290,8 @@ describe.skipIf(!available).each(KINDS)('Redis tier over %s', (kind) => {
     const foreignKeys = deriveKeys({ ...otherAccount, namespace: scope.namespace });
     await raw.publish(channel, 'not base64 at all');
     await raw.publish(channel, Buffer.alloc(64, 1).toString('base64'));
-    await raw.publish(channel, sealMessage(foreignKeys, { type: 'clear', origin: 'attacker' }));
-    await raw.publish(channel, sealMessage(deriveKeys(liveScope), { type: 'clear', origin: 'attacker' }));
+    await raw.publish(channel, sealMessage(foreignKeys, { type: 'clear', origin: 'attacker', sentAt: Date.now() }));
+    await raw.publish(channel, sealMessage(deriveKeys(liveScope), { type: 'clear', origin: 'attacker', sentAt: Date.now() }));
     await b.invalidate('user_after_forgeries');
     await until(() => events.length >= 1, 5000, 'genuine event');
     expect(events).toEqual([{ type: 'invalidate', subjectRef: 'user_after_forgeries' }]);
