@@ -2,7 +2,7 @@
 // guard never throws into the framework, and misconfiguration stays visible in the log.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createMockLicenzy, type MockLicenzy, captureLogger } from '@licenzy-gate/testing';
+import { captureLogger, useLocalLicenzy } from '@licenzy-gate/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClock } from '../../packages/core/test/fake-checker.js';
 import { FRAMEWORKS, callPaid, startPaidApp, type FrameworkName } from './support/apps.js';
@@ -26,16 +26,7 @@ interface Figures {
 const figures = new Map<FrameworkName, Partial<Figures>>(FRAMEWORKS.map((f) => [f, {}]));
 const record = (framework: FrameworkName, values: Partial<Figures>) => Object.assign(figures.get(framework) ?? {}, values);
 
-let mock: MockLicenzy;
-beforeAll(async () => {
-  mock = await createMockLicenzy({ keys: MOCK_KEYS });
-});
-afterAll(async () => {
-  await mock.close();
-});
-afterEach(() => {
-  mock.clearFaults();
-});
+const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach }, mock: { keys: MOCK_KEYS } });
 
 const capture = captureLogger;
 
@@ -85,12 +76,12 @@ describe.each(FRAMEWORKS)('hardening through %s', (framework) => {
 
   it('a flood of fresh requests from one user costs one Licenzy call per freshInterval, and others are unaffected', async () => {
     const clock = createClock(Date.now());
-    const app = await startPaidApp(framework, { apiKey: TEST_KEY, baseUrl: mock.url, now: clock.now, fresh: true, retries: 0 });
+    const app = await startPaidApp(framework, { apiKey: TEST_KEY, baseUrl: licenzy.mock.url, now: clock.now, fresh: true, retries: 0 });
     try {
       const flooder = `${slug}_flooder`;
       const entitled = `${slug}_entitled`;
-      mock.grant(entitled);
-      const before = mock.count(CHECK);
+      licenzy.mock.grant(entitled);
+      const before = licenzy.mock.count(CHECK);
       const waves = 3;
       const perWave = 100;
       for (let wave = 0; wave < waves; wave++) {
@@ -98,7 +89,7 @@ describe.each(FRAMEWORKS)('hardening through %s', (framework) => {
         expect(seen.every((r) => r.status === 403)).toBe(true);
         clock.advance(1_000); // one freshInterval
       }
-      const flooderCalls = mock.count(CHECK) - before;
+      const flooderCalls = licenzy.mock.count(CHECK) - before;
       expect(flooderCalls).toBe(waves);
       const other = await callPaid(app, { 'x-demo-user': entitled });
       expect(other.status).toBe(200);
@@ -110,13 +101,13 @@ describe.each(FRAMEWORKS)('hardening through %s', (framework) => {
 
   it("one subject's failures do not open the circuit for an entitled user elsewhere", async () => {
     const app = await startPaidApp(framework, {
-      apiKey: TEST_KEY, baseUrl: mock.url, retries: 0, cache: { errorTtl: 0 }, circuitBreaker: { threshold: 5, cooldown: 60_000 },
+      apiKey: TEST_KEY, baseUrl: licenzy.mock.url, retries: 0, cache: { errorTtl: 0 }, circuitBreaker: { threshold: 5, cooldown: 60_000 },
     });
     try {
-      mock.fault({ type: 'status', status: 429 });
+      licenzy.mock.fault({ type: 'status', status: 429 });
       for (let i = 0; i < 20; i++) expect((await callPaid(app, { 'x-demo-user': `${slug}_unlucky` })).status).toBe(503);
-      mock.clearFaults();
-      mock.grant(`${slug}_elsewhere`);
+      licenzy.mock.clearFaults();
+      licenzy.mock.grant(`${slug}_elsewhere`);
       const other = await callPaid(app, { 'x-demo-user': `${slug}_elsewhere` });
       expect(other.status).toBe(200);
       record(framework, { circuitAfterOneSubject: 'closed', otherUserStatus: other.status });
@@ -152,7 +143,7 @@ describe.each(FRAMEWORKS)('hardening through %s', (framework) => {
 
   it('a hostile resolver value never throws into the framework: 500 access_misconfigured, no app text in the response', async () => {
     const hostile = { get then(): never { throw new Error('APP_INTERNAL_TEXT from a then getter'); } };
-    const app = await startPaidApp(framework, { apiKey: TEST_KEY, baseUrl: mock.url, subjectFromHeaders: () => hostile, logger: capture() });
+    const app = await startPaidApp(framework, { apiKey: TEST_KEY, baseUrl: licenzy.mock.url, subjectFromHeaders: () => hostile, logger: capture() });
     try {
       const seen = await callPaid(app, { 'x-demo-user': 'anyone' });
       expect(seen.status).toBe(500);
@@ -169,7 +160,7 @@ describe.each(FRAMEWORKS)('hardening through %s', (framework) => {
     const logger = framework === 'fastify 5' ? undefined : capture();
     let n = 0;
     const app = await startPaidApp(framework, {
-      apiKey: TEST_KEY, baseUrl: mock.url, retries: 0, ...(logger ? { logger } : {}),
+      apiKey: TEST_KEY, baseUrl: licenzy.mock.url, retries: 0, ...(logger ? { logger } : {}),
       subjectFromHeaders: (headers) => {
         if (headers['x-bug'] !== undefined) throw new Error(`resolver bug #${++n}`);
         return headers['x-demo-user'];
@@ -180,7 +171,7 @@ describe.each(FRAMEWORKS)('hardening through %s', (framework) => {
       const lines = () => (logger ? logger.text() : app.frameworkLogs).filter((line) => line.includes('misconfigured'));
       const afterErrors = lines().length;
       expect(afterErrors).toBe(1);
-      mock.fault({ type: 'status', status: 401, body: { error: 'invalid_api_key' } });
+      licenzy.mock.fault({ type: 'status', status: 401, body: { error: 'invalid_api_key' } });
       expect((await callPaid(app, { 'x-demo-user': `${slug}_payer` })).status).toBe(500);
       expect(lines()).toHaveLength(2);
       expect(lines()[1]).toContain('ERR_LICENZY_AUTH');

@@ -7,30 +7,24 @@ import {
   type AccessGate,
 } from '@licenzy-gate/core';
 import { createLruDecisionStore } from '../../packages/core/src/decision-store.js';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { useLocalLicenzy } from '@licenzy-gate/testing';
 import { createClock } from '../../packages/core/test/fake-checker.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FRAMEWORKS, callPaid, startPaidApp, type PaidApp } from './support/apps.js';
 import { LIVE_KEY, MOCK_KEYS, SecretScan, TEST_KEY } from './support/secrets.js';
 
 const CHECK_PATH = '/v1/access/check';
-let mock: MockLicenzy;
+const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach }, mock: { keys: MOCK_KEYS } });
 const apps: PaidApp[] = [];
 const scan = new SecretScan();
 
-beforeAll(async () => {
-  mock = await createMockLicenzy({ keys: MOCK_KEYS });
-});
 afterEach(async () => {
   await Promise.all(apps.splice(0).map((app) => app.close()));
-  mock.reset();
-});
-afterAll(async () => {
-  await mock.close();
+  licenzy.mock.reset();
 });
 
 function gateOptions() {
-  return { apiKey: TEST_KEY, baseUrl: mock.url, retries: 0, circuitBreaker: false as const };
+  return { apiKey: TEST_KEY, baseUrl: licenzy.mock.url, retries: 0, circuitBreaker: false as const };
 }
 
 /** A subject a resolver may return, and what must happen to it. */
@@ -96,29 +90,29 @@ describe('hostile subjects from a subject resolver', () => {
   describe.each(FRAMEWORKS)('%s', (framework) => {
     it('refuses each unusable subject with 401/400 before any call, and asks Licenzy about exactly each valid one', async () => {
       for (const subjectCase of SUBJECT_CASES) {
-        if ('subjectRef' in subjectCase.expect) mock.grant(subjectCase.expect.subjectRef);
+        if ('subjectRef' in subjectCase.expect) licenzy.mock.grant(subjectCase.expect.subjectRef);
       }
       const logger = scan.logger();
       const app = await startPaidApp(framework, { ...gateOptions(), cache: false, logger, subjectFromHeaders: resolveCase });
       apps.push(app);
       for (const [index, subjectCase] of SUBJECT_CASES.entries()) {
-        mock.clearLog();
+        licenzy.mock.clearLog();
         const seen = await callPaid(app, { 'x-case': String(index) });
         scan.add(`${framework} ${subjectCase.name}`, seen.text + JSON.stringify(seen.headers));
         const label = `${framework}: ${subjectCase.name}`;
         if ('subjectRef' in subjectCase.expect) {
           expect(seen.status, label).toBe(200);
-          expect(mock.requests.map((r) => [r.method, r.path, r.body]), label).toEqual([['POST', CHECK_PATH, { subject_ref: subjectCase.expect.subjectRef }]]);
+          expect(licenzy.mock.requests.map((r) => [r.method, r.path, r.body]), label).toEqual([['POST', CHECK_PATH, { subject_ref: subjectCase.expect.subjectRef }]]);
           expect(JSON.parse(seen.text).decision.subjectRef, label).toBe(subjectCase.expect.subjectRef);
         } else {
           expect(seen.status, label).toBe(subjectCase.expect.status);
           expect(JSON.parse(seen.text), label).toMatchObject({ code: subjectCase.expect.code, status: subjectCase.expect.status });
           expect(seen.headers['content-type'], label).toMatch(/^application\/problem\+json/);
-          expect(mock.count(), label).toBe(0);
+          expect(licenzy.mock.count(), label).toBe(0);
         }
       }
       expect(app.handlerRuns).toBe(SUBJECT_CASES.filter((c) => 'subjectRef' in c.expect).length);
-      expect(mock.violations).toEqual([]);
+      expect(licenzy.mock.violations).toEqual([]);
     });
   });
 });
@@ -128,23 +122,23 @@ describe('hostile subjects at the core', () => {
     const gate = createAccessGate({ ...gateOptions(), cache: false });
     for (const subjectCase of SUBJECT_CASES) {
       if (typeof subjectCase.value !== 'string' || subjectCase.value.startsWith('promise:') || subjectCase.value === '') continue;
-      mock.clearLog();
+      licenzy.mock.clearLog();
       const result = await gate.check(subjectCase.value).then(
         (decision) => ({ decision }),
         (error: unknown) => ({ error: error as { code?: string; status?: number } }),
       );
       if ('subjectRef' in subjectCase.expect) {
         expect('decision' in result, subjectCase.name).toBe(true);
-        expect(mock.requests.map((r) => [r.path, r.body]), subjectCase.name).toEqual([[CHECK_PATH, { subject_ref: subjectCase.value }]]);
+        expect(licenzy.mock.requests.map((r) => [r.path, r.body]), subjectCase.name).toEqual([[CHECK_PATH, { subject_ref: subjectCase.value }]]);
       } else {
         expect(result, subjectCase.name).toMatchObject({ error: { code: 'ERR_LICENZY_SUBJECT_INVALID', status: 400 } });
-        expect(mock.count(), subjectCase.name).toBe(0);
+        expect(licenzy.mock.count(), subjectCase.name).toBe(0);
       }
     }
   });
 
   it('GET endpoints percent-encode the subject into exactly one path segment', async () => {
-    const client = createLicenzyClient({ apiKey: TEST_KEY, baseUrl: mock.url, retries: 0 });
+    const client = createLicenzyClient({ apiKey: TEST_KEY, baseUrl: licenzy.mock.url, retries: 0 });
     // Expected paths written out by hand, not computed with the function under test.
     const cases: Array<[subject: string, segment: string]> = [
       ['../x', '..%2Fx'],
@@ -157,17 +151,17 @@ describe('hostile subjects at the core', () => {
       ['...', '...'],
     ];
     for (const [subject, segment] of cases) {
-      mock.clearLog();
-      mock.grant(subject);
+      licenzy.mock.clearLog();
+      licenzy.mock.grant(subject);
       const access = await client.getCustomerAccess(subject);
       expect(access, subject).toMatchObject({ subjectRef: subject, hasAccess: true });
       await client.getEntitlements(subject);
-      expect(mock.requests.map((r) => `${r.method} ${r.path}`), subject).toEqual([
+      expect(licenzy.mock.requests.map((r) => `${r.method} ${r.path}`), subject).toEqual([
         `GET /v1/customer/access/${segment}`,
         `GET /v1/entitlements/${segment}`,
       ]);
     }
-    expect(mock.violations).toEqual([]);
+    expect(licenzy.mock.violations).toEqual([]);
   });
 });
 
@@ -193,7 +187,7 @@ describe('client-controlled identity is ignored by the default resolvers', () =>
 
   describe.each(FRAMEWORKS)('%s', (framework) => {
     it('asks about the session user only, whatever headers, cookies and query say; anonymous stays 401', async () => {
-      mock.grant('mallory');
+      licenzy.mock.grant('mallory');
       const app = await startPaidApp(framework, { ...gateOptions(), logger: scan.logger() }, identifyBySession);
       apps.push(app);
 
@@ -201,13 +195,13 @@ describe('client-controlled identity is ignored by the default resolvers', () =>
       expect(asAlice.status).toBe(403);
       const basic = await callPaid(app, { ...spoof, authorization: `Basic ${Buffer.from('mallory:pw').toString('base64')}`, cookie: 'sid=s-alice' }, query);
       expect(basic.status).toBe(403);
-      expect(mock.requests.map((r) => r.body)).toEqual([{ subject_ref: 'alice' }]); // the second was a cache hit
-      mock.clearLog();
+      expect(licenzy.mock.requests.map((r) => r.body)).toEqual([{ subject_ref: 'alice' }]); // the second was a cache hit
+      licenzy.mock.clearLog();
 
       const anonymous = await callPaid(app, { ...spoof, cookie: 'subject_ref=mallory; user=mallory; sid=s-mallory' }, query);
       expect(anonymous.status).toBe(401);
       expect(JSON.parse(anonymous.text)).toMatchObject({ code: 'subject_required' });
-      expect(mock.count()).toBe(0);
+      expect(licenzy.mock.count()).toBe(0);
       expect(app.handlerRuns).toBe(0);
     });
   });
@@ -221,18 +215,18 @@ describe('test and live gates never share a decision', () => {
     // One store for both, as a shared cache tier would be; the gate namespaces keys by mode, account and base URL.
     const store = createLruDecisionStore(100);
     const common = { retries: 0, circuitBreaker: false as const, store, now: clock.now, cache: { ttl: 60_000, deniedTtl: 60_000, staleIfError: 60_000 } };
-    testGate = createAccessGate({ ...common, baseUrl: mock.url, apiKey: TEST_KEY });
-    liveGate = createAccessGate({ ...common, baseUrl: mock.url, apiKey: LIVE_KEY });
+    testGate = createAccessGate({ ...common, baseUrl: licenzy.mock.url, apiKey: TEST_KEY });
+    liveGate = createAccessGate({ ...common, baseUrl: licenzy.mock.url, apiKey: LIVE_KEY });
   });
 
   it('a test-mode grant does not open live mode, and the reverse, with one shared store', async () => {
-    mock.grant('paid_in_test', undefined, { mode: 'test' });
-    mock.grant('paid_in_live', undefined, { mode: 'live' });
+    licenzy.mock.grant('paid_in_test', undefined, { mode: 'test' });
+    licenzy.mock.grant('paid_in_live', undefined, { mode: 'live' });
     expect(await testGate.check('paid_in_test')).toMatchObject({ allowed: true, mode: 'test', source: 'licenzy' });
     expect(await liveGate.check('paid_in_test')).toMatchObject({ allowed: false, mode: 'live', source: 'licenzy' });
     expect(await liveGate.check('paid_in_live')).toMatchObject({ allowed: true, mode: 'live', source: 'licenzy' });
     expect(await testGate.check('paid_in_live')).toMatchObject({ allowed: false, mode: 'test', source: 'licenzy' });
-    expect(mock.requests.map((r) => [r.mode, (r.body as { subject_ref: string }).subject_ref])).toEqual([
+    expect(licenzy.mock.requests.map((r) => [r.mode, (r.body as { subject_ref: string }).subject_ref])).toEqual([
       ['test', 'paid_in_test'],
       ['live', 'paid_in_test'],
       ['live', 'paid_in_live'],
@@ -246,9 +240,9 @@ describe('test and live gates never share a decision', () => {
   });
 
   it("during an outage a live gate does not fall back on test mode's stale grant", async () => {
-    mock.grant('only_test', undefined, { mode: 'test' });
+    licenzy.mock.grant('only_test', undefined, { mode: 'test' });
     expect((await testGate.check('only_test')).allowed).toBe(true);
-    mock.fault({ type: 'status', status: 503 });
+    licenzy.mock.fault({ type: 'status', status: 503 });
     await expect(liveGate.check('only_test')).rejects.toMatchObject({ code: 'ERR_LICENZY_UNAVAILABLE' });
     // Past freshInterval (the gates' injected clock), a fresh check asks Licenzy, finds it down and serves the stale grant.
     clock.advance(1_000);
@@ -259,12 +253,12 @@ describe('test and live gates never share a decision', () => {
 describe('the API key never leaks', () => {
   it('not in errors from bad configuration', () => {
     const attempts: Array<() => unknown> = [
-      () => createLicenzyClient({ apiKey: `${TEST_KEY} `, baseUrl: mock.url }),
-      () => createLicenzyClient({ apiKey: TEST_KEY.replace('lz_test_', 'lz_prod_'), baseUrl: mock.url }),
+      () => createLicenzyClient({ apiKey: `${TEST_KEY} `, baseUrl: licenzy.mock.url }),
+      () => createLicenzyClient({ apiKey: TEST_KEY.replace('lz_test_', 'lz_prod_'), baseUrl: licenzy.mock.url }),
       () => createLicenzyClient({ apiKey: TEST_KEY, baseUrl: `http://user:${TEST_KEY}@127.0.0.1:1` }),
       () => createLicenzyClient({ apiKey: TEST_KEY, baseUrl: `http://127.0.0.1:1/?key=${TEST_KEY}` }),
-      () => createLicenzyClient({ apiKey: TEST_KEY, baseUrl: mock.url, timeout: TEST_KEY as unknown as number }),
-      () => createAccessGate({ apiKey: TEST_KEY, baseUrl: mock.url, cache: TEST_KEY as unknown as object }),
+      () => createLicenzyClient({ apiKey: TEST_KEY, baseUrl: licenzy.mock.url, timeout: TEST_KEY as unknown as number }),
+      () => createAccessGate({ apiKey: TEST_KEY, baseUrl: licenzy.mock.url, cache: TEST_KEY as unknown as object }),
     ];
     for (const attempt of attempts) {
       let thrown: unknown;
@@ -280,7 +274,7 @@ describe('the API key never leaks', () => {
   });
 
   it('not in errors from every kind of failed call (status, network, timeout, bad answer, redirect, rejected key)', async () => {
-    const client = createLicenzyClient({ apiKey: TEST_KEY, baseUrl: mock.url, retries: 0, timeout: 50 });
+    const client = createLicenzyClient({ apiKey: TEST_KEY, baseUrl: licenzy.mock.url, retries: 0, timeout: 50 });
     const faults = [
       { type: 'status', status: 401, body: { error: TEST_KEY } },
       { type: 'status', status: 500, body: { error: 'internal', echo: TEST_KEY } },
@@ -292,17 +286,17 @@ describe('the API key never leaks', () => {
       { type: 'oversized', bytes: 70_000 },
     ] as const;
     for (const fault of faults) {
-      mock.clearFaults();
-      mock.fault(fault);
+      licenzy.mock.clearFaults();
+      licenzy.mock.fault(fault);
       const error = await client.checkAccess('u').then(() => undefined, (e: unknown) => e);
       expect(error, fault.type).toBeDefined();
       scan.addError(`call ${fault.type}`, error);
     }
-    mock.clearFaults();
+    licenzy.mock.clearFaults();
     const refused = createLicenzyClient({ apiKey: TEST_KEY, baseUrl: 'http://127.0.0.1:1', retries: 0 });
     scan.addError('connection refused', await refused.checkAccess('u').then(() => undefined, (e: unknown) => e));
     // The rejected key case: a key the mock does not know (Licenzy's 401 invalid_api_key).
-    const unknownKey = createLicenzyClient({ apiKey: 'lz_test_RELIABILITY_sk_unknown_key_000', baseUrl: mock.url, retries: 0 });
+    const unknownKey = createLicenzyClient({ apiKey: 'lz_test_RELIABILITY_sk_unknown_key_000', baseUrl: licenzy.mock.url, retries: 0 });
     const rejected = await unknownKey.checkAccess('u').then(() => undefined, (e: unknown) => e);
     expect(rejected).toMatchObject({ code: 'ERR_LICENZY_AUTH', upstreamCode: 'invalid_api_key' });
     expect(String((rejected as Error).message)).not.toContain('unknown_key');

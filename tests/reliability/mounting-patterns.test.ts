@@ -1,10 +1,10 @@
 // Every mounting pattern our READMEs recommend, per adapter and framework major, against spellings of its paid path.
 import { createServer } from 'node:http';
-import { createAccessGate, type AccessGate } from '@licenzy-gate/core';
+import type { AccessGate } from '@licenzy-gate/core';
 import { requireAccess as expressRequireAccess } from '@licenzy-gate/express';
 import { licenzyGate } from '@licenzy-gate/fastify';
 import { requireAccess as koaRequireAccess } from '@licenzy-gate/koa';
-import { createMockLicenzy, mountingVariantsCase, pathVariants, type MockLicenzy } from '@licenzy-gate/testing';
+import { mountingVariantsCase, pathVariants, useLocalLicenzy } from '@licenzy-gate/testing';
 import { listen } from './support/apps.js';
 import { environmentLine, table, writeDocSection } from './support/report.js';
 import Router, { type RouterOptions } from '@koa/router';
@@ -13,7 +13,7 @@ import express4 from 'express4';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import Koa, { type Context } from 'koa';
 import Koa2 from 'koa2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 /** Only the paid handler's body holds this. */
 const MARKER = 'PAID-CONTENT-a61c';
@@ -233,13 +233,7 @@ function fastifyPatterns(routerOptions: Record<string, boolean> = {}): Record<st
 
 // ---- The runs ----
 
-let mock: MockLicenzy;
-beforeAll(async () => {
-  mock = await createMockLicenzy();
-});
-afterAll(async () => {
-  await mock?.close();
-});
+const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach }, gate: { retries: 0, circuitBreaker: false } });
 
 /** Patterns that held, for docs/reliability.md. */
 const held: Array<{ setup: string; name: string; readme: string; variants: number }> = [];
@@ -247,10 +241,10 @@ const held: Array<{ setup: string; name: string; readme: string; variants: numbe
 function runPatterns(setup: string, patterns: Record<string, MountingPattern>): void {
   for (const [name, pattern] of Object.entries(patterns)) {
     it(`${name} (${pattern.readme}): ${mountingVariantsCase.name}`, async () => {
-      const gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false });
+      const gate = licenzy.gate();
       const app = await pattern.start(gate);
       try {
-        await mountingVariantsCase.fn({ url: app.url, mock, path: pattern.path, marker: MARKER, handlerCalls: app.handlerCalls });
+        await mountingVariantsCase.fn({ url: app.url, mock: licenzy.mock, path: pattern.path, marker: MARKER, handlerCalls: app.handlerCalls });
         held.push({ setup, name, readme: pattern.readme, variants: pathVariants(pattern.path).length });
       } finally {
         await app.close();
@@ -307,7 +301,7 @@ describe('bug: a prefixed @koa/router with router.use(requireAccess()) is bypass
   for (const [major, KoaCtor] of koaMajors) {
     for (const routerOptions of [{}, { strict: true }] as RouterOptions[]) {
       it(`is unsafe without sensitive: true on ${major} (${named(routerOptions)}), as the Koa README says`, async () => {
-        const gate = createAccessGate({ apiKey: mock.testKey, baseUrl: mock.url, retries: 0, circuitBreaker: false });
+        const gate = licenzy.gate();
         const { ran, handlerCalls } = counter();
         const app = koaApp(KoaCtor);
         const downloads = new Router({ ...routerOptions, prefix: '/downloads' });
@@ -319,7 +313,7 @@ describe('bug: a prefixed @koa/router with router.use(requireAccess()) is bypass
         app.use(downloads.routes());
         const running = { ...(await listen(createServer(app.callback()))), handlerCalls };
         try {
-          await expect(mountingVariantsCase.fn({ url: running.url, mock, path: '/downloads/a.pdf', marker: MARKER, handlerCalls }))
+          await expect(mountingVariantsCase.fn({ url: running.url, mock: licenzy.mock, path: '/downloads/a.pdf', marker: MARKER, handlerCalls }))
             .rejects.toThrow(/GET \/DOWNLOADS\/a\.pdf \(first segment in upper case, anonymous\) → 200, paid handler ran 1×/);
         } finally {
           await running.close();

@@ -1,7 +1,7 @@
 // A 10 s Licenzy outage under steady load from 50 subjects, on an injected clock: bounded upstream calls, bounded latency, self-recovery.
-import { createAccessGate, type AccessGate } from '@licenzy-gate/core';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AccessGate } from '@licenzy-gate/core';
+import { useLocalLicenzy } from '@licenzy-gate/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClock } from '../../packages/core/test/fake-checker.js';
 import { callPaid, startPaidApp, type Observed } from './support/apps.js';
 import { environmentLine, table, writeDocSection } from './support/report.js';
@@ -20,14 +20,10 @@ const LATENCY_SLACK_MS = 500;
 const CACHE = { ttl: 1000, deniedTtl: 1000, errorTtl: 1000 } as const;
 const BREAKER = { threshold: 5, cooldown: 2000 } as const;
 
-let mock: MockLicenzy;
+const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach }, mock: { keys: MOCK_KEYS, maxLoggedRequests: 0 } });
 const scan = new SecretScan();
-beforeAll(async () => {
-  mock = await createMockLicenzy({ keys: MOCK_KEYS, maxLoggedRequests: 0 });
-  for (let i = 0; i < SUBJECTS; i++) mock.grant(`outage_user_${i}`);
-});
-afterAll(async () => {
-  await mock.close();
+beforeAll(() => {
+  for (let i = 0; i < SUBJECTS; i++) licenzy.mock.grant(`outage_user_${i}`);
 });
 
 interface OutageRun {
@@ -52,9 +48,8 @@ interface OutageRun {
  */
 async function runOutage(name: string, breaker: typeof BREAKER | false, fault: 'hang' | '503'): Promise<OutageRun> {
   const clock = createClock();
-  const gate: AccessGate = createAccessGate({
+  const gate: AccessGate = licenzy.gate({
     apiKey: TEST_KEY,
-    baseUrl: mock.url,
     ...CLIENT,
     cache: CACHE,
     circuitBreaker: breaker,
@@ -76,8 +71,8 @@ async function runOutage(name: string, breaker: typeof BREAKER | false, fault: '
     }
 
     const callsBefore = gate.stats().upstreamCalls;
-    const httpBefore = mock.count('POST /v1/access/check');
-    mock.fault(fault === 'hang' ? { type: 'hang' } : { type: 'status', status: 503 });
+    const httpBefore = licenzy.mock.count('POST /v1/access/check');
+    licenzy.mock.fault(fault === 'hang' ? { type: 'hang' } : { type: 'status', status: 503 });
     const outageStatuses: Record<number, number> = {};
     const latencies: number[] = [];
     for (let elapsed = 0; elapsed < OUTAGE_MS; elapsed += ROUND_MS) {
@@ -97,9 +92,9 @@ async function runOutage(name: string, breaker: typeof BREAKER | false, fault: '
       }
     }
     const gateCalls = gate.stats().upstreamCalls - callsBefore;
-    const httpRequests = mock.count('POST /v1/access/check') - httpBefore;
+    const httpRequests = licenzy.mock.count('POST /v1/access/check') - httpBefore;
 
-    mock.clearFaults();
+    licenzy.mock.clearFaults();
     let recoveryRounds = 0;
     for (;;) {
       recoveryRounds++;
@@ -128,7 +123,7 @@ async function runOutage(name: string, breaker: typeof BREAKER | false, fault: '
       recoveryLimitMs: (breaker ? breaker.cooldown : CACHE.errorTtl) + ROUND_MS,
     };
   } finally {
-    mock.clearFaults();
+    licenzy.mock.clearFaults();
     await app.close();
   }
 }

@@ -1,7 +1,7 @@
 // Bugs the reliability suite found, one test each, named after the bug they pin.
 import { createAccessGate, createLicenzyClient, type AccessCheckResult, type AccessChecker } from '@licenzy-gate/core';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useLocalLicenzy } from '@licenzy-gate/testing';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createClock } from '../../packages/core/test/fake-checker.js';
 import { MOCK_KEYS, TEST_KEY } from './support/secrets.js';
 
@@ -50,24 +50,18 @@ describe('bug: subject_ref "." or ".." makes the GET endpoints call another path
   // (used by fetch) resolves a "." or ".." segment — even as "%2E%2E" — so GET /v1/customer/access/.. goes out as
   // GET /v1/customer/ and GET /v1/entitlements/.. as GET /v1/: another endpoint, with our key. No encoding can carry
   // such a segment, so the client must refuse these two subjects for path endpoints (ERR_LICENZY_SUBJECT_INVALID).
-  let mock: MockLicenzy;
-  beforeAll(async () => {
-    mock = await createMockLicenzy({ keys: MOCK_KEYS });
-  });
-  afterAll(async () => {
-    await mock.close();
-  });
-  beforeEach(() => mock.reset());
+  const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach }, mock: { keys: MOCK_KEYS } });
+  beforeEach(() => licenzy.mock.reset());
 
   for (const subject of ['.', '..']) {
     it(`never requests a path outside /v1/customer/access/ or /v1/entitlements/ for ${JSON.stringify(subject)}`, async () => {
-      const client = createLicenzyClient({ apiKey: TEST_KEY, baseUrl: mock.url, retries: 0 });
-      mock.grant(subject);
+      const client = createLicenzyClient({ apiKey: TEST_KEY, baseUrl: licenzy.mock.url, retries: 0 });
+      licenzy.mock.grant(subject);
       const outcomes = [
         await client.getCustomerAccess(subject).then(() => 'ok', (e: { code?: string }) => e.code),
         await client.getEntitlements(subject).then(() => 'ok', (e: { code?: string }) => e.code),
       ];
-      const stray = mock.requests.filter(
+      const stray = licenzy.mock.requests.filter(
         (r) => !/^\/v1\/(customer\/access|entitlements)\/[^/]+$/.test(r.path) || decodeURIComponent(r.path.split('/').pop() ?? '') !== subject,
       );
       expect(stray.map((r) => `${r.method} ${r.path}`)).toEqual([]);

@@ -1,9 +1,8 @@
 // Bounded soak: many distinct subjects through one gate over HTTP; the cache stays within `max` and the heap stays flat.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { createAccessGate } from '@licenzy-gate/core';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useLocalLicenzy } from '@licenzy-gate/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createClock } from '../../packages/core/test/fake-checker.js';
 import { environmentLine, table, writeDocSection } from './support/report.js';
 import { MOCK_KEYS, TEST_KEY } from './support/secrets.js';
@@ -44,22 +43,15 @@ function heapAfterGc(gc: (() => void) | undefined): number {
   return process.memoryUsage().heapUsed;
 }
 
-let mock: MockLicenzy;
-beforeAll(async () => {
-  // No request log: it would be the thing that grows.
-  mock = await createMockLicenzy({ keys: MOCK_KEYS, maxLoggedRequests: 0 });
-});
-afterAll(async () => {
-  await mock.close();
-});
+// No request log: it would be the thing that grows.
+const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach }, mock: { keys: MOCK_KEYS, maxLoggedRequests: 0 } });
 
 describe(`soak (${PLAN.label}): ${PLAN.subjects.toLocaleString('en-US')} distinct subjects through one gate`, () => {
   it('keeps the cache within max, answers every check correctly and keeps the heap flat', async () => {
     const gc = exposeGc();
     const clock = createClock();
-    const gate = createAccessGate({
+    const gate = licenzy.gate({
       apiKey: TEST_KEY,
-      baseUrl: mock.url,
       // Generous: the soak measures memory and correctness, not timeouts, and its forced GCs stall the event loop
       // while the whole suite loads the machine (a 1 s timeout occasionally fired right after a GC pause).
       timeout: 5000,
@@ -90,9 +82,9 @@ describe(`soak (${PLAN.label}): ${PLAN.subjects.toLocaleString('en-US')} distinc
         const revisit = checks % REVISIT_EVERY === 0 && next > 100;
         const n = revisit ? next - 1 - ((checks * 7919) % 100) : next++;
         if (!revisit) {
-          if (entitled(n)) mock.grant(subjectOf(n));
+          if (entitled(n)) licenzy.mock.grant(subjectOf(n));
           // Keep the mock's own state (same process) constant-size: no check ever goes this far back.
-          if (n >= REVOKE_BEHIND) mock.revoke(subjectOf(n - REVOKE_BEHIND));
+          if (n >= REVOKE_BEHIND) licenzy.mock.revoke(subjectOf(n - REVOKE_BEHIND));
         }
         clock.advance(1);
         const decision = await gate.check(subjectOf(n));
@@ -140,7 +132,7 @@ describe(`soak (${PLAN.label}): ${PLAN.subjects.toLocaleString('en-US')} distinc
 ${environmentLine()}
 
 ${figures.subjects.toLocaleString('en-US')} distinct subjects (every third entitled; one check in ${REVISIT_EVERY} revisits a
-recent subject) through one gate over HTTP to the mock, ${CONCURRENCY} checks in flight, cache \`max: ${CACHE_MAX}\`.
+recent subject) through one gate over HTTP to the licenzy.mock, ${CONCURRENCY} checks in flight, cache \`max: ${CACHE_MAX}\`.
 Heap measured after a forced GC once ${warmupAt.toLocaleString('en-US')} subjects had been seen and again at the end${gc ? '' : ' (GC was not available: heap figures are indicative only, not asserted)'}.
 
 ${table(
