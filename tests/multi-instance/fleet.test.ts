@@ -2,9 +2,9 @@
 // mock Licenzy, over HTTP on loopback. A second fleet without the tier shows what the tier fixes.
 import { randomUUID } from 'node:crypto';
 import { signStandardWebhook } from '@licenzy-gate/core';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
+import { useLocalLicenzy } from '@licenzy-gate/testing';
 import { createClient } from 'redis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { redisServerAvailable, startRedisServer, until, type RedisServer } from '../../packages/redis/test/redis-server.js';
 import { startFleet, type Instance } from '../../scripts/fleet.mjs';
 
@@ -42,7 +42,7 @@ const untilStatus = (instance: Instance, user: string, status: number, what: str
 
 describe.skipIf(!available)('three app processes on one Redis', { timeout: 30_000 }, () => {
   let redis: RedisServer;
-  let mock: MockLicenzy;
+  const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach } });
   let raw: ReturnType<typeof createClient>;
   let fleet: Instance[] = [];
   /** The same three processes without the tier: each on its own LRU, as before issue 9. */
@@ -50,8 +50,7 @@ describe.skipIf(!available)('three app processes on one Redis', { timeout: 30_00
 
   beforeAll(async () => {
     redis = await startRedisServer();
-    mock = await createMockLicenzy();
-    const env = { LICENZY_API_KEY: mock.testKey, LICENZY_API_URL: mock.url, LICENZY_WEBHOOK_SECRET: WEBHOOK_SECRET, ...LIFETIMES };
+    const env = { LICENZY_API_KEY: licenzy.mock.testKey, LICENZY_API_URL: licenzy.mock.url, LICENZY_WEBHOOK_SECRET: WEBHOOK_SECRET, ...LIFETIMES };
     const started = await Promise.allSettled([startFleet(3, { ...env, REDIS_URL: redis.url }), startFleet(3, env)]);
     // Keep whichever fleet did start, so afterAll stops it even if the other failed.
     const [withTier, without] = started.map((s) => (s.status === 'fulfilled' ? s.value : []));
@@ -73,7 +72,6 @@ describe.skipIf(!available)('three app processes on one Redis', { timeout: 30_00
     // Every child goes, even when a case failed half-way.
     await Promise.allSettled([...fleet, ...alone].map((instance) => instance.stop()));
     await raw?.quit().catch(() => undefined);
-    await mock?.close();
     await redis?.stop();
   });
 
@@ -84,18 +82,18 @@ describe.skipIf(!available)('three app processes on one Redis', { timeout: 30_00
   /** Whether an answer `from` fetched reaches `to` through Redis (no second Licenzy call). A new subject per probe. */
   async function sharedThrough(from: Instance, to: Instance): Promise<boolean> {
     const probe = `probe_${randomUUID()}`;
-    mock.grant(probe);
+    licenzy.mock.grant(probe);
     if ((await get(from, probe)).status !== 200) return false;
-    const before = mock.count(CHECK);
+    const before = licenzy.mock.count(CHECK);
     const answer = await get(to, probe);
-    return answer.status === 200 && mock.count(CHECK) === before;
+    return answer.status === 200 && licenzy.mock.count(CHECK) === before;
   }
 
   it('a revocation webhook sent to one instance is seen by all three (and, without the tier, by only that one)', async () => {
     for (const [instances, user] of [[fleet, 'wh_revoked'], [alone, 'wh_revoked_alone']] as const) {
-      mock.grant(user);
+      licenzy.mock.grant(user);
       for (const instance of instances) expect((await get(instance, user)).status).toBe(200);
-      mock.revoke(user);
+      licenzy.mock.revoke(user);
       // Cached: without a signal, every instance keeps granting for the TTL.
       for (const instance of instances) expect((await get(instance, user)).status).toBe(200);
       expect(await sendWebhook(instances[0]!, user)).toBe(200);
@@ -112,23 +110,23 @@ describe.skipIf(!available)('three app processes on one Redis', { timeout: 30_00
       // Instances 1 and 2 cache the denial; instance 0 has not seen the user (so its fresh check is not the recent denial).
       expect((await get(instances[1]!, user)).status).toBe(403);
       expect((await get(instances[2]!, user)).status).toBe(403);
-      mock.grant(user); // no webhook in this fleet: only the fresh check can tell the others
+      licenzy.mock.grant(user); // no webhook in this fleet: only the fresh check can tell the others
       expect((await get(instances[1]!, user)).status).toBe(403);
       expect(await get(instances[0]!, user, '/pro/fresh')).toEqual({ status: 200, source: 'licenzy' });
     }
-    const before = mock.count(CHECK);
+    const before = licenzy.mock.count(CHECK);
     await untilStatus(fleet[1]!, 'buyer', 200, '200 on instance 1');
     await untilStatus(fleet[2]!, 'buyer', 200, '200 on instance 2');
     // …answered from the fresh entry in Redis, not by asking Licenzy again.
-    expect(mock.count(CHECK) - before).toBe(0);
+    expect(licenzy.mock.count(CHECK) - before).toBe(0);
     expect((await get(alone[1]!, 'buyer_alone')).status).toBe(403);
     expect((await get(alone[2]!, 'buyer_alone')).status).toBe(403);
   });
 
   it('one subject costs one Licenzy call per TTL across the fleet, with requests spread over all three (three without the tier)', async () => {
     const spread = async (instances: Instance[], user: string) => {
-      mock.grant(user);
-      const before = mock.count(CHECK);
+      licenzy.mock.grant(user);
+      const before = licenzy.mock.count(CHECK);
       const keys = await raw.dbSize();
       expect((await get(instances[0]!, user)).status).toBe(200);
       // The first answer's write-through is not awaited by the request: until it lands (one Redis round trip), a
@@ -138,7 +136,7 @@ describe.skipIf(!available)('three app processes on one Redis', { timeout: 30_00
       for (let i = 0; i < 30; i++) expect((await get(instances[i % 3]!, user)).status).toBe(200);
       const burst = await Promise.all(Array.from({ length: 60 }, (_, i) => get(instances[i % 3]!, user)));
       expect(burst.every((answer) => answer.status === 200)).toBe(true);
-      return mock.count(CHECK) - before;
+      return licenzy.mock.count(CHECK) - before;
     };
     expect(await spread(fleet, 'spread_user')).toBe(1);
     expect(await spread(alone, 'spread_user_alone')).toBe(3);
@@ -153,7 +151,7 @@ describe.skipIf(!available)('three app processes on one Redis', { timeout: 30_00
       expect(found).toHaveLength(1);
       return found[0]!;
     };
-    mock.grant('copy_paid');
+    licenzy.mock.grant('copy_paid');
     let known = await entryKeys();
     expect((await get(fleet[0]!, 'copy_paid')).status).toBe(200);
     const paidKey = await newKey(known);
@@ -167,18 +165,18 @@ describe.skipIf(!available)('three app processes on one Redis', { timeout: 30_00
     expect(Number(await raw.sendCommand(['COPY', paidKey, freeKey, 'REPLACE']))).toBe(1);
     expect(await raw.get(freeKey)).toBe(await raw.get(paidKey));
 
-    const before = mock.count(CHECK);
+    const before = licenzy.mock.count(CHECK);
     // Instance 2 has neither subject in L1: both answers come from Redis or Licenzy.
     expect(await get(fleet[2]!, 'copy_paid')).toEqual({ status: 200, source: 'cache' }); // the genuine entry is used…
-    expect(mock.count(CHECK) - before).toBe(0);
+    expect(licenzy.mock.count(CHECK) - before).toBe(0);
     expect((await get(fleet[2]!, 'copy_free')).status).toBe(403); // …the copy is not: Licenzy was asked
-    expect(mock.count(CHECK) - before).toBe(1);
+    expect(licenzy.mock.count(CHECK) - before).toBe(1);
   });
 
   it('Redis killed (SIGKILL) and restarted mid-load: zero wrong answers, no 503, and the fleet recovers by itself', async () => {
     // Every request is a new subject, so each one misses L1 and goes through the tier (or around it when Redis is down).
     const subjects = Array.from({ length: 4000 }, (_, i) => ({ user: `load_${i}`, paid: i % 2 === 0 }));
-    for (const { user, paid } of subjects) if (paid) mock.grant(user);
+    for (const { user, paid } of subjects) if (paid) licenzy.mock.grant(user);
     const answers: Array<{ ok: boolean; status: number; ms: number; phase: 'before' | 'down' | 'after' }> = [];
     let phase: 'before' | 'down' | 'after' = 'before';
     let next = 0;
@@ -221,7 +219,7 @@ describe.skipIf(!available)('three app processes on one Redis', { timeout: 30_00
   });
 
   it('pub/sub dropped (CLIENT KILL TYPE pubsub): every instance clears its L1, resubscribes and keeps answering correctly', async () => {
-    mock.grant('pubsub_user');
+    licenzy.mock.grant('pubsub_user');
     for (const instance of fleet) {
       expect((await get(instance, 'pubsub_user')).status).toBe(200);
       expect(await instance.call('cached', 'pubsub_user')).toBe(true);
@@ -235,7 +233,7 @@ describe.skipIf(!available)('three app processes on one Redis', { timeout: 30_00
       expect((await get(instance, 'pubsub_user')).status).toBe(200);
     }
     // Invalidations reach everyone again.
-    mock.revoke('pubsub_user');
+    licenzy.mock.revoke('pubsub_user');
     await fleet[0]!.call('invalidate', 'pubsub_user');
     for (const [i, instance] of fleet.entries()) await untilStatus(instance, 'pubsub_user', 403, `403 on instance ${i}`);
   });

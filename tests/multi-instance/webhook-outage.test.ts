@@ -2,8 +2,8 @@
 // the receiver answers 503 so Licenzy retries the delivery once the tier can carry it to every instance.
 import { randomUUID } from 'node:crypto';
 import { signStandardWebhook } from '@licenzy-gate/core';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useLocalLicenzy } from '@licenzy-gate/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { redisServerAvailable, startRedisServer, until, type RedisServer } from '../../packages/redis/test/redis-server.js';
 import { startFleet, type Instance } from '../../scripts/fleet.mjs';
 
@@ -26,26 +26,24 @@ async function webhook(instance: Instance, subject: string): Promise<number> {
 
 describe.skipIf(!available)('bug: a webhook during a Redis outage was acknowledged (200) though only one instance forgot', { timeout: 40_000 }, () => {
   let redis: RedisServer;
-  let mock: MockLicenzy;
+  const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach } });
   let fleet: Instance[] = [];
   beforeAll(async () => {
     redis = await startRedisServer();
-    mock = await createMockLicenzy();
-    fleet = await startFleet(3, { LICENZY_API_KEY: mock.testKey, LICENZY_API_URL: mock.url, LICENZY_WEBHOOK_SECRET: SECRET, REDIS_URL: redis.url, FLEET_TTL: '60000' });
+    fleet = await startFleet(3, { LICENZY_API_KEY: licenzy.mock.testKey, LICENZY_API_URL: licenzy.mock.url, LICENZY_WEBHOOK_SECRET: SECRET, REDIS_URL: redis.url, FLEET_TTL: '60000' });
   });
   afterAll(async () => {
     await Promise.allSettled(fleet.map((instance) => instance.stop()));
-    await mock?.close();
     await redis?.stop();
   });
 
   it('answers 503 (Licenzy retries) while the invalidation cannot reach the other instances, and 200 once it can', async () => {
-    mock.grant('outage_revoked');
+    licenzy.mock.grant('outage_revoked');
     for (const instance of fleet) expect(await get(instance, 'outage_revoked')).toBe(200);
     const resets = await Promise.all(fleet.map((instance) => instance.call('resets')));
     await redis.stop();
     for (const [i, instance] of fleet.entries()) await until(async () => (await instance.call('resets')) > resets[i]!, 10_000, 'link lost');
-    mock.revoke('outage_revoked');
+    licenzy.mock.revoke('outage_revoked');
     // Without the tier the others could not know: the delivery is refused so that Licenzy sends it again.
     expect(await webhook(fleet[0]!, 'outage_revoked')).toBe(503);
     await redis.start();
