@@ -7,19 +7,44 @@ export type WebhookHeaders = Readonly<Record<string, string | string[] | undefin
 export interface WebhookRequest {
   readonly headers: WebhookHeaders;
   readonly rawBody: Uint8Array | string;
+  /**
+   * The header lines as received (Node's `IncomingMessage.rawHeaders`: name, value, name, value…). Node's `headers`
+   * (and a fetch `Headers`) join a repeated header into one `a, b` value, which hides the repeat; with `rawHeaders`
+   * a header the scheme reads that arrives on more than one line is refused. Every Node adapter passes it.
+   */
+  readonly rawHeaders?: readonly string[];
 }
 
 /** What to answer. `body` is JSON; it never says why a delivery was refused. */
 export interface WebhookResponse {
-  readonly status: 200 | 400 | 401 | 413 | 503;
-  readonly body: { readonly received: true } | { readonly error: 'unauthorized' | 'invalid_payload' | 'payload_too_large' | 'unavailable' };
+  readonly status: 200 | 400 | 401 | 413 | 500 | 503;
+  readonly body:
+    | { readonly received: true }
+    | { readonly error: 'unauthorized' | 'invalid_payload' | 'payload_too_large' | 'misconfigured' | 'unavailable' };
 }
 
-/** One header's value; `undefined` when absent or repeated. */
-export function headerValue(headers: WebhookHeaders, name: string): string | undefined {
+/**
+ * One header's value (`name` in lower case); `undefined` when absent or repeated. A repeated header is ambiguous
+ * (which line did the sender mean?): it is refused rather than one line picked, whether it arrives as an array, or
+ * as two lines of `rawHeaders` that `headers` joined into one value.
+ */
+export function headerValue(request: WebhookRequest, name: string): string | undefined {
+  const headers = request.headers;
+  if (typeof headers !== 'object' || headers === null) return undefined;
   const value = typeof (headers as { get?: unknown }).get === 'function'
     ? (headers as { get(name: string): string | null }).get(name)
     : (headers as Record<string, string | string[] | undefined>)[name];
-  // A repeated signature header is ambiguous: refuse rather than pick one.
-  return typeof value === 'string' ? value : undefined;
+  if (typeof value !== 'string') return undefined;
+  return linesOf(request.rawHeaders, name) > 1 ? undefined : value;
+}
+
+/** How many lines of `rawHeaders` carry header `name` (lower case); 0 when the adapter passed none. */
+function linesOf(rawHeaders: readonly string[] | undefined, name: string): number {
+  if (!Array.isArray(rawHeaders)) return 0;
+  let lines = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    const line = rawHeaders[i];
+    if (typeof line === 'string' && line.length === name.length && line.toLowerCase() === name) lines++;
+  }
+  return lines;
 }

@@ -25,16 +25,17 @@ export function safeEqual(a: Uint8Array, b: Uint8Array): boolean {
 /** [Standard Webhooks](https://www.standardwebhooks.com): id, timestamp within `tolerance`, any `v1,` signature of any key. */
 export function standardWebhooks(keys: Buffer[], tolerance: number): Verifier {
   return async (request, body, now) => {
-    const headers = request.headers;
-    if (typeof headers !== 'object' || headers === null) return false;
-    const id = headerValue(headers, 'webhook-id');
-    const timestamp = headerValue(headers, 'webhook-timestamp');
-    const signatures = headerValue(headers, 'webhook-signature');
+    const id = headerValue(request, 'webhook-id');
+    const timestamp = headerValue(request, 'webhook-timestamp');
+    const signatures = headerValue(request, 'webhook-signature');
     if (id === undefined || timestamp === undefined || signatures === undefined) return false;
     if (id === '' || id.length > 256 || !/^[0-9]{1,12}$/.test(timestamp)) return false;
     if (Math.abs(now - Number(timestamp) * 1000) > tolerance) return false;
-    const candidates = signatures
-      .split(' ')
+    const tokens = signatures.split(' ').filter((token) => token !== '');
+    // Each signature is `<version>,<base64>`, one comma. A token with none or another (`junk, v1,…`, `junk,v1,…`) is
+    // two header lines joined by Node, fetch or a proxy: the whole header is refused, never searched for a match.
+    if (!tokens.every((token) => /^[^,]+,[^,]+$/.test(token))) return false;
+    const candidates = tokens
       .filter((s) => s.startsWith('v1,'))
       .slice(0, 16)
       .map((s) => Buffer.from(s.slice(3), 'base64'));
@@ -53,8 +54,7 @@ export function standardWebhooks(keys: Buffer[], tolerance: number): Verifier {
 /** Hex HMAC-SHA256 of the raw body in header `name`, with or without `sha256=`, under any of `keys`. */
 export function hmacSha256(name: string, keys: Buffer[]): Verifier {
   return async (request, body) => {
-    if (typeof request.headers !== 'object' || request.headers === null) return false;
-    const value = headerValue(request.headers, name)?.trim();
+    const value = headerValue(request, name)?.trim();
     if (value === undefined) return false;
     const hex = value.startsWith('sha256=') ? value.slice('sha256='.length) : value;
     if (!/^[0-9a-fA-F]{64}$/.test(hex)) return false;

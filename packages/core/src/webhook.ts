@@ -1,4 +1,6 @@
 // Licenzy webhooks: verify a signed delivery and make the gate forget the subject. A webhook never grants.
+import { duplicateMemberName } from './json.js';
+import { createLogThrottle, type GateLogger } from './logger.js';
 import type { WebhookRequest, WebhookResponse } from './webhook-delivery.js';
 import { parseWebhookOptions, type WebhookReceiverOptions } from './webhook-options.js';
 import { validateSubjectRef } from './subject.js';
@@ -18,6 +20,12 @@ export interface WebhookReceiver {
   handle(request: WebhookRequest): Promise<WebhookResponse>;
   /** The answer to a body over `maxBodyBytes`. */
   tooLarge(): WebhookResponse;
+  /**
+   * The answer (500 `misconfigured`) when a body parser consumed the body before the adapter could read its bytes.
+   * `advice` goes to `logger` at most once per minute on the receiver's clock (`now`), saying how many lines were held
+   * back, like every other misconfiguration line: a misplaced parser must not write one line per delivery.
+   */
+  bodyAlreadyRead(logger: GateLogger, advice: string): WebhookResponse;
 }
 
 const OK: WebhookResponse = { status: 200, body: { received: true } };
@@ -25,6 +33,7 @@ const UNAUTHORIZED: WebhookResponse = { status: 401, body: { error: 'unauthorize
 const INVALID: WebhookResponse = { status: 400, body: { error: 'invalid_payload' } };
 const TOO_LARGE: WebhookResponse = { status: 413, body: { error: 'payload_too_large' } };
 const UNAVAILABLE: WebhookResponse = { status: 503, body: { error: 'unavailable' } };
+const MISCONFIGURED: WebhookResponse = { status: 500, body: { error: 'misconfigured' } };
 
 /**
  * Creates a webhook receiver: verifies each delivery's signature (constant time, on the raw bytes), its timestamp
@@ -42,6 +51,7 @@ const UNAVAILABLE: WebhookResponse = { status: 503, body: { error: 'unavailable'
 export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookReceiver {
   const { gate, maxBodyBytes, tolerance, maxRememberedIds, now, subjectOf, typeOf, events, logger, verify } = parseWebhookOptions(options);
   const seen = createReplayGuard(maxRememberedIds);
+  const oncePerWindow = createLogThrottle(now);
 
   /** Acts on an authentic delivery: forgets the subject for a configured event. */
   async function act(payload: unknown, replayKey: string | undefined): Promise<WebhookResponse> {
@@ -82,6 +92,10 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
   return {
     maxBodyBytes,
     tooLarge: () => TOO_LARGE,
+    bodyAlreadyRead(to, advice) {
+      oncePerWindow('body-already-read', (suppressed) => to.error(advice, suppressed > 0 ? { suppressed } : undefined));
+      return MISCONFIGURED;
+    },
     async handle(request) {
       const rawBody = request?.rawBody;
       if (typeof rawBody !== 'string' && !(rawBody instanceof Uint8Array)) return INVALID;
@@ -95,10 +109,22 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
         id = false;
       }
       if (id === false) return UNAUTHORIZED;
+      const text = body.toString('utf8');
       let payload: unknown;
       try {
-        payload = JSON.parse(body.toString('utf8'));
+        payload = JSON.parse(text);
       } catch {
+        return INVALID;
+      }
+      // JSON.parse keeps the last of duplicated names, so `"subject_ref":"alice","subject_ref":"bob"` would forget bob
+      // while the sender may have meant alice: refused like a Licenzy answer with duplicates, and not remembered, so a
+      // corrected retry of that id still acts. The line carries nothing of the body (not even the name) nor of a header.
+      if (typeof payload === 'object' && payload !== null && duplicateMemberName(text) !== undefined) {
+        if (logger !== undefined) {
+          oncePerWindow('duplicate-member', (suppressed) =>
+            logger.error('Licenzy webhook payload repeats a member name; refused with 400', suppressed > 0 ? { suppressed } : undefined),
+          );
+        }
         return INVALID;
       }
       // Remembered before acting, so concurrent duplicates act once; forgotten again if acting failed (a retry may act).

@@ -375,3 +375,71 @@ describe('regression: a webhook whose invalidation could not reach every instanc
     expect(forgotten).toEqual(['user_1', 'user_1']);
   });
 });
+
+describe('regression: a signed payload repeating a member name is refused and logged (issue 23, item 11)', () => {
+  const logged = () => {
+    const lines: Array<{ level: string; message: string; details: unknown }> = [];
+    const push = (level: string) => (message: string, details?: Record<string, unknown>) => void lines.push({ level, message, details });
+    return { lines, logger: { warn: push('warn'), error: push('error') } };
+  };
+
+  it.each([
+    ['the subject, top level', '{"type":"entitlement.updated","subject_ref":"alice","subject_ref":"bob"}'],
+    ['the subject, in data', '{"type":"entitlement.updated","data":{"subject_ref":"alice","subject_ref":"bob"}}'],
+    ['the subject, in data.object, one name escaped', '{"type":"subscription.deleted","data":{"object":{"subject_ref":"alice","subject\\u005fref":"bob"}}}'],
+    ['the type', '{"type":"customer.created","type":"entitlement.updated","subject_ref":"bob"}'],
+    ['a member apart from type and subject', '{"type":"entitlement.updated","subject_ref":"bob","data":{"status":"a","status":"b"}}'],
+  ])('%s: 400, nothing forgotten, one line without the body; a corrected retry of that id acts', async (_name, rawBody) => {
+    const { gate, spied, invalidated } = setup();
+    await gate.check('bob');
+    const { lines, logger } = logged();
+    const receiver = standard(spied, { logger });
+    expect(await receiver.handle(delivery(rawBody, { id: 'msg_dup' }))).toEqual({ status: 400, body: { error: 'invalid_payload' } });
+    expect(invalidated).toEqual([]);
+    expect(gate.peek('bob')).toBeDefined();
+    expect(lines).toEqual([{ level: 'error', message: expect.stringContaining('repeats a member name'), details: undefined }]);
+    expect(JSON.stringify(lines)).not.toMatch(/alice|bob|subject_ref|status/);
+    // Not remembered as seen: the sender's corrected retry of the same id still invalidates.
+    expect((await receiver.handle(delivery({ type: 'entitlement.updated', subject_ref: 'bob' }, { id: 'msg_dup' }))).status).toBe(200);
+    expect(invalidated).toEqual(['bob']);
+  });
+
+  it('the same names in different objects are not duplicates', async () => {
+    const { spied, invalidated } = setup();
+    const rawBody = '{"type":"entitlement.updated","subject_ref":"bob","data":{"type":"x","subject_ref":"bob"}}';
+    expect((await standard(spied).handle(delivery(rawBody))).status).toBe(200);
+    expect(invalidated).toEqual(['bob']);
+  });
+
+  it('logs at most one line per minute, then says how many were held back', async () => {
+    let clock = NOW;
+    const { lines, logger } = logged();
+    const receiver = standard(setup().spied, { logger, now: () => clock, tolerance: 10 * 60_000 });
+    const dup = '{"type":"entitlement.updated","subject_ref":"a","subject_ref":"b"}';
+    for (let i = 0; i < 300; i++) await receiver.handle(delivery(dup, { id: `d${i}` }));
+    expect(lines).toHaveLength(1);
+    clock += 60_000;
+    await receiver.handle(delivery(dup, { id: 'late' }));
+    expect(lines.map((line) => line.details)).toEqual([undefined, { suppressed: 299 }]);
+  });
+});
+
+describe('regression: bodyAlreadyRead logs a misplaced body parser once per minute (issue 23, item 12)', () => {
+  it('300 deliveries after a body parser: 300 × 500, one line; the next window\'s line counts the held-back ones', () => {
+    let clock = NOW;
+    const receiver = standard(setup().gate, { now: () => clock });
+    const lines: Array<[string, unknown]> = [];
+    const logger = { warn: () => undefined, error: (message: string, details?: unknown) => void lines.push([message, details]) };
+    for (let i = 0; i < 300; i++) expect(receiver.bodyAlreadyRead(logger, 'mount it first')).toEqual({ status: 500, body: { error: 'misconfigured' } });
+    expect(lines).toEqual([['mount it first', undefined]]);
+    clock += 60_000;
+    receiver.bodyAlreadyRead(logger, 'mount it first');
+    expect(lines).toEqual([['mount it first', undefined], ['mount it first', { suppressed: 299 }]]);
+  });
+
+  it('a logger that throws does not turn the 500 into an exception', () => {
+    const receiver = standard(setup().gate);
+    const throwing = { warn: () => undefined, error: () => { throw new Error('log sink down'); } };
+    expect(receiver.bodyAlreadyRead(throwing, 'x').status).toBe(500);
+  });
+});
