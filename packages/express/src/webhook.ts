@@ -6,7 +6,10 @@ import type { NextFunction, Request, Response } from 'express';
 /** Options of {@link webhookHandler}: core's {@link WebhookReceiverOptions} (`gate`, `scheme`, `secret`, …). */
 export type ExpressWebhookOptions = WebhookReceiverOptions;
 
-function send(res: Response, { status, body }: WebhookResponse | { status: number; body: object }): void {
+const ALREADY_PARSED =
+  'webhookHandler: the request body was already parsed, so its signature cannot be checked; mount webhookHandler before express.json() / express.urlencoded()';
+
+function send(res: Response, { status, body }: WebhookResponse | { status: 405; body: { error: 'method_not_allowed' } }): void {
   res.statusCode = status;
   res.setHeader('content-type', 'application/json; charset=utf-8');
   res.setHeader('cache-control', 'no-store');
@@ -16,7 +19,7 @@ function send(res: Response, { status, body }: WebhookResponse | { status: numbe
 /**
  * Creates the Express handler of a Licenzy webhook endpoint. It reads the raw body itself, so mount it **before**
  * `express.json()` (or on a path no body parser sees); `express.raw()` in front is fine too. If another parser
- * already consumed the body, the signature cannot be checked: it answers 500 and logs one line saying so.
+ * already consumed the body, the signature cannot be checked: it answers 500 and logs a line saying so (once a minute).
  * Valid deliveries of the configured events make the gate forget the subject; nothing in a payload ever grants.
  *
  * @throws {LicenzyConfigError} at setup, naming the invalid option.
@@ -39,8 +42,7 @@ export function webhookHandler(options: ExpressWebhookOptions): (req: Request, r
       // express.raw() ran first: its Buffer is the exact bytes received.
       rawBody = req.body.length > receiver.maxBodyBytes ? undefined : req.body;
     } else if ((req as { _body?: unknown })._body === true || req.readableEnded) {
-      logger.error('webhookHandler: the request body was already parsed, so its signature cannot be checked; mount webhookHandler before express.json() / express.urlencoded()');
-      return send(res, { status: 500, body: { error: 'misconfigured' } });
+      return send(res, receiver.bodyAlreadyRead(logger, ALREADY_PARSED));
     } else {
       rawBody = await readRawBody(req, receiver.maxBodyBytes);
     }
@@ -49,7 +51,8 @@ export function webhookHandler(options: ExpressWebhookOptions): (req: Request, r
       res.setHeader('connection', 'close');
       return send(res, receiver.tooLarge());
     }
-    send(res, await receiver.handle({ headers: req.headers, rawBody }));
+    // rawHeaders shows a header sent twice, which req.headers joins into one `a, b` value.
+    send(res, await receiver.handle({ headers: req.headers, rawHeaders: req.rawHeaders, rawBody }));
   }
 
   return function licenzyWebhook(req, res, next) {

@@ -40,7 +40,8 @@ export function webhookHandler(options: FastifyWebhookOptions): FastifyPluginAsy
     });
     instance.post('/', async (request, reply) => {
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-      const { status, body } = await receiver.handle({ headers: request.headers, rawBody });
+      // rawHeaders shows a header sent twice, which the joined `headers` hides (`a, b`).
+      const { status, body } = await receiver.handle({ headers: request.headers, rawHeaders: request.raw.rawHeaders, rawBody });
       return reply.code(status).header('cache-control', 'no-store').send(body);
     });
   };
