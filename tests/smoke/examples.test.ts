@@ -1,20 +1,18 @@
 // The three example apps (on the built packages) answer the same JSON shape for the same paid route.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createMockLicenzy, type MockLicenzy } from '@licenzy-gate/mock';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { useLocalLicenzy } from '@licenzy-gate/testing';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-let mock: MockLicenzy;
+const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach } });
 const children: ChildProcess[] = [];
 
-beforeAll(async () => {
-  mock = await createMockLicenzy();
-  mock.grant('user_paid');
+beforeAll(() => {
+  licenzy.mock.grant('user_paid');
 });
-afterAll(async () => {
+afterAll(() => {
   for (const child of children) child.kill();
-  await mock?.close();
 });
 
 /** Starts an example on a free port and resolves its URL once it says where it listens. */
@@ -22,7 +20,7 @@ function start(framework: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [`examples/${framework}/server.mjs`], {
       cwd: root,
-      env: { ...process.env, PORT: '0', LICENZY_API_KEY: mock.testKey, LICENZY_API_URL: mock.url },
+      env: { ...process.env, PORT: '0', LICENZY_API_KEY: licenzy.mock.testKey, LICENZY_API_URL: licenzy.mock.url },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.push(child);

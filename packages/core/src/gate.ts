@@ -34,7 +34,7 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
   const freshEnough = createFreshBound(config.freshInterval);
   const cache = createDecisionCache({ mode, now, wallNow, freshEnough, enabled: cacheEnabled, max, store: config.store });
   const caller = createUpstreamCaller({ ...config, counters });
-  const shared = binding === undefined ? undefined : createSharedFill({ binding, cache, counters, ttl, deniedTtl, staleIfError });
+  const shared = binding === undefined ? undefined : createSharedFill({ binding, cache, counters, ttl, deniedTtl, staleIfError, now, freshEnough });
   const stats = createGateStats(counters, { cache, caller });
 
   /** The hit path, counted: one monomorphic cache call, no allocation. */
@@ -63,13 +63,15 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
   }
 
   const summaries = createCustomerAccessLoader({ client, caller, now, freshEnough, enabled: cacheEnabled, ttl, deniedTtl, max });
-  const invalidation = createInvalidation({ mode, binding, counters, parts: [checks, summaries], cache });
+  const invalidation = createInvalidation({ mode, now, binding, counters, parts: [checks, summaries], cache });
   const waiter = createAccessWaiter({
     // Through check(), so each of its checks is traced on `licenzy-gate:check` like any other.
     check: (subjectRef) => check(subjectRef, { fresh: true }),
     peek: lookup,
     onWakeup: invalidation.onWakeup,
     random: config.random,
+    now,
+    freshInterval: config.freshInterval,
   });
 
   return {
