@@ -13,9 +13,17 @@ export interface Forgetting {
   forgetAll(): void;
 }
 
+/**
+ * Clears heard from other instances are applied at most once per this many ms (the first at once, the others together
+ * at the end of the interval): a flood of them costs one refill per subject per interval, never every answer.
+ */
+export const REMOTE_CLEAR_INTERVAL = 1_000;
+
 /** What invalidation is built from: what to forget, and the tier that carries it to the other instances. */
 export interface InvalidationDeps {
   readonly mode: LicenzyMode;
+  /** The gate's duration clock (ms), for the pace of remote clears. */
+  readonly now: () => number;
   readonly binding: SharedTierBinding | undefined;
   readonly counters: Pick<GateCounters, 'sharedErrors'>;
   /** Forgotten first, so no answer in flight can write the cache once it is cleared. */
@@ -39,11 +47,11 @@ export interface Invalidation {
  * the tier's old entry (the tier drops its own broadcast, so nothing else would forget it).
  *
  * @example
- * const invalidation = createInvalidation({ mode: 'test', binding: undefined, counters, parts: [checks, summaries], cache })
+ * const invalidation = createInvalidation({ mode: 'test', now, binding: undefined, counters, parts: [checks, summaries], cache })
  * invalidation.invalidate('user_1', { reason: 'webhook' })
  */
 export function createInvalidation(deps: InvalidationDeps): Invalidation {
-  const { mode, binding, counters, parts, cache } = deps;
+  const { mode, binding, counters, parts, cache, now } = deps;
   // Waiters of waitForAccess(). The hit path never looks at this map.
   const wakeups = new Map<string, Set<() => void>>();
 
@@ -72,11 +80,32 @@ export function createInvalidation(deps: InvalidationDeps): Invalidation {
     return had;
   }
 
+  let lastRemoteClear = -Infinity;
+  let pendingClear: ReturnType<typeof setTimeout> | undefined;
+  function applyRemoteClear(): void {
+    pendingClear = undefined;
+    lastRemoteClear = now();
+    forgetAll();
+    publish({ mode, reason: 'broadcast' });
+  }
+  /** A clear from elsewhere: at once, or with the others at the end of the interval (one scheduled covers them all). */
+  function remoteClear(): void {
+    if (pendingClear !== undefined) return;
+    // Bounded, so a clock stepped back never holds a clear longer than one interval.
+    const wait = Math.min(lastRemoteClear + REMOTE_CLEAR_INTERVAL - now(), REMOTE_CLEAR_INTERVAL);
+    if (!(wait > 0)) return applyRemoteClear();
+    pendingClear = setTimeout(applyRemoteClear, wait);
+    pendingClear.unref?.();
+  }
+
   binding?.subscribe((event: SharedEvent) => {
     if (event.type === 'invalidate') {
       forget(event.subjectRef);
       publish({ mode, reason: 'broadcast', subjectRef: event.subjectRef });
+    } else if (event.type === 'clear') {
+      remoteClear();
     } else {
+      // The link was lost or re-established: events may have been missed, forget now.
       forgetAll();
       publish({ mode, reason: 'broadcast' });
     }

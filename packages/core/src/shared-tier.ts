@@ -14,6 +14,13 @@ export interface SharedEntry {
   readonly ttl: number;
   /** Remaining ms during which it may stand in while Licenzy is unavailable (`staleIfError`); >= `ttl`. */
   readonly staleTtl: number;
+  /**
+   * Ms since the call behind the entry started (at least), on the tier's own clock. An entry younger than the gate's
+   * `freshInterval` answers a `fresh` check like a recent answer of this instance would (issue 23, item 5: without it,
+   * every instance asked Licenzy again for what another had just asked). A tier that cannot tell omits it: the entry
+   * then never answers a `fresh` check.
+   */
+  readonly age?: number;
 }
 
 /**
@@ -60,9 +67,11 @@ export interface SharedTierBinding {
   /**
    * Stores an answer unless the subject was invalidated (or the tier cleared) since `token` was read; atomic.
    * With `broadcast`, other instances are told to forget their local decision (a `fresh` answer). Resolves
-   * whether it was written.
+   * whether it was written: `true`, `false` (the subject was invalidated since: the gate drops its local answer), or
+   * `'cleared'` (only the whole scope was cleared since: the clear's own message makes the gate forget, at most once
+   * per second, so a flood of clears never leaves it caching nothing). A tier that cannot tell resolves `false`.
    */
-  write(subjectRef: string, entry: SharedEntry, token: string, options?: { broadcast?: boolean }): Promise<boolean>;
+  write(subjectRef: string, entry: SharedEntry, token: string, options?: { broadcast?: boolean }): Promise<boolean | 'cleared'>;
   /** Deletes the subject's entry, bumps its version (so in-flight answers cannot be written) and tells every instance. */
   invalidate(subjectRef: string): Promise<void>;
   /** Forgets every entry of this scope on every instance. */

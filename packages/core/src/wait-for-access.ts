@@ -16,6 +16,8 @@ export interface WaitForAccessOptions {
 /** First pause between fresh checks, doubled after each denial up to {@link MAX_DELAY}. */
 export const FIRST_DELAY = 250;
 export const MAX_DELAY = 2_000;
+/** Least time between two checks of a loop when `freshInterval` is shorter (or `0`): the shortest pause of the backoff. */
+export const MIN_RECHECK = FIRST_DELAY / 2;
 
 /** What the waiter needs from the gate: checks, the cache, and the invalidation hook. */
 export interface WaiterDeps {
@@ -27,6 +29,14 @@ export interface WaiterDeps {
   onWakeup(subjectRef: string, wake: () => void): () => void;
   /** Jitter source in [0, 1). */
   random(): number;
+  /** The gate's duration clock (ms). */
+  now(): number;
+  /**
+   * The gate's `freshInterval` (ms): two checks of a loop start at least this far apart (and {@link MIN_RECHECK}),
+   * whatever wakes it. A wake-up shortens a pause, it never skips the interval (issue 23, item 6: instances that woke
+   * each other with their fresh answers made hundreds of Licenzy calls a second for one waiting user).
+   */
+  readonly freshInterval: number;
 }
 
 interface Waiter {
@@ -38,9 +48,11 @@ interface Loop {
   readonly waiters: Set<Waiter>;
   /** The last check's failure, reported as the timeout's `cause`; cleared by an answer. */
   lastError: unknown;
-  /** Ends the current pause early (a wake-up, or the last waiter leaving). */
+  /** Ends the current pause now (the last waiter leaving). */
   interrupt: (() => void) | undefined;
-  /** A wake-up arrived while a check was in flight: its answer may predate the change, so check again at once. */
+  /** Shortens the current pause to the earliest next check (a wake-up). */
+  shorten: (() => void) | undefined;
+  /** A wake-up arrived while a check was in flight: its answer may predate the change, so check again as soon as allowed. */
   woken: boolean;
 }
 
@@ -51,42 +63,53 @@ const FATAL = new Set(['ERR_LICENZY_CONFIG', 'ERR_LICENZY_AUTH', 'ERR_LICENZY_SU
  * Builds `waitForAccess` over a gate's internals. Internal: the gate exposes it as `gate.waitForAccess()`.
  *
  * @example
- * const waiter = createAccessWaiter({ check, peek, onWakeup, random: Math.random })
+ * const waiter = createAccessWaiter({ check, peek, onWakeup, random: Math.random, now: performance.now.bind(performance), freshInterval: 1_000 })
  * await waiter.wait('user_1', { timeout: 5_000 })
  */
 export function createAccessWaiter(deps: WaiterDeps): { wait(subjectRef: string, options?: WaitForAccessOptions): Promise<AccessDecision> } {
   const loops = new Map<string, Loop>();
+  const gap = Math.max(deps.freshInterval, MIN_RECHECK);
 
   function settleAll(loop: Loop, settle: (waiter: Waiter) => void): void {
     for (const waiter of [...loop.waiters]) settle(waiter);
     loop.waiters.clear();
   }
 
-  function pause(loop: Loop, ms: number): Promise<void> {
-    if (loop.woken) {
-      loop.woken = false;
-      return Promise.resolve();
-    }
+  /** Pauses `ms`, never ending before `earliest` (duration clock); a wake-up shortens it to `earliest`. */
+  function pause(loop: Loop, ms: number, earliest: number): Promise<void> {
     return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const until = (due: number) => {
+        clearTimeout(timer);
+        timer = setTimeout(done, Math.max(0, due - deps.now()));
+      };
       function done(): void {
         clearTimeout(timer);
         loop.interrupt = undefined;
+        loop.shorten = undefined;
         resolve();
       }
       loop.interrupt = done;
+      loop.shorten = () => until(earliest);
+      if (loop.woken) {
+        loop.woken = false;
+        until(earliest);
+      } else {
+        until(Math.max(deps.now() + ms, earliest));
+      }
     });
   }
 
   async function run(subjectRef: string, loop: Loop): Promise<void> {
     const unsubscribe = deps.onWakeup(subjectRef, () => {
       loop.woken = true;
-      loop.interrupt?.();
+      loop.shorten?.();
     });
     try {
       let delay = FIRST_DELAY;
       while (loop.waiters.size > 0) {
         loop.woken = false;
+        const checkedAt = deps.now();
         let decision: AccessDecision | undefined;
         try {
           decision = await deps.check(subjectRef);
@@ -105,7 +128,7 @@ export function createAccessWaiter(deps: WaiterDeps): { wait(subjectRef: string,
         }
         if (loop.waiters.size === 0) return;
         // Equal jitter: between half and all of the delay, so many waiting pages do not poll in step.
-        await pause(loop, delay / 2 + (deps.random() * delay) / 2);
+        await pause(loop, delay / 2 + (deps.random() * delay) / 2, checkedAt + gap);
         delay = Math.min(MAX_DELAY, delay * 2);
       }
     } finally {
@@ -133,7 +156,7 @@ export function createAccessWaiter(deps: WaiterDeps): { wait(subjectRef: string,
       let loop = loops.get(subjectRef);
       const starting = loop === undefined;
       if (loop === undefined) {
-        loop = { waiters: new Set(), lastError: undefined, interrupt: undefined, woken: false };
+        loop = { waiters: new Set(), lastError: undefined, interrupt: undefined, shorten: undefined, woken: false };
         loops.set(subjectRef, loop);
       }
       const joined = loop;

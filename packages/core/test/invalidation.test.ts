@@ -14,9 +14,9 @@ function setup(binding?: SharedTierBinding) {
   const cache = createDecisionCache({ mode: 'test', now: clock.now, wallNow: clock.now, freshEnough: createFreshBound(1_000), enabled: true, max: 100, store: undefined });
   const part = { forget: vi.fn(), forgetAll: vi.fn() };
   const counters = createGateCounters();
-  const invalidation = createInvalidation({ mode: 'test', binding, counters, parts: [part], cache });
+  const invalidation = createInvalidation({ mode: 'test', now: clock.now, binding, counters, parts: [part], cache });
   const grant = (subjectRef: string) => cache.remember(subjectRef, { allowed: true, checkedAt: clock.now(), lifetime: 10_000, staleLifetime: 10_000, requestedAt: clock.now() });
-  return { cache, part, counters, invalidation, grant };
+  return { cache, part, counters, invalidation, grant, clock };
 }
 
 /** A binding whose invalidate()/clear() the test settles, and whose broadcasts the test sends. */
@@ -71,6 +71,65 @@ describe('invalidation: forgetting', () => {
     tier.broadcast({ type: 'reset' });
     expect(cache.size).toBe(0);
     expect(invalidation.invalidate('a')).toBe(false);
+  });
+});
+
+describe('invalidation: clears from other instances are paced (issue 23, item 7)', () => {
+  it('the first at once, the rest of a flood together at the end of each second: a bounded refill, never caching nothing', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const tier = manualBinding();
+      const { cache, part, grant, clock } = setup(tier.binding);
+      grant('a');
+      tier.broadcast({ type: 'clear' });
+      expect(cache.size).toBe(0);
+      // A clear every 10 ms for 3 s, while a subject is answered (and cached) again after each forget.
+      let forgets = part.forgetAll.mock.calls.length;
+      let refills = 0;
+      for (let t = 0; t < 3_000; t += 10) {
+        if (cache.lookup('a') === undefined) {
+          grant('a');
+          refills++;
+        }
+        tier.broadcast({ type: 'clear' });
+        clock.advance(10);
+        await vi.advanceTimersByTimeAsync(10);
+      }
+      forgets = part.forgetAll.mock.calls.length - forgets;
+      expect(forgets).toBeLessThanOrEqual(3);
+      expect(refills).toBeLessThanOrEqual(4);
+      // Never held longer than the interval: a clear heard now is applied within a second.
+      grant('a');
+      tier.broadcast({ type: 'clear' });
+      clock.advance(999);
+      await vi.advanceTimersByTimeAsync(999);
+      expect(cache.lookup('a')).toBeDefined();
+      clock.advance(1);
+      await vi.advanceTimersByTimeAsync(1);
+      expect(cache.lookup('a')).toBeUndefined();
+      // A revoked grant is never kept beyond the pace: an invalidation of one subject is still at once.
+      grant('b');
+      tier.broadcast({ type: 'invalidate', subjectRef: 'b' });
+      expect(cache.lookup('b')).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a clock stepped back never holds a clear for longer than one interval', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const tier = manualBinding();
+      const { cache, grant, clock } = setup(tier.binding);
+      tier.broadcast({ type: 'clear' });
+      clock.advance(-3_600_000);
+      grant('a');
+      tier.broadcast({ type: 'clear' });
+      await vi.advanceTimersByTimeAsync(1_000);
+      expect(cache.lookup('a')).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 

@@ -13,11 +13,43 @@ function setup(read: SharedTierBinding['read'], write: SharedTierBinding['write'
   const cache = createDecisionCache({ mode: 'test', now: clock.now, wallNow: clock.now, freshEnough: createFreshBound(1_000), enabled: true, max: 100, store: undefined });
   const counters = createGateCounters();
   const binding: SharedTierBinding = { read, write, invalidate: async () => undefined, clear: async () => undefined, subscribe: () => () => undefined };
-  const shared = createSharedFill({ binding, cache, counters, ttl: 10_000, deniedTtl: 1_000, staleIfError: 3_000 });
+  const shared = createSharedFill({ binding, cache, counters, ttl: 10_000, deniedTtl: 1_000, staleIfError: 3_000, now: clock.now, freshEnough: createFreshBound(1_000) });
   return { clock, cache, counters, shared };
 }
 
 const current = () => true;
+
+describe('shared fill: a tier entry younger than freshInterval is a recent answer (issue 23, item 5)', () => {
+  it('answers a fresh check when the tier says the call behind it started less than freshInterval ago, not otherwise', async () => {
+    for (const [age, answers] of [[0, true], [999, true], [1_000, false], [5_000, false]] as const) {
+      const entry: SharedEntry = { allowed: true, checkedAt: 1, ttl: 5_000, staleTtl: 5_000, age };
+      const { shared } = setup(async () => ({ entry, token: 't1' }));
+      const read = await shared.read('u', current, true);
+      expect(read.decision !== undefined).toBe(answers);
+    }
+  });
+
+  it('an entry filled with its age counts as recent here for the rest of freshInterval only', async () => {
+    const entry: SharedEntry = { allowed: false, checkedAt: 1, ttl: 5_000, staleTtl: 5_000, age: 400 };
+    const { cache, shared, clock } = setup(async () => ({ entry, token: 't1' }));
+    expect((await shared.read('u', current, false)).decision).toMatchObject({ allowed: false });
+    expect(cache.recentAnswer('u', clock.now())).toBeDefined();
+    clock.advance(599);
+    expect(cache.recentAnswer('u', clock.now())).toBeDefined();
+    clock.advance(1);
+    expect(cache.recentAnswer('u', clock.now())).toBeUndefined();
+  });
+
+  it('an entry without an age, or with an odd one, never answers a fresh check (a tier cannot make an answer recent)', async () => {
+    for (const age of [undefined, -1, Number.NaN, Number.NEGATIVE_INFINITY, '0' as unknown as number]) {
+      const entry: SharedEntry = { allowed: true, checkedAt: 1, ttl: 5_000, staleTtl: 5_000, age };
+      const { cache, shared, clock } = setup(async () => ({ entry, token: 't1' }));
+      expect(await shared.read('u', current, true)).toEqual({ token: 't1' });
+      await shared.read('u', current, false);
+      expect(cache.recentAnswer('u', clock.now())).toBeUndefined();
+    }
+  });
+});
 
 describe('shared fill: read', () => {
   it('fills L1 with the remaining lifetime, capped by our own TTL, and answers a check that is not fresh', async () => {

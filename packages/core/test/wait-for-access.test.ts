@@ -87,19 +87,23 @@ describe('gate.waitForAccess', () => {
     for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(1_000);
   });
 
-  it('is woken at once by an invalidation of the subject (e.g. the webhook receiver)', async () => {
+  it('is woken by an invalidation of the subject (e.g. the webhook receiver): checks as soon as freshInterval allows, long before its backoff', async () => {
     const { fake, gate } = setup({ freshInterval: 1_000 });
+    const start = Date.now();
     const waiting = gate.waitForAccess('buyer', { timeout: 60_000 });
-    await vi.advanceTimersByTimeAsync(300);
-    const calls = fake.calls.length;
+    // Checks at 0, 1 000, 2 000, 3 000 (pauses floored at freshInterval); the backoff's next is at 5 000.
+    await vi.advanceTimersByTimeAsync(3_100);
+    expect(fake.calls.map((c) => c.at - start)).toEqual([0, 1_000, 2_000, 3_000]);
     fake.paid.add('buyer');
     gate.invalidate('buyer', { reason: 'webhook' });
-    await vi.advanceTimersByTimeAsync(0); // no time passes
+    await vi.advanceTimersByTimeAsync(899);
+    expect(fake.calls).toHaveLength(4); // a wake-up never skips freshInterval
+    await vi.advanceTimersByTimeAsync(1);
     await expect(waiting).resolves.toMatchObject({ allowed: true });
-    expect(fake.calls).toHaveLength(calls + 1);
+    expect(fake.calls.map((c) => c.at - start)).toEqual([0, 1_000, 2_000, 3_000, 4_000]);
   });
 
-  it("is woken at once by another instance's invalidation through the shared tier", async () => {
+  it("is woken by another instance's invalidation through the shared tier, as soon as freshInterval allows", async () => {
     let deliver: (event: SharedEvent) => void = () => undefined;
     const shared: SharedTier = {
       bind: () => ({
@@ -115,14 +119,28 @@ describe('gate.waitForAccess', () => {
       close: async () => undefined,
     };
     const { fake, gate } = setup({ freshInterval: 1_000, shared, apiKey: 'lz_test_waitforaccess_shared_key' });
+    const start = Date.now();
     const waiting = gate.waitForAccess('buyer', { timeout: 60_000 });
-    await vi.advanceTimersByTimeAsync(300);
-    const calls = fake.calls.length;
+    await vi.advanceTimersByTimeAsync(3_100);
     fake.paid.add('buyer');
     deliver({ type: 'invalidate', subjectRef: 'buyer' });
-    await vi.advanceTimersByTimeAsync(0);
+    await vi.advanceTimersByTimeAsync(900);
     await expect(waiting).resolves.toMatchObject({ allowed: true });
-    expect(fake.calls).toHaveLength(calls + 1);
+    expect(fake.calls.at(-1)!.at - start).toBe(4_000);
+  });
+
+  it.each([1_000, 300, 0])('wake-ups at any pace never make more than one check per freshInterval (%i ms; at least 125 ms apart) (issue 23, item 6)', async (freshInterval) => {
+    const { fake, gate } = setup({ freshInterval });
+    void gate.waitForAccess('buyer', { timeout: 10_000 }).catch(() => undefined);
+    // An invalidation every 5 ms for 10 s (a replayed message, a ping-pong with another instance, a webhook storm).
+    for (let t = 0; t < 10_000; t += 5) {
+      gate.invalidate('buyer');
+      await vi.advanceTimersByTimeAsync(5);
+    }
+    const gap = Math.max(freshInterval, 125);
+    const times = fake.calls.map((c) => c.at);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(gap);
+    expect(times.length).toBeLessThanOrEqual(Math.ceil(10_000 / gap) + 1);
   });
 
   it('is not woken by the invalidation of another subject', async () => {

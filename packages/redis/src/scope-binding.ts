@@ -69,7 +69,8 @@ export function bindScope(
       if (!(staleTtl > 0)) return { entry: undefined, token };
       // The fresh window ends the written stale margin before the stale one does.
       const ttl = staleTtl - (stored.staleTtl - stored.ttl);
-      if (ttl > 0) return { entry: { allowed: stored.allowed, checkedAt: stored.checkedAt, ttl, staleTtl }, token };
+      // `age` counts from the read before the Licenzy call (Redis's clock): never younger than the answer is.
+      if (ttl > 0) return { entry: { allowed: stored.allowed, checkedAt: stored.checkedAt, ttl, staleTtl, age }, token };
       return { entry: undefined, token, stale: { allowed: stored.allowed, checkedAt: stored.checkedAt, staleTtl } };
     },
 
@@ -90,7 +91,8 @@ export function bindScope(
       const reply = await send((c) =>
         evalScript(c, scripts.WRITE, [epochKey, k.version, k.entry], [epoch, version, value, String(staleTtl), eventsChannel, message]),
       );
-      return Number(reply) === 1;
+      const outcome = Number(reply);
+      return outcome === 1 ? true : outcome === 2 ? 'cleared' : false;
     },
 
     async invalidate(subjectRef) {

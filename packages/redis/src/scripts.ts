@@ -17,12 +17,14 @@ return { epoch, version, entry, redis.call('PTTL', KEYS[3]), now }
 /**
  * KEYS: epoch, version, entry. ARGV: token epoch, token version, entry, px, channel, message ('' = no publish).
  * Writes only when neither the scope was cleared nor the subject invalidated since the token was read: an answer
- * fetched before an invalidation is never stored after it, whichever instance fetched it.
+ * fetched before an invalidation is never stored after it, whichever instance fetched it. Returns 1 (written), 0 (the
+ * subject was invalidated since) or 2 (only the scope was cleared since).
  */
 export const WRITE = `
 local epoch = redis.call('GET', KEYS[1]) or '0'
 local version = redis.call('GET', KEYS[2]) or '0'
-if epoch ~= ARGV[1] or version ~= ARGV[2] then return 0 end
+if version ~= ARGV[2] then return 0 end
+if epoch ~= ARGV[1] then return 2 end
 redis.call('SET', KEYS[3], ARGV[3], 'PX', ARGV[4])
 if ARGV[6] ~= '' then redis.call('PUBLISH', ARGV[5], ARGV[6]) end
 return 1
