@@ -10,6 +10,7 @@ import { createGateCounters, createGateStats } from './gate-stats.js';
 import type { AccessGateOptions, CheckOptions, LicenzyGate } from './gate-types.js';
 import { createInvalidation } from './invalidation.js';
 import { createSharedFill } from './shared-fill.js';
+import { subjectRefOf } from './subject.js';
 import { createUpstreamCaller } from './upstream-caller.js';
 import { createUsageConsume } from './usage-consume.js';
 import type { AccessDecision } from './vocabulary.js';
@@ -44,8 +45,13 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
     return hit;
   }
 
-  /** The public fast path: a hit is a decision, published when someone listens (one property read otherwise). */
-  function peek(subjectRef: string): AccessDecision | undefined {
+  /**
+   * The public fast path: a hit is a decision, published when someone listens (one property read otherwise). A string
+   * goes straight to the cache (an invalid one is never stored, so it misses); anything else is normalised like a
+   * resolver's value, or refused.
+   */
+  function peek(subject: string): AccessDecision | undefined {
+    const subjectRef = typeof subject === 'string' ? subject : subjectRefOf(subject);
     const hit = lookup(subjectRef);
     if (hit !== undefined && checkChannel.hasSubscribers) {
       const event: CheckEvent = { subjectRef, mode, fresh: false, stats };
@@ -56,7 +62,15 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
 
   const checks = createAccessChecks({ ...config, cache, lookup, caller, shared, counters, freshEnough });
 
-  function check(subjectRef: string, checkOptions: CheckOptions = {}): Promise<AccessDecision> {
+  function check(subject: string, checkOptions: CheckOptions = {}): Promise<AccessDecision> {
+    let subjectRef = subject;
+    if (typeof subject !== 'string') {
+      try {
+        subjectRef = subjectRefOf(subject);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
     if (!checkChannel.hasSubscribers) return checks.decide(subjectRef, checkOptions);
     const event: CheckEvent = { subjectRef, mode, fresh: checkOptions?.fresh === true, stats };
     return checkChannel.tracePromise(() => checks.decide(subjectRef, checkOptions), event);
@@ -79,12 +93,27 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
     now: () => wallNow(),
     check,
     peek,
-    invalidate: invalidation.invalidate,
-    invalidateEverywhere: invalidation.invalidateEverywhere,
+    // Every entry point that takes a subject takes what a resolver may return, normalised alike, or throws (issue 23,
+    // item 2): a resolver's 42 is cached as '42', and invalidate(42) must forget it, never miss it silently.
+    invalidate: (subject, invalidateOptions) => invalidation.invalidate(subjectRefOf(subject), invalidateOptions),
+    invalidateEverywhere: normalised(invalidation.invalidateEverywhere),
     clear: invalidation.clear,
     stats,
-    consumeUsage: createUsageConsume({ client, mode, caller }),
-    waitForAccess: waiter.wait,
-    customerAccess: summaries.load,
+    consumeUsage: normalised(createUsageConsume({ client, mode, caller })),
+    waitForAccess: normalised(waiter.wait),
+    customerAccess: normalised(summaries.load),
+  };
+}
+
+/** A promise-returning gate method whose subject is normalised first; a subject it cannot take rejects it. */
+function normalised<Rest extends unknown[], T>(method: (subjectRef: string, ...rest: Rest) => Promise<T>): (subjectRef: string, ...rest: Rest) => Promise<T> {
+  return (subject, ...rest) => {
+    let subjectRef: string;
+    try {
+      subjectRef = subjectRefOf(subject);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return method(subjectRef, ...rest);
   };
 }

@@ -42,6 +42,21 @@ export function validateSubjectRef(value: unknown): string {
  */
 export function subjectFromResolved(value: unknown): string {
   if (value === undefined || value === null || value === '') throw new LicenzySubjectRequiredError();
+  return subjectRefOf(value);
+}
+
+/**
+ * The subject_ref a gate method was given, normalised as {@link subjectFromResolved} normalises a resolver's value: a
+ * safe non-negative integer becomes its decimal string (so `gate.invalidate(42)` forgets what a resolver returning
+ * `42` cached), anything else goes through {@link validateSubjectRef}. Never a silent miss (issue 23, item 2).
+ *
+ * @throws {LicenzySubjectInvalidError} when the value cannot be a subject_ref (`undefined`, `-1`, `4.2`, `''`, …).
+ * @example
+ * subjectRefOf(42)      // '42'
+ * subjectRefOf('user')  // 'user'
+ * subjectRefOf(4.2)     // throws ERR_LICENZY_SUBJECT_INVALID
+ */
+export function subjectRefOf(value: unknown): string {
   if (typeof value === 'number') {
     if (Number.isSafeInteger(value) && value >= 0) return String(value);
     throw new LicenzySubjectInvalidError('subject_ref must be a string or a non-negative safe integer');

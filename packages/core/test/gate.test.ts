@@ -295,7 +295,9 @@ describe('createAccessGate: input and options', () => {
     ['blank', '   '],
     ['too long', 'x'.repeat(257)],
     ['control character', 'user\n1'],
-    ['number', 42],
+    // A numeric id is a subject (issue 23, item 2: gate-subjects.test.ts); a number no resolver could mean is not.
+    ['negative number', -1],
+    ['fractional number', 4.2],
     ['object', { id: 'u' }],
   ])('refuses a %s subject before any call', async (_label, subject) => {
     const { fake, gate } = setup();

@@ -93,7 +93,7 @@ export function createFakeGate(options: FakeGateOptions = {}): FakeGate {
     if (typeof subjectRefs === 'string' || typeof (subjectRefs as Iterable<string>)[Symbol.iterator] !== 'function') {
       throw new TypeError(`createFakeGate: ${option} must be a list of subjects`);
     }
-    for (const subjectRef of subjectRefs) outcomes.set(validateSubjectRef(subjectRef), outcome);
+    for (const subjectRef of subjectRefs) outcomes.set(subjectOf(subjectRef), outcome);
   };
   script('deny', options.deny, 'deny');
   script('allow', options.allow, 'allow');
@@ -106,7 +106,7 @@ export function createFakeGate(options: FakeGateOptions = {}): FakeGate {
     mode,
     now: () => now(),
     peek(subjectRef) {
-      const subject = validateSubjectRef(subjectRef);
+      const subject = subjectOf(subjectRef);
       calls.push({ method: 'peek', subjectRef: subject });
       asked.push(subject);
       if (outcomes.get(subject) === 'fail') {
@@ -119,7 +119,7 @@ export function createFakeGate(options: FakeGateOptions = {}): FakeGate {
     check(subjectRef, checkOptions?: CheckOptions) {
       let subject: string;
       try {
-        subject = validateSubjectRef(subjectRef);
+        subject = subjectOf(subjectRef);
       } catch (err) {
         return Promise.reject(err);
       }
@@ -132,7 +132,8 @@ export function createFakeGate(options: FakeGateOptions = {}): FakeGate {
       return Promise.resolve(decide(subject));
     },
     invalidate(subjectRef) {
-      calls.push({ method: 'invalidate', subjectRef });
+      // Like the real gate: a numeric id is its decimal string, anything unusable throws (never a silent miss).
+      calls.push({ method: 'invalidate', subjectRef: subjectOf(subjectRef) });
       return false;
     },
     clear() {
@@ -144,7 +145,7 @@ export function createFakeGate(options: FakeGateOptions = {}): FakeGate {
     allow: (...subjectRefs) => (script('allow', subjectRefs, 'allow'), gate),
     deny: (...subjectRefs) => (script('deny', subjectRefs, 'deny'), gate),
     fail: (...subjectRefs) => (script('fail', subjectRefs, 'fail'), gate),
-    outcomeOf: (subjectRef) => outcomes.get(subjectRef) ?? 'deny',
+    outcomeOf: (subjectRef) => outcomes.get(subjectOf(subjectRef)) ?? 'deny',
     get calls() {
       return calls;
     },
@@ -157,4 +158,12 @@ export function createFakeGate(options: FakeGateOptions = {}): FakeGate {
     },
   };
   return gate;
+}
+
+/**
+ * A subject as the real gate takes it (issue 23, item 2): a string subject_ref, or a resolver's numeric id (a safe
+ * non-negative integer) as its decimal string; anything else throws `LicenzySubjectInvalidError`.
+ */
+function subjectOf(value: unknown): string {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? String(value) : validateSubjectRef(value);
 }
