@@ -50,6 +50,8 @@ interface Call {
 /** A failed call remembered for `errorTtl`, so a burst of checks during an outage makes one call, not one each. */
 interface Failure {
   readonly error: unknown;
+  /** When it was remembered: like a decision's stamp, a lower bound (a clock stepped back before it ignores it). */
+  readonly since: number;
   readonly until: number;
   readonly startedAt: number;
 }
@@ -113,7 +115,10 @@ export function createAccessChecks(deps: AccessChecksDeps): AccessChecks {
       counters.errors++;
       // Shared with later checks for `errorTtl`, except local refusals (open circuit, shed load) that end on their own clock.
       const local = error instanceof LicenzyUnavailableError && (error.reason === 'circuit_open' || error.reason === 'overloaded');
-      if (current() && errorTtl > 0 && !local) rememberFailure(subjectRef, { error, until: now() + errorTtl, startedAt: call.startedAt });
+      if (current() && errorTtl > 0 && !local) {
+        const since = now();
+        rememberFailure(subjectRef, { error, since, until: since + errorTtl, startedAt: call.startedAt });
+      }
       throw error;
     } finally {
       if (current()) inflight.delete(subjectRef);
@@ -153,7 +158,9 @@ export function createAccessChecks(deps: AccessChecksDeps): AccessChecks {
         }
       }
       const failure = failures.get(subjectRef);
-      if (failure !== undefined && t < failure.until && (!fresh || freshEnough(failure.startedAt, t))) {
+      // Judged like a cached decision (servesAt): within [since, until) on the gate's clock. An injected clock stepped
+      // back before `since` must not keep the failure for the whole step (issue 23, item 13).
+      if (failure !== undefined && t < failure.until && t >= failure.since && (!fresh || freshEnough(failure.startedAt, t))) {
         return staleOrThrow(subjectRef, failure.error);
       }
       call = startCall(subjectRef, t, fresh);

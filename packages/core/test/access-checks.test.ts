@@ -115,3 +115,44 @@ describe('access checks: stale-if-error', () => {
     await expect(past).rejects.toMatchObject({ reason: 'status' });
   });
 });
+
+describe('access checks: a stepped-back clock and the failure memo (issue 23, item 13)', () => {
+  it('a clock stepped back before a remembered failure does not keep the failure for the whole step', async () => {
+    const { fake, checks, clock } = setup({ errorTtl: 500 });
+    const first = checks.decide('user_1');
+    await flush();
+    fake.next().reject(outage());
+    await expect(first).rejects.toMatchObject({ reason: 'status' });
+    // Within [since, until): the failure is shared, as before.
+    clock.advance(100);
+    await expect(checks.decide('user_1')).rejects.toMatchObject({ reason: 'status' });
+    expect(fake.calls).toHaveLength(1);
+    // An injected clock steps back an hour: the failure's stamp is in the future, so it is not trusted (like servesAt).
+    clock.advance(-3_600_000);
+    const after = checks.decide('user_1');
+    await flush();
+    expect(fake.calls).toHaveLength(2);
+    fake.next().resolve(true);
+    await expect(after).resolves.toMatchObject({ allowed: true, source: 'licenzy' });
+  });
+
+  it('a cached decision and a remembered failure obey the same window on a stepped clock', async () => {
+    const { fake, checks, clock, cache } = setup({ errorTtl: 1_000 });
+    const grant = checks.decide('granted');
+    await flush();
+    fake.next().resolve(true);
+    await grant;
+    const failed = checks.decide('failing');
+    await flush();
+    fake.next().reject(outage());
+    await expect(failed).rejects.toBeDefined();
+    clock.advance(-1);
+    // One millisecond before their stamps neither is served.
+    expect(cache.lookup('granted')).toBeUndefined();
+    const retried = checks.decide('failing');
+    await flush();
+    expect(fake.pending.map((call) => call.subjectRef)).toContain('failing');
+    for (const call of fake.pending.splice(0)) call.resolve(false);
+    await expect(retried).resolves.toMatchObject({ allowed: false, source: 'licenzy' });
+  });
+});
