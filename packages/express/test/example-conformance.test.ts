@@ -2,9 +2,9 @@
 import { pathToFileURL } from 'node:url';
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { conformanceSuites, runConformance, useLocalLicenzy, type ConformanceTarget, type MeteredRoute } from '@licenzy-gate/testing';
+import { conformanceSuites, runConformance, useLocalLicenzy, type ConformanceTarget } from '@licenzy-gate/testing';
 import { accessStatus, requireAccess, requireUsage, type AccessGate, type LicenzyError } from '../src/index.js';
-import { captureLogger, listen, type Running } from './serve.js';
+import { captureLogger, listen, meteredHandlers, type Running } from './serve.js';
 
 type ExampleModule = { createApp(options: { gate: AccessGate; webhookSecret?: string }): Express };
 const exampleModule = pathToFileURL(new URL('../../../examples/express/app.mjs', import.meta.url).pathname).href;
@@ -117,23 +117,3 @@ describe("the README's Express example app", () => {
     expect(handlerCalls.get('/pro')).toBeGreaterThan(0); // the example's own /pro/report handler answered the suite
   }, 60_000);
 });
-
-/** The handlers of one metered route of the `metered` suite (see MeteredRoute). */
-function meteredHandlers(gate: AccessGate, route: MeteredRoute) {
-  const { units } = route;
-  const usage = requireUsage({
-    gate,
-    units: typeof units === 'number' ? units : (req: Request) => units(new URLSearchParams(req.originalUrl.split('?')[1] ?? '')),
-    ...(route.charge ? { charge: route.charge } : {}),
-    ...(route.onUnavailable ? { onUnavailable: route.onUnavailable } : {}),
-    ...(route.delegateErrors ? { delegateErrors: true } : {}),
-    ...(route.pricingHook ? { onExhausted: (_req: Request, res: Response) => void res.status(402).json({ buy: '/pricing' }) } : {}),
-  });
-  const handler = (req: Request, res: Response) => {
-    if (route.runs) route.runs.count++;
-    if (route.handler === 'fail') return void res.status(500).end();
-    if (route.handler === 'decision') return void res.json(req.licenzy);
-    res.json({ usage: req.licenzy?.usage ?? null, subjectRef: req.licenzy?.subjectRef });
-  };
-  return route.access ? [requireAccess({ gate }), usage, handler] : [usage, handler];
-}

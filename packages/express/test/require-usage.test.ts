@@ -3,9 +3,9 @@
 import express from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { harnessTarget, meteredConformanceCases, type MeteredRoute, nextUsageEvent, useLocalLicenzy, type ConformanceTarget, uniqueSubject } from '@licenzy-gate/testing';
-import { LicenzyError, createAccessGate, requireAccess, requireUsage } from '../src/index.js';
-import { captureLogger, demoAuth, listen, majors, request, type CreateApp, type Running } from './serve.js';
+import { harnessTarget, meteredConformanceCases, nextUsageEvent, useLocalLicenzy, type ConformanceTarget, uniqueSubject } from '@licenzy-gate/testing';
+import { LicenzyError, createAccessGate, requireUsage } from '../src/index.js';
+import { captureLogger, demoAuth, listen, majors, meteredHandlers, request, type CreateApp, type Running } from './serve.js';
 
 const subjectFor = (name: string) => uniqueSubject(`express_usage_${name}`);
 
@@ -18,30 +18,11 @@ function expressHarness(createApp: CreateApp): MeteredHarness {
     async start(gate, routes) {
       const app = createApp();
       app.use(demoAuth, express.json());
-      for (const route of routes) app[route.method === 'GET' ? 'get' : 'post'](route.path, ...handlersFor(gate, route));
+      for (const route of routes) app[route.method === 'GET' ? 'get' : 'post'](route.path, ...meteredHandlers(gate, route));
       app.use((error: LicenzyError, _req: Request, res: Response, _next: NextFunction) => void res.status(error.status).json({ caught: error.code }));
       return listen(app);
     },
   };
-}
-
-function handlersFor(gate: ReturnType<typeof createAccessGate>, route: MeteredRoute) {
-  const { units } = route;
-  const usage = requireUsage({
-    gate,
-    units: typeof units === 'number' ? units : (req: Request) => units(new URLSearchParams(req.originalUrl.split('?')[1] ?? '')),
-    ...(route.charge ? { charge: route.charge } : {}),
-    ...(route.onUnavailable ? { onUnavailable: route.onUnavailable } : {}),
-    ...(route.delegateErrors ? { delegateErrors: true } : {}),
-    ...(route.pricingHook ? { onExhausted: (_req: Request, res: Response) => void res.status(402).json({ buy: '/pricing' }) } : {}),
-  });
-  const handler = (req: Request, res: Response) => {
-    if (route.runs) route.runs.count++;
-    if (route.handler === 'fail') return void res.status(500).end();
-    if (route.handler === 'decision') return void res.json(req.licenzy);
-    res.json({ usage: req.licenzy?.usage ?? null, subjectRef: req.licenzy?.subjectRef });
-  };
-  return route.access ? [requireAccess({ gate }), usage, handler] : [usage, handler];
 }
 
 describe.each(majors)('requireUsage on $major: the shared metered-route suite', ({ createApp }) => {

@@ -2,7 +2,8 @@
 import express from 'express';
 import express4 from 'express4';
 import type { Express, NextFunction, Request, Response } from 'express';
-import { captureLogger, fetchJson, listen as listenOn, type JsonReply } from '@licenzy-gate/testing';
+import { captureLogger, fetchJson, listen as listenOn, type JsonReply, type MeteredRoute } from '@licenzy-gate/testing';
+import { requireAccess, requireUsage, type AccessGate } from '../src/index.js';
 
 /** Every Express major the adapter supports, by the name the suites print. */
 export const majors = [
@@ -40,3 +41,23 @@ export async function request(url: string, user?: string, init: RequestInit = {}
 
 /** The shared capturing logger of @licenzy-gate/testing (`lines` structured, `text()` as strings). */
 export { captureLogger };
+
+/** The handlers of one metered route of the `metered` suite (see MeteredRoute). */
+export function meteredHandlers(gate: AccessGate, route: MeteredRoute) {
+  const { units } = route;
+  const usage = requireUsage({
+    gate,
+    units: typeof units === 'number' ? units : (req: Request) => units(new URLSearchParams(req.originalUrl.split('?')[1] ?? '')),
+    ...(route.charge ? { charge: route.charge } : {}),
+    ...(route.onUnavailable ? { onUnavailable: route.onUnavailable } : {}),
+    ...(route.delegateErrors ? { delegateErrors: true } : {}),
+    ...(route.pricingHook ? { onExhausted: (_req: Request, res: Response) => void res.status(402).json({ buy: '/pricing' }) } : {}),
+  });
+  const handler = (req: Request, res: Response) => {
+    if (route.runs) route.runs.count++;
+    if (route.handler === 'fail') return void res.status(500).end();
+    if (route.handler === 'decision') return void res.json(req.licenzy);
+    res.json({ usage: req.licenzy?.usage ?? null, subjectRef: req.licenzy?.subjectRef });
+  };
+  return route.access ? [requireAccess({ gate }), usage, handler] : [usage, handler];
+}
