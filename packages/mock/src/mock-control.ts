@@ -8,7 +8,7 @@ import { readBody, send } from './mock-http.js';
 import type { MockRequestLogEntry } from './mock-log.js';
 import type { LicenzyMode } from '@licenzy-gate/core';
 import { MockLicenzyConfigError } from './mock-config-error.js';
-import { availabilityOf, isUsable, type EntitlementKind, type MockEntitlement, type MockEntitlementInput } from './mock-state.js';
+import { availabilityOf, isRepresentableDate, isUsable, MAX_DATE_MS, type EntitlementKind, type MockEntitlement, type MockEntitlementInput } from './mock-state.js';
 import type { MockWebhookDelivery } from './mock-webhooks.js';
 
 /**
@@ -278,7 +278,8 @@ function parseGrant(body: Record<string, unknown>): MockEntitlementInput {
   }
   if (expiresAt !== undefined) {
     const ms = typeof expiresAt === 'string' ? Date.parse(expiresAt) : typeof expiresAt === 'number' ? expiresAt : NaN;
-    if (!Number.isFinite(ms)) invalid('expiresAt', 'expected an ISO date string or epoch milliseconds');
+    // Out of Date's range (1e300) it could be stored but never listed: toISOString() would throw on every listing.
+    if (!isRepresentableDate(ms)) invalid('expiresAt', `expected an ISO date string or epoch milliseconds within ±${MAX_DATE_MS}`);
     input.expiresAt = ms;
   }
   if (units !== undefined) {

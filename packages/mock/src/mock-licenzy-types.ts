@@ -37,9 +37,9 @@ export interface MockLicenzy {
   readonly testKey: string;
   /** First accepted `lz_live_` key; throws `MockLicenzyConfigError` if `keys` had none. */
   readonly liveKey: string;
-  /** Logged requests, oldest first (at most `maxLoggedRequests`). */
+  /** Logged requests, oldest first (at most `maxLoggedRequests` entries and `maxLoggedBytes` bytes). */
   readonly requests: readonly MockRequestLogEntry[];
-  /** Contract violations seen, as human-readable strings, oldest first. */
+  /** Contract violations seen, as human-readable strings, oldest first (at most 1 MiB; each cut to 1,024 characters). */
   readonly violations: readonly string[];
   /** TCP connections accepted since start (not reset by `clearLog()`); 1 after N keep-alive requests. */
   readonly connections: number;

@@ -29,7 +29,7 @@ export async function createMockLicenzy(options: MockLicenzyOptions = {}): Promi
   const config = resolveMockOptions(options);
   const state = new MockState();
   const faults = new FaultQueue();
-  const log = new RequestLog(config.maxLoggedRequests);
+  const log = new RequestLog(config.maxLoggedRequests, config.maxLoggedBytes);
   const closing = new AbortController();
   // Every delayed or hung request listens for close(); many at once are normal, not a leak.
   setMaxListeners(0, closing.signal);

@@ -67,7 +67,31 @@ export function parseLoggedBody(text: string): unknown {
 }
 
 /**
+ * Default bound of `mock.requests` in bytes (16 MiB), by {@link loggedBytes}: whatever the entry count, posts of
+ * 60 KiB (which any web page can send) cannot make the log hold more. Set with the `maxLoggedBytes` option.
+ */
+export const DEFAULT_MAX_LOGGED_BYTES = 16 * 1024 * 1024;
+/** Bound of `mock.violations` in bytes (1 MiB), by {@link loggedBytes}; the oldest are dropped first. */
+export const MAX_VIOLATION_BYTES = 1024 * 1024;
+/** Characters kept of one violation message (1 KiB); a longer one (a 16 KiB path, a 60 KiB field name) ends in `…`. */
+export const MAX_VIOLATION_LENGTH = 1024;
+/** Room for the `"status":NNN` an entry gains when answered, so its size is counted once, at arrival. */
+const STATUS_ROOM = 16;
+
+/**
+ * The log's own accounting of what an entry or a violation retains: its UTF-8 size as JSON (what
+ * `GET /_mock/requests` serves), plus room for the status an entry gains when answered.
+ * @example
+ * loggedBytes('POST /v1/nope: no such endpoint in the Licenzy contract'); // 56
+ */
+export function loggedBytes(item: MockRequestLogEntry | string): number {
+  if (typeof item === 'string') return Buffer.byteLength(item, 'utf8');
+  return Buffer.byteLength(JSON.stringify(item), 'utf8') + (item.status === undefined ? STATUS_ROOM : 0);
+}
+
+/**
  * The emulator's memory of traffic. Counts are kept apart from entries so they stay exact when old entries are dropped.
+ * Entries are bounded in number and in bytes, violations in bytes; the oldest go first.
  * @example
  * const log = new RequestLog(100); log.record(entry); log.count('POST /v1/access/check');
  */
@@ -77,21 +101,45 @@ export class RequestLog {
   /** Human-readable contract violations, oldest first. */
   readonly violations: string[] = [];
   private readonly tally = new Map<string, number>();
+  private readonly requestSizes: number[] = [];
+  private requestBytes = 0;
+  private violationBytes = 0;
 
-  constructor(private readonly maxEntries: number) {}
+  constructor(
+    private readonly maxEntries: number,
+    private readonly maxBytes: number = DEFAULT_MAX_LOGGED_BYTES,
+  ) {}
+
+  /** Bytes the log retains now, by {@link loggedBytes}: never over `maxBytes` and {@link MAX_VIOLATION_BYTES}. */
+  get retainedBytes(): { requests: number; violations: number } {
+    return { requests: this.requestBytes, violations: this.violationBytes };
+  }
 
   /** Stores an entry (the same object, so a later status update shows in the log) and counts it. */
   record(entry: MockRequestLogEntry): void {
     const endpoint = `${entry.method} ${entry.path}`;
     this.tally.set(endpoint, (this.tally.get(endpoint) ?? 0) + 1);
     if (this.maxEntries === 0) return;
+    const size = loggedBytes(entry);
+    // An entry larger than the whole bound is counted, not kept (only with a tiny `maxLoggedBytes`).
+    if (size > this.maxBytes) return;
     this.requests.push(entry);
-    if (this.requests.length > this.maxEntries) this.requests.shift();
+    this.requestSizes.push(size);
+    this.requestBytes += size;
+    while (this.requests.length > this.maxEntries || this.requestBytes > this.maxBytes) {
+      this.requests.shift();
+      this.requestBytes -= this.requestSizes.shift() ?? 0;
+    }
   }
 
-  /** Notes a contract violation. */
+  /** Notes a contract violation, cut to {@link MAX_VIOLATION_LENGTH} characters. */
   violation(message: string): void {
-    this.violations.push(message);
+    const kept = message.length > MAX_VIOLATION_LENGTH ? `${message.slice(0, MAX_VIOLATION_LENGTH - 1)}…` : message;
+    this.violations.push(kept);
+    this.violationBytes += loggedBytes(kept);
+    while (this.violationBytes > MAX_VIOLATION_BYTES) {
+      this.violationBytes -= loggedBytes(this.violations.shift() ?? '');
+    }
   }
 
   /** Requests seen for `'METHOD /path'`, for `'/path'` (any method), or in total. */
@@ -115,7 +163,10 @@ export class RequestLog {
   /** Forgets entries, counts and violations. */
   clear(): void {
     this.requests.length = 0;
+    this.requestSizes.length = 0;
+    this.requestBytes = 0;
     this.violations.length = 0;
+    this.violationBytes = 0;
     this.tally.clear();
   }
 }

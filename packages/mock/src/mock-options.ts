@@ -2,6 +2,7 @@
 import { type LicenzyMode } from '@licenzy-gate/core';
 import { optionKeys, rejectUnknownKeys } from '@licenzy-gate/core/adapter';
 import { MockLicenzyConfigError } from './mock-config-error.js';
+import { DEFAULT_MAX_LOGGED_BYTES } from './mock-log.js';
 import { checkWebhookTargets, type MockWebhookTarget } from './mock-webhooks.js';
 
 /**
@@ -46,6 +47,12 @@ export interface MockLicenzyOptions {
    */
   maxLoggedRequests?: number;
   /**
+   * How many bytes `mock.requests` keeps, by each entry's JSON size in UTF-8; the oldest are dropped first. Default
+   * `16777216` (16 MiB): 2,000 posts of 60 KiB, which any web page can send, would otherwise hold 119 MiB. `Infinity`
+   * keeps everything `maxLoggedRequests` allows. (`mock.violations` is bounded apart, at 1 MiB.)
+   */
+  maxLoggedBytes?: number;
+  /**
    * Where to send signed webhooks when state changes (grant, revoke, refund, dispute, consumed usage). Default: none.
    * Only these URLs are ever contacted; see `generateWebhookSecret()` for a secret.
    */
@@ -64,6 +71,7 @@ export interface ResolvedMockOptions {
   now: () => number;
   latency: number;
   maxLoggedRequests: number;
+  maxLoggedBytes: number;
   webhooks: MockWebhookTarget[];
   webhookRetryDelays: number[];
   webhookTimeout: number;
@@ -112,6 +120,10 @@ export function resolveMockOptions(options: MockLicenzyOptions = {}): ResolvedMo
   if (maxLoggedRequests !== Infinity && (!Number.isInteger(maxLoggedRequests) || maxLoggedRequests < 0)) {
     throw new MockLicenzyConfigError('maxLoggedRequests', `expected an integer >= 0 or Infinity, got ${String(maxLoggedRequests)}`);
   }
+  const { maxLoggedBytes = DEFAULT_MAX_LOGGED_BYTES } = options;
+  if (maxLoggedBytes !== Infinity && (!Number.isSafeInteger(maxLoggedBytes) || maxLoggedBytes < 0)) {
+    throw new MockLicenzyConfigError('maxLoggedBytes', `expected an integer number of bytes >= 0 or Infinity, got ${String(maxLoggedBytes)}`);
+  }
   const { webhooks = [], webhookRetryDelays = [500, 2000, 8000], webhookTimeout = 5000 } = options;
   if (!Array.isArray(webhookRetryDelays) || webhookRetryDelays.length > 10) {
     throw new MockLicenzyConfigError('webhookRetryDelays', 'expected an array of at most 10 delays in milliseconds');
@@ -124,6 +136,7 @@ export function resolveMockOptions(options: MockLicenzyOptions = {}): ResolvedMo
     now,
     latency,
     maxLoggedRequests,
+    maxLoggedBytes,
     keys: resolveKeys(options.keys),
     webhooks: checkWebhookTargets(webhooks),
     webhookRetryDelays: retryDelays,
@@ -155,6 +168,7 @@ const MOCK_OPTION_KEYS = optionKeys<MockLicenzyOptions>({
   now: true,
   latency: true,
   maxLoggedRequests: true,
+  maxLoggedBytes: true,
   webhooks: true,
   webhookRetryDelays: true,
   webhookTimeout: true,

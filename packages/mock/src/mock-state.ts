@@ -222,11 +222,28 @@ function normalizeEntitlement(input: MockEntitlementInput, id: string, nowMs: nu
   return { id, kind, status, expiresAt: toEpochMs(expiresAt), usageRemaining: usageRemaining ?? null, grantedAt: nowMs, extra };
 }
 
+/**
+ * Largest distance from the epoch, in ms, of a date JavaScript can represent (±100,000,000 days): past it `new Date(ms)`
+ * is invalid and `toISOString()` throws, so an entitlement expiring at 1e300 would break every listing of its subject.
+ * @example
+ * isRepresentableDate(1e300); // false
+ */
+export const MAX_DATE_MS = 8.64e15;
+
+/**
+ * True for epoch milliseconds that make a valid `Date` (finite, within ±{@link MAX_DATE_MS}).
+ * @example
+ * isRepresentableDate(Date.now()); // true
+ */
+export function isRepresentableDate(ms: unknown): ms is number {
+  return typeof ms === 'number' && Number.isFinite(ms) && Math.abs(ms) <= MAX_DATE_MS;
+}
+
 function toEpochMs(value: Date | string | number | undefined): number | null {
   if (value === undefined) return null;
   const ms = value instanceof Date ? value.getTime() : typeof value === 'string' ? Date.parse(value) : value;
-  if (typeof ms !== 'number' || !Number.isFinite(ms)) {
-    throw new MockLicenzyConfigError('entitlement.expiresAt', 'expected a valid Date, ISO date string or epoch milliseconds');
+  if (!isRepresentableDate(ms)) {
+    throw new MockLicenzyConfigError('entitlement.expiresAt', `expected a valid Date, ISO date string or epoch milliseconds within ±${MAX_DATE_MS}`);
   }
   return ms;
 }

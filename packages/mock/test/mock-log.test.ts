@@ -1,6 +1,6 @@
 // Tests redaction, counting and capping of the emulator's request log.
 import { describe, expect, it } from 'vitest';
-import { parseLoggedBody, redactCredential, redactHeaders, RequestLog, type MockRequestLogEntry } from '../src/mock-log.js';
+import { loggedBytes, MAX_VIOLATION_BYTES, MAX_VIOLATION_LENGTH, parseLoggedBody, redactCredential, redactHeaders, RequestLog, type MockRequestLogEntry } from '../src/mock-log.js';
 
 const entry = (method: string, path: string): MockRequestLogEntry => ({ method, path, headers: {}, body: undefined, mode: undefined, status: undefined, at: 0 });
 
@@ -61,5 +61,36 @@ describe('RequestLog', () => {
     log.violation('bad');
     log.clear();
     expect([requests.length, violations.length, log.count()]).toEqual([0, 0, 0]);
+  });
+});
+
+describe('RequestLog byte bounds (issue 23, item 15)', () => {
+  const big = (n: number): MockRequestLogEntry => ({ ...entry('POST', '/v1/access/check'), body: { n, pad: 'x'.repeat(1000) } });
+
+  it('drops the oldest entries past maxBytes, keeps counts exact, and its running total matches loggedBytes', () => {
+    const log = new RequestLog(Infinity, 10_000);
+    for (let i = 0; i < 100; i++) log.record(big(i));
+    expect(log.count()).toBe(100);
+    expect(log.retainedBytes.requests).toBeLessThanOrEqual(10_000);
+    expect(log.retainedBytes.requests).toBe(log.requests.reduce((sum, e) => sum + loggedBytes(e), 0));
+    expect(log.requests.at(-1)?.body).toMatchObject({ n: 99 });
+    log.clear();
+    expect(log.retainedBytes).toEqual({ requests: 0, violations: 0 });
+  });
+
+  it('counts but does not keep an entry larger than the whole bound', () => {
+    const log = new RequestLog(10, 500);
+    log.record(big(1));
+    expect(log.requests).toEqual([]);
+    expect(log.count()).toBe(1);
+  });
+
+  it('cuts each violation to MAX_VIOLATION_LENGTH characters and keeps at most MAX_VIOLATION_BYTES, newest last', () => {
+    const log = new RequestLog(10);
+    for (let i = 0; i < 3000; i++) log.violation(`${i}: ${'v'.repeat(5000)}`);
+    expect(log.violations.every((message) => message.length <= MAX_VIOLATION_LENGTH)).toBe(true);
+    expect(log.retainedBytes.violations).toBeLessThanOrEqual(MAX_VIOLATION_BYTES);
+    expect(log.retainedBytes.violations).toBe(log.violations.reduce((sum, m) => sum + loggedBytes(m), 0));
+    expect(log.violations.at(-1)).toMatch(/^2999: v+…$/);
   });
 });
