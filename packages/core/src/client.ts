@@ -5,7 +5,7 @@ import type { LicenzyMode } from './config.js';
 import { LicenzyResponseError, LicenzySubjectInvalidError } from './errors.js';
 import { deriveSharedScope, type SharedTierScope } from './shared-tier.js';
 import { validateSubjectRef } from './subject.js';
-import { requireIdempotencyKey, requireUnits } from './usage-input.js';
+import { chargedExactly, requireIdempotencyKey, requireUnits } from './usage-input.js';
 import type { AccessCheckResult, CallOptions, ConsumeUsageResult, CustomerAccess, EntitlementSummary } from './vocabulary.js';
 
 export { CLIENT_OPTION_KEYS } from './client-options.js';
@@ -32,6 +32,12 @@ export interface LicenzyClient {
 }
 
 /** The scope (namespace and shared-tier secret) of each client this module built, kept off the object itself. */
+/**
+ * The one status a consume succeeds with: 200, as Licenzy answers `{"ok":true,"consumed":…}`. Every other 2xx (201
+ * created, 202 queued, 204 nothing) is a malformed answer, and 409 `insufficient_usage` is the only refusal.
+ */
+export const CONSUME_SUCCESS_STATUS = 200;
+
 const clientScopes = new WeakMap<object, SharedTierScope>();
 
 /** The scope of a client made by {@link createLicenzyClient}; `undefined` for any other object. */
@@ -114,10 +120,14 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
         if (record.error === 'insufficient_usage') return { ok: false, reason: 'insufficient_usage' };
         throw new LicenzyResponseError('Licenzy refused the usage event (409)', { upstreamStatus: status });
       }
-      if (record.ok !== true || typeof record.consumed !== 'number') throw new LicenzyResponseError('Licenzy usage answer is malformed', { upstreamStatus: status });
+      // Success is 200 with exactly the units asked (issue 23, item 9): a 201/202/204 (created, queued, nothing) or a
+      // `consumed` of 0, fewer or a fraction is not the charge the route is about to serve, so it is malformed (503).
+      if (status !== CONSUME_SUCCESS_STATUS || record.ok !== true || !chargedExactly(record.consumed, units)) {
+        throw new LicenzyResponseError('Licenzy usage answer is malformed', { upstreamStatus: status });
+      }
       return {
         ok: true,
-        consumed: record.consumed,
+        consumed: units,
         usageRemaining: typeof record.usage_remaining === 'number' ? record.usage_remaining : undefined,
       };
     },

@@ -6,7 +6,7 @@ import { LicenzyAbortError, LicenzyConfigError, LicenzyIdempotencyConflictError,
 import type { AccessChecker, ConsumeUsageOptions } from './gate-types.js';
 import { validateSubjectRef } from './subject.js';
 import type { UpstreamCaller } from './upstream-caller.js';
-import { requireIdempotencyKey, requireUnits } from './usage-input.js';
+import { chargedExactly, requireIdempotencyKey, requireUnits } from './usage-input.js';
 import type { ConsumeUsageResult } from './vocabulary.js';
 
 /** What consume is built from. */
@@ -51,7 +51,7 @@ export function createUsageConsume(deps: UsageConsumeDeps): (subjectRef: string,
     };
     const consume = client.consumeUsage.bind(client);
     // Not the caller's signal: the call is shared by every caller of this key, and each stops waiting on its own.
-    const promise = caller.call(subjectRef, 'Usage consume', () => consume(subjectRef, units, { idempotencyKey }), validConsumeResult).then(
+    const promise = caller.call(subjectRef, 'Usage consume', () => consume(subjectRef, units, { idempotencyKey }), (result: ConsumeUsageResult) => validConsumeResult(result, units)).then(
       (result) => {
         publish(result.ok ? { type: 'charged', ...(result.usageRemaining === undefined ? {} : { remaining: result.usageRemaining }) } : { type: 'exhausted' });
         return result;
@@ -70,10 +70,14 @@ export function createUsageConsume(deps: UsageConsumeDeps): (subjectRef: string,
   };
 }
 
-/** A consume answer the gate can act on; a custom client's odd answer is malformed, never a free charge. */
-function validConsumeResult(result: ConsumeUsageResult): ConsumeUsageResult {
+/**
+ * A consume answer the gate can act on: out of units, or exactly the `units` asked consumed. Anything else (0, 1 of 5,
+ * 5.5, a custom client's odd shape) is malformed (issue 23, item 9): 503, the handler does not run, never a free or
+ * partial charge taken for a whole one.
+ */
+function validConsumeResult(result: ConsumeUsageResult, units: number): ConsumeUsageResult {
   if (result?.ok === false && result.reason === 'insufficient_usage') return Object.freeze({ ok: false, reason: 'insufficient_usage' });
-  if (result?.ok === true && typeof result.consumed === 'number' && Number.isFinite(result.consumed) && result.consumed >= 0) {
+  if (result?.ok === true && chargedExactly(result.consumed, units)) {
     const remaining = typeof result.usageRemaining === 'number' && Number.isFinite(result.usageRemaining) ? result.usageRemaining : undefined;
     return Object.freeze({ ok: true, consumed: result.consumed, usageRemaining: remaining });
   }

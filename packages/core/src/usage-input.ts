@@ -9,6 +9,19 @@ export function validUnits(value: unknown): value is number {
 }
 
 /**
+ * Whether a consume answer's `consumed` is exactly the `units` asked: a consume is all or nothing (the contract: "atomic"),
+ * so 0, fewer, more or a fraction is not a charge of `units` (issue 23, item 9).
+ *
+ * @example
+ * chargedExactly(5, 5)   // true
+ * chargedExactly(1, 5)   // false
+ * chargedExactly(5.5, 5) // false
+ */
+export function chargedExactly(consumed: unknown, units: number): boolean {
+  return validUnits(consumed) && consumed === units;
+}
+
+/**
  * `units`, checked before any slot is taken or any request is sent. @throws {LicenzyConfigError} on `units`.
  *
  * @example

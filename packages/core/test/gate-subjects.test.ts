@@ -17,7 +17,7 @@ function meteringChecker() {
     },
     getCustomerAccess: async (subjectRef): Promise<CustomerAccess> => {
       asked.push(`summary ${subjectRef}`);
-      return { subjectRef, hasAccess: true, entitlements: [] };
+      return { subjectRef, hasAccess: true, status: 'active', entitlements: [], raw: {} };
     },
   };
   return { fake, checker, asked };
