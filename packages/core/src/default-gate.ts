@@ -14,7 +14,36 @@ export function getDefaultGate(): LicenzyGate {
   return shared;
 }
 
-/** Drops the shared gate so the next {@link getDefaultGate} reads the environment again (tests, key rotation). */
+/**
+ * Drops the shared gate so the next {@link getDefaultGate} reads the environment again (tests, key rotation). Routes
+ * built before the reset follow it: they decide with {@link followDefaultGate}, which reaches the current default gate
+ * on every call, so they send the new key and `getDefaultGate().invalidate()` reaches them (issue 23, item 3).
+ */
 export function resetDefaultGate(): void {
   shared = undefined;
 }
+
+/**
+ * The gate zero-argument routes (and the status route, metered routes) hold: every call is made on the current
+ * default gate, so a reset reaches routes built before it. One extra call on the hit path; a reset with a broken
+ * environment refuses each request with 500 `access_misconfigured` (a `LicenzyConfigError`) rather than keep the old key.
+ * Internal: the adapters reach it through the guard; apps use {@link getDefaultGate}.
+ *
+ * @example
+ * followDefaultGate.peek('user_1') // getDefaultGate().peek('user_1'), whichever gate that is now
+ */
+export const followDefaultGate: LicenzyGate = Object.freeze({
+  get mode() {
+    return getDefaultGate().mode;
+  },
+  now: () => getDefaultGate().now(),
+  peek: (subjectRef) => (shared ?? getDefaultGate()).peek(subjectRef),
+  check: (subjectRef, options) => getDefaultGate().check(subjectRef, options),
+  invalidate: (subjectRef, options) => getDefaultGate().invalidate(subjectRef, options),
+  invalidateEverywhere: (subjectRef, options) => getDefaultGate().invalidateEverywhere(subjectRef, options),
+  clear: (options) => getDefaultGate().clear(options),
+  stats: () => getDefaultGate().stats(),
+  consumeUsage: (subjectRef, units, options) => getDefaultGate().consumeUsage(subjectRef, units, options),
+  waitForAccess: (subjectRef, options) => getDefaultGate().waitForAccess(subjectRef, options),
+  customerAccess: (subjectRef, options) => getDefaultGate().customerAccess(subjectRef, options),
+} satisfies LicenzyGate);

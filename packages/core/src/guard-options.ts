@@ -1,5 +1,5 @@
 // Parses and validates the options every adapter's requireAccess() takes, and picks the gate; no behaviour here.
-import { getDefaultGate } from './default-gate.js';
+import { followDefaultGate, getDefaultGate } from './default-gate.js';
 import { LicenzyConfigError } from './errors.js';
 import { createAccessGate } from './gate.js';
 import { GATE_OPTION_KEYS } from './gate-options.js';
@@ -99,8 +99,17 @@ export function parseGuardOptions<Req, Hook extends (...args: never[]) => unknow
     }
     gate = given as AccessGate;
   } else {
-    gate = gateOptionNames.length > 0 ? createAccessGate(pickKeys<AccessGateOptions>(opts, GATE_OPTION_KEYS)) : getDefaultGate();
+    gate = gateOptionNames.length > 0 ? createAccessGate(pickKeys<AccessGateOptions>(opts, GATE_OPTION_KEYS)) : defaultGateFollowed();
   }
 
   return { subject, fresh: fresh as GuardConfig<Req, Hook>['fresh'], onDenied, onUnavailable: onUnavailable as 'deny' | 'allow' | Hook, delegateErrors: opts.delegateErrors === true, baseLogger, gate };
+}
+
+/**
+ * The default gate for a route without gate options: built (or its environment checked) now, so a missing key fails at
+ * setup; then followed on every request, so `resetDefaultGate()` (key rotation) reaches the route (issue 23, item 3).
+ */
+function defaultGateFollowed(): AccessGate {
+  getDefaultGate();
+  return followDefaultGate;
 }
