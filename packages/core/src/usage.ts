@@ -29,7 +29,9 @@ export interface RequireUsageOptions<Req, Hook> extends Omit<RequireAccessOption
   /**
    * `'before'` (default): charge, then run the handler; if the handler then fails (5xx, or the connection drops),
    * the customer has paid for nothing — published as `handler_failed` on `licenzy-gate:usage` for a refund.
-   * `'after'`: check that enough units are left, run the handler, and charge only when the response is 2xx/3xx.
+   * `'after'`: check that enough units are left, run the handler, and charge once the response is delivered: it
+   * started (status line and headers sent) with a 2xx/3xx status. A client that resets the connection after that,
+   * even before the last bytes, is charged; a handler that fails before sending anything, or answers 4xx/5xx, is not.
    * Trade-off: concurrent requests all pass the check before any is charged, so they can spend more units than are
    * left (each such response is published as `overspent`), and a response already sent cannot be taken back.
    */
@@ -56,9 +58,13 @@ export interface UsageRequestInfo {
   body?: unknown;
 }
 
-/** The raw Node response (Express `res`, Koa `ctx.res`, Fastify `reply.raw`): only its status and end events. */
+/** The raw Node response (Express `res`, Koa `ctx.res`, Fastify `reply.raw`): only its status, progress and end events. */
 export interface ResponseLike {
   readonly statusCode: number;
+  /** The status line and headers were written: the response has started (`charge: 'after'` then counts it delivered). */
+  readonly headersSent?: boolean;
+  /** The server ended the response (`end()` was called): the handler finished it, whatever the client did. */
+  readonly writableEnded?: boolean;
   readonly writableFinished?: boolean;
   once(event: 'finish' | 'close', listener: () => void): unknown;
 }
@@ -228,20 +234,24 @@ async function unitsLeft(gate: LicenzyGate, subjectRef: string): Promise<number 
   return known ? total : 0;
 }
 
-/** After the handler: charges a `charge: 'after'` response that succeeded, or reports a charged request that failed. */
+/**
+ * After the handler: charges a `charge: 'after'` response once delivered, or reports a charged request that failed.
+ *
+ * Delivered (issue 23, item 8) means the response *started* with a 2xx/3xx status: its headers were sent. It is judged
+ * when the response finishes, or when the connection closes first: a client that read every chunk and reset before
+ * the last bytes cannot skip its charge, and a handler that failed before sending anything (or answered 4xx/5xx) is
+ * never charged. A started response the server did not end (cut short by the client or by a failing stream) is
+ * charged and also published as `handler_failed`, for the app to refund if it wishes.
+ */
 function watchResponse(gate: LicenzyGate, charge: 'before' | 'after', response: ResponseLike, outcome: Extract<UsageOutcome, { allowed: true }>): void {
   const { usage, subjectRef } = outcome.decision;
   if (usage.source === 'fail-open') return;
   const event = { mode: gate.mode, subjectRef, units: usage.units, idempotencyKey: outcome.idempotencyKey, route: outcome.route };
   let finished = false;
-  response.once('finish', () => {
-    finished = true;
+
+  function chargeIfDelivered(): boolean {
     const status = response.statusCode;
-    if (charge === 'before') {
-      if (status >= 500) publish({ ...event, type: 'handler_failed', status });
-      return;
-    }
-    if (status < 200 || status >= 400) return;
+    if (status < 200 || status >= 400) return false;
     gate.consumeUsage(subjectRef, usage.units, { idempotencyKey: outcome.idempotencyKey }).then(
       (result) => {
         if (!result.ok) publish({ ...event, type: 'overspent' });
@@ -249,11 +259,23 @@ function watchResponse(gate: LicenzyGate, charge: 'before' | 'after', response: 
       // The gate already published `failed` with the error; nothing else can be done for a response already sent.
       () => undefined,
     );
+    return true;
+  }
+
+  response.once('finish', () => {
+    finished = true;
+    if (charge === 'after') return void chargeIfDelivered();
+    const status = response.statusCode;
+    if (status >= 500) publish({ ...event, type: 'handler_failed', status });
   });
   response.once('close', () => {
-    // Closed before the response was complete: the client never got what it paid for (charge 'before'), or
-    // there is nothing to charge for (charge 'after').
-    if (!finished && response.writableFinished !== true && charge === 'before') publish({ ...event, type: 'handler_failed' });
+    if (finished || response.writableFinished === true) return;
+    // Closed before the response was complete. Charge 'before': the client did not get all it paid for. Charge
+    // 'after': a response that started was delivered (charged); one that never started was not (nothing to charge).
+    if (charge === 'after') {
+      if (response.headersSent !== true || !chargeIfDelivered() || response.writableEnded === true) return;
+    }
+    publish({ ...event, type: 'handler_failed' });
   });
 }
 
