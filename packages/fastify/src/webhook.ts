@@ -38,7 +38,9 @@ export function webhookHandler(options: FastifyWebhookOptions): FastifyPluginAsy
             : { status: 500, body: { error: 'internal' } };
       return reply.code(status).header('cache-control', 'no-store').send(body);
     });
-    instance.post('/', async (request, reply) => {
+    // Deliveries are authenticated by their signature, never by a subject: the route opts out of every licenzyGate with
+    // `global: true`, registered before or after it (issue 23, item 4; a gated webhook answered 401 subject_required).
+    instance.post('/', { config: { licenzy: false } }, async (request, reply) => {
       const rawBody = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       // rawHeaders shows a header sent twice, which the joined `headers` hides (`a, b`).
       const { status, body } = await receiver.handle({ headers: request.headers, rawHeaders: request.raw.rawHeaders, rawBody });
