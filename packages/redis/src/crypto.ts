@@ -20,6 +20,11 @@ export interface StoredEntry {
   readonly staleTtl: number;
   /** Redis's time (ms) when the token of the write was read: the entry is at least this old, on Redis's clock. */
   readonly writtenAt: number;
+  /**
+   * Written by a `fresh` check (format `2`): only such an entry reports its age, so only a fresh answer counts as a
+   * recent one on other instances (an ordinary miss elsewhere never stands in for a "just paid" check here).
+   */
+  readonly fresh: boolean;
 }
 
 /**
@@ -33,7 +38,9 @@ export type TierMessage =
 /** An opened message and its nonce: the 12 random bytes it was sealed with (authenticated by GCM), in hex. */
 export type OpenedMessage = TierMessage & { readonly nonce: string };
 
+/** `1`: an ordinary answer (the format before issue 23, still read and written); `2`: the answer of a fresh check. */
 const ENTRY_VERSION = '1';
+const FRESH_ENTRY_VERSION = '2';
 
 export function deriveKeys(scope: SharedTierScope): ScopeKeys {
   const derive = (label: string) =>
@@ -51,14 +58,15 @@ export function subjectHash(keys: ScopeKeys, subjectRef: string): string {
   return createHmac('sha256', keys.subjectKey).update(subjectRef).digest('hex');
 }
 
-function entryMac(keys: ScopeKeys, hash: string, fields: readonly string[]): Buffer {
-  // Bound to namespace and subject hash: a copy under another subject's key or another scope fails the MAC.
+function entryMac(keys: ScopeKeys, hash: string, format: string, fields: readonly string[]): Buffer {
+  // Bound to namespace, subject hash and format: a copy under another subject's key or another scope, or an ordinary
+  // entry relabelled as a fresh one, fails the MAC.
   return createHmac('sha256', keys.entryKey)
-    .update(['licenzy-gate/entry', ENTRY_VERSION, keys.namespace, hash, ...fields].join('\0'))
+    .update(['licenzy-gate/entry', format, keys.namespace, hash, ...fields].join('\0'))
     .digest();
 }
 
-/** Serialises an entry as `1|epoch|version|allowed|checkedAt|ttl|staleTtl|writtenAt|mac`. */
+/** Serialises an entry as `1|epoch|version|allowed|checkedAt|ttl|staleTtl|writtenAt|mac` (`2|…` for a fresh answer). */
 export function encodeEntry(keys: ScopeKeys, hash: string, entry: StoredEntry): string {
   const fields = [
     entry.epoch,
@@ -69,7 +77,8 @@ export function encodeEntry(keys: ScopeKeys, hash: string, entry: StoredEntry): 
     String(entry.staleTtl),
     String(entry.writtenAt),
   ];
-  return [ENTRY_VERSION, ...fields, entryMac(keys, hash, fields).toString('base64url')].join('|');
+  const format = entry.fresh ? FRESH_ENTRY_VERSION : ENTRY_VERSION;
+  return [format, ...fields, entryMac(keys, hash, format, fields).toString('base64url')].join('|');
 }
 
 const INTEGER = /^(0|[1-9][0-9]{0,15})$/;
@@ -78,10 +87,11 @@ const INTEGER = /^(0|[1-9][0-9]{0,15})$/;
 export function decodeEntry(keys: ScopeKeys, hash: string, raw: unknown): StoredEntry | undefined {
   if (typeof raw !== 'string' || raw.length > 512) return undefined;
   const parts = raw.split('|');
-  if (parts.length !== 9 || parts[0] !== ENTRY_VERSION) return undefined;
+  const format = parts[0];
+  if (parts.length !== 9 || (format !== ENTRY_VERSION && format !== FRESH_ENTRY_VERSION)) return undefined;
   const fields = parts.slice(1, 8);
   const mac = Buffer.from(parts[8] ?? '', 'base64url');
-  const expected = entryMac(keys, hash, fields);
+  const expected = entryMac(keys, hash, format, fields);
   // Constant-time, with the length checked first (timingSafeEqual throws on unequal lengths).
   if (mac.length !== expected.length || !timingSafeEqual(mac, expected)) return undefined;
   const [epoch, version, allowed, checkedAt, ttl, staleTtl, writtenAt] = fields as [string, string, string, string, string, string, string];
@@ -95,6 +105,7 @@ export function decodeEntry(keys: ScopeKeys, hash: string, raw: unknown): Stored
     ttl: Number(ttl),
     staleTtl: Number(staleTtl),
     writtenAt: Number(writtenAt),
+    fresh: format === FRESH_ENTRY_VERSION,
   };
 }
 

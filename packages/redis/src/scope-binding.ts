@@ -70,7 +70,11 @@ export function bindScope(
       // The fresh window ends the written stale margin before the stale one does.
       const ttl = staleTtl - (stored.staleTtl - stored.ttl);
       // `age` counts from the read before the Licenzy call (Redis's clock): never younger than the answer is.
-      if (ttl > 0) return { entry: { allowed: stored.allowed, checkedAt: stored.checkedAt, ttl, staleTtl, age }, token };
+      // Only a fresh check's answer reports it: an ordinary miss elsewhere is no recent answer for a "just paid" check.
+      if (ttl > 0) {
+        const entry = { allowed: stored.allowed, checkedAt: stored.checkedAt, ttl, staleTtl };
+        return { entry: stored.fresh ? { ...entry, age } : entry, token };
+      }
       return { entry: undefined, token, stale: { allowed: stored.allowed, checkedAt: stored.checkedAt, staleTtl } };
     },
 
@@ -86,6 +90,7 @@ export function bindScope(
         ttl,
         staleTtl,
         writtenAt: Number(readAt),
+        fresh: options?.broadcast === true,
       });
       const message = options?.broadcast ? sealMessage(keys, { type: 'invalidate', subjectRef, origin, sentAt: now() }) : '';
       const reply = await send((c) =>

@@ -5,7 +5,7 @@ import { decodeEntry, deriveKeys, encodeEntry, openMessage, sealMessage, subject
 
 const scope = deriveSharedScope('lz_test_crypto_0001', 'test', 'https://licenzy.example');
 const keys = deriveKeys(scope);
-const stored = { epoch: '3', version: '7', allowed: true, checkedAt: 1_700_000_000_000, ttl: 30_000, staleTtl: 60_000, writtenAt: 1_700_000_000_100 };
+const stored = { epoch: '3', version: '7', allowed: true, checkedAt: 1_700_000_000_000, ttl: 30_000, staleTtl: 60_000, writtenAt: 1_700_000_000_100, fresh: false };
 
 describe('subjectHash', () => {
   it('is a keyed hash: stable for a scope, different in another, never the subject', () => {
@@ -34,6 +34,19 @@ describe('entries', () => {
     expect(decodeEntry(keys, hash, parts.slice(0, 8).join('|') + '|')).toBeUndefined();
     expect(decodeEntry(keys, hash, null)).toBeUndefined();
     expect(decodeEntry(keys, hash, 'x'.repeat(600))).toBeUndefined();
+  });
+});
+
+describe('fresh entries (issue 23, item 5)', () => {
+  const hash = subjectHash(keys, 'user_1');
+  it('a fresh answer is written in format 2 and read back as fresh; an ordinary one cannot be relabelled fresh, nor back', () => {
+    const fresh = encodeEntry(keys, hash, { ...stored, fresh: true });
+    expect(fresh.startsWith('2|')).toBe(true);
+    expect(decodeEntry(keys, hash, fresh)).toEqual({ ...stored, fresh: true });
+    const ordinary = encodeEntry(keys, hash, stored);
+    expect(ordinary.startsWith('1|')).toBe(true);
+    expect(decodeEntry(keys, hash, `2${ordinary.slice(1)}`)).toBeUndefined();
+    expect(decodeEntry(keys, hash, `1${fresh.slice(1)}`)).toBeUndefined();
   });
 });
 
