@@ -73,7 +73,9 @@ export function createAccessChecks(deps: AccessChecksDeps): AccessChecks {
   // to `max`, the oldest failure out first: unlike an LRUCache, nothing is allocated for `max` up front.
   const failures = new Map<string, Failure>();
 
-  function rememberFailure(subjectRef: string, failure: Failure): void {
+  function rememberFailure(subjectRef: string, error: unknown, startedAt: number): void {
+    const since = now();
+    const failure: Failure = { error, since, until: since + errorTtl, startedAt };
     failures.delete(subjectRef);
     if (failures.size >= max) failures.delete(failures.keys().next().value as string);
     failures.set(subjectRef, failure);
@@ -115,10 +117,7 @@ export function createAccessChecks(deps: AccessChecksDeps): AccessChecks {
       counters.errors++;
       // Shared with later checks for `errorTtl`, except local refusals (open circuit, shed load) that end on their own clock.
       const local = error instanceof LicenzyUnavailableError && (error.reason === 'circuit_open' || error.reason === 'overloaded');
-      if (current() && errorTtl > 0 && !local) {
-        const since = now();
-        rememberFailure(subjectRef, { error, since, until: since + errorTtl, startedAt: call.startedAt });
-      }
+      if (current() && errorTtl > 0 && !local) rememberFailure(subjectRef, error, call.startedAt);
       throw error;
     } finally {
       if (current()) inflight.delete(subjectRef);
@@ -158,8 +157,7 @@ export function createAccessChecks(deps: AccessChecksDeps): AccessChecks {
         }
       }
       const failure = failures.get(subjectRef);
-      // Judged like a cached decision (servesAt): within [since, until) on the gate's clock. An injected clock stepped
-      // back before `since` must not keep the failure for the whole step (issue 23, item 13).
+      // Judged like a cached decision (servesAt), within [since, until): a clock stepped back ignores it (issue 23, item 13).
       if (failure !== undefined && t < failure.until && t >= failure.since && (!fresh || freshEnough(failure.startedAt, t))) {
         return staleOrThrow(subjectRef, failure.error);
       }
