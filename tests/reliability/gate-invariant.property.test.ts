@@ -10,13 +10,14 @@ import { forgetCoarseReading } from '../../packages/core/src/clock.js';
 import { createFakeChecker, flush } from '../../packages/core/test/fake-checker.js';
 import { environmentLine, writeDocSection } from './support/report.js';
 
-const SUBJECTS = ['alice', 'bob', 'carol'] as const;
+/** '42' is also given as the number 42 (a resolver's numeric id, issue 23 item 2) by actions with `numeric`. */
+const SUBJECTS = ['alice', 'bob', '42'] as const;
 /** 200 by default (seconds); `LICENZY_PROPERTY_RUNS=20000` searches harder. */
 const NUM_RUNS = Number(process.env.LICENZY_PROPERTY_RUNS ?? 200);
 /** Grants checked per source across all runs, to show the properties exercised every path. */
 const grantsVerified = { licenzy: 0, cache: 0, stale: 0 };
 /** What the histories exercised, for docs/reliability.md. */
-const exercised = { runs: 0, wallSteps: 0, freshChecks: 0, freshServedRecent: 0, otherAccountPeeks: 0 };
+const exercised = { runs: 0, wallSteps: 0, clockSteps: 0, numericCalls: 0, freshChecks: 0, freshServedRecent: 0, otherAccountPeeks: 0 };
 
 /** What the scripted Licenzy answers one call with: a decision, a malformed answer, or an error of each class. */
 const OUTCOMES = ['allowed', 'denied', 'mismatch', 'nonBoolean', 'unavailable', 'timeout', 'response', 'auth', 'plain'] as const;
@@ -29,15 +30,17 @@ const OUTAGE_OUTCOMES: ReadonlySet<Outcome> = new Set(['unavailable', 'timeout']
 const PLAIN_ERROR = new Error('checker crashed');
 
 type Action =
-  | { kind: 'check'; subject: number; fresh: boolean; burst: number }
-  | { kind: 'peek'; subject: number }
+  | { kind: 'check'; subject: number; fresh: boolean; burst: number; numeric?: boolean }
+  | { kind: 'peek'; subject: number; numeric?: boolean }
   | { kind: 'answer'; pick: number; outcome: Outcome }
   | { kind: 'advance'; ms: number }
   /** The wall clock steps (NTP, a manual change) without time passing: only `checkedAt` may follow it. */
   | { kind: 'wallStep'; ms: number }
   /** A gate of another account sharing the store looks the subject up: it must never see this gate's grants. */
   | { kind: 'peekOther'; subject: number }
-  | { kind: 'invalidate'; subject: number }
+  | { kind: 'invalidate'; subject: number; numeric?: boolean }
+  /** An injected `now` steps (either way) without time passing; the gate's every window follows it (issue 23, item 13). */
+  | { kind: 'clockStep'; ms: number }
   | { kind: 'clear' };
 
 /** Grants are the interesting case, so they are drawn most often; every failure class still appears. */
@@ -48,8 +51,8 @@ const outcomeArb: fc.Arbitrary<Outcome> = fc.oneof(
 );
 const subjectIndex = fc.nat({ max: SUBJECTS.length - 1 });
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({ kind: fc.constant('check' as const), subject: subjectIndex, fresh: fc.nat({ max: 4 }).map((n) => n === 0), burst: fc.integer({ min: 1, max: 3 }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('peek' as const), subject: subjectIndex }) },
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('check' as const), subject: subjectIndex, fresh: fc.nat({ max: 4 }).map((n) => n === 0), burst: fc.integer({ min: 1, max: 3 }), numeric: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('peek' as const), subject: subjectIndex, numeric: fc.boolean() }) },
   { weight: 5, arbitrary: fc.record({ kind: fc.constant('answer' as const), pick: fc.nat({ max: 10 }), outcome: outcomeArb }) },
   {
     weight: 3,
@@ -64,7 +67,8 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('wallStep' as const), ms: fc.integer({ min: -3_600_000, max: 3_600_000 }) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('peekOther' as const), subject: subjectIndex }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidate' as const), subject: subjectIndex }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('invalidate' as const), subject: subjectIndex, numeric: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('clockStep' as const), ms: fc.integer({ min: -5_000, max: 5_000 }) }) },
   { weight: 1, arbitrary: fc.constant({ kind: 'clear' as const }) },
 );
 
@@ -74,6 +78,8 @@ interface GateConfig {
   freshInterval: number;
   /** One store shared with a gate of another account (namespaced per key), instead of the gate's own LRU. */
   sharedStore: boolean;
+  /** An injected `now` (durations and `checkedAt`) that `clockStep` moves either way, instead of the default clocks. */
+  injectedClock?: boolean;
 }
 
 const configArb: fc.Arbitrary<GateConfig> = fc.record({
@@ -95,6 +101,7 @@ const configArb: fc.Arbitrary<GateConfig> = fc.record({
   ),
   freshInterval: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2000 })),
   sharedStore: fc.boolean(),
+  injectedClock: fc.boolean(),
 });
 
 /**
@@ -147,13 +154,24 @@ async function runHistory(
   // The gate's default clocks, faked: performance.now() only moves forward with `advance`, Date also steps.
   vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date', 'performance'], now: 1_700_000_000_000 });
   forgetCoarseReading();
-  const mono = () => performance.now();
+  // The gate's clocks as the model sees them: the default ones (monotonic, wall), or one injected `now` for both that
+  // `clockStep` moves back or forth. Every window of the model is measured on the gate's duration clock.
+  let stepped = 0;
+  const injected = config.injectedClock === true ? () => performance.now() + stepped : undefined;
+  const mono = injected ?? (() => performance.now());
+  const wall = injected ?? (() => Date.now());
+  /** What a resolver may return for the subject: the number 42 for '42' when the action says so. */
+  const given = (subject: string, numeric: boolean | undefined): string => {
+    if (numeric !== true || subject !== '42') return subject;
+    exercised.numericCalls++;
+    return 42 as unknown as string;
+  };
   const fake = createFakeChecker();
   const store = config.sharedStore ? createLruDecisionStore(100) : undefined;
   // A huge totalTimeout keeps the gate's watchdog out of the model's way (answers come only from the script).
   const options: AccessGateOptions = {
     client: fake.checker, cache: config.cache, circuitBreaker: config.circuitBreaker, freshInterval: config.freshInterval,
-    totalTimeout: 1e9, ...(store ? { store } : {}),
+    totalTimeout: 1e9, ...(store ? { store } : {}), ...(injected ? { now: injected } : {}),
   };
   const gate = mutate(createAccessGate(options));
   const otherChecker: AccessChecker = { mode: 'test', ...(otherNamespace === null ? {} : { namespace: otherNamespace }), checkAccess: () => new Promise(() => undefined) };
@@ -186,6 +204,8 @@ async function runHistory(
         g.answeredWall === checkedAt &&
         g.answeredMono !== undefined &&
         now < g.answeredMono + window &&
+        // A stamp after "now" (an injected clock stepped back) is never trusted.
+        now >= g.answeredMono &&
         registered(g) &&
         !invalidatedBetween(subject, g.startSeq, Infinity) &&
         !calls.some((d) => d.subject === subject && d.outcome === 'denied' && d.startSeq > g.startSeq && registered(d)),
@@ -208,7 +228,7 @@ async function runHistory(
       if (!recent) return fail('a fresh check was served from the cache');
     }
     if (decision.source === 'licenzy') {
-      if (decision.checkedAt !== Date.now()) return fail('a Licenzy decision that is not from now');
+      if (decision.checkedAt !== wall()) return fail('a Licenzy decision that is not from now');
       const answered = (c: ModelCall | undefined) =>
         c !== undefined && c.subject === check.subject && c.answeredMono === now && (c.outcome === (decision.allowed ? 'allowed' : 'denied'));
       if (decision.allowed) grantsVerified.licenzy++;
@@ -231,9 +251,9 @@ async function runHistory(
     }
   }
 
-  function startCheck(subject: string, fresh: boolean): void {
+  function startCheck(subject: string, fresh: boolean, numeric?: boolean): void {
     const before = fake.calls.length;
-    const promise = gate.check(subject, { fresh });
+    const promise = gate.check(given(subject, numeric), { fresh });
     let ownCall: number | undefined;
     // The gate calls its checker synchronously inside check(), so a new call here is this check's own.
     for (let index = before; index < fake.calls.length; index++) {
@@ -264,7 +284,7 @@ async function runHistory(
     const call = index === undefined ? undefined : calls[index];
     if (pending === undefined || call === undefined) throw new Error('model out of step with the fake checker');
     call.answerSeq = seq;
-    call.answeredWall = Date.now();
+    call.answeredWall = wall();
     call.answeredMono = mono();
     call.outcome = outcome;
     if (OUTAGE_OUTCOMES.has(outcome)) outageSeen = true;
@@ -297,12 +317,12 @@ async function runHistory(
         // Each check of a burst is its own step, so the model can order calls started back to back.
         for (let i = 0; i < action.burst; i++) {
           if (i > 0) seq++;
-          startCheck(SUBJECTS[action.subject] ?? 'alice', action.fresh);
+          startCheck(SUBJECTS[action.subject] ?? 'alice', action.fresh, action.numeric);
         }
         break;
       case 'peek': {
         const subject = SUBJECTS[action.subject] ?? 'alice';
-        const hit = gate.peek(subject);
+        const hit = gate.peek(given(subject, action.numeric));
         if (hit !== undefined) verify(hit, { subject, fresh: false, askedMono: mono(), ownCall: undefined }, 'peek');
         break;
       }
@@ -323,8 +343,13 @@ async function runHistory(
         vi.setSystemTime(Date.now() + action.ms);
         exercised.wallSteps++;
         break;
+      case 'clockStep':
+        if (injected === undefined) break;
+        stepped += action.ms;
+        exercised.clockSteps++;
+        break;
       case 'invalidate':
-        gate.invalidate(SUBJECTS[action.subject] ?? 'alice');
+        gate.invalidate(given(SUBJECTS[action.subject] ?? 'alice', action.numeric));
         invalidations.get(SUBJECTS[action.subject] ?? 'alice')?.push(seq);
         break;
       case 'clear':
@@ -379,6 +404,10 @@ Every decision was checked against a model of the invariant; none broke it.
 
 - Time: windows are measured on the faked monotonic clock; the wall clock stepped ${exercised.wallSteps} times by up to
   ±1 h in between (NTP), and only \`checkedAt\` followed it.
+- Injected clock: ${exercised.clockSteps} steps of an injected \`now\` by up to ±5 s, every window following it; a stamp
+  after "now" (a decision's or a remembered failure's) is never served.
+- Numeric subjects: ${exercised.numericCalls} calls gave the subject '42' as the number 42 (check, peek, invalidate), as a
+  resolver may; each reached the same entry as the string.
 - Fresh: ${exercised.freshChecks} fresh checks; ${exercised.freshServedRecent} were answered by a cached answer requested
   within \`freshInterval\`, each verified against the model.
 - Namespace: ${exercised.otherAccountPeeks} look-ups by a gate of another account on the shared store; none saw a decision.
@@ -439,6 +468,20 @@ Reproduce: \`npx vitest run --project reliability property\` (\`LICENZY_PROPERTY
       return anyErrorIsOutage(gate);
     });
     expect(staleAfterNonsense.join('\n')).toMatch(/stale grant without any outage/);
+  });
+
+  it('the model is not vacuous: a gate whose invalidate() misses a numeric id (issue 23, item 2) is caught', async () => {
+    const config: GateConfig = { cache: { ttl: 1000, deniedTtl: 100, staleIfError: 0, errorTtl: 0 }, circuitBreaker: false, freshInterval: 0, sharedStore: false };
+    const history: Action[] = [
+      { kind: 'check', subject: 2, fresh: false, burst: 1, numeric: true },
+      { kind: 'answer', pick: 0, outcome: 'allowed' },
+      { kind: 'invalidate', subject: 2, numeric: true },
+      { kind: 'check', subject: 2, fresh: false, burst: 1 },
+    ];
+    expect(await runHistory(config, history)).toEqual([]);
+    // The old facade: a number reached the cache as is, so it forgot nothing.
+    const missesNumbers = (gate: AccessGate): AccessGate => ({ ...gate, invalidate: (subject, options) => (typeof subject === 'string' ? gate.invalidate(subject, options) : false) });
+    expect((await runHistory(config, history, missesNumbers)).join('\n')).toMatch(/cached grant without a standing allowed answer/);
   });
 
   it('the model is not vacuous: two accounts namespaced by mode alone are caught sharing a grant', async () => {
@@ -504,6 +547,43 @@ describe('property: the guard grants only what the checker granted for exactly t
           expect(answer).not.toBe('allowed');
         }
       }),
+      { numRuns: NUM_RUNS },
+    );
+  }, 60_000);
+});
+
+describe('property: a remembered failure is judged like a cached decision on a stepped injected clock (issue 23, item 13)', () => {
+  it(`a failure answers for Licenzy exactly within [since, since + errorTtl) of the gate's clock, whatever the steps (${NUM_RUNS} runs)`, async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 2_000 }),
+        fc.array(fc.integer({ min: -5_000, max: 5_000 }), { minLength: 1, maxLength: 20 }),
+        async (errorTtl, steps) => {
+          let t = 1_000_000;
+          const fake = createFakeChecker();
+          const gate = createAccessGate({ client: fake.checker, now: () => t, cache: { errorTtl, staleIfError: 0 }, circuitBreaker: false, totalTimeout: 1e9 });
+          const outage = () => new LicenzyUnavailableError('status', 'Licenzy answered HTTP 503', { upstreamStatus: 503 });
+          const first = gate.check('alice').catch(() => undefined);
+          await flush();
+          fake.next().reject(outage());
+          await first;
+          let since = t;
+          for (const step of steps) {
+            t += step;
+            const before = fake.calls.length;
+            const pending = gate.check('alice').catch(() => undefined);
+            await flush();
+            const remembered = t >= since && t < since + errorTtl;
+            expect(fake.calls.length - before).toBe(remembered ? 0 : 1);
+            if (!remembered) {
+              // Licenzy is still out: this failure is remembered from now on.
+              fake.next().reject(outage());
+              since = t;
+            }
+            await pending;
+          }
+        },
+      ),
       { numRuns: NUM_RUNS },
     );
   }, 60_000);
