@@ -1,6 +1,8 @@
 // The fault matrix: every scripted Licenzy fault × failure mode × framework, with the status, upstream calls and wall time observed.
 import { OMIT_FIELD, createMockLicenzy, type MockFault, type MockLicenzy } from '@licenzy-gate/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createAccessGate, LicenzyResponseError } from '@licenzy-gate/core';
+import { MALFORMED_CONSUME_ANSWERS } from '../../packages/core/test/consume-answers.js';
 import { createClock } from '../../packages/core/test/fake-checker.js';
 import { FRAMEWORKS, callPaid, startPaidApp, type FrameworkName, type PaidRouteOptions } from './support/apps.js';
 import { environmentLine, table, writeDocSection } from './support/report.js';
@@ -241,6 +243,43 @@ describe('fault matrix: every fault × failure mode × framework keeps the invar
         await runMode(framework, mode);
       }, 60_000);
     }
+  });
+});
+
+/**
+ * The consume column of the matrix (issue 23, item 9): a consume answer is a charge only with status 200 and exactly
+ * the units asked. Every answer that does not add up is a bad answer: one call (never retried), 503, never a charge the
+ * route serves on. Over real HTTP against the local Licenzy's fault injection; the adapters' own cases (503, handler not
+ * run) are in each adapter's issue-23-regressions.test.ts.
+ */
+describe('fault matrix: consume answers that do not add up are bad answers (503), never a charge', () => {
+  const CONSUME = 'POST /v1/usage/consume';
+  let mock: MockLicenzy;
+  beforeAll(async () => {
+    mock = await createMockLicenzy({ keys: MOCK_KEYS });
+  });
+  afterAll(async () => {
+    await mock.close();
+  });
+
+  it.each(MALFORMED_CONSUME_ANSWERS)('%s: refused as malformed after one call', async (label, status, body) => {
+    const gate = createAccessGate({ apiKey: TEST_KEY, baseUrl: mock.url, ...BUDGET, circuitBreaker: false });
+    const subject = `consume_${label.replace(/\W+/g, '_')}`;
+    mock.grant(subject, { kind: 'usage_pack', usageRemaining: 100 });
+    mock.fault({ type: 'status', status, body }, { path: '/v1/usage/consume' });
+    const before = mock.count(CONSUME);
+    const error = await gate.consumeUsage(subject, 5, { idempotencyKey: `evt_${subject}` }).then(() => undefined, (e: unknown) => e);
+    mock.clearFaults();
+    expect(error).toBeInstanceOf(LicenzyResponseError);
+    expect((error as LicenzyResponseError).status).toBe(503);
+    expect(mock.count(CONSUME) - before).toBe(1);
+  });
+
+  it('a 200 with exactly the units asked is a charge, and 409 insufficient_usage a refusal', async () => {
+    const gate = createAccessGate({ apiKey: TEST_KEY, baseUrl: mock.url, ...BUDGET, circuitBreaker: false });
+    mock.grant('consume_exact', { kind: 'usage_pack', usageRemaining: 7 });
+    await expect(gate.consumeUsage('consume_exact', 5, { idempotencyKey: 'evt_exact' })).resolves.toEqual({ ok: true, consumed: 5, usageRemaining: 2 });
+    await expect(gate.consumeUsage('consume_exact', 5, { idempotencyKey: 'evt_exact_2' })).resolves.toEqual({ ok: false, reason: 'insufficient_usage' });
   });
 });
 
