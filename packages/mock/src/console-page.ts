@@ -70,7 +70,9 @@ export const CONSOLE_HTML = `<!doctype html>
 
   <section aria-labelledby="subjects-title" class="wide">
     <h2 id="subjects-title">Subjects</h2>
-    <table>
+    <p>Subjects with entitlements, then subjects seen in calls without any (the latest 500).
+    “Add 100 units” tops up the subject's usage pack, or grants one if it has none.</p>
+    <table id="subjects-table">
       <thead><tr><th scope="col">Subject</th><th scope="col">Mode</th><th scope="col">Access</th><th scope="col">Entitlements</th><th scope="col">Actions</th></tr></thead>
       <tbody id="subjects"><tr><td colspan="5">Loading…</td></tr></tbody>
     </table>
@@ -78,7 +80,7 @@ export const CONSOLE_HTML = `<!doctype html>
 
   <section aria-labelledby="log-title" class="wide">
     <h2 id="log-title">Live log</h2>
-    <p>Each access check and consumption the mock answers, newest first, with the decision it got.</p>
+    <p>Each access check and consumption the mock answers, newest first, with the decision it got (the latest 200, also those from before this page opened).</p>
     <ol id="log" aria-live="polite"></ol>
   </section>
 </main>
@@ -93,15 +95,15 @@ export const CONSOLE_HTML = `<!doctype html>
  */
 export const CONSOLE_CSS = `:root { color-scheme: light dark; --ok: #1a7f37; --no: #b42318; --warn: #9a6700; --line: #8884; }
 * { box-sizing: border-box; }
-body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1200px; padding: 1rem 1.5rem 3rem; }
+body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 1200px; padding: 1rem 1.5rem 3rem; overflow-wrap: anywhere; }
 h1 { font-size: 1.5rem; margin: .5rem 0; }
 h2 { font-size: 1.1rem; margin: 0 0 .5rem; }
-main { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem 2rem; }
-section { border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; }
+main { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 1rem 2rem; }
+section { border: 1px solid var(--line); border-radius: 8px; padding: .75rem 1rem; min-width: 0; }
 section.wide { grid-column: 1 / -1; }
 form { display: flex; flex-wrap: wrap; gap: .5rem 1rem; align-items: end; }
 label { display: flex; flex-direction: column; font-size: .85rem; gap: .15rem; }
-input, select, button { font: inherit; padding: .3rem .5rem; }
+input, select, button { font: inherit; padding: .3rem .5rem; max-width: 100%; }
 button { cursor: pointer; border: 1px solid var(--line); border-radius: 6px; background: Canvas; color: CanvasText; }
 button:focus-visible, input:focus-visible, select:focus-visible { outline: 3px solid Highlight; outline-offset: 1px; }
 button[aria-pressed="true"] { background: var(--no); color: #fff; }
@@ -115,9 +117,21 @@ td .buttons button { font-size: .85rem; padding: .15rem .45rem; }
 .denied, .no { color: var(--no); font-weight: 600; }
 .error { color: var(--warn); font-weight: 600; }
 #log { list-style: none; padding: 0; margin: 0; max-height: 22rem; overflow: auto; font-family: ui-monospace, monospace; font-size: .85rem; }
-#log li { padding: .2rem 0; border-bottom: 1px solid var(--line); display: grid; grid-template-columns: 6.5rem 18rem 1fr 3rem 3rem 9rem; gap: .5rem; }
+#log li { padding: .2rem 0; border-bottom: 1px solid var(--line); display: grid; grid-template-columns: 6.5rem 18rem minmax(0, 1fr) 3rem 3rem 9rem; gap: .5rem; }
 #status { margin: 0 0 .75rem; min-height: 1.5rem; font-weight: 600; }
-@media (max-width: 900px) { main { grid-template-columns: 1fr; } #log li { grid-template-columns: 1fr 1fr; } }
+.seen { color: GrayText; }
+@media (max-width: 900px) { main { grid-template-columns: minmax(0, 1fr); } #log li { grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); } }
+/* Phones: each subject row becomes a card, each cell labelled by its column. */
+@media (max-width: 640px) {
+  body { padding: .75rem .75rem 2rem; }
+  section { padding: .6rem .7rem; }
+  #subjects-table thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  #subjects-table, #subjects-table tbody, #subjects-table tr, #subjects-table td { display: block; width: 100%; }
+  #subjects-table tr { border-bottom: 1px solid var(--line); padding: .4rem 0; }
+  #subjects-table td { border: 0; padding: .1rem 0; }
+  #subjects-table td[data-label]::before { content: attr(data-label) ": "; font-weight: 600; font-family: system-ui, sans-serif; }
+  #subjects-table ul { margin: 0; padding-left: 1.2rem; }
+}
 `;
 
 /**
@@ -128,6 +142,9 @@ td .buttons button { font-size: .85rem; padding: .15rem .45rem; }
 export const CONSOLE_JS = `'use strict';
 (function () {
   var MAX_LOG = 200;
+  // Subjects in the table, by mode and subject, so a call naming a new one refreshes it.
+  var listed = {};
+  var refreshTimer = null;
   function byId(id) { return document.getElementById(id); }
   function el(tag, className, text) {
     var node = document.createElement(tag);
@@ -169,38 +186,61 @@ export const CONSOLE_JS = `'use strict';
     button.type = 'button';
     button.setAttribute('aria-label', label + ' ' + subject + ' (' + mode + ')');
     button.addEventListener('click', function () {
-      run().then(function () { say(label + ': ' + subject + ' (' + mode + ') done'); }, function (err) { say(label + ' failed: ' + err.message, true); });
+      run().then(function (message) { say(message || (label + ': ' + subject + ' (' + mode + ') done')); }, function (err) { say(label + ' failed: ' + err.message, true); });
     });
     return button;
+  }
+  function topUp(subject, mode) {
+    return api('POST', subjectPath(subject, 'topup'), { mode: mode, units: 100 }).then(function (answer) {
+      var units = answer.entitlement.usageRemaining;
+      return answer.created
+        ? 'Add 100 units: ' + subject + ' (' + mode + ') had no usage pack; granted one with ' + units + ' units'
+        : 'Add 100 units: topped up ' + subject + ' (' + mode + ') usage pack ' + answer.entitlement.id + ' to ' + units + ' units';
+    });
+  }
+  function cell(label, className, text) {
+    var td = el('td', className, text);
+    td.setAttribute('data-label', label);
+    return td;
   }
   function renderSubjects(subjects) {
     var body = byId('subjects');
     body.replaceChildren();
     if (subjects.length === 0) {
       var empty = el('tr');
-      var cell = el('td', '', 'No subjects yet: grant one above. Every other subject is denied.');
-      cell.colSpan = 5;
-      empty.append(cell);
+      var only = el('td', '', 'No subjects yet: grant one above, or send a check. A subject without an entitlement is denied.');
+      only.colSpan = 5;
+      empty.append(only);
       body.append(empty);
       return;
     }
+    listed = {};
     subjects.forEach(function (subject) {
       var row = el('tr');
       var ref = subject.subjectRef;
       var mode = subject.mode;
-      row.append(el('td', 'subject', ref), el('td', '', mode), el('td', subject.hasAccess ? 'yes' : 'no', subject.hasAccess ? 'allowed' : 'denied'));
-      var list = el('ul');
-      subject.entitlements.forEach(function (entitlement) { list.append(el('li', '', describe(entitlement))); });
-      var entCell = el('td');
-      entCell.append(list);
+      listed[mode + ' ' + ref] = true;
+      row.append(cell('Subject', 'subject', ref), cell('Mode', '', mode), cell('Access', subject.hasAccess ? 'yes' : 'no', subject.hasAccess ? 'allowed' : 'denied'));
+      var entCell = cell('Entitlements', '');
+      if (subject.entitlements.length === 0) {
+        entCell.append(el('span', 'seen', 'none' + (subject.lastSeenAt ? ' (last seen in a call at ' + subject.lastSeenAt.slice(11, 19) + ')' : '')));
+      } else {
+        var list = el('ul');
+        subject.entitlements.forEach(function (entitlement) { list.append(el('li', '', describe(entitlement))); });
+        entCell.append(list);
+      }
       var buttons = el('div', 'buttons');
-      buttons.append(
-        action('Revoke', ref, mode, function () { return api('POST', subjectPath(ref, 'revoke'), { mode: mode }); }),
-        action('Refund', ref, mode, function () { return api('POST', subjectPath(ref, 'refund'), { mode: mode }); }),
-        action('Dispute', ref, mode, function () { return api('POST', subjectPath(ref, 'dispute'), { mode: mode }); }),
-        action('Add 100 units', ref, mode, function () { return api('POST', subjectPath(ref, 'grant'), { mode: mode, kind: 'usage_pack', units: 100 }); })
-      );
-      var actCell = el('td');
+      if (subject.entitlements.length === 0) {
+        buttons.append(action('Grant', ref, mode, function () { return api('POST', subjectPath(ref, 'grant'), { mode: mode }); }));
+      } else {
+        buttons.append(
+          action('Revoke', ref, mode, function () { return api('POST', subjectPath(ref, 'revoke'), { mode: mode }); }),
+          action('Refund', ref, mode, function () { return api('POST', subjectPath(ref, 'refund'), { mode: mode }); }),
+          action('Dispute', ref, mode, function () { return api('POST', subjectPath(ref, 'dispute'), { mode: mode }); })
+        );
+      }
+      buttons.append(action('Add 100 units', ref, mode, function () { return topUp(ref, mode); }));
+      var actCell = cell('Actions', '');
       actCell.append(buttons);
       row.append(entCell, actCell);
       body.append(row);
@@ -231,7 +271,12 @@ export const CONSOLE_JS = `'use strict';
       renderFaults(answers[1].faults);
     }, function (err) { say('Could not load state: ' + err.message, true); });
   }
+  function refreshSoon() {
+    if (refreshTimer !== null) return;
+    refreshTimer = setTimeout(function () { refreshTimer = null; refresh(); }, 250);
+  }
   function logCall(call) {
+    if (call.subject_ref !== null && call.mode && !listed[call.mode + ' ' + call.subject_ref]) refreshSoon();
     var item = el('li');
     var kind = call.decision === 'allowed' || call.decision.indexOf('consumed') === 0 ? 'allowed'
       : call.decision === 'denied' || call.decision === 'insufficient_usage' ? 'denied' : call.decision === 'ok' ? '' : 'error';
@@ -274,7 +319,11 @@ export const CONSOLE_JS = `'use strict';
       api('DELETE', '/_mock/faults').then(function () { say('Licenzy answers normally again'); }, function (err) { say(err.message, true); });
     });
     var stream = new EventSource('/_mock/events');
-    stream.addEventListener('open', function () { byId('stream').textContent = 'log: live'; });
+    stream.addEventListener('open', function () {
+      // The stream starts with the latest calls, so (re)connecting rebuilds the log from them instead of repeating them.
+      byId('log').replaceChildren();
+      byId('stream').textContent = 'log: live';
+    });
     stream.addEventListener('error', function () { byId('stream').textContent = 'log: reconnecting…'; });
     stream.addEventListener('call', function (event) { logCall(JSON.parse(event.data)); });
     stream.addEventListener('state', function () { refresh(); });

@@ -112,7 +112,7 @@ function modeOf(options: MockModeOption | undefined): LicenzyMode {
   return mode;
 }
 
-type StateOperations = Pick<MockLicenzy, 'grant' | 'revoke' | 'refund' | 'dispute' | 'entitlements' | 'subjects' | 'reset'>;
+type StateOperations = Pick<MockLicenzy, 'grant' | 'revoke' | 'refund' | 'dispute' | 'topUp' | 'entitlements' | 'subjects' | 'reset'>;
 
 /** Grants, revocations, refunds and disputes as Licenzy documents them, each announced through `notify`. */
 function stateOperations(parts: ApiParts): StateOperations {
@@ -138,6 +138,14 @@ function stateOperations(parts: ApiParts): StateOperations {
       notify(after.length > 0 ? 'entitlement.updated' : undefined, mode, subjectRef, { reason: 'refunded' });
       return after;
     },
+    topUp: (subjectRef, units, options) => {
+      const mode = modeOf(options);
+      const result = state.topUp(mode, subjectRef, units, config.now());
+      // A spent pack made usable again changes access: receivers must forget a cached refusal.
+      if (result.created) notify('purchase.finalized', mode, subjectRef, { entitlement_id: result.entitlement.id, kind: 'usage_pack' });
+      else notify('entitlement.updated', mode, subjectRef, { reason: 'topped_up', entitlement_id: result.entitlement.id, units });
+      return result;
+    },
     dispute: (subjectRef, options) => {
       const mode = modeOf(options);
       const after = state.dispute(mode, subjectRef);
@@ -162,6 +170,7 @@ function stateOperations(parts: ApiParts): StateOperations {
       parts.faults.clear();
       parts.log.clear();
       parts.webhooks.clear();
+      parts.hub.forget();
       parts.hub.publish('state', { type: null, reset: true });
     },
   };

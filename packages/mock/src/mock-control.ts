@@ -4,12 +4,16 @@ import { isIP } from 'node:net';
 import { CONSOLE_CSP, CONSOLE_CSS, CONSOLE_HTML, CONSOLE_JS } from './console-page.js';
 import type { EventHub } from './mock-events.js';
 import type { MockFault, MockFaultHandle, MockFaultOptions } from './mock-faults.js';
-import { readBody, send } from './mock-http.js';
+import { send } from './mock-http.js';
 import type { MockRequestLogEntry } from './mock-log.js';
 import type { LicenzyMode } from '@licenzy-gate/core';
 import { MockLicenzyConfigError } from './mock-config-error.js';
-import { availabilityOf, isRepresentableDate, isUsable, MAX_DATE_MS, type EntitlementKind, type MockEntitlement, type MockEntitlementInput } from './mock-state.js';
+import { BadRequest, invalid, only, parseFault, parseGrant, parseMode, parseSubject, readJson } from './mock-control-input.js';
+import { availabilityOf, isUsable, type MockEntitlement, type MockEntitlementInput } from './mock-state.js';
 import type { MockWebhookDelivery } from './mock-webhooks.js';
+
+// The limits live with the parsing; they stay importable from here, where they were first exported.
+export { MAX_CONTROL_BODY_BYTES, MAX_CONTROL_DELAY_MS, MAX_CONTROL_SUBJECT_LENGTH } from './mock-control-input.js';
 
 /**
  * One subject with entitlements, as `mock.subjects()` and `GET /_mock/subjects` list it.
@@ -46,7 +50,9 @@ export interface ControlTarget {
   revoke(subjectRef: string, options: { mode: LicenzyMode }): void;
   refund(subjectRef: string, options: { mode: LicenzyMode }): MockEntitlement[];
   dispute(subjectRef: string, options: { mode: LicenzyMode }): MockEntitlement[];
+  topUp(subjectRef: string, units: number, options: { mode: LicenzyMode }): { entitlement: MockEntitlement; created: boolean };
   subjects(): MockSubject[];
+  webhooksIdle(): Promise<void>;
   fault(fault: MockFault, options: MockFaultOptions): MockFaultHandle;
   clearFaults(): void;
   activeFaults(): MockActiveFault[];
@@ -57,36 +63,13 @@ export interface ControlTarget {
 }
 
 /**
- * Largest control request body, in bytes (16 KiB); larger ones get 413.
+ * Longest a subject action with `?wait=webhooks` waits for the webhooks it caused, in ms (5 s); it answers then anyway.
  * @example
- * readBody(req, MAX_CONTROL_BODY_BYTES);
+ * fetch(`${mock.url}/_mock/subjects/u/revoke?wait=webhooks`, { method: 'POST', headers, body: '{}' });
  */
-export const MAX_CONTROL_BODY_BYTES = 16 * 1024;
-/**
- * Longest subject the control API accepts, in characters (longer ones get 400).
- * @example
- * subjectRef.length <= MAX_CONTROL_SUBJECT_LENGTH;
- */
-export const MAX_CONTROL_SUBJECT_LENGTH = 256;
-/**
- * Longest `delay` fault the control API accepts, in ms (10 minutes).
- * @example
- * fetch(`${mock.url}/_mock/faults`, { method: 'POST', headers, body: JSON.stringify({ delay: MAX_CONTROL_DELAY_MS }) });
- */
-export const MAX_CONTROL_DELAY_MS = 600_000;
+export const MAX_WEBHOOK_WAIT_MS = 5000;
 
-const KINDS: readonly EntitlementKind[] = ['subscription', 'time_pass', 'usage_pack'];
-const SUBJECT_ACTIONS = ['grant', 'revoke', 'refund', 'dispute'] as const;
-
-class BadRequest extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+const SUBJECT_ACTIONS = ['grant', 'revoke', 'refund', 'dispute', 'topup'] as const;
 
 /**
  * True for the paths the control API owns: `/`, `/favicon.ico` and everything under `/_mock`.
@@ -121,8 +104,13 @@ export async function handleControl(
       return env.hub.subscribe(req, res);
     }
     const body = method === 'POST' ? await readJson(req) : undefined;
-    const answer = route(method, path, body, env.target);
-    send(res, answer.status, answer.body, { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+    const answer = route(method, path, body, env);
+    const headers: Record<string, string> = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' };
+    // A script's next request should meet an app that already heard: answer once the webhooks were delivered.
+    if (method === 'POST' && path.startsWith('/_mock/subjects/') && waitsForWebhooks(req.url)) {
+      headers['mock-webhooks'] = (await webhooksSettled(env.target)) ? 'delivered' : 'pending';
+    }
+    send(res, answer.status, answer.body, headers);
   } catch (err) {
     if (err instanceof BadRequest) {
       send(res, err.status, { error: err.code, message: err.message }, err.status === 405 ? { allow: err.message.replace(/^use /, '') } : {});
@@ -147,12 +135,51 @@ function page(res: ServerResponse, method: string, text: string, contentType: st
   }, contentType);
 }
 
-function route(method: string, path: string, body: Record<string, unknown> | undefined, target: ControlTarget): { status: number; body: unknown } {
+function waitsForWebhooks(url: string | undefined): boolean {
+  const query = url?.split('?')[1];
+  return query !== undefined && new URLSearchParams(query).get('wait') === 'webhooks';
+}
+
+/** True once every queued webhook was delivered or given up on, false after {@link MAX_WEBHOOK_WAIT_MS}. */
+async function webhooksSettled(target: ControlTarget): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(resolve, MAX_WEBHOOK_WAIT_MS, false)));
+  try {
+    return await Promise.race([target.webhooksIdle().then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Subjects with entitlements, then those only seen in calls (most recent first): the console lists `user_free` too. */
+function listSubjects(env: { target: ControlTarget; hub: EventHub }, now: number): Record<string, unknown>[] {
+  const seen = new Map(env.hub.seenSubjects().map((subject) => [`${subject.mode}\u0000${subject.subjectRef}`, subject.lastSeenAt]));
+  const lastSeen = (mode: LicenzyMode, subjectRef: string) => {
+    const at = seen.get(`${mode}\u0000${subjectRef}`);
+    seen.delete(`${mode}\u0000${subjectRef}`);
+    return at === undefined ? null : new Date(at).toISOString();
+  };
+  const withEntitlements = env.target.subjects().map((subject) => ({ ...subjectJson(subject, now), lastSeenAt: lastSeen(subject.mode, subject.subjectRef) }));
+  const seenOnly = env.hub
+    .seenSubjects()
+    .reverse()
+    .filter((subject) => seen.has(`${subject.mode}\u0000${subject.subjectRef}`))
+    .map(({ subjectRef, mode, lastSeenAt }) => ({ subjectRef, mode, hasAccess: false, entitlements: [], lastSeenAt: new Date(lastSeenAt).toISOString() }));
+  return [...withEntitlements, ...seenOnly];
+}
+
+function route(
+  method: string,
+  path: string,
+  body: Record<string, unknown> | undefined,
+  env: { target: ControlTarget; hub: EventHub },
+): { status: number; body: unknown } {
+  const { target } = env;
   const now = target.now();
   switch (path) {
     case '/_mock/subjects':
       allow(method, ['GET']);
-      return { status: 200, body: { subjects: target.subjects().map((subject) => subjectJson(subject, now)) } };
+      return { status: 200, body: { subjects: listSubjects(env, now) } };
     case '/_mock/faults':
       allow(method, ['GET', 'POST', 'DELETE']);
       if (method === 'POST') {
@@ -186,6 +213,13 @@ function route(method: string, path: string, body: Record<string, unknown> | und
     const entitlement = target.grant(subjectRef, parseGrant(input), { mode });
     return { status: 201, body: { subjectRef, mode, entitlement: entitlementJson(entitlement, now) } };
   }
+  if (action === 'topup') {
+    only(input, ['units', 'mode']);
+    const mode = parseMode(input.mode);
+    if (!Number.isSafeInteger(input.units) || (input.units as number) < 1) invalid('units', 'expected a positive integer');
+    const { entitlement, created } = target.topUp(subjectRef, input.units as number, { mode });
+    return { status: created ? 201 : 200, body: { subjectRef, mode, created, entitlement: entitlementJson(entitlement, now) } };
+  }
   only(input, ['mode']);
   const mode = parseMode(input.mode);
   if (action === 'revoke') target.revoke(subjectRef, { mode });
@@ -217,116 +251,6 @@ function checkOrigin(req: IncomingMessage, bindHost: string): void {
   if (req.headers['sec-fetch-site'] === 'cross-site') {
     throw new BadRequest(403, 'forbidden_origin', 'the control API accepts requests only from its own page');
   }
-}
-
-async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> {
-  // A form or a no-cors fetch from another site can only send text/plain, form or multipart bodies.
-  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-  if (type !== 'application/json') {
-    throw new BadRequest(415, 'unsupported_media_type', 'send Content-Type: application/json');
-  }
-  const text = await readBody(req, MAX_CONTROL_BODY_BYTES);
-  if (text === 'too_large') throw new BadRequest(413, 'payload_too_large', `bodies are limited to ${MAX_CONTROL_BODY_BYTES} bytes`);
-  if (text === 'aborted' || text.trim() === '') return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    throw new BadRequest(400, 'invalid_json', 'the body is not valid JSON');
-  }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new BadRequest(400, 'invalid_body', 'expected a JSON object');
-  return value as Record<string, unknown>;
-}
-
-function only(body: Record<string, unknown>, fields: readonly string[]): void {
-  const unknown = Object.keys(body).filter((field) => !fields.includes(field));
-  if (unknown.length > 0) {
-    const expected = fields.length ? `expected only ${fields.join(', ')}` : 'expected an empty object';
-    throw new BadRequest(400, 'invalid_body', `unknown field ${JSON.stringify(unknown[0])} (${expected})`);
-  }
-}
-
-function invalid(field: string, message: string): never {
-  throw new BadRequest(400, 'invalid_body', `${field}: ${message}`);
-}
-
-function parseSubject(segment: string): string {
-  let subjectRef: string;
-  try {
-    subjectRef = decodeURIComponent(segment);
-  } catch {
-    invalid('subject', 'not valid percent-encoding');
-  }
-  if (subjectRef.trim() === '' || subjectRef.length > MAX_CONTROL_SUBJECT_LENGTH || /[\u0000-\u001f\u007f-\u009f]/.test(subjectRef)) {
-    invalid('subject', `expected 1 to ${MAX_CONTROL_SUBJECT_LENGTH} characters without control characters`);
-  }
-  return subjectRef;
-}
-
-function parseMode(value: unknown): LicenzyMode {
-  if (value === undefined) return 'test';
-  if (value !== 'test' && value !== 'live') invalid('mode', 'expected "test" or "live"');
-  return value;
-}
-
-function parseGrant(body: Record<string, unknown>): MockEntitlementInput {
-  const { kind, expiresAt, units } = body;
-  const input: MockEntitlementInput = {};
-  if (kind !== undefined) {
-    if (!KINDS.includes(kind as EntitlementKind)) invalid('kind', `expected one of ${KINDS.join(', ')}`);
-    input.kind = kind as EntitlementKind;
-  }
-  if (expiresAt !== undefined) {
-    const ms = typeof expiresAt === 'string' ? Date.parse(expiresAt) : typeof expiresAt === 'number' ? expiresAt : NaN;
-    // Out of Date's range (1e300) it could be stored but never listed: toISOString() would throw on every listing.
-    if (!isRepresentableDate(ms)) invalid('expiresAt', `expected an ISO date string or epoch milliseconds within ±${MAX_DATE_MS}`);
-    input.expiresAt = ms;
-  }
-  if (units !== undefined) {
-    if (!Number.isSafeInteger(units) || (units as number) < 0) invalid('units', 'expected an integer >= 0');
-    input.usageRemaining = units as number;
-  }
-  if (input.kind === 'usage_pack' && input.usageRemaining === undefined) invalid('units', 'is required for a usage_pack');
-  return input;
-}
-
-function parseFault(body: Record<string, unknown>): { fault: MockFault; options: MockFaultOptions } {
-  only(body, ['status', 'delay', 'hang', 'reset', 'malformed', 'times', 'path']);
-  const kinds = (['status', 'delay', 'hang', 'reset', 'malformed'] as const).filter((name) => body[name] !== undefined);
-  if (kinds.length !== 1) invalid('fault', 'give exactly one of status, delay, hang, reset, malformed');
-  let fault: MockFault;
-  switch (kinds[0]) {
-    case 'status':
-      if (!Number.isInteger(body.status) || (body.status as number) < 200 || (body.status as number) > 599) invalid('status', 'expected an integer from 200 to 599');
-      fault = { type: 'status', status: body.status as number };
-      break;
-    case 'delay':
-      if (typeof body.delay !== 'number' || !Number.isFinite(body.delay) || body.delay < 0 || body.delay > MAX_CONTROL_DELAY_MS) {
-        invalid('delay', `expected milliseconds from 0 to ${MAX_CONTROL_DELAY_MS}`);
-      }
-      fault = { type: 'delay', ms: body.delay };
-      break;
-    case 'malformed':
-      if (body.malformed !== true) invalid('malformed', 'expected true');
-      // Truncated JSON: what a proxy cutting a response short would hand the client.
-      fault = { type: 'raw', body: '{"subject_ref":' };
-      break;
-    default: {
-      const flag = kinds[0] === 'hang' ? body.hang : body.reset;
-      if (flag !== true) invalid(kinds[0] ?? 'fault', 'expected true');
-      fault = { type: kinds[0] === 'hang' ? 'hang' : 'reset' };
-    }
-  }
-  const options: MockFaultOptions = {};
-  if (body.times !== undefined) {
-    if (!Number.isSafeInteger(body.times) || (body.times as number) < 1) invalid('times', 'expected a positive integer (omit it for "until cleared")');
-    options.times = body.times as number;
-  }
-  if (body.path !== undefined) {
-    if (typeof body.path !== 'string' || !body.path.startsWith('/v1/') || body.path.length > 1024) invalid('path', 'expected a path starting with /v1/ (may end in *)');
-    options.path = body.path;
-  }
-  return { fault, options };
 }
 
 function entitlementJson(entitlement: MockEntitlement, now: number): Record<string, unknown> {

@@ -1,4 +1,5 @@
-// Server-sent events of the Licenzy emulator: one `call` event per answered Licenzy call, `state` on every change.
+// Server-sent events of the Licenzy emulator: one `call` event per answered Licenzy call, `state` on every change;
+// it also remembers the latest calls (replayed to a new client) and the subjects they named, both bounded.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { LicenzyMode } from '@licenzy-gate/core';
 
@@ -29,6 +30,41 @@ export interface MockCallEvent {
 export const MAX_EVENT_CLIENTS = 32;
 
 /**
+ * Calls the hub remembers and replays to a client that connects (the console shows them on load), newest kept.
+ * @example
+ * hub.recentCalls().length <= MAX_RECENT_CALLS; // true
+ */
+export const MAX_RECENT_CALLS = 200;
+
+/**
+ * Subjects (per mode) the hub remembers having seen in calls, most recently seen kept: a flood of random subjects
+ * replaces older ones instead of growing memory.
+ * @example
+ * hub.seenSubjects().length <= MAX_SEEN_SUBJECTS; // true
+ */
+export const MAX_SEEN_SUBJECTS = 500;
+
+/**
+ * Longest subject the hub remembers or replays as is, in characters (the control API's limit): a longer one is left
+ * out of the seen list (no control action could name it) and cut in the replayed history.
+ * @example
+ * 'x'.repeat(MAX_REMEMBERED_SUBJECT_LENGTH + 1); // not listed as seen
+ */
+export const MAX_REMEMBERED_SUBJECT_LENGTH = 256;
+
+/**
+ * A subject seen in a call answered with a key of `mode`, as listed by `GET /_mock/subjects` when it has no entitlement.
+ * @example
+ * { subjectRef: 'user_free', mode: 'test', lastSeenAt: 1767225600000 }
+ */
+export interface SeenSubject {
+  subjectRef: string;
+  mode: LicenzyMode;
+  /** Epoch ms of the latest call naming it (the mock's clock). */
+  lastSeenAt: number;
+}
+
+/**
  * What a call's answer meant to the caller, for the live log.
  * @example
  * decisionOf('/v1/access/check', 200, { subject_ref: 'u', allowed: true }, undefined); // 'allowed'
@@ -54,6 +90,9 @@ export function decisionOf(path: string, status: number, body: unknown, fault: s
 export class EventHub {
   private readonly clients = new Set<ServerResponse>();
   private seq = 0;
+  private readonly recent: MockCallEvent[] = [];
+  /** Insertion order is recency: a repeat is deleted and re-added, the oldest is evicted first. */
+  private readonly seen = new Map<string, SeenSubject>();
 
   /** Number of connected clients. */
   get size(): number {
@@ -76,16 +115,51 @@ export class EventHub {
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
     // A comment line flushes the headers, so EventSource reports "open" at once.
     res.write(': connected\n\n');
+    // The latest calls first, oldest first, so a page opened now shows what already happened (it drops repeats by seq).
+    for (const call of this.recent) res.write(frame('call', call));
     this.clients.add(res);
     const drop = () => this.clients.delete(res);
     req.once('close', drop);
     res.once('close', drop);
   }
 
-  /** Sends one event to every client. JSON never contains a raw newline, so one `data:` line is enough. */
+  /**
+   * Sends one event to every client. JSON never contains a raw newline, so one `data:` line is enough. A `call` is
+   * also remembered, with the subject it named (both bounded).
+   */
+  publish(event: 'call', data: MockCallEvent): void;
+  publish(event: 'state', data: unknown): void;
   publish(event: 'call' | 'state', data: unknown): void {
-    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
-    for (const client of this.clients) if (!client.destroyed) client.write(frame);
+    const text = frame(event, data);
+    for (const client of this.clients) if (!client.destroyed) client.write(text);
+    if (event === 'call') this.remember(data as MockCallEvent);
+  }
+
+  private remember(call: MockCallEvent): void {
+    this.recent.push(rememberedCall(call));
+    if (this.recent.length > MAX_RECENT_CALLS) this.recent.shift();
+    const { subject_ref: subjectRef, mode } = call;
+    if (subjectRef === null || mode === null || subjectRef === '' || subjectRef.length > MAX_REMEMBERED_SUBJECT_LENGTH) return;
+    const key = `${mode}\u0000${subjectRef}`;
+    this.seen.delete(key);
+    this.seen.set(key, { subjectRef, mode, lastSeenAt: Date.parse(call.at) });
+    if (this.seen.size > MAX_SEEN_SUBJECTS) this.seen.delete(this.seen.keys().next().value as string);
+  }
+
+  /** The remembered calls, oldest first (at most {@link MAX_RECENT_CALLS}). */
+  recentCalls(): MockCallEvent[] {
+    return [...this.recent];
+  }
+
+  /** Subjects seen in calls, least recently seen first (at most {@link MAX_SEEN_SUBJECTS}). */
+  seenSubjects(): SeenSubject[] {
+    return [...this.seen.values()].map((subject) => ({ ...subject }));
+  }
+
+  /** Forgets the remembered calls and subjects (on reset). */
+  forget(): void {
+    this.recent.length = 0;
+    this.seen.clear();
   }
 
   /** Ends every stream (on close). */
@@ -93,4 +167,14 @@ export class EventHub {
     for (const client of this.clients) client.destroy();
     this.clients.clear();
   }
+}
+
+function frame(event: string, data: unknown): string {
+  return `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+}
+
+/** A call as kept for replay: a subject or path past the length bound is cut, so the history stays small whatever was sent. */
+function rememberedCall(call: MockCallEvent): MockCallEvent {
+  const cut = (text: string) => (text.length > MAX_REMEMBERED_SUBJECT_LENGTH ? `${text.slice(0, MAX_REMEMBERED_SUBJECT_LENGTH)}…` : text);
+  return { ...call, path: cut(call.path), subject_ref: call.subject_ref === null ? null : cut(call.subject_ref) };
 }

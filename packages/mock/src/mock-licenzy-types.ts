@@ -52,6 +52,11 @@ export interface MockLicenzy {
    * become `past_due`. Returns copies of the subject's entitlements afterwards.
    */
   refund(subjectRef: string, options?: MockModeOption): MockEntitlement[];
+  /**
+   * Adds `units` (a positive integer) to the subject's usage pack, the latest `active`, unexpired one (spent or not);
+   * grants a new pack of `units` when it has none. Returns a copy of the pack and whether it was created.
+   */
+  topUp(subjectRef: string, units: number, options?: MockModeOption): { entitlement: MockEntitlement; created: boolean };
   /** A payment dispute: every entitlement of the subject becomes `past_due`, so access ends. Returns copies. */
   dispute(subjectRef: string, options?: MockModeOption): MockEntitlement[];
   /** Every subject with entitlements, test mode first, each with its current access. */

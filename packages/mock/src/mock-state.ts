@@ -135,6 +135,24 @@ export class MockState {
     return this.entitlements(mode, subjectRef);
   }
 
+  /**
+   * Adds `units` to the subject's usage pack: the latest granted pack that is `active` and not expired (spent ones
+   * included: that is what a top-up is for). Without such a pack, grants a new one of `units`. Returns a copy of the
+   * pack and whether it was created.
+   */
+  topUp(mode: LicenzyMode, subjectRef: string, units: number, nowMs: number): { entitlement: MockEntitlement; created: boolean } {
+    checkSubject(subjectRef);
+    if (!Number.isSafeInteger(units) || units < 1) throw new MockLicenzyConfigError('units', `expected a positive integer, got ${String(units)}`);
+    const pack = (this.subjects[mode].get(subjectRef) ?? [])
+      .filter((entitlement) => entitlement.kind === 'usage_pack' && ['usage_pack_active', 'usage_exhausted'].includes(availabilityOf(entitlement, nowMs)))
+      .at(-1);
+    if (pack === undefined) return { entitlement: this.grant(mode, subjectRef, { kind: 'usage_pack', usageRemaining: units }, nowMs), created: true };
+    const total = (pack.usageRemaining ?? 0) + units;
+    if (!Number.isSafeInteger(total)) throw new MockLicenzyConfigError('units', 'the pack would hold more than Number.MAX_SAFE_INTEGER units');
+    pack.usageRemaining = total;
+    return { entitlement: copy(pack), created: false };
+  }
+
   /** Every subject that has at least one entitlement in that mode, in first-grant order. */
   subjectRefs(mode: LicenzyMode): string[] {
     return [...this.subjects[mode].keys()];

@@ -1,7 +1,9 @@
 // Tests the control API under /_mock/ and the console's HTTP surface over real HTTP on 127.0.0.1.
-import { request as httpRequest, type IncomingMessage } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createMockLicenzy, DEFAULT_LIVE_KEY, DEFAULT_TEST_KEY, type MockLicenzy } from '../src/index.js';
+import { createMockLicenzy, DEFAULT_LIVE_KEY, DEFAULT_TEST_KEY, generateWebhookSecret, type MockLicenzy } from '../src/index.js';
+import { MAX_SEEN_SUBJECTS } from '../src/mock-events.js';
 
 let mock: MockLicenzy;
 let clock: number;
@@ -67,6 +69,8 @@ describe('subjects', () => {
     const listed = await control('GET', '/_mock/subjects');
     expect(listed.body.subjects).toEqual([
       expect.objectContaining({ subjectRef: 'user_1', mode: 'test', hasAccess: true, entitlements: [expect.objectContaining({ kind: 'subscription' })] }),
+      // Checked with the live key above: seen in live mode, without an entitlement there.
+      expect.objectContaining({ subjectRef: 'user_1', mode: 'live', hasAccess: false, entitlements: [] }),
     ]);
   });
 
@@ -125,6 +129,83 @@ describe('subjects', () => {
     expect(mock.subjects()).toEqual([]);
     expect(mock.activeFaults()).toEqual([]);
     expect(mock.requests).toEqual([]);
+  });
+});
+
+describe('subjects seen in calls', () => {
+  it('regression (issue 22): lists a subject seen in a check without entitlements (user_free), after the granted ones', async () => {
+    mock.grant('user_paid');
+    await check('user_free');
+    clock += 1000;
+    await check('user_paid');
+    await check('user_other', DEFAULT_LIVE_KEY);
+    await check('no_key', 'lz_test_unknown');
+    const listed = (await control('GET', '/_mock/subjects')).body.subjects;
+    expect(listed).toEqual([
+      expect.objectContaining({ subjectRef: 'user_paid', mode: 'test', hasAccess: true, lastSeenAt: '2026-01-01T00:00:01.000Z' }),
+      { subjectRef: 'user_other', mode: 'live', hasAccess: false, entitlements: [], lastSeenAt: '2026-01-01T00:00:01.000Z' },
+      { subjectRef: 'user_free', mode: 'test', hasAccess: false, entitlements: [], lastSeenAt: '2026-01-01T00:00:00.000Z' },
+    ]);
+    expect(mock.subjects().map((subject) => subject.subjectRef)).toEqual(['user_paid']); // the programmatic list is unchanged
+    await control('POST', '/_mock/reset', {});
+    expect((await control('GET', '/_mock/subjects')).body.subjects).toEqual([]);
+  });
+
+  it(`stays bounded under a flood of random subjects: the latest ${MAX_SEEN_SUBJECTS} are listed`, async () => {
+    const flood = Array.from({ length: MAX_SEEN_SUBJECTS + 300 }, (_, i) => `random_${i}`);
+    for (let i = 0; i < flood.length; i += 50) await Promise.all(flood.slice(i, i + 50).map((subject) => check(subject)));
+    const listed = (await control('GET', '/_mock/subjects')).body.subjects as { subjectRef: string }[];
+    expect(listed).toHaveLength(MAX_SEEN_SUBJECTS);
+    expect(listed.some((subject) => subject.subjectRef === 'random_0')).toBe(false);
+  }, 30_000);
+});
+
+describe('POST /_mock/subjects/:subject/topup', () => {
+  it('regression (issue 22): tops up the usage pack, so a spent pack is usable again with one row', async () => {
+    const pack = mock.grant('user_credits', { kind: 'usage_pack', usageRemaining: 1 });
+    mock.refund('user_credits'); // drops it to 0 units
+    const topped = await control('POST', '/_mock/subjects/user_credits/topup', { units: 100 });
+    expect(topped.status).toBe(200);
+    expect(topped.body).toMatchObject({ subjectRef: 'user_credits', mode: 'test', created: false, entitlement: { id: pack.id, usageRemaining: 100, available: true } });
+    expect(mock.entitlements('user_credits')).toHaveLength(1);
+    expect(await allowed('user_credits')).toBe(true);
+  });
+
+  it('grants a pack when the subject has none (201), and refuses bad units', async () => {
+    const created = await control('POST', '/_mock/subjects/user_new/topup', { units: 5, mode: 'live' });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ created: true, mode: 'live', entitlement: { kind: 'usage_pack', usageRemaining: 5 } });
+    for (const body of [{}, { units: 0 }, { units: 1.5 }, { units: '5' }, { units: 5, kind: 'subscription' }]) {
+      expect((await control('POST', '/_mock/subjects/u/topup', body)).status).toBe(400);
+    }
+  });
+});
+
+describe('?wait=webhooks', () => {
+  it('answers a subject action once its webhook reached the receiver (without it, before)', async () => {
+    const received: string[] = [];
+    const receiver = createServer((req, res) => {
+      req.resume();
+      // A slow receiver: the answer must still wait for it.
+      setTimeout(() => {
+        received.push(req.url ?? '');
+        res.writeHead(204).end();
+      }, 200);
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const hooked = await createMockLicenzy({ webhooks: [{ url: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`, secret: generateWebhookSecret() }] });
+    try {
+      const post = (path: string) => fetch(`${hooked.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      const waited = await post('/_mock/subjects/u/grant?wait=webhooks');
+      expect([waited.status, waited.headers.get('mock-webhooks'), received.length]).toEqual([201, 'delivered', 1]);
+      const unwaited = await post('/_mock/subjects/u/revoke');
+      expect([unwaited.status, unwaited.headers.get('mock-webhooks'), received.length]).toEqual([200, null, 1]);
+      await hooked.webhooksIdle();
+      expect(received).toHaveLength(2);
+    } finally {
+      await hooked.close();
+      await new Promise<void>((resolve) => receiver.close(() => resolve()));
+    }
   });
 });
 

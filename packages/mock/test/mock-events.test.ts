@@ -2,7 +2,7 @@
 import { createServer, request, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { decisionOf, EventHub, MAX_EVENT_CLIENTS } from '../src/mock-events.js';
+import { decisionOf, EventHub, MAX_EVENT_CLIENTS, MAX_RECENT_CALLS, MAX_REMEMBERED_SUBJECT_LENGTH, MAX_SEEN_SUBJECTS, type MockCallEvent } from '../src/mock-events.js';
 
 describe('decisionOf', () => {
   it.each([
@@ -86,5 +86,61 @@ describe('EventHub', () => {
     await closed;
     await expect.poll(() => hub.size, { timeout: 2000 }).toBe(MAX_EVENT_CLIENTS - 1);
     for (const client of clients) client.destroy();
+  });
+
+  const call = (seq: number, subjectRef: string | null, mode: MockCallEvent['mode'] = 'test'): MockCallEvent => ({
+    seq,
+    at: new Date(Date.UTC(2026, 0, 1, 0, 0, seq)).toISOString(),
+    method: 'POST',
+    path: '/v1/access/check',
+    subject_ref: subjectRef,
+    mode,
+    status: 200,
+    decision: 'denied',
+    fault: null,
+  });
+
+  it('regression (issue 22): a client that connects later gets the latest calls first, oldest first', async () => {
+    const hub = new EventHub();
+    const url = await serve(hub);
+    hub.publish('call', call(1, 'user_free'));
+    hub.publish('call', call(2, 'user_paid'));
+    const res = await open(url);
+    const text = await readUntil(res, `${JSON.stringify(call(2, 'user_paid'))}\n\n`);
+    expect(text).toBe(`: connected\n\nevent: call\ndata: ${JSON.stringify(call(1, 'user_free'))}\n\nevent: call\ndata: ${JSON.stringify(call(2, 'user_paid'))}\n\n`);
+    res.destroy();
+  });
+
+  it(`keeps at most ${MAX_RECENT_CALLS} calls, and cuts a long subject or path in what it keeps`, () => {
+    const hub = new EventHub();
+    for (let seq = 1; seq <= MAX_RECENT_CALLS + 50; seq++) hub.publish('call', call(seq, `user_${seq}`));
+    const recent = hub.recentCalls();
+    expect(recent).toHaveLength(MAX_RECENT_CALLS);
+    expect(recent[0]?.seq).toBe(51);
+    hub.publish('call', { ...call(999, 'x'.repeat(60_000)), path: `/v1/customer/access/${'y'.repeat(60_000)}` });
+    const kept = hub.recentCalls().at(-1);
+    expect(kept?.subject_ref).toHaveLength(MAX_REMEMBERED_SUBJECT_LENGTH + 1);
+    expect(kept?.path).toHaveLength(MAX_REMEMBERED_SUBJECT_LENGTH + 1);
+  });
+
+  it(`lists subjects seen in calls per mode, most recent last, at most ${MAX_SEEN_SUBJECTS}: a flood of random subjects stays bounded`, () => {
+    const hub = new EventHub();
+    hub.publish('call', call(1, 'user_free'));
+    hub.publish('call', call(2, 'user_free', 'live'));
+    hub.publish('call', call(3, null));
+    hub.publish('call', call(4, 'no_key', null));
+    hub.publish('call', call(5, 'z'.repeat(MAX_REMEMBERED_SUBJECT_LENGTH + 1)));
+    hub.publish('call', call(6, 'user_free'));
+    expect(hub.seenSubjects()).toEqual([
+      { subjectRef: 'user_free', mode: 'live', lastSeenAt: Date.UTC(2026, 0, 1, 0, 0, 2) },
+      { subjectRef: 'user_free', mode: 'test', lastSeenAt: Date.UTC(2026, 0, 1, 0, 0, 6) },
+    ]);
+    for (let i = 0; i < 20_000; i++) hub.publish('call', call(10 + i, `random_${i}_${'r'.repeat(200)}`));
+    const seen = hub.seenSubjects();
+    expect(seen).toHaveLength(MAX_SEEN_SUBJECTS);
+    expect(seen.at(-1)?.subjectRef).toMatch(/^random_19999_/);
+    expect(seen.some((subject) => subject.subjectRef === 'user_free')).toBe(false);
+    hub.forget();
+    expect([hub.seenSubjects(), hub.recentCalls()]).toEqual([[], []]);
   });
 });

@@ -168,3 +168,31 @@ describe('MockState.refund and dispute', () => {
     expect(state.subjectRefs('test')).toEqual(['a']);
   });
 });
+
+describe('MockState.topUp', () => {
+  it('regression (issue 22): "Add units" tops up the spent pack instead of adding a second pack row', () => {
+    const state = new MockState();
+    const pack = state.grant('test', 'u', { kind: 'usage_pack', usageRemaining: 2 }, NOW);
+    expect(state.consume('test', 'u', 2, NOW)).toMatchObject({ ok: true, usageRemaining: 0 });
+    expect(state.topUp('test', 'u', 100, NOW)).toEqual({ entitlement: expect.objectContaining({ id: pack.id, usageRemaining: 100 }), created: false });
+    expect(state.entitlements('test', 'u')).toHaveLength(1);
+    expect(state.isAllowed('test', 'u', NOW)).toBe(true);
+  });
+
+  it('tops up the latest usable pack, skips expired or inactive ones, and grants a pack when there is none', () => {
+    const state = new MockState();
+    state.grant('test', 'u', { kind: 'subscription' }, NOW);
+    expect(state.topUp('test', 'u', 5, NOW)).toMatchObject({ created: true, entitlement: { kind: 'usage_pack', usageRemaining: 5 } });
+    const expired = state.grant('test', 'v', { kind: 'usage_pack', usageRemaining: 1, expiresAt: NOW - 1 }, NOW);
+    const pastDue = state.grant('test', 'v', { kind: 'usage_pack', usageRemaining: 1, status: 'past_due' }, NOW);
+    const usable = state.grant('test', 'v', { kind: 'usage_pack', usageRemaining: 3 }, NOW);
+    expect(state.topUp('test', 'v', 7, NOW).entitlement).toMatchObject({ id: usable.id, usageRemaining: 10 });
+    expect(state.entitlements('test', 'v').map((e) => [e.id, e.usageRemaining])).toEqual([[expired.id, 1], [pastDue.id, 1], [usable.id, 10]]);
+    expect(state.topUp('live', 'v', 1, NOW).created).toBe(true); // modes stay apart
+  });
+
+  it.each([0, -1, 1.5, Number.NaN])('refuses %s units, naming units', (units) => {
+    expect(() => new MockState().topUp('test', 'u', units, NOW)).toThrow(MockLicenzyConfigError);
+    expect(() => new MockState().topUp('test', 'u', units, NOW)).toThrow(/units/);
+  });
+});
