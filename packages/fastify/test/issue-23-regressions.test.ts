@@ -20,7 +20,8 @@ async function demoApp(gate: AccessGate | undefined): Promise<FastifyInstance> {
     const user = request.headers['x-demo-user'];
     if (typeof user === 'string') (request as FastifyRequest & { user?: unknown }).user = { id: user };
   });
-  await app.register(licenzyGate, gate === undefined ? undefined : { gate });
+  if (gate === undefined) await app.register(licenzyGate);
+  else await app.register(licenzyGate, { gate });
   return app;
 }
 
