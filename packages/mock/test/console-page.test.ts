@@ -141,5 +141,64 @@ describe('console page in a browser', () => {
       expect(mock.entitlements(hostile)).toEqual([]);
       expect(pageErrors).toEqual([]);
     }, 60_000);
+
+    it('regression (issue 22): shows calls made before the page opened, and lists a subject seen only in a check', async () => {
+      await page.goto('about:blank');
+      expect(await routeStatus('user_free')).toBe(403); // no entitlement: Licenzy answers denied
+      await page.goto(mock.consoleUrl);
+      await logLine('user_free', 'denied').first().waitFor();
+      const row = page.locator('#subjects tr').filter({ hasText: 'user_free' });
+      await row.filter({ hasText: 'none (last seen in a call at' }).waitFor();
+      // A subject first seen while the page is open is listed too, without a reload.
+      expect(await routeStatus('user_walk_in')).toBe(403);
+      await page.locator('#subjects tr').filter({ hasText: 'user_walk_in' }).filter({ hasText: 'denied' }).waitFor();
+      // Its row offers a grant; the reloaded log does not repeat a call.
+      await page.getByRole('button', { name: 'Grant user_free (test)' }).click();
+      await row.filter({ hasText: 'subscription' }).waitFor();
+      expect(await routeStatus('user_free')).toBe(200);
+      await page.reload();
+      await logLine('user_free', 'allowed').first().waitFor();
+      const seqs = await page.locator('#log li').count();
+      expect(seqs).toBe(mock.requests.filter((entry) => entry.path.startsWith('/v1/')).length);
+      expect(pageErrors).toEqual([]);
+    }, 60_000);
+
+    it('regression (issue 22): "Add 100 units" tops up the spent pack (one row) and says so', async () => {
+      const pack = mock.grant('user_credits', { kind: 'usage_pack', usageRemaining: 1 });
+      mock.refund('user_credits'); // spent: 0 units left
+      await page.goto(mock.consoleUrl);
+      await page.getByRole('button', { name: 'Add 100 units user_credits (test)' }).click();
+      await page.getByText(`topped up user_credits (test) usage pack ${pack.id} to 100 units`).waitFor();
+      await page.locator('#subjects tr').filter({ hasText: 'user_credits' }).filter({ hasText: '100 units' }).waitFor();
+      expect(mock.entitlements('user_credits')).toEqual([expect.objectContaining({ id: pack.id, usageRemaining: 100 })]);
+      expect(await page.locator('#subjects tr').filter({ hasText: 'user_credits' }).locator('li').count()).toBe(1);
+    }, 60_000);
+
+    it('regression (issue 22): at 360 px wide nothing overflows the viewport (narrow screenshot)', async () => {
+      mock.grant('user_weekend', { kind: 'time_pass', expiresAt: Date.now() + 3_600_000 });
+      mock.grant(`user_${'long'.repeat(40)}`, undefined, { mode: 'live' });
+      expect(await routeStatus('user_weekend')).toBe(200);
+      await page.setViewportSize({ width: 360, height: 900 });
+      try {
+        await page.goto(mock.consoleUrl);
+        await page.locator('#subjects tr').filter({ hasText: 'user_weekend' }).waitFor();
+        await logLine('user_weekend', 'allowed').first().waitFor();
+        await page.screenshot({ path: process.env.LICENZY_CONSOLE_SHOT ?? join(userDataDir, 'console-360.png'), fullPage: true });
+        const layout = await page.evaluate(() => {
+          const width = window.innerWidth;
+          const outside = [...document.querySelectorAll('body *')]
+            .map((node) => ({ node, box: node.getBoundingClientRect() }))
+            .filter(({ box }) => box.width > 0 && (box.left < -0.5 || box.right > width + 0.5))
+            .map(({ node }) => `${node.tagName.toLowerCase()}${node.id ? `#${node.id}` : ''}.${node.className}`);
+          return { width, scrollWidth: document.documentElement.scrollWidth, outside, sections: document.querySelectorAll('section').length };
+        });
+        expect(layout.width).toBe(360);
+        expect(layout.scrollWidth).toBeLessThanOrEqual(layout.width);
+        expect(layout.outside).toEqual([]);
+        expect(layout.sections).toBe(4);
+      } finally {
+        await page.setViewportSize({ width: 1280, height: 900 });
+      }
+    }, 60_000);
   });
 });
