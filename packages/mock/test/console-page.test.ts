@@ -185,12 +185,20 @@ describe('console page in a browser', () => {
         await logLine('user_weekend', 'allowed').first().waitFor();
         await page.screenshot({ path: process.env.LICENZY_CONSOLE_SHOT ?? join(userDataDir, 'console-360.png'), fullPage: true });
         const layout = await page.evaluate(() => {
-          const width = window.innerWidth;
-          const outside = [...document.querySelectorAll('body *')]
+          // The test's TypeScript has no DOM library: the few browser names used here, typed by hand.
+          interface Box { left: number; right: number; width: number }
+          interface Node { tagName: string; id: string; className: string; getBoundingClientRect(): Box }
+          const browser = globalThis as unknown as {
+            innerWidth: number;
+            document: { documentElement: { scrollWidth: number }; querySelectorAll(selector: string): ArrayLike<Node> };
+          };
+          const width = browser.innerWidth;
+          const outside = Array.from(browser.document.querySelectorAll('body *'))
             .map((node) => ({ node, box: node.getBoundingClientRect() }))
             .filter(({ box }) => box.width > 0 && (box.left < -0.5 || box.right > width + 0.5))
             .map(({ node }) => `${node.tagName.toLowerCase()}${node.id ? `#${node.id}` : ''}.${node.className}`);
-          return { width, scrollWidth: document.documentElement.scrollWidth, outside, sections: document.querySelectorAll('section').length };
+          const sections = browser.document.querySelectorAll('section').length;
+          return { width, scrollWidth: browser.document.documentElement.scrollWidth, outside, sections };
         });
         expect(layout.width).toBe(360);
         expect(layout.scrollWidth).toBeLessThanOrEqual(layout.width);
