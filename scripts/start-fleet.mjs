@@ -18,7 +18,7 @@ function portIsFree(port) {
 }
 
 /** `count` ports: base, base+1, … when free (a fixed base makes the printed lines repeatable), else free ones. */
-async function choosePorts(count, base) {
+export async function choosePorts(count, base) {
   const ports = [];
   for (let i = 0; i < count; i++) {
     const wanted = base === 0 ? 0 : base + i;

@@ -1,160 +1,176 @@
-// `npm start [-- express|koa|fastify] [--check] [--stats]`: builds what is stale, starts the mock Licenzy with one paying
-// and one non-paying user, starts the example app against it, and prints curl lines for 200, 401 and 403, a metered
-// route (200 until the usage pack is spent, then 402) and the post-checkout scene (403 → status route waits → 200).
-// `npm start -- --instances 3 [--check]`: three Express instances on one Redis instead (scripts/start-fleet.mjs).
-// `--stats` preloads examples/otel/stats-preload.mjs into the app: a live one-line summary from the gate's channels.
+// `npm start [-- express|koa|fastify] [--port N] [--stats] [--check]`: builds what is stale, starts the local Licenzy
+// with its signed webhooks wired to the example app, plays the demo once on subjects of its own (the self-check), and
+// prints replayable curl lines: 200/401/403, a metered route (top-up, 200, 200, 402) and the checkout scene
+// (403 → the status route waits → 200). `npm start -- --instances 3` runs the fleet demo instead (scripts/start-fleet.mjs).
+import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { buildStale } from './build-stale.mjs';
+import { CHECK_SUBJECTS, DEMO_SUBJECTS, playStep, renderStep, sceneSections, seedScene } from './demo-scene.mjs';
+import { choosePorts } from './start-fleet.mjs';
 
 const root = join(import.meta.dirname, '..');
 const FRAMEWORKS = ['express', 'koa', 'fastify'];
+const USAGE = `Usage: npm start [-- <framework>] [options]
 
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { check: { type: 'boolean', default: false }, stats: { type: 'boolean', default: false }, port: { type: 'string' }, instances: { type: 'string' } },
-});
+Starts the local Licenzy and an example app on it, checks the demo on subjects of its own, and prints curl lines
+you can run (and run again) against the app. Ctrl-C stops everything.
+
+  <framework>      express (default), koa or fastify: which example app (examples/<framework>)
+  --port N         the app's port (default 3000, or PORT; a free one if it is busy; 0 for any free port)
+  --stats          preload examples/otel/stats-preload.mjs: a live one-line summary of the gate's decisions,
+                   printed after the banner, once a second while it changes
+  --check          play the demo, print the lines with what they answered, stop, and exit 0 only if every answer
+                   matched (what the smoke test runs)
+  --instances N    N (2 to 9) Express instances on one throwaway redis-server instead (needs redis-server; see
+                   scripts/start-fleet.mjs); takes --port (the first instance's) and --check
+  -h, --help       this text
+
+The first run builds every package (about 70 s); later runs rebuild only what changed.`;
+
+let parsed;
+try {
+  parsed = parseArgs({
+    allowPositionals: true,
+    options: {
+      check: { type: 'boolean', default: false },
+      stats: { type: 'boolean', default: false },
+      port: { type: 'string' },
+      instances: { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+} catch (error) {
+  console.error(`${error.message}\n\n${USAGE}`);
+  process.exit(2);
+}
+const { values, positionals } = parsed;
+if (values.help) {
+  console.log(USAGE);
+  process.exit(0);
+}
 const framework = positionals[0] ?? 'express';
-if (!FRAMEWORKS.includes(framework)) {
-  console.error(`Unknown framework "${framework}". Use one of: ${FRAMEWORKS.join(', ')}`);
+if (!FRAMEWORKS.includes(framework) || positionals.length > 1) {
+  console.error(`Unknown framework "${positionals.join(' ')}". Use one of: ${FRAMEWORKS.join(', ')} (npm start -- --help lists every flag)`);
+  process.exit(2);
+}
+const wanted = Number(values.port ?? process.env.PORT ?? (values.check ? 0 : 3000));
+if (!Number.isInteger(wanted) || wanted < 0 || wanted > 65535) {
+  console.error(`--port expects an integer from 0 to 65535, got ${JSON.stringify(values.port ?? process.env.PORT)}`);
   process.exit(2);
 }
 if (values.instances !== undefined) {
   const { runFleetDemo } = await import('./start-fleet.mjs');
-  const port = Number(values.port ?? process.env.PORT ?? (values.check ? 0 : 3000));
-  process.exit(await runFleetDemo({ framework, instances: values.instances, check: values.check, port }));
+  process.exit(await runFleetDemo({ framework, instances: values.instances, check: values.check, port: wanted }));
 }
 
 if (!buildStale()) process.exit(1);
 
+// The app's port is chosen first: the emulator's webhook target names it. The secret is per run and never printed.
+const [port] = await choosePorts(1, wanted);
+const secret = `whsec_${randomBytes(32).toString('base64')}`;
+const webhookUrl = `http://127.0.0.1:${port}/webhooks/licenzy`;
 const { createMockLicenzy } = await import(join(root, 'packages/mock/dist/esm/index.js'));
-const mock = await createMockLicenzy();
-mock.grant('user_paid');
-// user_free has no entitlement: Licenzy answers allowed:false for it.
-// user_credits has a usage pack of two reports, for the metered route.
-mock.grant('user_credits', { kind: 'usage_pack', usageRemaining: 2 });
-// user_buyer has just paid: Licenzy processes Stripe's webhook (and grants) only BUYER_DELAY ms into the scene.
-const BUYER_DELAY = 1500;
-// user_late is yours to try by hand (not in --check): paid now, processed LATE_DELAY ms after the demo is up.
-const LATE_DELAY = 30_000;
+const mock = await createMockLicenzy({ webhooks: [{ url: webhookUrl, secret }], webhookRetryDelays: [250, 1000] });
 
-function startApp(port) {
+/** Starts the example; its output is held until `release()` (after the banner), then passed through. */
+function startApp() {
   return new Promise((resolve, reject) => {
     // The stats module subscribes to the gate's diagnostics channels from inside the app's process.
     const preload = values.stats ? ['--import', pathToFileURL(join(root, 'examples/otel/stats-preload.mjs')).href] : [];
     const child = spawn(process.execPath, [...preload, join(root, 'examples', framework, 'server.mjs')], {
-      env: { ...process.env, LICENZY_API_URL: mock.url, LICENZY_API_KEY: mock.testKey, PORT: String(port) },
-      stdio: ['ignore', 'pipe', 'inherit'],
+      env: { ...process.env, LICENZY_API_URL: mock.url, LICENZY_API_KEY: mock.testKey, LICENZY_WEBHOOK_SECRET: secret, PORT: String(port) },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let buffered = '';
-    let url;
+    const held = [];
+    let released = false;
+    let startup = '';
+    const pass = (stream, out) => {
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk) => {
+        if (released) out.write(chunk);
+        else held.push({ out, chunk });
+      });
+    };
+    const release = () => {
+      released = true;
+      // Under --check the app's own output (request logs, stats) is left out: the block is what the check prints.
+      if (!values.check) for (const { out, chunk } of held.splice(0)) out.write(chunk);
+    };
+    // Until the app says where it listens, its stdout is read here (that line is not passed on).
+    const listening = (chunk) => {
+      startup += chunk;
+      const url = /listening on (http:\/\/\S+)/.exec(startup)?.[1];
+      if (url === undefined) return;
+      child.stdout.off('data', listening);
+      pass(child.stdout, process.stdout);
+      resolve({ child, url, release });
+    };
     child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk) => {
-      // Until the app says where it listens, collect; afterwards pass its output (request logs) through.
-      if (url !== undefined) {
-        if (!values.check) process.stdout.write(chunk);
-        return;
-      }
-      buffered += chunk;
-      url = /listening on (http:\/\/\S+)/.exec(buffered)?.[1];
-      if (url !== undefined) resolve({ child, url });
+    child.stdout.on('data', listening);
+    pass(child.stderr, process.stderr);
+    child.once('exit', (code) => {
+      process.stdout.write(startup);
+      for (const { out, chunk } of held.splice(0)) out.write(chunk);
+      reject(new Error(`the ${framework} example exited with code ${code} before listening on ${port}`));
     });
-    child.once('exit', (code) => reject(new Error(`example exited with code ${code}`)));
   });
 }
 
 let app;
-const wanted = Number(values.port ?? process.env.PORT ?? (values.check ? 0 : 3000));
 try {
-  app = await startApp(wanted);
-} catch {
-  console.log(`port ${wanted} is busy; using a free port instead`);
-  app = await startApp(0);
+  app = await startApp();
+} catch (error) {
+  console.error(error.message);
+  await mock.close();
+  process.exit(1);
 }
 
-const route = `${app.url}/pro/report`;
-const cases = [
-  { status: 200, label: 'paying user', header: 'Authorization: Demo user_paid' },
-  { status: 401, label: 'not logged in', header: undefined },
-  { status: 403, label: 'logged in, has not paid', header: 'Authorization: Demo user_free' },
-];
+// Seeded once the app listens, so the grants' webhooks reach it at the first attempt.
+seedScene(mock, DEMO_SUBJECTS);
+seedScene(mock, CHECK_SUBJECTS);
 
+// The self-check plays every step on its own subjects; the printed lines name the demo's, untouched by it.
+const urls = { app: app.url, mock: mock.url };
 let ok = true;
-const lines = [];
-for (const c of cases) {
-  const headers = c.header ? { authorization: c.header.split(': ')[1] } : {};
-  const response = await fetch(route, { headers });
-  await response.arrayBuffer();
-  ok &&= response.status === c.status;
-  const curl = `curl -i ${route}${c.header ? ` -H '${c.header}'` : ''}`;
-  lines.push(`  ${curl.padEnd(78)} # ${c.status} ${c.label} (checked: ${response.status})`);
+const blocks = [];
+for (const section of sceneSections()) {
+  const lines = [section.title(DEMO_SUBJECTS)];
+  for (const step of section.steps) {
+    const { statuses, seconds } = await playStep(step, { urls, subjects: CHECK_SUBJECTS });
+    ok &&= statuses.join() === step.expect.join();
+    const took = step.background === undefined ? '' : ` in ${seconds.toFixed(1)} s`;
+    const curl = renderStep(step, { urls, subjects: DEMO_SUBJECTS });
+    lines.push(`  ${curl.padEnd(78)} # ${step.expect.join(' → ')} ${step.label} (checked: ${statuses.join(' → ')}${took})`);
+  }
+  blocks.push(lines.join('\n'));
 }
-
-// A metered route: each report takes one unit of user_credits' pack, until none is left.
-const reports = `${app.url}/api/reports`;
-const meteredStatuses = [];
-for (let i = 0; i < 3; i++) {
-  const response = await fetch(reports, { method: 'POST', headers: { authorization: 'Demo user_credits' } });
-  await response.arrayBuffer();
-  meteredStatuses.push(response.status);
-}
-ok &&= meteredStatuses.join(',') === '200,200,402';
-const meteredCurl = `curl -i -X POST ${reports} -H 'Authorization: Demo user_credits'`;
-const meteredLine = `  ${meteredCurl.padEnd(78)} # 200 twice (2 units), then 402 usage_exhausted (checked: ${meteredStatuses.join(', ')})`;
-
-// The post-checkout moment: 403 until Licenzy has processed the payment; the status route waits for it server-side.
-const buyer = { authorization: 'Demo user_buyer' };
-const beforeProcessed = await fetch(route, { headers: buyer });
-await beforeProcessed.arrayBuffer();
-const processing = setTimeout(() => mock.grant('user_buyer'), BUYER_DELAY);
-const statusRoute = `${app.url}/api/access-status`;
-const waitStarted = performance.now();
-let status = await fetch(statusRoute, { headers: buyer });
-// A 202 means "not yet": poll again, as the checkout page would (Retry-After says when).
-for (let polls = 0; status.status === 202 && polls < 5; polls++) {
-  await status.arrayBuffer();
-  status = await fetch(statusRoute, { headers: buyer });
-}
-await status.arrayBuffer();
-const waited = ((performance.now() - waitStarted) / 1000).toFixed(1);
-clearTimeout(processing);
-const afterProcessed = await fetch(route, { headers: buyer });
-await afterProcessed.arrayBuffer();
-ok &&= beforeProcessed.status === 403 && status.status === 200 && afterProcessed.status === 200;
-const buyerCurl = (url) => `curl -i ${url} -H 'Authorization: Demo user_buyer'`;
-const checkoutLines = [
-  `  ${buyerCurl(route).padEnd(78)} # 403 before Licenzy has processed the payment (checked: ${beforeProcessed.status})`,
-  `  ${buyerCurl(statusRoute).padEnd(78)} # waits server-side, 200 {"allowed":true} once processed (checked: ${status.status} after ${waited} s)`,
-  `  ${buyerCurl(route).padEnd(78)} # 200 from then on (checked: ${afterProcessed.status})`,
-];
-
-let lateLines = '';
-if (!values.check) {
-  const at = new Date(Date.now() + LATE_DELAY).toISOString().slice(11, 19);
-  setTimeout(() => mock.grant('user_late'), LATE_DELAY).unref();
-  lateLines = `
-Your turn: user_late has paid; Licenzy processes it at ${at} UTC (${LATE_DELAY / 1000} s from now):
-  curl -i ${statusRoute} -H 'Authorization: Demo user_late'   # 202 + Retry-After until then, 200 after`;
-}
+await mock.webhooksIdle();
+// Attempts are logged one by one: count webhooks (by id) that reached the app.
+const sent = new Set(mock.webhookDeliveries.map((delivery) => delivery.id));
+const delivered = new Set(mock.webhookDeliveries.filter((delivery) => delivery.ok).map((delivery) => delivery.id));
+ok &&= sent.size > 0 && delivered.size === sent.size;
 
 console.log(`
-licenzy-gate demo (${framework}) — mock Licenzy at ${mock.url} (test mode), app at ${app.url}
-Try these:
-${lines.join('\n')}
-  curl -i ${app.url}/                                                 # free route
-Metered route (user_credits has a usage pack of 2 units, 1 per report):
-${meteredLine}
-After checkout (user_buyer has paid; Licenzy processes Stripe's webhook ${BUYER_DELAY / 1000} s later):
-${checkoutLines.join('\n')}${lateLines}
-Mock Licenzy console (grant, revoke, refund, switch Licenzy down, live log): ${mock.consoleUrl}
-  curl -X POST ${mock.url}/_mock/subjects/user_free/grant -H 'content-type: application/json' -d '{}'   # user_free pays: 403 turns 200 once the app's 5 s denied cache expires
+licenzy-gate demo (${framework}) — local Licenzy at ${mock.url} (test mode), app at ${app.url}
+Licenzy's signed webhooks go to the app (${webhookUrl}): a grant, revoke, refund or top-up takes effect at once
+(checked: ${delivered.size} of ${sent.size} webhooks delivered). Every line below replays: run them again, in order, for the same answers.
+"checked" is what the start-up self-check got playing the same lines on subjects of its own (selfcheck_*).
+${blocks.join('\n')}
+Local Licenzy console (grant, revoke, refund, add units, switch Licenzy down, live log): ${mock.consoleUrl}
+  Grant ${DEMO_SUBJECTS.free} or revoke ${DEMO_SUBJECTS.paid} there: the lines above change at once (npm start again to start over).
 ${values.stats ? 'Live stats (decisions by source, hit ratio, Licenzy p50/p99) print below, once a second while they change.\n' : ''}Ctrl-C stops everything.`);
+app.release();
 
 async function stop(code) {
   app.child.removeAllListeners('exit');
-  app.child.kill('SIGTERM');
+  if (app.child.exitCode === null) {
+    const exited = new Promise((resolve) => app.child.once('exit', resolve));
+    app.child.kill('SIGTERM');
+    await exited;
+  }
   await mock.close();
   process.exit(code);
 }

@@ -1,6 +1,6 @@
 // A small paid-content Fastify app: a free landing route and two paid routes gated by @licenzy-gate/fastify.
 import { createAccessGate } from '@licenzy-gate/core';
-import licenzyGate from '@licenzy-gate/fastify';
+import licenzyGate, { webhookHandler } from '@licenzy-gate/fastify';
 import Fastify from 'fastify';
 
 const port = Number(process.env.PORT ?? 3000);
@@ -32,6 +32,13 @@ app.addHook('onRequest', async (request) => {
 });
 
 await app.register(licenzyGate, { gate });
+
+// Licenzy's webhooks (refunds, revocations, purchases) make the gate forget the subject at once, instead of when its
+// cached answer expires. Registered only with LICENZY_WEBHOOK_SECRET (npm start sets it); the plugin reads the raw
+// body itself to verify the signature.
+if (process.env.LICENZY_WEBHOOK_SECRET) {
+  await app.register(webhookHandler({ gate, scheme: 'standard-webhooks', secret: process.env.LICENZY_WEBHOOK_SECRET }), { prefix: '/webhooks/licenzy' });
+}
 
 app.get('/', async (_request, reply) => {
   reply.type('text/plain; charset=utf-8');

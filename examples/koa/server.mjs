@@ -1,6 +1,6 @@
 // A small paid-content Koa app: a free index and two paid routes gated by @licenzy-gate/koa (demo only).
 import Router from '@koa/router';
-import { accessStatus, createAccessGate, requireAccess, requireUsage } from '@licenzy-gate/koa';
+import { accessStatus, createAccessGate, requireAccess, requireUsage, webhookHandler } from '@licenzy-gate/koa';
 import Koa from 'koa';
 
 // One gate for every paid route: one decision cache, one Licenzy client. Reads LICENZY_API_KEY and
@@ -22,6 +22,13 @@ app.use(async (ctx, next) => {
 });
 
 const router = new Router();
+
+// Licenzy's webhooks (refunds, revocations, purchases) make the gate forget the subject at once, instead of when its
+// cached answer expires. Mounted only with LICENZY_WEBHOOK_SECRET (npm start sets it); no body parser runs before it:
+// the handler verifies the signature over the raw bytes.
+if (process.env.LICENZY_WEBHOOK_SECRET) {
+  router.post('/webhooks/licenzy', webhookHandler({ gate, scheme: 'standard-webhooks', secret: process.env.LICENZY_WEBHOOK_SECRET }));
+}
 
 router.get('/', (ctx) => {
   ctx.type = 'text/plain';
