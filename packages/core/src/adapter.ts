@@ -2,6 +2,8 @@
 // the core — guards that decide a request whole, the refusal policy, option parsing, the breaker. Apps never need it.
 export { createGuard } from './guard.js';
 export type { Guard, GuardOutcome, LoggerFor } from './guard.js';
+export { UNKNOWN_ROUTE } from './report-only.js';
+export type { ReportWhere } from './report-only.js';
 export { REQUIRE_ACCESS_OPTION_KEYS } from './guard-options.js';
 export type { RequireAccessOptions } from './guard-options.js';
 export { createUsageGuard } from './usage.js';
@@ -17,3 +19,7 @@ export type { KeysEnum } from './options.js';
 export { createCircuitBreaker } from './circuit-breaker.js';
 export type { CircuitBreaker, CircuitBreakerConfig } from './circuit-breaker.js';
 export type { SharedEntry, SharedEvent, SharedStaleEntry, SharedTierBinding, SharedTierScope } from './shared-tier.js';
+export { GATE_MARK, gateMarkOf, markGate } from './gate-marker.js';
+export type { GateKind, GateMark, ReportOnlyMode, RouteGateVia, RouteInventoryEntry } from './gate-marker.js';
+export { mountCovers, pathSegments, routeVerdict } from './route-inventory.js';
+export type { Coverage, GateOnTheWay } from './route-inventory.js';

@@ -43,6 +43,7 @@ export const followDefaultGate: LicenzyGate = Object.freeze({
   invalidateEverywhere: (subjectRef, options) => getDefaultGate().invalidateEverywhere(subjectRef, options),
   clear: (options) => getDefaultGate().clear(options),
   stats: () => getDefaultGate().stats(),
+  backgroundSlot: () => getDefaultGate().backgroundSlot?.() ?? true,
   consumeUsage: (subjectRef, units, options) => getDefaultGate().consumeUsage(subjectRef, units, options),
   waitForAccess: (subjectRef, options) => getDefaultGate().waitForAccess(subjectRef, options),
   customerAccess: (subjectRef, options) => getDefaultGate().customerAccess(subjectRef, options),

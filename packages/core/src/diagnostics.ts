@@ -2,6 +2,7 @@
 // Nothing is built or published while nobody subscribes. No payload ever holds the API key.
 import { channel, tracingChannel } from 'node:diagnostics_channel';
 import type { LicenzyMode } from './config.js';
+import type { ProblemCode } from './problem.js';
 import type { AccessDecision, CircuitState } from './vocabulary.js';
 
 /** Channel names, for `diagnostics_channel.subscribe(name, …)` / `tracingChannel(name)`. */
@@ -20,6 +21,8 @@ export const CHANNELS = Object.freeze({
   shared: 'licenzy-gate:shared',
   /** Channel: usage charges and what happened around them (metered routes). Message: {@link UsageEvent}. */
   usage: 'licenzy-gate:usage',
+  /** Channel: a request a report-only route let through that enforcement would have refused. Message: {@link ReportEvent}. */
+  report: 'licenzy-gate:report',
 });
 
 /**
@@ -109,9 +112,30 @@ export interface UsageEvent {
   readonly error?: unknown;
 }
 
+/**
+ * Message of `licenzy-gate:report`: one per request a report-only route (`reportOnly`) served that enforcement would
+ * have refused, published once its decision is known (at once on a cache hit, else when the background check ends).
+ */
+export interface ReportEvent {
+  /** The route's pattern (`/pro/:id`, with the router's mount path), never the raw URL; `(unknown route)` when none is known. */
+  readonly route: string;
+  readonly method: string;
+  /** The problem code enforcement would have answered (`access_denied`, `subject_required`, `usage_exhausted`, …). */
+  readonly code: ProblemCode;
+  /** The subject, when one was resolved (absent for `subject_required` and a resolver that failed). */
+  readonly subjectRef: string | undefined;
+  /**
+   * What decided it: `cache` (a cached decision, at once), `licenzy` (the background check: an answer or a failure to
+   * get one), `stale` (a stale decision during an outage), `request` (refused before any decision: no or an invalid
+   * subject, a failing resolver), `usage` (a metered route: the subject's usage summary, or a failure to load it).
+   */
+  readonly source: 'cache' | 'licenzy' | 'stale' | 'request' | 'usage';
+}
+
 export const checkChannel = tracingChannel<CheckEvent>(CHANNELS.check);
 export const upstreamChannel = tracingChannel<UpstreamEvent>(CHANNELS.upstream);
 export const circuitChannel = channel(CHANNELS.circuit);
 export const invalidateChannel = channel(CHANNELS.invalidate);
 export const failOpenChannel = channel(CHANNELS.failOpen);
 export const usageChannel = channel(CHANNELS.usage);
+export const reportChannel = channel(CHANNELS.report);

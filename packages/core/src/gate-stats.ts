@@ -3,11 +3,11 @@ import type { GateStats } from './gate-types.js';
 import type { CircuitState } from './vocabulary.js';
 
 /** Counters since the gate was created (documented on {@link GateStats}); the parts increment them, {@link createGateStats} reads them. */
-export type GateCounters = Pick<GateStats, 'hits' | 'misses' | 'stale' | 'upstreamCalls' | 'errors' | 'coalesced' | 'shed' | 'sharedHits' | 'sharedErrors'>;
+export type GateCounters = Pick<GateStats, 'hits' | 'misses' | 'stale' | 'upstreamCalls' | 'errors' | 'coalesced' | 'shed' | 'sharedHits' | 'sharedErrors'> & { skipped: number };
 
 /** A gate's counters, all zero. */
 export function createGateCounters(): GateCounters {
-  return { hits: 0, misses: 0, stale: 0, upstreamCalls: 0, errors: 0, coalesced: 0, shed: 0, sharedHits: 0, sharedErrors: 0 };
+  return { hits: 0, misses: 0, stale: 0, upstreamCalls: 0, errors: 0, coalesced: 0, shed: 0, sharedHits: 0, sharedErrors: 0, skipped: 0 };
 }
 
 /** The gauges a snapshot reads from the parts that hold them. */

@@ -145,6 +145,11 @@ export interface GateStats {
   queued: number;
   /** Checks refused at once because the queue was full. */
   shed: number;
+  /**
+   * Background checks of report-only routes not started because every Licenzy slot (`maxConcurrent`) was busy:
+   * they would have queued ahead of enforcing routes. Absent on gates without slots (fakes).
+   */
+  skipped?: number;
   /** Local misses answered by the shared tier, and shared-tier operations that failed (each treated as a miss). */
   sharedHits: number;
   sharedErrors: number;
@@ -170,6 +175,12 @@ export interface AccessGate {
   /** Forgets every decision (on every instance with a `shared` tier). */
   clear(options?: InvalidateOptions): void;
   stats(): GateStats;
+  /**
+   * For a check nobody waits on (a report-only route's background check): `true` when a Licenzy slot is free now, so
+   * a miss would not queue; `false` when every slot is busy, counted in `stats().skipped` (the caller then skips the
+   * check). Optional: a gate without slots (a fake) leaves it out, and its checks are never skipped.
+   */
+  backgroundSlot?(): boolean;
 }
 
 /**

@@ -99,6 +99,12 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
     invalidateEverywhere: normalised(invalidation.invalidateEverywhere),
     clear: invalidation.clear,
     stats,
+    backgroundSlot() {
+      // Report-only checks never queue: with every slot busy they would wait ahead of enforcing routes' checks.
+      if (caller.active < config.maxConcurrent) return true;
+      counters.skipped++;
+      return false;
+    },
     consumeUsage: normalised(createUsageConsume({ client, mode, caller })),
     waitForAccess: normalised(waiter.wait),
     customerAccess: normalised(summaries.load),

@@ -25,6 +25,17 @@ export interface RequireAccessOptions<Req, Hook> extends AccessGateOptions {
    * calls). Default `false`.
    */
   fresh?: boolean | ((req: Req) => boolean);
+  /**
+   * Report instead of refusing, to roll a paywall out safely: the handler always runs, whatever the outcome (denied,
+   * no subject, Licenzy unavailable, a failing resolver, usage exhausted), and what enforcement would have refused is
+   * reported on `licenzy-gate:report`, as the `licenzy.gate.would_refuse` metric of `@licenzy-gate/otel` and in a log
+   * summary at most once a minute per gate. Never waits on Licenzy: a cache miss is checked in the background (within
+   * the gate's free slots; skipped and counted in `stats().skipped` beyond them), which warms the cache for when the
+   * route enforces. Nothing is ever charged. `true`, or `(req) => boolean` to enforce for some requests first (only
+   * `true` reports; `false` or a throw enforces). Decide it on the server, never from client input: a header or query
+   * parameter would let any client skip the paywall. Default `false` (enforce).
+   */
+  reportOnly?: boolean | ((req: Req) => boolean);
   /** Custom answer when Licenzy says no. Default: 403 `access_denied` problem+json. */
   onDenied?: Hook;
   /**
@@ -42,7 +53,7 @@ export interface RequireAccessOptions<Req, Hook> extends AccessGateOptions {
 /** Every option name of {@link RequireAccessOptions}, kept exact by the compiler (the gate's included). */
 export const REQUIRE_ACCESS_OPTION_KEYS = optionKeys<RequireAccessOptions<unknown, never>>({
   ...Object.fromEntries([...GATE_OPTION_KEYS].map((key) => [key, true])) as KeysEnum<AccessGateOptions>,
-  gate: true, subject: true, fresh: true, onDenied: true, onUnavailable: true, delegateErrors: true, logger: true,
+  gate: true, subject: true, fresh: true, reportOnly: true, onDenied: true, onUnavailable: true, delegateErrors: true, logger: true,
 });
 /** The options that build a gate of the guard's own (`logger` also serves the guard, so it alone does not). */
 const OWN_GATE_KEYS: readonly string[] = [...GATE_OPTION_KEYS].filter((key) => key !== 'logger');
@@ -51,6 +62,8 @@ const OWN_GATE_KEYS: readonly string[] = [...GATE_OPTION_KEYS].filter((key) => k
 export interface GuardConfig<Req, Hook> {
   readonly subject: (req: Req) => unknown;
   readonly fresh: boolean | ((req: Req) => boolean) | undefined;
+  /** `undefined`: the route enforces (`reportOnly` left out or `false`); `true`: it only reports; a function: per request. */
+  readonly reportOnly: true | ((req: Req) => boolean) | undefined;
   readonly onDenied: Hook | undefined;
   readonly onUnavailable: 'deny' | 'allow' | Hook;
   readonly delegateErrors: boolean;
@@ -75,6 +88,10 @@ export function parseGuardOptions<Req, Hook extends (...args: never[]) => unknow
   const fresh = opts.fresh;
   if (fresh !== undefined && typeof fresh !== 'boolean' && typeof fresh !== 'function') {
     throw new LicenzyConfigError('fresh', `expected a boolean or a function, got ${describe(fresh)}`);
+  }
+  const reportOnly = opts.reportOnly;
+  if (reportOnly !== undefined && typeof reportOnly !== 'boolean' && typeof reportOnly !== 'function') {
+    throw new LicenzyConfigError('reportOnly', `expected a boolean or a function, got ${describe(reportOnly)}`);
   }
   const onDenied = functionOption<Hook>('onDenied', opts.onDenied);
   // Only an option left out takes its default: `onUnavailable: null` is an error like any other bad value.
@@ -102,7 +119,11 @@ export function parseGuardOptions<Req, Hook extends (...args: never[]) => unknow
     gate = gateOptionNames.length > 0 ? createAccessGate(pickKeys<AccessGateOptions>(opts, GATE_OPTION_KEYS)) : defaultGateFollowed();
   }
 
-  return { subject, fresh: fresh as GuardConfig<Req, Hook>['fresh'], onDenied, onUnavailable: onUnavailable as 'deny' | 'allow' | Hook, delegateErrors: opts.delegateErrors === true, baseLogger, gate };
+  return {
+    subject,
+    fresh: fresh as GuardConfig<Req, Hook>['fresh'],
+    reportOnly: reportOnly === false ? undefined : (reportOnly as GuardConfig<Req, Hook>['reportOnly']),
+    onDenied, onUnavailable: onUnavailable as 'deny' | 'allow' | Hook, delegateErrors: opts.delegateErrors === true, baseLogger, gate };
 }
 
 /**

@@ -6,12 +6,14 @@ import { parseGuardOptions, type RequireAccessOptions } from './guard-options.js
 import { createLogThrottle, type GateLogger } from './logger.js';
 import { problemCodeOf } from './problem.js';
 import { refusalAction, requestRefusalKind, type RefusalAction, type RefusalPolicy, type RequestRefusalKind } from './refusal.js';
+import { createNotEnforced, reporterFor, reportsOnlyBy, type ReportWhere } from './report-only.js';
 import { subjectFromResolved } from './subject.js';
 import type { AccessDecision, RequestDecision } from './vocabulary.js';
 
 export { REQUIRE_ACCESS_OPTION_KEYS } from './guard-options.js';
 export type { RequireAccessOptions } from './guard-options.js';
 export type { RequestDecision } from './vocabulary.js';
+export type { ReportWhere } from './report-only.js';
 
 /** Picks the logger for a request; a plain function built once, so the hot path allocates nothing. */
 export type LoggerFor<Req> = (req: Req) => GateLogger;
@@ -20,8 +22,8 @@ export type LoggerFor<Req> = (req: Req) => GateLogger;
 export type GuardOutcome =
   | { allowed: true; decision: RequestDecision }
   | { allowed: false; kind: 'denied'; error: LicenzyAccessDeniedError; decision: AccessDecision }
-  /** Licenzy could not decide (503). */
-  | { allowed: false; kind: 'unavailable'; error: LicenzyError }
+  /** Licenzy could not decide (503); `subjectRef` when the subject was known. */
+  | { allowed: false; kind: 'unavailable'; error: LicenzyError; subjectRef?: string }
   /** Refused before any decision: no subject (401), an invalid subject (400), a misconfiguration (500). */
   | { allowed: false; kind: Exclude<RequestRefusalKind, 'invalid-request'>; error: LicenzyError };
 
@@ -37,6 +39,22 @@ export interface Guard<Req, Hook> {
   run(req: Req, loggerFor?: LoggerFor<Req>): GuardOutcome | Promise<GuardOutcome>;
   /** What the adapter does with a refusal: delegate, call the hook for its kind, or answer problem+json. */
   refusal(outcome: Exclude<GuardOutcome, { allowed: true }>): RefusalAction<Hook>;
+  /**
+   * The route's `reportOnly`, fixed at setup: `false` enforces every request (use {@link Guard.decide}), `true`
+   * reports every request (use {@link Guard.observe}), `'per-request'` asks {@link Guard.reportsOnly} for each.
+   * Adapters pick their middleware from it once, so an enforcing route runs no report-only code.
+   */
+  readonly reportOnly: boolean | 'per-request';
+  /** Whether this request only reports (`reportOnly: (req) => boolean` returned `true`); never throws. */
+  reportsOnly(req: Req): boolean;
+  /**
+   * A report-only request: decides as {@link Guard.decide} would, but never waits and never refuses. A cache hit
+   * returns the decision marked `enforced: false` (for the request); a miss returns `undefined` at once and completes
+   * in the background (within the gate's free slots, else skipped and counted). What enforcement would have refused
+   * is reported (`licenzy-gate:report`, the gate's summary). `where` is read only when something may be reported.
+   * Never throws.
+   */
+  observe(req: Req, where: (req: Req) => ReportWhere, loggerFor?: LoggerFor<Req>): RequestDecision | undefined;
 }
 
 /**
@@ -50,11 +68,52 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
 ): Guard<Req, Hook> {
   // Options are parsed (and every bad one named) in one place; what follows is behaviour only.
   const config = parseGuardOptions<Req, Hook>(options, defaultSubject);
-  const { subject, fresh, onDenied, onUnavailable, delegateErrors, gate } = config;
+  const { onDenied, onUnavailable, delegateErrors, gate, reportOnly } = config;
   const decided = deniedOutcomes();
   const refuse = createRefuser<Req>(config);
+  const parts = { ...config, decided, refuse };
 
-  function settle(req: Req, resolved: unknown, loggerFor: LoggerFor<Req> | undefined): GuardOutcome | Promise<GuardOutcome> {
+  // Enforcement: a miss waits for the gate's check, as always.
+  const decide = createDecider<Req, GuardOutcome>(parts, (subjectRef, wantsFresh, req, loggerFor) =>
+    gate.check(subjectRef, { fresh: wantsFresh }).then(decided, (error: unknown) => contained(refuse, req, loggerFor, () => refuse(error, subjectRef, req, loggerFor))));
+
+  const policy: RefusalPolicy<Hook> = {
+    delegateErrors,
+    hooks: { denied: onDenied, unavailable: typeof onUnavailable === 'function' ? (onUnavailable as Hook) : undefined },
+  };
+
+  return {
+    gate,
+    refusal: (outcome) => refusalAction(policy, outcome.kind, outcome.error),
+    decide,
+    run: decide,
+    reportOnly: reportOnly === undefined ? false : reportOnly === true ? true : 'per-request',
+    reportsOnly: reportsOnlyBy(reportOnly),
+    observe: createObserver(parts),
+  };
+}
+
+/** What a decider is built from: the guard's configuration, its denial outcomes and its refuser. */
+interface DeciderParts<Req> {
+  readonly subject: (req: Req) => unknown;
+  readonly fresh: boolean | ((req: Req) => boolean) | undefined;
+  readonly gate: AccessGate;
+  readonly baseLogger: GateLogger;
+  readonly decided: (decision: AccessDecision) => GuardOutcome;
+  readonly refuse: Refuser<Req>;
+}
+
+/** What a miss (no usable cached decision) becomes: enforcement waits for the check, report-only may skip it. */
+type Miss<Req, Missed> = (subjectRef: string, wantsFresh: boolean, req: Req, loggerFor: LoggerFor<Req> | undefined) => Promise<Missed>;
+
+/**
+ * The per-request flow: subject → cache hit (synchronous) or `miss`. Built once per flow, so the enforcing hit path is
+ * exactly what it always was; never throws.
+ */
+function createDecider<Req, Missed>(parts: DeciderParts<Req>, miss: Miss<Req, Missed>): (req: Req, loggerFor?: LoggerFor<Req>) => GuardOutcome | Promise<GuardOutcome | Missed> {
+  const { subject, fresh, gate, decided, refuse } = parts;
+
+  function settle(req: Req, resolved: unknown, loggerFor: LoggerFor<Req> | undefined): GuardOutcome | Promise<GuardOutcome | Missed> {
     let wantsFresh: boolean;
     try {
       wantsFresh = fresh === true || (typeof fresh === 'function' && fresh(req) === true);
@@ -77,32 +136,14 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
         const hit = gate.peek(subjectRef);
         if (hit !== undefined) return decided(hit);
       }
-      return gate.check(subjectRef, { fresh: wantsFresh }).then(decided, (error: unknown) => contain(req, loggerFor, () => refuse(error, subjectRef, req, loggerFor)));
+      return miss(subjectRef, wantsFresh, req, loggerFor);
     } catch (error) {
       return refuse(error, subjectRef, req, loggerFor);
     }
   }
 
-  /** The guard itself never throws: anything escaping (a hostile thenable, a Proxy, a logger) becomes a 500. */
-  function contain(req: Req, loggerFor: LoggerFor<Req> | undefined, attempt: () => GuardOutcome | Promise<GuardOutcome>): GuardOutcome | Promise<GuardOutcome> {
-    try {
-      return attempt();
-    } catch (error) {
-      return refuseContained(error, req, loggerFor);
-    }
-  }
-
-  /** The refusal for anything that escaped: even a refusal that throws (a hostile error object) ends as a 500. */
-  function refuseContained(error: unknown, req: Req, loggerFor: LoggerFor<Req> | undefined): GuardOutcome {
-    try {
-      return refuse(error, undefined, req, loggerFor);
-    } catch {
-      return { allowed: false, kind: 'misconfigured', error: wrapUnknown(undefined) };
-    }
-  }
-
-  function decide(req: Req, loggerFor?: LoggerFor<Req>): GuardOutcome | Promise<GuardOutcome> {
-    // A plain try/catch rather than contain(): no closure is allocated per request on the hit path.
+  return function decide(req: Req, loggerFor?: LoggerFor<Req>): GuardOutcome | Promise<GuardOutcome | Missed> {
+    // A plain try/catch rather than contained(): no closure is allocated per request on the hit path.
     try {
       let resolved: unknown;
       try {
@@ -112,27 +153,73 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
       }
       if (isThenable(resolved)) {
         return Promise.resolve(resolved).then(
-          (value) => contain(req, loggerFor, () => settle(req, value, loggerFor)),
-          (error: unknown) => refuseContained(error, req, loggerFor),
+          (value) => contained(refuse, req, loggerFor, () => settle(req, value, loggerFor)),
+          (error: unknown) => refuseContained(refuse, error, req, loggerFor),
         );
       }
       return settle(req, resolved, loggerFor);
     } catch (error) {
-      return refuseContained(error, req, loggerFor);
+      return refuseContained(refuse, error, req, loggerFor);
     }
+  };
+}
+
+/**
+ * The report-only flow: the same decider, whose miss never waits for a slot. A background check runs only when the
+ * gate has a slot free now (`backgroundSlot()`), else it is skipped (`undefined`); its outcome is reported when it ends.
+ */
+function createObserver<Req>(parts: DeciderParts<Req>): Guard<Req, never>['observe'] {
+  const { gate, decided, refuse, baseLogger } = parts;
+  const reporter = reporterFor(gate, baseLogger);
+  const notEnforced = createNotEnforced();
+  const background = createDecider<Req, GuardOutcome | undefined>(parts, (subjectRef, wantsFresh, req, loggerFor) => {
+    if (gate.backgroundSlot?.() === false) return Promise.resolve(undefined);
+    return gate.check(subjectRef, { fresh: wantsFresh }).then(decided, (error: unknown) => contained(refuse, req, loggerFor, () => refuse(error, subjectRef, req, loggerFor)));
+  });
+
+  function report(outcome: GuardOutcome | undefined, where: ReportWhere): void {
+    if (outcome === undefined) return reporter.skipped();
+    if (outcome.allowed) return;
+    const code = problemCodeOf(outcome.error);
+    if (outcome.kind === 'denied') return reporter.refused(where, code, outcome.decision.subjectRef, outcome.decision.source);
+    if (outcome.kind === 'unavailable') return reporter.refused(where, code, outcome.subjectRef, 'licenzy');
+    reporter.refused(where, code, undefined, 'request');
   }
 
-  const policy: RefusalPolicy<Hook> = {
-    delegateErrors,
-    hooks: { denied: onDenied, unavailable: typeof onUnavailable === 'function' ? (onUnavailable as Hook) : undefined },
+  return function observe(req, where, loggerFor) {
+    try {
+      const outcome = background(req, loggerFor);
+      if (outcome instanceof Promise) {
+        // Read now: the framework may have moved on (another router's base URL) by the time the check ends.
+        const at = where(req);
+        outcome.then((settled) => report(settled, at)).catch(() => undefined);
+        return undefined;
+      }
+      if (!outcome.allowed) report(outcome, where(req));
+      return 'decision' in outcome ? notEnforced(outcome.decision) : undefined;
+    } catch {
+      // A report-only route always runs its handler: a failure to report (a hostile `where`, a throwing listener) is lost.
+      return undefined;
+    }
   };
+}
 
-  return {
-    gate,
-    refusal: (outcome) => refusalAction(policy, outcome.kind, outcome.error),
-    decide,
-    run: decide,
-  };
+/** The guard itself never throws: anything escaping (a hostile thenable, a Proxy, a logger) becomes a 500. */
+function contained<Req, T>(refuse: Refuser<Req>, req: Req, loggerFor: LoggerFor<Req> | undefined, attempt: () => T): T | GuardOutcome {
+  try {
+    return attempt();
+  } catch (error) {
+    return refuseContained(refuse, error, req, loggerFor);
+  }
+}
+
+/** The refusal for anything that escaped: even a refusal that throws (a hostile error object) ends as a 500. */
+function refuseContained<Req>(refuse: Refuser<Req>, error: unknown, req: Req, loggerFor: LoggerFor<Req> | undefined): GuardOutcome {
+  try {
+    return refuse(error, undefined, req, loggerFor);
+  } catch {
+    return { allowed: false, kind: 'misconfigured', error: wrapUnknown(undefined) };
+  }
 }
 
 /** Outcomes of decisions: a grant, or a denial whose error is built once per cached denial (one shared object). */
@@ -151,11 +238,14 @@ function deniedOutcomes(): (decision: AccessDecision) => GuardOutcome {
   };
 }
 
+/** Turns an error into a refusal outcome (or a fail-open grant). */
+type Refuser<Req> = (error: unknown, subjectRef: string | undefined, req: Req, loggerFor: LoggerFor<Req> | undefined) => GuardOutcome;
+
 /**
  * The guard's refusals: an error becomes an outcome (fail open for a transport outage when the route opted in, logged
  * once per window; misconfiguration logged once per code and window).
  */
-function createRefuser<Req>(config: { onUnavailable: unknown; baseLogger: GateLogger; gate: AccessGate }) {
+function createRefuser<Req>(config: { onUnavailable: unknown; baseLogger: GateLogger; gate: AccessGate }): Refuser<Req> {
   const { onUnavailable, baseLogger, gate } = config;
   const clock = (): number => (typeof gate.now === 'function' ? gate.now() : Date.now());
   // Misconfiguration repeats on every request: say it once per code and window, with how many were held back,
@@ -195,7 +285,7 @@ function createRefuser<Req>(config: { onUnavailable: unknown; baseLogger: GateLo
         const decision: RequestDecision = Object.freeze({ subjectRef, allowed: true, source: 'fail-open', checkedAt: clock(), mode: gate.mode });
         return { allowed: true, decision };
       }
-      return { allowed: false, kind: 'unavailable', error: typed };
+      return subjectRef === undefined ? { allowed: false, kind: 'unavailable', error: typed } : { allowed: false, kind: 'unavailable', error: typed, subjectRef };
     }
     if (code === 'access_misconfigured') reportMisconfiguration(typed, error, log);
     return { allowed: false, kind: requestRefusalKind(typed) as Exclude<RequestRefusalKind, 'invalid-request'>, error: typed };

@@ -60,7 +60,7 @@ export type { Problem, ProblemCode } from './problem.js';
 export type { GateLogger } from './logger.js';
 export type { Milliseconds } from './options.js';
 export { CHANNELS } from './diagnostics.js';
-export type { CheckEvent, CircuitEvent, FailOpenEvent, InvalidateEvent, UpstreamEvent, UpstreamOperation, UsageEvent } from './diagnostics.js';
+export type { CheckEvent, CircuitEvent, FailOpenEvent, InvalidateEvent, ReportEvent, UpstreamEvent, UpstreamOperation, UsageEvent } from './diagnostics.js';
 export { DEFAULT_WEBHOOK_EVENTS, createWebhookReceiver, readRawBody, signStandardWebhook } from './webhook.js';
 export type {
   CustomVerifyOptions,

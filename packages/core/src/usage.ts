@@ -1,12 +1,13 @@
 // The per-request flow of a metered route, shared by every adapter's requireUsage(): units, idempotency key, charge.
-import { failOpenChannel, usageChannel, type UsageEvent } from './diagnostics.js';
+import { failOpenChannel, usageChannel, type ReportEvent, type UsageEvent } from './diagnostics.js';
 import { LicenzyConfigError, LicenzyError, LicenzyUsageExhaustedError, isOutage } from './errors.js';
 import type { AccessGate, LicenzyGate } from './gate-types.js';
 import { REQUIRE_ACCESS_OPTION_KEYS, parseGuardOptions, type RequireAccessOptions } from './guard-options.js';
 import { createLogThrottle } from './logger.js';
 import { describe, functionOption, objectOption, optionKeys, rejectUnknownKeys, type KeysEnum } from './options.js';
-import { problemCodeOf } from './problem.js';
+import { problemCodeOf, type ProblemCode } from './problem.js';
 import { refusalAction, requestRefusalKind, type RefusalAction, type RefusalPolicy, type RequestRefusalKind } from './refusal.js';
+import { reporterFor, reportsOnlyBy, type ReportWhere } from './report-only.js';
 import { subjectFromResolved } from './subject.js';
 import { clientIdempotencyKey, usageIdempotencyKey, validUnits } from './usage-input.js';
 import type { GateLogger } from './logger.js';
@@ -91,6 +92,18 @@ export interface UsageGuard<Req, Hook> {
   watch(response: ResponseLike, outcome: Extract<UsageOutcome, { allowed: true }>): void;
   /** What the adapter does with a refusal: delegate, call the hook for its kind, or answer problem+json. */
   refusal(outcome: Exclude<UsageOutcome, { allowed: true }>): RefusalAction<Hook>;
+  /** The route's `reportOnly`, fixed at setup, as on `createGuard()`'s guard: `false`, `true` or `'per-request'`. */
+  readonly reportOnly: boolean | 'per-request';
+  /** Whether this request only reports (`reportOnly: (req) => boolean` returned `true`); never throws. */
+  reportsOnly(req: Req): boolean;
+  /**
+   * A report-only metered request: returns at once and never charges. In the background it resolves subject and
+   * units as {@link UsageGuard.meter} would and answers "would exhaust" from the subject's usage summary
+   * (`gate.customerAccess()`, bounded by `freshInterval`; skipped and counted when no Licenzy slot is free): the
+   * `usage_remaining` of its available usage packs adds up to fewer than the units. What enforcement would have
+   * refused is reported (`licenzy-gate:report`, the gate's summary). `where` is read at once. Never throws.
+   */
+  observe(req: Req, info: UsageRequestInfo, where: (req: Req) => ReportWhere): void;
 }
 
 
@@ -104,6 +117,7 @@ interface UsageGuardConfig<Req, Hook> {
   readonly onUnavailable: 'deny' | 'allow' | Hook;
   readonly delegateErrors: boolean;
   readonly logger: GateLogger;
+  readonly reportOnly: true | ((req: Req) => boolean) | undefined;
 }
 
 /** Validates `requireUsage()` options: its own first, then the shared ones as `requireAccess()` does. @throws {LicenzyConfigError} */
@@ -124,8 +138,8 @@ function parseUsageOptions<Req, Hook extends (...args: never[]) => unknown>(
   const onExhausted = functionOption<Hook>('onExhausted', exhaustedOption);
   // The shared options (subject, gate or gate options, onUnavailable, delegateErrors, logger) as requireAccess() reads them.
   const shared = parseGuardOptions<Req, Hook>(rest as RequireAccessOptions<Req, Hook>, defaultSubject);
-  const { subject, onUnavailable, delegateErrors, baseLogger: logger } = shared;
-  return { units, charge, onExhausted, subject, gate: meteringGate(shared.gate), onUnavailable, delegateErrors, logger };
+  const { subject, onUnavailable, delegateErrors, baseLogger: logger, reportOnly } = shared;
+  return { units, charge, onExhausted, subject, gate: meteringGate(shared.gate), onUnavailable, delegateErrors, logger, reportOnly };
 }
 
 /**
@@ -140,7 +154,7 @@ export function createUsageGuard<Req, Hook extends (...args: never[]) => unknown
   options: RequireUsageOptions<Req, Hook> | undefined,
   defaultSubject: (req: Req) => unknown,
 ): UsageGuard<Req, Hook> {
-  const { units, charge, onExhausted, subject, gate, onUnavailable, delegateErrors, logger } = parseUsageOptions(options, defaultSubject);
+  const { units, charge, onExhausted, subject, gate, onUnavailable, delegateErrors, logger, reportOnly } = parseUsageOptions(options, defaultSubject);
   // Lines that would repeat per request: once per key and window.
   const throttled = createLogThrottle(() => gate.now());
   const report = (key: string, line: () => void): void => throttled(key, line);
@@ -202,6 +216,57 @@ export function createUsageGuard<Req, Hook extends (...args: never[]) => unknown
     meter,
     run: meter,
     watch: (response, outcome) => watchResponse(gate, charge, response, outcome),
+    reportOnly: reportOnly === undefined ? false : reportOnly === true ? true : 'per-request',
+    reportsOnly: reportsOnlyBy(reportOnly),
+    observe: createUsageObserver({ gate, subject, units, logger, refuse }),
+  };
+}
+
+/** What a report-only metered route concluded: nothing to report, a skipped check, or the refusal enforcement would make. */
+type Estimate = { readonly refusal?: { code: ProblemCode; subjectRef: string | undefined; source: ReportEvent['source'] }; readonly skipped?: true };
+
+/** The report-only flow of a metered route: the checks of meter() up to the charge, which becomes an estimate. */
+function createUsageObserver<Req>(deps: {
+  gate: LicenzyGate;
+  subject: (req: Req) => unknown;
+  units: number | ((req: Req) => number);
+  logger: GateLogger;
+  refuse: (error: unknown, subjectRef: string | undefined) => UsageOutcome | { failOpen: string };
+}): UsageGuard<Req, never>['observe'] {
+  const { gate, subject, units, logger, refuse } = deps;
+  const reporter = reporterFor(gate, logger);
+
+  async function estimate(req: Req, info: UsageRequestInfo): Promise<Estimate> {
+    let subjectRef: string | undefined;
+    let source: ReportEvent['source'] = 'request';
+    try {
+      subjectRef = subjectFromResolved(await subject(req));
+      const cost = typeof units === 'function' ? units(req) : units;
+      if (!validUnits(cost)) throw new LicenzyConfigError('units', `the function returned ${describe(cost)}; expected a positive safe integer`);
+      // The key is derived as meter() derives it: a malformed Idempotency-Key is refused there, so it is reported here.
+      usageIdempotencyKey({ mode: gate.mode, subjectRef, route: `${String(info.method)} ${String(info.url)}`, clientKey: clientIdempotencyKey(info.idempotencyKey), body: info.body });
+      if (gate.backgroundSlot?.() === false) return { skipped: true };
+      source = 'usage';
+      const remaining = await unitsLeft(gate, subjectRef);
+      if (remaining !== undefined && remaining < cost) throw new LicenzyUsageExhaustedError(subjectRef, cost);
+      return {};
+    } catch (error) {
+      const outcome = refuse(error, subjectRef);
+      if ('failOpen' in outcome || outcome.allowed) return {};
+      return { refusal: { code: problemCodeOf(outcome.error), subjectRef: outcome.kind === 'unauthenticated' ? undefined : subjectRef, source } };
+    }
+  }
+
+  return function observe(req, info, where) {
+    try {
+      const at = where(req);
+      estimate(req, info).then((result) => {
+        if (result.skipped === true) reporter.skipped();
+        else if (result.refusal !== undefined) reporter.refused(at, result.refusal.code, result.refusal.subjectRef, result.refusal.source);
+      }).catch(() => undefined);
+    } catch {
+      // A report-only route always runs its handler; a failure to report is lost.
+    }
   };
 }
 
@@ -212,7 +277,8 @@ function refused(kind: Extract<UsageOutcome, { allowed: false }>['kind'], error:
 /** A metered request let through: what requireAccess() decided for the same subject kept, with what this one cost. */
 function granted(gate: LicenzyGate, grant: { subjectRef: string; usage: UsageCharge; existing: RequestDecision | null | undefined; idempotencyKey: string; route: string }): UsageOutcome {
   const { subjectRef, usage, existing, idempotencyKey, route } = grant;
-  const decision: UsageDecision = existing?.subjectRef === subjectRef
+  // A decision a report-only route left (`enforced: false`) is not carried onto an enforced, charged request.
+  const decision: UsageDecision = existing?.subjectRef === subjectRef && existing.enforced !== false
     ? Object.freeze({ ...existing, usage })
     : Object.freeze({ subjectRef, allowed: true, source: usage.source === 'fail-open' ? 'fail-open' : 'licenzy', checkedAt: gate.now(), mode: gate.mode, usage });
   return { allowed: true, ok: true, decision, idempotencyKey, route };

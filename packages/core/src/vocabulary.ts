@@ -35,6 +35,12 @@ export interface RequestDecision extends Omit<AccessDecision, 'source'> {
   readonly source: AccessDecision['source'] | 'fail-open';
   /** On a metered route (`requireUsage()`): what this request was charged. */
   readonly usage?: UsageCharge;
+  /**
+   * `false` on a report-only route (`reportOnly`): the handler ran whatever this decision says, so an app may show a
+   * banner instead of blocking. Absent where the gate enforced the decision. Read `allowed` for what Licenzy said:
+   * a report-only denial is `allowed: false`, never a grant.
+   */
+  readonly enforced?: false;
 }
 
 /** The request decision on a metered route: who, and what it cost. */

@@ -14,7 +14,7 @@ describe('createGateStats', () => {
     Object.assign(caller, { circuit: 'open', active: 1, queued: 4 });
     expect(before).toMatchObject({ hits: 0, size: 0, circuit: 'closed' });
     expect(stats()).toEqual({
-      hits: 2, misses: 0, stale: 0, upstreamCalls: 0, errors: 0, coalesced: 0, shed: 0, sharedHits: 0, sharedErrors: 0,
+      hits: 2, misses: 0, stale: 0, upstreamCalls: 0, errors: 0, coalesced: 0, shed: 0, sharedHits: 0, sharedErrors: 0, skipped: 0,
       size: 3, circuit: 'open', active: 1, queued: 4,
     });
   });

@@ -83,7 +83,7 @@ describe('regression: a misspelt option is an error naming it and the closest kn
 
   it('the known names come from one typed list per interface (nothing hand-kept drifts)', () => {
     expect([...GATE_OPTION_KEYS].sort()).toEqual([...CLIENT_OPTION_KEYS, 'client', 'cache', 'store', 'shared', 'circuitBreaker', 'freshInterval', 'maxConcurrent', 'maxQueue', 'logger', 'now'].sort());
-    expect([...REQUIRE_ACCESS_OPTION_KEYS].filter((key) => !GATE_OPTION_KEYS.has(key)).sort()).toEqual(['delegateErrors', 'fresh', 'gate', 'onDenied', 'onUnavailable', 'subject']);
+    expect([...REQUIRE_ACCESS_OPTION_KEYS].filter((key) => !GATE_OPTION_KEYS.has(key)).sort()).toEqual(['delegateErrors', 'fresh', 'gate', 'onDenied', 'onUnavailable', 'reportOnly', 'subject']);
   });
 });
 
