@@ -1,6 +1,6 @@
 // The Express 4/5 middleware: request → core guard → next() or a problem+json refusal.
 import { type RequestDecision } from '@licenzy-gate/core';
-import { createGuard, type GuardOutcome, type RequireAccessOptions } from '@licenzy-gate/core/adapter';
+import { createGuard, markGate, type GuardOutcome, type RequireAccessOptions } from '@licenzy-gate/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
 import { setRequestDecision } from './decision-property.js';
 import { writeRefusal, type ExpressRefusalHook } from './refusal.js';
@@ -69,7 +69,7 @@ export function requireAccess(options?: ExpressRequireAccessOptions): LicenzyMid
     writeRefusal(guard.refusal(outcome), req, res, next);
   }
 
-  return function licenzyRequireAccess<P>(request: Request<P>, res: Response, next: NextFunction): void {
+  return markGate(function licenzyRequireAccess<P>(request: Request<P>, res: Response, next: NextFunction): void {
     // The route's params type is irrelevant to the gate; resolvers and hooks see the plain Request.
     const req = request as unknown as Request;
     const outcome = guard.decide(req);
@@ -79,5 +79,5 @@ export function requireAccess(options?: ExpressRequireAccessOptions): LicenzyMid
     } else {
       apply(outcome, req, res, next);
     }
-  };
+  }, 'access', options);
 }

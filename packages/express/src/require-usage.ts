@@ -1,5 +1,5 @@
 // The Express 4/5 metered-route middleware: charge the subject's usage pack (before or after the handler), or refuse.
-import { createUsageGuard, type RequireUsageOptions, type UsageOutcome } from '@licenzy-gate/core/adapter';
+import { createUsageGuard, markGate, type RequireUsageOptions, type UsageOutcome } from '@licenzy-gate/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
 import type { LicenzyMiddleware } from './require-access.js';
 import { setRequestDecision } from './decision-property.js';
@@ -44,9 +44,9 @@ export function requireUsage(options: ExpressRequireUsageOptions): LicenzyMiddle
     writeRefusal(guard.refusal(outcome), req, res, next);
   }
 
-  return function licenzyRequireUsage<P>(request: Request<P>, res: Response, next: NextFunction): void {
+  return markGate(function licenzyRequireUsage<P>(request: Request<P>, res: Response, next: NextFunction): void {
     const req = request as unknown as Request;
     const info = { method: req.method, url: req.originalUrl, idempotencyKey: req.headers['idempotency-key'], body: req.body as unknown };
     void guard.meter(req, info, req.licenzy).then((outcome) => apply(outcome, req, res, next));
-  };
+  }, 'usage', options);
 }

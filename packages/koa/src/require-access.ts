@@ -1,6 +1,6 @@
 // The Koa middleware: ctx → guard.decide() → next() or a problem+json refusal. Every policy lives in @licenzy-gate/core.
 import { type RequestDecision } from '@licenzy-gate/core';
-import { type GuardOutcome, createGuard, type RequireAccessOptions } from '@licenzy-gate/core/adapter';
+import { type GuardOutcome, createGuard, markGate, type RequireAccessOptions } from '@licenzy-gate/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 import { writeRefusal, type KoaRefusalHook } from './refusal.js';
 import { subjectFromRequest } from './subject.js';
@@ -61,8 +61,8 @@ export function requireAccess(options?: KoaRequireAccessOptions): Middleware {
 
   // Not an async function: on a cache hit the outcome is already here, and next()'s own promise is returned
   // as is — no extra async frame or promise per request.
-  return function licenzyRequireAccess(ctx: Context, next: Next): Promise<void> {
+  return markGate(function licenzyRequireAccess(ctx: Context, next: Next): Promise<void> {
     const pending = guard.decide(ctx);
     return pending instanceof Promise ? pending.then((outcome) => settle(outcome, ctx, next)) : settle(pending, ctx, next);
-  };
+  }, 'access', options);
 }

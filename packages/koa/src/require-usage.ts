@@ -1,5 +1,5 @@
 // The Koa metered-route middleware: charge the subject's usage pack (before or after the handler), or refuse.
-import { createUsageGuard, type RequireUsageOptions, type UsageOutcome } from '@licenzy-gate/core/adapter';
+import { createUsageGuard, markGate, type RequireUsageOptions, type UsageOutcome } from '@licenzy-gate/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 import { writeRefusal, type KoaRefusalHook } from './refusal.js';
 import { subjectFromRequest } from './subject.js';
@@ -40,9 +40,9 @@ export function requireUsage(options: KoaRequireUsageOptions): Middleware {
     await writeRefusal(guard.refusal(outcome), ctx, next);
   }
 
-  return async function licenzyRequireUsage(ctx: Context, next: Next): Promise<void> {
+  return markGate(async function licenzyRequireUsage(ctx: Context, next: Next): Promise<void> {
     const info = { method: ctx.method, url: ctx.originalUrl, idempotencyKey: ctx.headers['idempotency-key'], body: (ctx.request as { body?: unknown }).body };
     const outcome = await guard.meter(ctx, info, ctx.state.licenzy);
     return settle(outcome, ctx, next);
-  };
+  }, 'usage', options);
 }
