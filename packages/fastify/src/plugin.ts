@@ -1,6 +1,6 @@
 // The Fastify 5 plugin: turns a request into `guard.decide()` and a guard outcome into a reply; all policy lives in core.
 import { LicenzyConfigError } from '@licenzy-gate/core';
-import { REQUIRE_ACCESS_OPTION_KEYS, booleanOption, createGuard, identityField, loggerOption, optionsObject } from '@licenzy-gate/core/adapter';
+import { REQUIRE_ACCESS_OPTION_KEYS, booleanOption, createGuard, identityField, loggerOption, markGate, optionsObject } from '@licenzy-gate/core/adapter';
 import type { GateLogger, RequestDecision } from '@licenzy-gate/core';
 import type { Guard, GuardOutcome, RequireAccessOptions } from '@licenzy-gate/core/adapter';
 import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction, preHandlerHookHandler } from 'fastify';
@@ -125,9 +125,9 @@ async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptio
   if (!app.hasRequestDecorator('licenzy')) app.decorateRequest('licenzy', null);
   app.decorate('requireAccess', function requireAccess(routeOptions?: RouteLicenzyOptions): preHandlerHookHandler {
     const guard = routeGuard(routeOptions, 'options');
-    return function licenzyPreHandler(request, reply, done) {
+    return markGate(function licenzyPreHandler(request, reply, done) {
       gateRequest(guard, request, reply, done);
-    };
+    }, 'access', routeOptions, opts);
   });
 
   // Metered routes, the post-checkout status route and entitlement summaries, on this registration's gate.
@@ -147,7 +147,7 @@ async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptio
       // returns; the spread keeps the guards that gates registered above this one already put there.
       route.config = { ...route.config, [routeGuardKey]: routeGuard(setting, 'config.licenzy') } as typeof route.config;
     });
-    app.addHook('preHandler', function licenzyGlobalPreHandler(request, reply, done) {
+    app.addHook('preHandler', markGate(function licenzyGlobalPreHandler(request, reply, done) {
       // A 404 is no route: answer it as 404, not 401, and spend no Licenzy call on it.
       if (request.is404) return done();
       const config = request.routeOptions.config as { licenzy?: unknown; [routeGuardKey]?: FastifyGuard };
@@ -158,7 +158,7 @@ async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptio
         return done(new LicenzyConfigError('config.licenzy', 'set on a route registered before the plugin; register licenzyGate first'));
       }
       gateRequest(guard ?? pluginGuard, request, reply, done);
-    });
+    }, 'access', opts));
   }
 }
 

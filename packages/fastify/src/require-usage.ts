@@ -1,5 +1,5 @@
 // The Fastify metered-route preHandler (`app.requireUsage()`), on the plugin's gate.
-import { createUsageGuard } from '@licenzy-gate/core/adapter';
+import { createUsageGuard, markGate } from '@licenzy-gate/core/adapter';
 import type { RequireUsageOptions } from '@licenzy-gate/core/adapter';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { writeRefusal, type FastifyRefusalHook } from './refusal.js';
@@ -44,7 +44,7 @@ export function decorateRequireUsage(app: FastifyInstance, defaults: RouteDefaul
       defaults.subject,
     );
 
-    return async function licenzyUsagePreHandler(request, reply) {
+    return markGate(async function licenzyUsagePreHandler(request, reply) {
       const info = { method: request.method, url: request.url, idempotencyKey: request.headers['idempotency-key'], body: request.body };
       const outcome = await guard.meter(request, info, request.licenzy);
       if (!outcome.allowed) {
@@ -55,6 +55,6 @@ export function decorateRequireUsage(app: FastifyInstance, defaults: RouteDefaul
       }
       request.licenzy = outcome.decision;
       guard.watch(reply.raw, outcome);
-    };
+    }, 'usage', routeOptions);
   });
 }
