@@ -2,7 +2,7 @@
 import { onAbort } from './abort.js';
 import type { ClientConfig } from './client-options.js';
 import { upstreamChannel, type UpstreamEvent, type UpstreamOperation } from './diagnostics.js';
-import { LicenzyAbortError, LicenzyAuthError, LicenzyError, LicenzyResponseError, LicenzyUnavailableError } from './errors.js';
+import { LicenzyAbortError, LicenzyAuthError, LicenzyError, LicenzyResponseError, LicenzyUnavailableError, type UpstreamRequest } from './errors.js';
 import { duplicateMemberName } from './json.js';
 
 const USER_AGENT = 'licenzy-gate/0.1';
@@ -10,11 +10,13 @@ const USER_AGENT = 'licenzy-gate/0.1';
 const DOCUMENTED_AUTH_CODES: ReadonlySet<string> = new Set(['missing_bearer_token', 'invalid_api_key', 'plan_mode_not_allowed']);
 const MAX_BACKOFF = 1000;
 
-/** One answer from Licenzy: its status, its parsed body, and its `Retry-After` hint. */
+/** One answer from Licenzy: its status, its parsed body, its `Retry-After` hint, and the call it answers. */
 export interface Attempt {
   status: number;
   body: unknown;
   retryAfterMs?: number;
+  /** Method and URL (subject as `{subject_ref}`), for the errors a bad answer becomes. */
+  request: UpstreamRequest;
 }
 
 /** One Licenzy endpoint as called: `template` is the path with the subject replaced, for diagnostics. */
@@ -37,6 +39,8 @@ export interface CallRequest {
 /** One attempt at an endpoint: what is sent, its time budget and the caller's signal. */
 interface AttemptRequest {
   endpoint: Endpoint;
+  /** What a bad answer's error names: method and URL without the subject. */
+  request: UpstreamRequest;
   body: unknown;
   headers: Record<string, string>;
   /** ms this attempt may take, headers and body included. */
@@ -50,6 +54,8 @@ interface Connection {
   readonly authorization: string;
   readonly server: URL;
   readonly serverPort: number;
+  /** `host:port` of the base URL, for a network error's message (no path, no key). */
+  readonly address: string;
 }
 
 /**
@@ -62,11 +68,13 @@ interface Connection {
  */
 export function createTransport(config: ClientConfig): (request: CallRequest) => Promise<Attempt> {
   const server = new URL(config.baseUrl);
+  const serverPort = server.port === '' ? (server.protocol === 'https:' ? 443 : 80) : Number(server.port);
   const connection: Connection = {
     config,
     authorization: `Bearer ${config.apiKey}`,
     server,
-    serverPort: server.port === '' ? (server.protocol === 'https:' ? 443 : 80) : Number(server.port),
+    serverPort,
+    address: `${server.hostname}:${serverPort}`,
   };
   return (request) => call(connection, request);
 }
@@ -75,6 +83,8 @@ export function createTransport(config: ClientConfig): (request: CallRequest) =>
 async function call(connection: Connection, request: CallRequest): Promise<Attempt> {
   const { timeout, retries, totalTimeout, retryBackoff, maxRetryAfter, sleep, random } = connection.config;
   const { endpoint, body, headers = {}, signal, accept = () => false } = request;
+  // The template, not the path: the subject never reaches a log line through an error.
+  const named: UpstreamRequest = { method: endpoint.method, url: connection.config.baseUrl + endpoint.template };
   if (signal?.aborted) throw new LicenzyAbortError();
   const deadline = performance.now() + totalTimeout;
   for (let attempt = 0; ; attempt++) {
@@ -82,11 +92,11 @@ async function call(connection: Connection, request: CallRequest): Promise<Attem
     let error: LicenzyError;
     try {
       if (remaining <= 0) throw new LicenzyUnavailableError('budget', `Licenzy call exceeded its ${Math.ceil(totalTimeout)} ms budget`);
-      const result = await tracedAttempt(connection, { endpoint, body, headers, budget: Math.min(timeout, remaining), signal }, attempt + 1);
+      const result = await tracedAttempt(connection, { endpoint, request: named, body, headers, budget: Math.min(timeout, remaining), signal }, attempt + 1);
       if ((result.status >= 200 && result.status < 300) || accept(result.status)) return result;
       throw statusError(result);
     } catch (err) {
-      error = err instanceof LicenzyError ? err : new LicenzyUnavailableError('network', 'Licenzy call failed', { cause: scrub(err) });
+      error = err instanceof LicenzyError ? err : networkError('Licenzy call failed', err, connection.address);
     }
     if (!(error instanceof LicenzyUnavailableError) || error.reason === 'budget' || attempt >= retries) throw error;
     let wait: number;
@@ -144,7 +154,7 @@ function tracedAttempt(connection: Connection, request: AttemptRequest, attempt:
 }
 
 async function attemptOnce(connection: Connection, request: AttemptRequest, propagation: Record<string, string> | undefined): Promise<Attempt> {
-  const { endpoint, body, headers, budget, signal } = request;
+  const { endpoint, request: named, body, headers, budget, signal } = request;
   const { baseUrl, fetchImpl, maxResponseBytes } = connection.config;
   const { authorization } = connection;
   const controller = new AbortController();
@@ -170,7 +180,7 @@ async function attemptOnce(connection: Connection, request: AttemptRequest, prop
     if (signal?.aborted) throw new LicenzyAbortError();
     if (timedOut) throw new LicenzyUnavailableError('timeout', `Licenzy did not answer within ${Math.ceil(budget)} ms`);
     if (err instanceof LicenzyError) throw err;
-    throw new LicenzyUnavailableError('network', 'Licenzy could not be reached', { cause: scrub(err) });
+    throw networkError('Licenzy could not be reached', err, connection.address);
   } finally {
     clearTimeout(timer);
     stopWaiting?.();
@@ -198,17 +208,17 @@ async function attemptOnce(connection: Connection, request: AttemptRequest, prop
       await response.body?.cancel().catch(() => undefined);
       throw new LicenzyUnavailableError('timeout', `Licenzy did not answer within ${Math.ceil(budget)} ms`);
     }
-    const text = await readCapped(response, maxResponseBytes);
-    return { status: response.status, body: text === undefined ? undefined : parseJson(text, response.status), ...retryAfterOf(response) };
+    const text = await readCapped(response, maxResponseBytes, named);
+    return { status: response.status, body: text === undefined ? undefined : parseJson(text, response.status, named), ...retryAfterOf(response), request: named };
   }
 }
 
 /** Reads the body as text, refusing more than `max` bytes (the rest is never buffered). */
-async function readCapped(response: Response, max: number): Promise<string | undefined> {
+async function readCapped(response: Response, max: number, request: UpstreamRequest): Promise<string | undefined> {
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > max) {
     await response.body?.cancel().catch(() => undefined);
-    throw new LicenzyResponseError(`Licenzy answer is larger than ${max} bytes`, { upstreamStatus: response.status });
+    throw new LicenzyResponseError(`Licenzy answer is larger than ${max} bytes`, { upstreamStatus: response.status, request });
   }
   if (!response.body) return undefined;
   const reader = response.body.getReader();
@@ -220,7 +230,7 @@ async function readCapped(response: Response, max: number): Promise<string | und
     size += value.byteLength;
     if (size > max) {
       await reader.cancel().catch(() => undefined);
-      throw new LicenzyResponseError(`Licenzy answer is larger than ${max} bytes`, { upstreamStatus: response.status });
+      throw new LicenzyResponseError(`Licenzy answer is larger than ${max} bytes`, { upstreamStatus: response.status, request });
     }
     chunks.push(value);
   }
@@ -228,19 +238,19 @@ async function readCapped(response: Response, max: number): Promise<string | und
   return Buffer.concat(chunks, size).toString('utf8');
 }
 
-function parseJson(text: string, status: number): unknown {
+function parseJson(text: string, status: number, request: UpstreamRequest): unknown {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
     // Error bodies of unknown shape are normal on 5xx; only a 2xx must be JSON.
-    if (status >= 200 && status < 300) throw new LicenzyResponseError('Licenzy answer is not valid JSON', { upstreamStatus: status });
+    if (status >= 200 && status < 300) throw new LicenzyResponseError('Licenzy answer is not valid JSON', { upstreamStatus: status, request });
     return undefined;
   }
   // JSON.parse keeps the last duplicate, so `"allowed":false,"allowed":true` would grant: refuse the answer.
   // Checked for every body we read (2xx answers and 409/401 codes alike), since each one is trusted for something.
   if (typeof parsed === 'object' && parsed !== null && duplicateMemberName(text) !== undefined) {
-    if (status >= 200 && status < 300) throw new LicenzyResponseError('Licenzy answer repeats a member name', { upstreamStatus: status });
+    if (status >= 200 && status < 300) throw new LicenzyResponseError('Licenzy answer repeats a member name', { upstreamStatus: status, request });
     // An error body we cannot read unambiguously is no body: its status alone classifies the answer.
     return undefined;
   }
@@ -257,11 +267,11 @@ function retryAfterOf(response: Response): { retryAfterMs?: number } {
 }
 
 function statusError(result: Attempt): LicenzyError {
-  const { status } = result;
+  const { status, request } = result;
   if (status === 401 || status === 403) {
     const code = (result.body as { error?: unknown } | undefined)?.error;
     // Only Licenzy's documented codes are passed on: anything else (even snake_case) could be our key echoed back.
-    return new LicenzyAuthError(status, typeof code === 'string' && DOCUMENTED_AUTH_CODES.has(code) ? code : undefined);
+    return new LicenzyAuthError(status, typeof code === 'string' && DOCUMENTED_AUTH_CODES.has(code) ? code : undefined, request);
   }
   if (status === 429 || status >= 500) {
     return new LicenzyUnavailableError('status', `Licenzy answered HTTP ${status}`, {
@@ -269,8 +279,8 @@ function statusError(result: Attempt): LicenzyError {
       ...(result.retryAfterMs === undefined ? {} : { retryAfterMs: result.retryAfterMs }),
     });
   }
-  if (status >= 300 && status < 400) return new LicenzyResponseError(`Licenzy answered a redirect (HTTP ${status}); not followed`, { upstreamStatus: status });
-  return new LicenzyResponseError(`Licenzy answered HTTP ${status}`, { upstreamStatus: status });
+  if (status >= 300 && status < 400) return new LicenzyResponseError(`Licenzy answered a redirect (HTTP ${status}); not followed`, { upstreamStatus: status, request });
+  return new LicenzyResponseError(`Licenzy answered HTTP ${status}`, { upstreamStatus: status, request });
 }
 
 /**
@@ -288,11 +298,22 @@ function safePropagation(headers: Record<string, string>): Record<string, string
   return out;
 }
 
-/** Keeps the network error's code for diagnosis but drops anything that could echo request headers. */
-function scrub(err: unknown): Error {
+/**
+ * A network failure as an outage whose message names the error's code and the server (`ECONNREFUSED 127.0.0.1:4010`):
+ * what an operator needs to tell a stopped Licenzy from a wrong host. Only the base URL's host and port are named.
+ */
+function networkError(message: string, err: unknown, address: string): LicenzyUnavailableError {
+  const cause = scrub(err, address);
+  return new LicenzyUnavailableError('network', `${message}: ${cause.message}`, { cause });
+}
+
+/** Keeps the network error's code for diagnosis, with the server it failed on, but drops anything that could echo request headers. */
+function scrub(err: unknown, address: string): Error {
   const cause = (err as { cause?: { code?: unknown } } | undefined)?.cause;
   const code = typeof cause?.code === 'string' ? cause.code : (err as { code?: unknown } | undefined)?.code;
-  const scrubbed = new Error(typeof code === 'string' ? code : 'fetch failed');
-  if (typeof code === 'string') Object.assign(scrubbed, { code });
+  // A code is an identifier (ECONNREFUSED, UND_ERR_SOCKET); anything else an injected fetch sets is not copied.
+  const usable = typeof code === 'string' && /^[A-Z0-9_]{1,64}$/.test(code) ? code : undefined;
+  const scrubbed = new Error(`${usable ?? 'fetch failed'} ${address}`);
+  if (usable !== undefined) Object.assign(scrubbed, { code: usable });
   return scrubbed;
 }

@@ -2,7 +2,7 @@
 import { parseClientOptions, type LicenzyClientOptions } from './client-options.js';
 import { createTransport, type Endpoint } from './client-transport.js';
 import type { LicenzyMode } from './config.js';
-import { LicenzyResponseError, LicenzySubjectInvalidError } from './errors.js';
+import { LicenzyResponseError, LicenzySubjectInvalidError, type UpstreamRequest } from './errors.js';
 import { deriveSharedScope, type SharedTierScope } from './shared-tier.js';
 import { validateSubjectRef } from './subject.js';
 import { chargedExactly, requireIdempotencyKey, requireUnits } from './usage-input.js';
@@ -75,20 +75,20 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
     async checkAccess(subjectRef, callOptions = {}) {
       const subject = validateSubjectRef(subjectRef);
       const endpoint: Endpoint = { operation: 'access.check', method: 'POST', path: '/v1/access/check', template: '/v1/access/check' };
-      const { body, status } = await call({ endpoint, body: { subject_ref: subject }, signal: callOptions.signal });
-      const record = asRecord(body, status);
-      if (typeof record.allowed !== 'boolean') throw new LicenzyResponseError('Licenzy answer has no boolean `allowed`', { upstreamStatus: status });
-      if (record.subject_ref !== subject) throw new LicenzyResponseError('Licenzy answered for a different subject_ref', { upstreamStatus: status });
+      const { body, status, request } = await call({ endpoint, body: { subject_ref: subject }, signal: callOptions.signal });
+      const record = asRecord(body, status, request);
+      if (typeof record.allowed !== 'boolean') throw new LicenzyResponseError('Licenzy answer has no boolean `allowed`', { upstreamStatus: status, request });
+      if (record.subject_ref !== subject) throw new LicenzyResponseError('Licenzy answered for a different subject_ref', { upstreamStatus: status, request });
       return { subjectRef: subject, allowed: record.allowed };
     },
 
     async getCustomerAccess(subjectRef, callOptions = {}) {
       const path = subjectPath('/v1/customer/access/', subjectRef);
       const endpoint: Endpoint = { operation: 'customer.access', method: 'GET', path, template: '/v1/customer/access/{subject_ref}' };
-      const { body, status } = await call({ endpoint, signal: callOptions.signal });
-      const record = asRecord(body, status);
-      if (record.subject_ref !== subjectRef) throw new LicenzyResponseError('Licenzy answered for a different subject_ref', { upstreamStatus: status });
-      if (typeof record.has_access !== 'boolean') throw new LicenzyResponseError('Licenzy answer has no boolean `has_access`', { upstreamStatus: status });
+      const { body, status, request } = await call({ endpoint, signal: callOptions.signal });
+      const record = asRecord(body, status, request);
+      if (record.subject_ref !== subjectRef) throw new LicenzyResponseError('Licenzy answered for a different subject_ref', { upstreamStatus: status, request });
+      if (typeof record.has_access !== 'boolean') throw new LicenzyResponseError('Licenzy answer has no boolean `has_access`', { upstreamStatus: status, request });
       const rows = Array.isArray(record.entitlements) ? record.entitlements : [];
       return {
         subjectRef,
@@ -102,8 +102,8 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
     async getEntitlements(subjectRef, callOptions = {}) {
       const path = subjectPath('/v1/entitlements/', subjectRef);
       const endpoint: Endpoint = { operation: 'entitlements', method: 'GET', path, template: '/v1/entitlements/{subject_ref}' };
-      const { body, status } = await call({ endpoint, signal: callOptions.signal });
-      return asRecord(body, status);
+      const { body, status, request } = await call({ endpoint, signal: callOptions.signal });
+      return asRecord(body, status, request);
     },
 
     async consumeUsage(subjectRef, units, callOptions) {
@@ -111,19 +111,19 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
       requireUnits(units);
       const idempotencyKey = requireIdempotencyKey(callOptions?.idempotencyKey);
       const endpoint: Endpoint = { operation: 'usage.consume', method: 'POST', path: '/v1/usage/consume', template: '/v1/usage/consume' };
-      const { body, status } = await call({
+      const { body, status, request } = await call({
         endpoint, body: { subject_ref: subject, units }, headers: { 'idempotency-key': idempotencyKey }, signal: callOptions.signal,
         accept: (s) => s === 409,
       });
-      const record = asRecord(body, status);
+      const record = asRecord(body, status, request);
       if (status === 409) {
         if (record.error === 'insufficient_usage') return { ok: false, reason: 'insufficient_usage' };
-        throw new LicenzyResponseError('Licenzy refused the usage event (409)', { upstreamStatus: status });
+        throw new LicenzyResponseError('Licenzy refused the usage event (409)', { upstreamStatus: status, request });
       }
       // Success is 200 with exactly the units asked (issue 23, item 9): a 201/202/204 (created, queued, nothing) or a
       // `consumed` of 0, fewer or a fraction is not the charge the route is about to serve, so it is malformed (503).
       if (status !== CONSUME_SUCCESS_STATUS || record.ok !== true || !chargedExactly(record.consumed, units)) {
-        throw new LicenzyResponseError('Licenzy usage answer is malformed', { upstreamStatus: status });
+        throw new LicenzyResponseError('Licenzy usage answer is malformed', { upstreamStatus: status, request });
       }
       return {
         ok: true,
@@ -136,9 +136,9 @@ export function createLicenzyClient(options: LicenzyClientOptions = {}): Licenzy
   return client;
 }
 
-function asRecord(body: unknown, status: number): Record<string, unknown> {
+function asRecord(body: unknown, status: number, request: UpstreamRequest): Record<string, unknown> {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    throw new LicenzyResponseError('Licenzy answer is not a JSON object', { upstreamStatus: status });
+    throw new LicenzyResponseError('Licenzy answer is not a JSON object', { upstreamStatus: status, request });
   }
   return body as Record<string, unknown>;
 }

@@ -18,6 +18,15 @@ export type LicenzyErrorCode =
 /** Why Licenzy could not give an answer (on {@link LicenzyUnavailableError}). */
 export type UnavailableReason = 'timeout' | 'network' | 'status' | 'circuit_open' | 'budget' | 'overloaded' | 'shared';
 
+/**
+ * The Licenzy call an answer was given to, for the log line that says what is wrong: the method and the full URL with
+ * the subject's path segment replaced by `{subject_ref}` (the base URL holds no credentials, query or key).
+ */
+export interface UpstreamRequest {
+  readonly method: string;
+  readonly url: string;
+}
+
 /** Longest `Retry-After` we ever send, in seconds: a hint beyond it (even Licenzy's own) is capped. */
 export const MAX_RETRY_AFTER_SECONDS = 300;
 
@@ -132,9 +141,12 @@ export class LicenzyUnavailableError extends LicenzyError {
  */
 export class LicenzyResponseError extends LicenzyError {
   readonly upstreamStatus: number | undefined;
-  constructor(message: string, init: { upstreamStatus?: number; cause?: unknown } = {}) {
+  /** The call this answer was given to, when our client made it (never the key nor the subject). */
+  readonly request: UpstreamRequest | undefined;
+  constructor(message: string, init: { upstreamStatus?: number; cause?: unknown; request?: UpstreamRequest } = {}) {
     super('ERR_LICENZY_RESPONSE', message, { status: 503, headers: { 'retry-after': '1' }, cause: init.cause });
     this.upstreamStatus = init.upstreamStatus;
+    this.request = init.request;
   }
 }
 
@@ -143,7 +155,9 @@ export class LicenzyAuthError extends LicenzyError {
   /** Licenzy's documented error code, e.g. `invalid_api_key`, when it sent one. */
   readonly upstreamCode: string | undefined;
   readonly upstreamStatus: number;
-  constructor(upstreamStatus: number, upstreamCode: string | undefined) {
+  /** The call Licenzy refused, when our client made it (never the key nor the subject). */
+  readonly request: UpstreamRequest | undefined;
+  constructor(upstreamStatus: number, upstreamCode: string | undefined, request?: UpstreamRequest) {
     super(
       'ERR_LICENZY_AUTH',
       `Licenzy rejected the API key (HTTP ${upstreamStatus}${upstreamCode ? `, ${upstreamCode}` : ''})`,
@@ -151,6 +165,7 @@ export class LicenzyAuthError extends LicenzyError {
     );
     this.upstreamStatus = upstreamStatus;
     this.upstreamCode = upstreamCode;
+    this.request = request;
   }
 }
 

@@ -72,7 +72,11 @@ export function createAccessStatus<Req>(options: AccessStatusOptions<Req> | unde
   function refused(error: unknown): StatusReply {
     const problem = toProblem(error);
     if (problem.status === 500) {
-      oncePerWindow('misconfigured', () => logger.error('access status route misconfigured; answering 500 access_misconfigured', { code: error instanceof LicenzyError ? error.code : 'unknown' }));
+      // The message says what is wrong (our errors never carry a secret); an app's own error (a throwing resolver) too, as the guard does.
+      const details = error instanceof LicenzyError ? { code: error.code, message: error.message } : { code: 'unknown', message: describeUnknown(error) };
+      oncePerWindow(`misconfigured:${details.code}`, (suppressed) =>
+        logger.error('access status route misconfigured; answering 500 access_misconfigured', { ...details, ...(suppressed > 0 ? { suppressedSinceLast: suppressed } : {}) }),
+      );
     }
     return { status: problem.status, headers: problem.headers, body: { ...problem.body } };
   }
@@ -103,6 +107,15 @@ export function createAccessStatus<Req>(options: AccessStatusOptions<Req> | unde
   }
 
   return { gate, reply, run: reply };
+}
+
+/** What the log says of an error that is not ours (a throwing `subject` resolver): its message, read defensively. */
+function describeUnknown(error: unknown): string {
+  try {
+    return error instanceof Error ? String(error.message) : 'not an Error';
+  } catch {
+    return 'an unprintable error';
+  }
 }
 
 /** Options of every adapter's `customerAccessFor()`. */

@@ -1,10 +1,10 @@
-// How the gate calls Licenzy: open circuit fails fast, a slot per call (FIFO queue), a watchdog, the outage log.
+// How the gate calls Licenzy: open circuit fails fast, a slot per call (FIFO queue), a watchdog, the outage and bad-answer logs.
 import { createCircuitBreaker, type CircuitBreaker } from './circuit-breaker.js';
 import type { LicenzyMode } from './config.js';
 import { circuitChannel } from './diagnostics.js';
-import { LicenzyAbortError, LicenzyUnavailableError, isOutage } from './errors.js';
+import { LicenzyAbortError, LicenzyAuthError, LicenzyResponseError, LicenzyUnavailableError, isOutage } from './errors.js';
 import type { GateCounters } from './gate-stats.js';
-import type { GateLogger } from './logger.js';
+import { createLogThrottle, type GateLogger } from './logger.js';
 import type { CircuitState } from './vocabulary.js';
 
 /** `Retry-After` of a call shed because no slot was free. */
@@ -52,6 +52,7 @@ export interface UpstreamCaller {
 export function createUpstreamCaller(deps: UpstreamCallerDeps): UpstreamCaller {
   const { mode, now, logger, counters, maxConcurrent, maxQueue, watchdogMs } = deps;
   const outage = createOutageLog(mode, now, logger);
+  const badAnswer = createBadAnswerLog(mode, now, logger);
   const breaker = deps.circuitBreaker === undefined ? undefined : wiredBreaker(deps.circuitBreaker, mode, now, logger);
   // The bound on concurrent Licenzy calls: a slot per call, a FIFO of waiters, each waiting at most one watchdog period.
   let active = 0;
@@ -122,6 +123,7 @@ export function createUpstreamCaller(deps: UpstreamCallerDeps): UpstreamCaller {
       } else if (!(error instanceof LicenzyAbortError)) {
         breaker?.success();
         outage.answered();
+        badAnswer.report(error, what);
       }
       throw error;
     } finally {
@@ -171,7 +173,9 @@ function createOutageLog(mode: LicenzyMode, now: () => number, logger: GateLogge
       refused = 0;
       stale = 0;
       const status = error.upstreamStatus === undefined ? {} : { upstreamStatus: error.upstreamStatus };
-      report(() => logger.warn('Licenzy unavailable: checks the cache cannot answer are refused with 503', { mode, reason: error.reason, ...status }));
+      // A network error names its code and the server (`ECONNREFUSED 127.0.0.1:4010`): a stopped Licenzy or a wrong host.
+      const cause = error.reason === 'network' && error.cause instanceof Error ? { cause: error.cause.message } : {};
+      report(() => logger.warn('Licenzy unavailable: checks the cache cannot answer are refused with 503', { mode, reason: error.reason, ...status, ...cause }));
     },
     answered(): void {
       if (since === undefined) return;
@@ -186,6 +190,62 @@ function createOutageLog(mode: LicenzyMode, now: () => number, logger: GateLogge
       if (since !== undefined) stale++;
     },
   };
+}
+
+/**
+ * One line per kind of bad answer and minute (with how many were held back) when Licenzy is reached but answers
+ * something the gate cannot use: an unexpected status (a wrong `baseUrl` path gives 404), a rejected key, a malformed
+ * body, an answer for another subject. Each names the call (method and URL, subject as `{subject_ref}`, never the key
+ * or a body) and the likely fix. Logged here, where every Licenzy call passes, so no adapter repeats it.
+ */
+function createBadAnswerLog(mode: LicenzyMode, now: () => number, logger: GateLogger) {
+  const oncePerWindow = createLogThrottle(now);
+  return {
+    report(error: unknown, what: string): void {
+      if (!(error instanceof LicenzyResponseError) && !(error instanceof LicenzyAuthError)) return;
+      // A 409 on a usage event is Licenzy refusing an idempotency key reused for another event: the client's doing,
+      // answered 409 (usage-consume.ts), not something wrong with the gate's setup.
+      if (error.upstreamStatus === 409) return;
+      const line = badAnswerLine(error, what, mode);
+      oncePerWindow(line.key, (suppressed) =>
+        logger.error(line.message, {
+          mode,
+          kind: line.kind,
+          ...(error.request === undefined ? {} : { method: error.request.method, url: error.request.url }),
+          ...(error.upstreamStatus === undefined ? {} : { status: error.upstreamStatus }),
+          error: error.message,
+          ...(suppressed > 0 ? { suppressedSinceLast: suppressed } : {}),
+        }),
+      );
+    },
+  };
+}
+
+/** The kinds of bad answer, each with its throttle key and its hint. */
+function badAnswerLine(error: LicenzyResponseError | LicenzyAuthError, what: string, mode: LicenzyMode) {
+  const call = error.request === undefined ? what : `${error.request.method} ${error.request.url}`;
+  const status = error.upstreamStatus;
+  if (error instanceof LicenzyAuthError) {
+    return {
+      kind: 'auth',
+      key: `auth:${status}`,
+      message: `Licenzy rejected the API key (HTTP ${status}) on ${call}; answering 500. Is the API key right and for this mode (${mode})?`,
+    };
+  }
+  if (status === undefined || (status >= 200 && status < 300)) {
+    return {
+      kind: 'malformed',
+      key: 'malformed',
+      message: `Licenzy's answer to ${call} is malformed (${error.message}); answering 503. Is \`baseUrl\` pointing at Licenzy?`,
+    };
+  }
+  const hint =
+    status === 404 || status === 405
+      ? 'Is `baseUrl` right? It should end before `/v1`.'
+      : status >= 300 && status < 400
+        ? 'Is `baseUrl` right (https, host)? Redirects are not followed.'
+        : 'Is `baseUrl` pointing at Licenzy?';
+  return { kind: 'status', key: `status:${status}`, message: `Licenzy answered HTTP ${status} to ${call}; answering 503. ${hint}` };
 }
 
 /** A logger that throws must not break a decision. */

@@ -29,13 +29,23 @@ export interface WebhookResponse {
  * as two lines of `rawHeaders` that `headers` joined into one value.
  */
 export function headerValue(request: WebhookRequest, name: string): string | undefined {
-  const headers = request.headers;
-  if (typeof headers !== 'object' || headers === null) return undefined;
-  const value = typeof (headers as { get?: unknown }).get === 'function'
-    ? (headers as { get(name: string): string | null }).get(name)
-    : (headers as Record<string, string | string[] | undefined>)[name];
+  const value = rawValue(request, name);
   if (typeof value !== 'string') return undefined;
   return linesOf(request.rawHeaders, name) > 1 ? undefined : value;
+}
+
+/** Why {@link headerValue} gave nothing for `name`, for the refusal's log line: not sent, or sent more than once. */
+export function headerAbsence(request: WebhookRequest, name: string): 'missing headers' | 'repeated header' {
+  const value = rawValue(request, name);
+  return Array.isArray(value) || (typeof value === 'string' && linesOf(request.rawHeaders, name) > 1) ? 'repeated header' : 'missing headers';
+}
+
+function rawValue(request: WebhookRequest, name: string): unknown {
+  const headers = request.headers;
+  if (typeof headers !== 'object' || headers === null) return undefined;
+  return typeof (headers as { get?: unknown }).get === 'function'
+    ? (headers as { get(name: string): string | null }).get(name)
+    : (headers as Record<string, string | string[] | undefined>)[name];
 }
 
 /** How many lines of `rawHeaders` carry header `name` (lower case); 0 when the adapter passed none. */

@@ -1,6 +1,6 @@
 // The webhook receiver's options: their types, and their parsing through core's one options path.
 import { LicenzyConfigError } from './errors.js';
-import type { GateLogger } from './logger.js';
+import { consoleLogger, type GateLogger } from './logger.js';
 import {
   describe as describeValue,
   functionOption,
@@ -51,7 +51,11 @@ interface CommonOptions {
   maxRememberedIds?: number;
   /** Clock in ms. Default `Date.now`. */
   now?: () => number;
-  /** Where refusals of signed-but-unusable deliveries and failed invalidations are reported. Never receives secrets. Default: none. */
+  /**
+   * Where refused deliveries (the reason's category: `bad signature`, `stale timestamp`, … once a minute per category),
+   * signed-but-unusable deliveries and failed invalidations are reported. Never receives a signature, a body or a
+   * secret. Default: the console, `[licenzy-gate]` prefix, like the gate.
+   */
   logger?: GateLogger;
 }
 
@@ -105,7 +109,7 @@ export interface WebhookConfig {
   readonly subjectOf: (payload: unknown) => unknown;
   readonly typeOf: (payload: unknown) => unknown;
   readonly events: ReadonlySet<string>;
-  readonly logger: GateLogger | undefined;
+  readonly logger: GateLogger;
   readonly verify: Verifier;
 }
 
@@ -137,7 +141,7 @@ export function parseWebhookOptions(options: WebhookReceiverOptions): WebhookCon
     subjectOf: functionOption('subjectOf', opts.subjectOf, defaultSubjectOf),
     typeOf: functionOption('typeOf', opts.typeOf, (payload: unknown) => field(payload, 'type')),
     events: parseEvents(opts.events),
-    logger: loggerOption('logger', opts.logger),
+    logger: loggerOption('logger', opts.logger, consoleLogger),
     verify: verifierFor(scheme as WebhookReceiverOptions['scheme'], opts, tolerance),
   };
 }
@@ -188,5 +192,13 @@ function verifierFor(scheme: WebhookReceiverOptions['scheme'], options: Record<s
   }
   const verify = functionOption<CustomVerifyOptions['verify']>('verify', options.verify);
   if (verify === undefined) throw new LicenzyConfigError('verify', 'the `custom` scheme needs a `verify(request)` function');
-  return async (request) => ((await verify(request)) === true ? '' : false);
+  return async (request) => {
+    let verdict: unknown;
+    try {
+      verdict = await verify(request);
+    } catch {
+      return { refused: 'verify threw' };
+    }
+    return verdict === true ? '' : { refused: 'refused by verify' };
+  };
 }

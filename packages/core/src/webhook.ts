@@ -4,12 +4,14 @@ import { createLogThrottle, type GateLogger } from './logger.js';
 import type { WebhookRequest, WebhookResponse } from './webhook-delivery.js';
 import { parseWebhookOptions, type WebhookReceiverOptions } from './webhook-options.js';
 import { validateSubjectRef } from './subject.js';
+import type { WebhookRefusalReason } from './webhook-signatures.js';
 
 // The receiver's public names, wherever they live, so `./webhook.js` stays the one place to import them from.
 export type { WebhookHeaders, WebhookRequest, WebhookResponse } from './webhook-delivery.js';
 export { DEFAULT_WEBHOOK_EVENTS, defaultSubjectOf } from './webhook-options.js';
 export type { CustomVerifyOptions, HmacSha256Options, InvalidatingGate, StandardWebhooksOptions, WebhookReceiverOptions } from './webhook-options.js';
 export { safeEqual, signStandardWebhook } from './webhook-signatures.js';
+export type { WebhookRefusalReason } from './webhook-signatures.js';
 export { readRawBody } from './webhook-raw-body.js';
 export type { RawBodySource } from './webhook-raw-body.js';
 
@@ -53,6 +55,18 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
   const seen = createReplayGuard(maxRememberedIds);
   const oncePerWindow = createLogThrottle(now);
 
+  /**
+   * A delivery not taken, said once a minute per reason with how many were held back: a wrong secret or a skewed clock
+   * otherwise shows only as the sender's retries. The category and its fix only: no header value, body or secret.
+   */
+  function reportRefusal(reason: WebhookRefusalReason): void {
+    oncePerWindow(`refused:${reason}`, (suppressed) => {
+      const details = { reason, ...(suppressed > 0 ? { suppressed } : {}) };
+      if (reason === 'replayed') logger.warn('Licenzy webhook replayed: acknowledged with 200 and ignored (this delivery id was already processed)', details);
+      else logger.warn(`Licenzy webhook refused with 401: ${reason}. ${REFUSAL_HINTS[reason](tolerance)}`, details);
+    });
+  }
+
   /** Acts on an authentic delivery: forgets the subject for a configured event. */
   async function act(payload: unknown, replayKey: string | undefined): Promise<WebhookResponse> {
     let type: unknown;
@@ -62,7 +76,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
       // The app's own `typeOf` failed on this delivery: no telling whether it should have invalidated. Not
       // remembered, and 503, so Licenzy retries it (a retry would otherwise be dropped as a replay).
       if (replayKey !== undefined) seen.forget(replayKey);
-      logger?.error('Licenzy webhook typeOf() threw; the sender should retry', { error: error instanceof Error ? error.message : 'unknown error' });
+      logger.error('Licenzy webhook typeOf() threw; the sender should retry', { error: error instanceof Error ? error.message : 'unknown error' });
       return UNAVAILABLE;
     }
     if (typeof type !== 'string' || !events.has(type)) return OK;
@@ -70,7 +84,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
     try {
       subjectRef = validateSubjectRef(subjectOf(payload));
     } catch {
-      logger?.warn('Licenzy webhook without a usable subject_ref ignored', { type });
+      logger.warn('Licenzy webhook without a usable subject_ref ignored', { type });
       return OK;
     }
     try {
@@ -80,7 +94,7 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
       else await gate.invalidate(subjectRef, { reason: 'webhook' });
     } catch (error) {
       if (replayKey !== undefined) seen.forget(replayKey);
-      logger?.error('Licenzy webhook could not invalidate; the sender should retry', {
+      logger.error('Licenzy webhook could not invalidate; the sender should retry', {
         type,
         error: error instanceof Error ? error.message : 'unknown error',
       });
@@ -102,13 +116,16 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
       const body = typeof rawBody === 'string' ? Buffer.from(rawBody, 'utf8') : Buffer.from(rawBody.buffer, rawBody.byteOffset, rawBody.byteLength);
       if (body.length > maxBodyBytes) return TOO_LARGE;
       const at = now();
-      let id: string | false;
+      let id: Awaited<ReturnType<typeof verify>>;
       try {
         id = await verify(request, body, at);
       } catch {
-        id = false;
+        id = { refused: 'verify threw' };
       }
-      if (id === false) return UNAUTHORIZED;
+      if (typeof id !== 'string') {
+        reportRefusal(id.refused);
+        return UNAUTHORIZED;
+      }
       const text = body.toString('utf8');
       let payload: unknown;
       try {
@@ -120,21 +137,35 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookR
       // while the sender may have meant alice: refused like a Licenzy answer with duplicates, and not remembered, so a
       // corrected retry of that id still acts. The line carries nothing of the body (not even the name) nor of a header.
       if (typeof payload === 'object' && payload !== null && duplicateMemberName(text) !== undefined) {
-        if (logger !== undefined) {
-          oncePerWindow('duplicate-member', (suppressed) =>
-            logger.error('Licenzy webhook payload repeats a member name; refused with 400', suppressed > 0 ? { suppressed } : undefined),
-          );
-        }
+        oncePerWindow('duplicate-member', (suppressed) =>
+          logger.error('Licenzy webhook payload repeats a member name; refused with 400', suppressed > 0 ? { suppressed } : undefined),
+        );
         return INVALID;
       }
       // Remembered before acting, so concurrent duplicates act once; forgotten again if acting failed (a retry may act).
       const replayKey = id === '' ? undefined : id;
       // Twice the window: a delivery stamped up to `tolerance` ahead stays valid until `at + 2 × tolerance`.
-      if (replayKey !== undefined && !seen.remember(replayKey, at + 2 * tolerance, at)) return OK;
+      if (replayKey !== undefined && !seen.remember(replayKey, at + 2 * tolerance, at)) {
+        reportRefusal('replayed');
+        return OK;
+      }
       return act(payload, replayKey);
     },
   };
 }
+
+/** The likely fix for each refusal reason, in its log line. */
+const REFUSAL_HINTS: Record<Exclude<WebhookRefusalReason, 'replayed'>, (tolerance: number) => string> = {
+  'missing headers': () => 'Is the sender signing with this scheme (and, for hmac-sha256, in the `header` configured)?',
+  'repeated header': () => 'A signature header arrived on more than one line: is a proxy adding one?',
+  'malformed headers': () => 'Is the sender signing with this scheme?',
+  'stale timestamp': (tolerance) => `Is this server's clock right? Deliveries older than \`tolerance\` (${tolerance} ms) are refused.`,
+  'future timestamp': (tolerance) => `Is this server's clock right? Deliveries stamped more than \`tolerance\` (${tolerance} ms) ahead are refused.`,
+  'no v1 signature': () => 'Is the sender signing with Standard Webhooks `v1`?',
+  'bad signature': () => 'Is `secret` the signing secret of this endpoint, and is the body passed on unchanged (mounted before any body parser)?',
+  'refused by verify': () => 'Your `verify` function returned false.',
+  'verify threw': () => 'Your `verify` function threw.',
+};
 
 /** Ids seen recently, each until its expiry; bounded, oldest dropped first. */
 function createReplayGuard(max: number) {

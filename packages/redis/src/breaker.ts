@@ -13,8 +13,11 @@ export interface CommandBreakerOptions {
   readonly now: () => number;
   /** A command failed (not called for calls the open circuit rejected); `firstOfOutage` after a success or at start. */
   readonly onFailure: (error: Error, firstOfOutage: boolean) => void;
-  /** A command succeeded after failures. */
-  readonly onRecovered: () => void;
+  /**
+   * A command succeeded after failures: how long since the outage's first failure (ms on `now`) and how many operations
+   * failed meanwhile (the ones the open circuit rejected included).
+   */
+  readonly onRecovered: (outage: { downForMs: number; failed: number }) => void;
 }
 
 export interface CommandBreaker {
@@ -33,6 +36,8 @@ export function createCommandBreaker(options: CommandBreakerOptions): CommandBre
   });
   // Only for the once-per-outage reports; the circuit keeps its own count.
   let failing = false;
+  let since = 0;
+  let failed = 0;
 
   function withTimeout<T>(promise: Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
@@ -58,6 +63,7 @@ export function createCommandBreaker(options: CommandBreakerOptions): CommandBre
   return {
     async send<T>(command: () => Promise<T>): Promise<T> {
       if (circuit.blockedFor() !== undefined) {
+        failed++;
         throw new RedisTierError('ERR_LICENZY_SHARED_CIRCUIT_OPEN', 'Redis tier circuit is open after repeated failures');
       }
       try {
@@ -65,7 +71,7 @@ export function createCommandBreaker(options: CommandBreakerOptions): CommandBre
         circuit.success();
         if (failing) {
           failing = false;
-          options.onRecovered();
+          options.onRecovered({ downForMs: Math.max(0, Math.round(options.now() - since)), failed });
         }
         return value;
       } catch (cause) {
@@ -75,6 +81,11 @@ export function createCommandBreaker(options: CommandBreakerOptions): CommandBre
           cause instanceof RedisTierError ? cause : new RedisTierError('ERR_LICENZY_SHARED_COMMAND', `Redis command failed: ${messageOf(cause)}`);
         // Key-less: every failure counts, so consecutive failures open the circuit.
         circuit.failure();
+        if (!failing) {
+          since = options.now();
+          failed = 0;
+        }
+        failed++;
         options.onFailure(error, !failing);
         failing = true;
         throw error;

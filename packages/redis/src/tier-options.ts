@@ -2,6 +2,7 @@
 import { LicenzyConfigError, type GateLogger, type Milliseconds } from '@licenzy-gate/core';
 import { integerOption, loggerOption, optionKeys, optionsObject, renamedOption } from '@licenzy-gate/core/adapter';
 import { clientKind, type RedisClientLike } from './connection.js';
+import { redisConsoleLogger } from './tier-log.js';
 
 /**
  * @deprecated The same type under its old name: use `GateLogger` from `@licenzy-gate/core` (one logger type for the
@@ -29,7 +30,10 @@ export interface RedisTierOptions {
   failureThreshold?: number;
   /** How long the open circuit rejects before one probe, in ms. Default 1000. */
   cooldown?: Milliseconds;
-  /** Reports errors and recoveries (once per outage, not per request). Default: none (see the `licenzy-gate:shared` channel). */
+  /**
+   * Where the tier says Redis became unavailable (the reason and `host:port`) and available again (after how long, how
+   * many operations failed): once per outage, never per request. Default: the console, `[licenzy-gate/redis]` prefix.
+   */
   logger?: GateLogger;
 }
 
@@ -48,7 +52,7 @@ export interface TierConfig {
   readonly timeout: number;
   readonly threshold: number;
   readonly cooldown: number;
-  readonly logger: GateLogger | undefined;
+  readonly logger: GateLogger;
 }
 
 /**
@@ -64,7 +68,7 @@ export function parseTierOptions(options: RedisTierOptions): TierConfig {
     timeout: integerOption('timeout', opts.timeout, 200, 1),
     threshold: integerOption(threshold.name, threshold.value, 5, 1),
     cooldown: integerOption('cooldown', opts.cooldown, 1000, 0),
-    logger: loggerOption('logger', opts.logger),
+    logger: loggerOption('logger', opts.logger, redisConsoleLogger),
   };
 }
 

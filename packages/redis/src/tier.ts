@@ -6,6 +6,7 @@ import { RedisTierError } from './errors.js';
 import { bindScope } from './scope-binding.js';
 import { shareSubscriber } from './subscriptions.js';
 import { reportShared } from './shared-diagnostics.js';
+import { createTierLog } from './tier-log.js';
 import { parseTierOptions, type RedisTierOptions } from './tier-options.js';
 
 /**
@@ -29,6 +30,7 @@ import { parseTierOptions, type RedisTierOptions } from './tier-options.js';
  */
 export function createRedisTier(options: RedisTierOptions): SharedTier {
   const config = parseTierOptions(options);
+  const log = createTierLog(config.logger, config.source);
   const breaker = createCommandBreaker({
     timeout: config.timeout,
     threshold: config.threshold,
@@ -36,11 +38,11 @@ export function createRedisTier(options: RedisTierOptions): SharedTier {
     now: Date.now,
     onFailure(error, firstOfOutage) {
       reportShared({ type: 'error', error: new Error(error.message) });
-      if (firstOfOutage) config.logger?.warn('Redis tier unavailable: decisions come from Licenzy until it returns', { error: error.message });
+      if (firstOfOutage) log.unavailable(error as RedisTierError);
     },
-    onRecovered() {
+    onRecovered(outage) {
       reportShared({ type: 'recovered' });
-      config.logger?.warn('Redis tier recovered');
+      log.available(outage);
     },
   });
 

@@ -11,13 +11,24 @@ function setup() {
     cooldown: 1000,
     now: () => now,
     onFailure: (error, first) => events.push(`failure:${first}:${error.message}`),
-    onRecovered: () => events.push('recovered'),
+    onRecovered: ({ downForMs, failed }) => events.push(`recovered:${downForMs}:${failed}`),
   });
   return { breaker, events, advance: (ms: number) => (now += ms) };
 }
 const fail = () => Promise.reject(new Error('ECONNREFUSED'));
 
 describe('createCommandBreaker', () => {
+  it('tells onRecovered how long the outage lasted and how many operations failed, circuit rejections included', async () => {
+    const { breaker, events, advance } = setup();
+    await breaker.send(fail).catch(() => undefined);
+    advance(300);
+    await breaker.send(fail).catch(() => undefined);
+    await breaker.send(() => Promise.resolve(1)).catch(() => undefined); // rejected by the open circuit
+    advance(1000);
+    await breaker.send(() => Promise.resolve(1));
+    expect(events.at(-1)).toBe('recovered:1300:3');
+  });
+
   it('rejects a command that hangs with ERR_LICENZY_SHARED_TIMEOUT', async () => {
     const { breaker } = setup();
     await expect(breaker.send(() => new Promise(() => undefined))).rejects.toMatchObject({ code: 'ERR_LICENZY_SHARED_TIMEOUT' });
@@ -41,7 +52,7 @@ describe('createCommandBreaker', () => {
     release('OK');
     await expect(probe).resolves.toBe('OK');
     await expect(breaker.send(ok)).resolves.toBe('OK');
-    expect(events).toEqual(['failure:true:Redis command failed: ECONNREFUSED', 'failure:false:Redis command failed: ECONNREFUSED', 'recovered']);
+    expect(events).toEqual(['failure:true:Redis command failed: ECONNREFUSED', 'failure:false:Redis command failed: ECONNREFUSED', 'recovered:1000:4']);
   });
 
   it('a failed probe keeps the circuit open for another cooldown', async () => {
