@@ -45,3 +45,5 @@ export { requireUsage } from './require-usage.js';
 export type { ExpressRequireUsageOptions } from './require-usage.js';
 export { accessStatus, customerAccessFor } from './access-status.js';
 export type { ExpressAccessStatusOptions } from './access-status.js';
+export { listRoutes } from './list-routes.js';
+export type { RouteInventoryEntry } from '@licenzy-gate/core/adapter';
