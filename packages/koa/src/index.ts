@@ -45,3 +45,5 @@ export { requireUsage } from './require-usage.js';
 export type { KoaRequireUsageOptions } from './require-usage.js';
 export { accessStatus, customerAccessFor } from './access-status.js';
 export type { KoaAccessStatusOptions } from './access-status.js';
+export { listRoutes } from './list-routes.js';
+export type { RouteInventoryEntry } from '@licenzy-gate/core/adapter';
