@@ -3,6 +3,7 @@ import { type RequestDecision } from '@licenzy-gate/core';
 import { createGuard, markGate, type GuardOutcome, type RequireAccessOptions } from '@licenzy-gate/core/adapter';
 import type { NextFunction, Request, Response } from 'express';
 import { setRequestDecision } from './decision-property.js';
+import { routeOf } from './route-pattern.js';
 import { writeRefusal, type ExpressRefusalHook } from './refusal.js';
 import { subjectFromRequest } from './subject.js';
 
@@ -41,6 +42,10 @@ export type ExpressRequireAccessOptions = RequireAccessOptions<Request, ExpressR
  * unless `onDenied` / `onUnavailable` answer, or `delegateErrors: true` hands the {@link LicenzyError}
  * to `next(err)` for the app's error handler.
  *
+ * With `reportOnly: true` (or `(req) => boolean`) the route only reports: the handler always runs, `req.licenzy` holds
+ * the cached decision marked `enforced: false` when there was one, a miss is checked in the background, and what
+ * would have been refused goes to `licenzy-gate:report`, the `@licenzy-gate/otel` metric and a summary log line.
+ *
  * Without options the key and URL come from `LICENZY_API_KEY` / `LICENZY_API_URL` through one
  * process-wide gate; the subject comes from {@link subjectFromRequest}.
  *
@@ -54,6 +59,8 @@ export type ExpressRequireAccessOptions = RequireAccessOptions<Request, ExpressR
  * // The page checkout returns to: ask Licenzy now (bounded per subject by the gate's `freshInterval`).
  * // Freshness is the route's choice, never the client's: no `fresh: (req) => req.query.paid === '1'`.
  * app.get('/welcome', requireAccess({ gate, fresh: true }), welcome)
+ * // Rolling out: report what would be refused, enforce later.
+ * app.get('/beta/report', requireAccess({ gate, reportOnly: true }), report)
  */
 export function requireAccess(options?: ExpressRequireAccessOptions): LicenzyMiddleware {
   const guard = createGuard<Request, ExpressRefusalHook>(options, subjectFromRequest);
@@ -69,7 +76,7 @@ export function requireAccess(options?: ExpressRequireAccessOptions): LicenzyMid
     writeRefusal(guard.refusal(outcome), req, res, next);
   }
 
-  return markGate(function licenzyRequireAccess<P>(request: Request<P>, res: Response, next: NextFunction): void {
+  function licenzyRequireAccess<P>(request: Request<P>, res: Response, next: NextFunction): void {
     // The route's params type is irrelevant to the gate; resolvers and hooks see the plain Request.
     const req = request as unknown as Request;
     const outcome = guard.decide(req);
@@ -79,5 +86,22 @@ export function requireAccess(options?: ExpressRequireAccessOptions): LicenzyMid
     } else {
       apply(outcome, req, res, next);
     }
-  }, 'access', options);
+  }
+
+  function licenzyReportAccess<P>(request: Request<P>, _res: Response, next: NextFunction): void {
+    const req = request as unknown as Request;
+    // Never waits, never refuses: the decision (marked `enforced: false`) when the cache had one, and the handler runs.
+    const decision = guard.observe(req, routeOf);
+    if (decision !== undefined) setRequestDecision(req, decision);
+    next();
+  }
+
+  function licenzyRequireAccessOrReport<P>(request: Request<P>, res: Response, next: NextFunction): void {
+    if (guard.reportsOnly(request as unknown as Request)) licenzyReportAccess(request, res, next);
+    else licenzyRequireAccess(request, res, next);
+  }
+
+  // Picked once: an enforcing route runs exactly licenzyRequireAccess.
+  const middleware = guard.reportOnly === false ? licenzyRequireAccess : guard.reportOnly === true ? licenzyReportAccess : licenzyRequireAccessOrReport;
+  return markGate(middleware, 'access', options);
 }

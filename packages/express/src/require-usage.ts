@@ -3,6 +3,7 @@ import { createUsageGuard, markGate, type RequireUsageOptions, type UsageOutcome
 import type { NextFunction, Request, Response } from 'express';
 import type { LicenzyMiddleware } from './require-access.js';
 import { setRequestDecision } from './decision-property.js';
+import { routeOf } from './route-pattern.js';
 import { writeRefusal, type ExpressRefusalHook } from './refusal.js';
 import { subjectFromRequest } from './subject.js';
 
@@ -22,6 +23,8 @@ export type ExpressRequireUsageOptions = RequireUsageOptions<Request, ExpressRef
  * Idempotency: a client's `Idempotency-Key` header makes a retry of the same request (same user, method, URL and,
  * when a body parser ran first, body) one charge; without it every request is its own event.
  * With `charge: 'after'` the request is charged only once its response is 2xx/3xx — see the README for the trade-off.
+ * With `reportOnly` nothing is charged and the handler always runs; a request that would exhaust the subject's units
+ * (from its usage summary, in the background) is reported instead.
  *
  * @throws {LicenzyConfigError} at setup, naming the invalid option.
  * @example
@@ -44,9 +47,26 @@ export function requireUsage(options: ExpressRequireUsageOptions): LicenzyMiddle
     writeRefusal(guard.refusal(outcome), req, res, next);
   }
 
-  return markGate(function licenzyRequireUsage<P>(request: Request<P>, res: Response, next: NextFunction): void {
+  const infoOf = (req: Request) => ({ method: req.method, url: req.originalUrl, idempotencyKey: req.headers['idempotency-key'], body: req.body as unknown });
+
+  function licenzyRequireUsage<P>(request: Request<P>, res: Response, next: NextFunction): void {
     const req = request as unknown as Request;
-    const info = { method: req.method, url: req.originalUrl, idempotencyKey: req.headers['idempotency-key'], body: req.body as unknown };
-    void guard.meter(req, info, req.licenzy).then((outcome) => apply(outcome, req, res, next));
-  }, 'usage', options);
+    void guard.meter(req, infoOf(req), req.licenzy).then((outcome) => apply(outcome, req, res, next));
+  }
+
+  function licenzyReportUsage<P>(request: Request<P>, _res: Response, next: NextFunction): void {
+    const req = request as unknown as Request;
+    // Never charges, never waits: "would exhaust" is estimated in the background and reported.
+    guard.observe(req, infoOf(req), routeOf);
+    next();
+  }
+
+  function licenzyRequireUsageOrReport<P>(request: Request<P>, res: Response, next: NextFunction): void {
+    if (guard.reportsOnly(request as unknown as Request)) licenzyReportUsage(request, res, next);
+    else licenzyRequireUsage(request, res, next);
+  }
+
+  // Picked once: an enforcing route runs exactly licenzyRequireUsage.
+  const middleware = guard.reportOnly === false ? licenzyRequireUsage : guard.reportOnly === true ? licenzyReportUsage : licenzyRequireUsageOrReport;
+  return markGate(middleware, 'usage', options);
 }

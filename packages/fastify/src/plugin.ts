@@ -8,10 +8,11 @@ import fp from 'fastify-plugin';
 import { decorateAccessStatus } from './access-status.js';
 import { toError, writeRefusal, type FastifyRefusalHook } from './refusal.js';
 import { decorateRequireUsage } from './require-usage.js';
+import { routeOf } from './route-pattern.js';
 import type { RouteDefaults } from './route-defaults.js';
 
 /** The options a route may set for itself; everything else (the gate, its cache, the logger) is the plugin's. */
-const ROUTE_OPTION_KEYS = ['subject', 'fresh', 'onDenied', 'onUnavailable', 'delegateErrors'] as const;
+const ROUTE_OPTION_KEYS = ['subject', 'fresh', 'reportOnly', 'onDenied', 'onUnavailable', 'delegateErrors'] as const;
 const ROUTE_OPTION_KEY_SET: ReadonlySet<string> = new Set(ROUTE_OPTION_KEYS);
 
 /**
@@ -51,6 +52,8 @@ declare module 'fastify' {
 }
 
 type FastifyGuard = Guard<FastifyRequest, FastifyRefusalHook>;
+/** What gates one request of a route: the guard's enforcing or report-only flow, picked once per guard. */
+type GateHandler = (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => void;
 
 /**
  * The default subject: identity set by server-side auth (`@fastify/jwt` puts the verified payload on `request.user`),
@@ -121,13 +124,27 @@ async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptio
     }
   }
 
+  /** A report-only request: never waits, never refuses; the decision (marked `enforced: false`) when the cache had one. */
+  function reportRequest(guard: FastifyGuard, request: FastifyRequest, done: HookHandlerDoneFunction): void {
+    const decision = guard.observe(request, routeOf, useRequestLog ? requestLoggerFor : undefined);
+    if (decision !== undefined) request.licenzy = decision;
+    done();
+  }
+
+  /** A new handler for `guard`'s flow, picked once: an enforcing route runs exactly gateRequest(). */
+  function handlerFor(guard: FastifyGuard): GateHandler {
+    if (guard.reportOnly === false) return function licenzyPreHandler(request, reply, done) { gateRequest(guard, request, reply, done); };
+    if (guard.reportOnly === true) return function licenzyReportPreHandler(request, _reply, done) { reportRequest(guard, request, done); };
+    return function licenzyPreHandlerOrReport(request, reply, done) {
+      if (guard.reportsOnly(request)) reportRequest(guard, request, done);
+      else gateRequest(guard, request, reply, done);
+    };
+  }
+
   // A second registration in a child context (another gate for a sub-app) shares the request property.
   if (!app.hasRequestDecorator('licenzy')) app.decorateRequest('licenzy', null);
   app.decorate('requireAccess', function requireAccess(routeOptions?: RouteLicenzyOptions): preHandlerHookHandler {
-    const guard = routeGuard(routeOptions, 'options');
-    return markGate(function licenzyPreHandler(request, reply, done) {
-      gateRequest(guard, request, reply, done);
-    }, 'access', routeOptions, opts);
+    return markGate(handlerFor(routeGuard(routeOptions, 'options')) as preHandlerHookHandler, 'access', routeOptions, opts);
   });
 
   // Metered routes, the post-checkout status route and entitlement summaries, on this registration's gate.
@@ -140,24 +157,25 @@ async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptio
     // building anything. One symbol per registration, not per module: with a global gate in a parent context and
     // another in a child, both hooks see the child's routes, and each must decide with its own gate (issue #8).
     const routeGuardKey = Symbol('licenzy-gate.routeGuard');
+    const pluginHandler = handlerFor(pluginGuard);
     app.addHook('onRoute', function licenzyRouteConfig(route) {
       const setting: unknown = route.config?.licenzy;
       if (setting === undefined || setting === false) return;
       // Fastify copies `route.config` (symbol keys too) into the route context that `request.routeOptions.config`
       // returns; the spread keeps the guards that gates registered above this one already put there.
-      route.config = { ...route.config, [routeGuardKey]: routeGuard(setting, 'config.licenzy') } as typeof route.config;
+      route.config = { ...route.config, [routeGuardKey]: handlerFor(routeGuard(setting, 'config.licenzy')) } as typeof route.config;
     });
     app.addHook('preHandler', markGate(function licenzyGlobalPreHandler(request, reply, done) {
       // A 404 is no route: answer it as 404, not 401, and spend no Licenzy call on it.
       if (request.is404) return done();
-      const config = request.routeOptions.config as { licenzy?: unknown; [routeGuardKey]?: FastifyGuard };
+      const config = request.routeOptions.config as { licenzy?: unknown; [routeGuardKey]?: GateHandler };
       // `false` opts the route out of every global gate above it, not only the nearest.
       if (config.licenzy === false) return done();
-      const guard = config[routeGuardKey];
-      if (guard === undefined && config.licenzy !== undefined) {
+      const handler = config[routeGuardKey];
+      if (handler === undefined && config.licenzy !== undefined) {
         return done(new LicenzyConfigError('config.licenzy', 'set on a route registered before the plugin; register licenzyGate first'));
       }
-      gateRequest(guard ?? pluginGuard, request, reply, done);
+      (handler ?? pluginHandler)(request, reply, done);
     }, 'access', opts));
   }
 }

@@ -3,6 +3,7 @@ import { createUsageGuard, markGate } from '@licenzy-gate/core/adapter';
 import type { RequireUsageOptions } from '@licenzy-gate/core/adapter';
 import type { FastifyInstance, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import { writeRefusal, type FastifyRefusalHook } from './refusal.js';
+import { routeOf } from './route-pattern.js';
 import type { RouteDefaults } from './route-defaults.js';
 
 /**
@@ -13,7 +14,7 @@ import type { RouteDefaults } from './route-defaults.js';
  * @example
  * app.post('/api/reports', { preHandler: app.requireUsage({ units: 1 }) }, handler)
  */
-export type RouteUsageOptions = Pick<RequireUsageOptions<FastifyRequest, FastifyRefusalHook>, 'units' | 'charge' | 'onExhausted' | 'subject' | 'onUnavailable' | 'delegateErrors'>;
+export type RouteUsageOptions = Pick<RequireUsageOptions<FastifyRequest, FastifyRefusalHook>, 'units' | 'charge' | 'onExhausted' | 'subject' | 'reportOnly' | 'onUnavailable' | 'delegateErrors'>;
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -31,7 +32,7 @@ declare module 'fastify' {
  */
 export function decorateRequireUsage(app: FastifyInstance, defaults: RouteDefaults): void {
   app.decorate('requireUsage', function requireUsage(routeOptions: RouteUsageOptions): preHandlerAsyncHookHandler {
-    const inherited = (key: 'subject' | 'onUnavailable' | 'delegateErrors') => (routeOptions as Record<string, unknown> | undefined)?.[key] ?? defaults.options[key];
+    const inherited = (key: 'subject' | 'reportOnly' | 'onUnavailable' | 'delegateErrors') => (routeOptions as Record<string, unknown> | undefined)?.[key] ?? defaults.options[key];
     const guard = createUsageGuard<FastifyRequest, FastifyRefusalHook>(
       {
         ...routeOptions,
@@ -40,13 +41,15 @@ export function decorateRequireUsage(app: FastifyInstance, defaults: RouteDefaul
         subject: inherited('subject') as RouteUsageOptions['subject'],
         onUnavailable: inherited('onUnavailable') as RouteUsageOptions['onUnavailable'],
         delegateErrors: inherited('delegateErrors') as boolean | undefined,
+        reportOnly: inherited('reportOnly') as RouteUsageOptions['reportOnly'],
       },
       defaults.subject,
     );
 
-    return markGate(async function licenzyUsagePreHandler(request, reply) {
-      const info = { method: request.method, url: request.url, idempotencyKey: request.headers['idempotency-key'], body: request.body };
-      const outcome = await guard.meter(request, info, request.licenzy);
+    const infoOf = (request: FastifyRequest) => ({ method: request.method, url: request.url, idempotencyKey: request.headers['idempotency-key'], body: request.body });
+
+    const licenzyUsagePreHandler: preHandlerAsyncHookHandler = async function licenzyUsagePreHandler(request, reply) {
+      const outcome = await guard.meter(request, infoOf(request), request.licenzy);
       if (!outcome.allowed) {
         // Core decides (delegate, hook or problem); the adapter only writes it.
         const error = await writeRefusal(guard.refusal(outcome), request, reply);
@@ -55,6 +58,21 @@ export function decorateRequireUsage(app: FastifyInstance, defaults: RouteDefaul
       }
       request.licenzy = outcome.decision;
       guard.watch(reply.raw, outcome);
-    }, 'usage', routeOptions);
+    };
+
+    const licenzyReportUsagePreHandler: preHandlerAsyncHookHandler = async function licenzyReportUsagePreHandler(request) {
+      // Never charges, never waits: "would exhaust" is estimated in the background and reported.
+      guard.observe(request, infoOf(request), routeOf);
+    };
+
+    // Picked once: an enforcing route runs exactly licenzyUsagePreHandler.
+    const preHandler: preHandlerAsyncHookHandler = guard.reportOnly === false
+      ? licenzyUsagePreHandler
+      : guard.reportOnly === true
+        ? licenzyReportUsagePreHandler
+        : async function licenzyUsagePreHandlerOrReport(request, reply) {
+          return guard.reportsOnly(request) ? licenzyReportUsagePreHandler.call(this, request, reply) : licenzyUsagePreHandler.call(this, request, reply);
+        };
+    return markGate(preHandler, 'usage', routeOptions, defaults.options);
   });
 }

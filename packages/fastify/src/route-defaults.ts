@@ -8,6 +8,6 @@ export interface RouteDefaults {
   /** The default subject resolver (`request.user.id`, then `request.user.sub`). */
   readonly subject: (request: FastifyRequest) => unknown;
   /** The plugin's own values of the per-route options a route may leave out. */
-  readonly options: { readonly subject?: unknown; readonly onUnavailable?: unknown; readonly delegateErrors?: unknown };
+  readonly options: { readonly subject?: unknown; readonly reportOnly?: unknown; readonly onUnavailable?: unknown; readonly delegateErrors?: unknown };
   readonly logger: GateLogger;
 }

@@ -3,6 +3,7 @@ import { type RequestDecision } from '@licenzy-gate/core';
 import { type GuardOutcome, createGuard, markGate, type RequireAccessOptions } from '@licenzy-gate/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 import { writeRefusal, type KoaRefusalHook } from './refusal.js';
+import { routeOf } from './route-pattern.js';
 import { subjectFromRequest } from './subject.js';
 
 declare module 'koa' {
@@ -22,6 +23,8 @@ declare module 'koa' {
  * - `fresh`: `true`, or `(ctx) => boolean`, to ask Licenzy instead of the cache. Default `false`.
  * - `onDenied(ctx, next, error)`: custom answer when Licenzy says no. Default: 403 `access_denied`.
  * - `onUnavailable`: `'deny'` (default, 503 with `Retry-After`), `'allow'` (fail open, logged) or a hook.
+ * - `reportOnly`: `true`, or `(ctx) => boolean`, to report what would be refused instead of refusing (the handler always
+ *   runs; `ctx.state.licenzy` is the cached decision marked `enforced: false`, when there was one). Default `false`.
  * - `delegateErrors`: throw the typed error to upstream middleware / Koa's `ctx.onerror`. Default `false`.
  * - `logger`: `{ warn, error }` for fail-open and misconfiguration. Default: the console.
  *
@@ -61,8 +64,23 @@ export function requireAccess(options?: KoaRequireAccessOptions): Middleware {
 
   // Not an async function: on a cache hit the outcome is already here, and next()'s own promise is returned
   // as is — no extra async frame or promise per request.
-  return markGate(function licenzyRequireAccess(ctx: Context, next: Next): Promise<void> {
+  function licenzyRequireAccess(ctx: Context, next: Next): Promise<void> {
     const pending = guard.decide(ctx);
     return pending instanceof Promise ? pending.then((outcome) => settle(outcome, ctx, next)) : settle(pending, ctx, next);
-  }, 'access', options);
+  }
+
+  function licenzyReportAccess(ctx: Context, next: Next): Promise<void> {
+    // Never waits, never refuses: the decision (marked `enforced: false`) when the cache had one, and next() runs.
+    const decision = guard.observe(ctx, routeOf);
+    if (decision !== undefined) ctx.state.licenzy = decision;
+    return next();
+  }
+
+  function licenzyRequireAccessOrReport(ctx: Context, next: Next): Promise<void> {
+    return guard.reportsOnly(ctx) ? licenzyReportAccess(ctx, next) : licenzyRequireAccess(ctx, next);
+  }
+
+  // Picked once: an enforcing route runs exactly licenzyRequireAccess.
+  const middleware = guard.reportOnly === false ? licenzyRequireAccess : guard.reportOnly === true ? licenzyReportAccess : licenzyRequireAccessOrReport;
+  return markGate(middleware, 'access', options);
 }

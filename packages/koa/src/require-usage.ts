@@ -2,6 +2,7 @@
 import { createUsageGuard, markGate, type RequireUsageOptions, type UsageOutcome } from '@licenzy-gate/core/adapter';
 import type { Context, Middleware, Next } from 'koa';
 import { writeRefusal, type KoaRefusalHook } from './refusal.js';
+import { routeOf } from './route-pattern.js';
 import { subjectFromRequest } from './subject.js';
 
 /**
@@ -20,6 +21,7 @@ export type KoaRequireUsageOptions = RequireUsageOptions<Context, KoaRefusalHook
  * on `ctx.state.licenzy.usage`. Too few units: 402 `usage_exhausted` (or `onExhausted`); Licenzy unavailable: 503 with
  * `Retry-After` (or `onUnavailable`); a bad `units`: 500, never free. A client's `Idempotency-Key` makes a retry of
  * the same request one charge. `charge: 'after'` charges only a 2xx/3xx response (see the README for the trade-off).
+ * `reportOnly` never charges and always calls `next()`; a request that would exhaust the units is reported instead.
  *
  * @throws {LicenzyConfigError} at setup, naming the bad option.
  * @example
@@ -40,9 +42,24 @@ export function requireUsage(options: KoaRequireUsageOptions): Middleware {
     await writeRefusal(guard.refusal(outcome), ctx, next);
   }
 
-  return markGate(async function licenzyRequireUsage(ctx: Context, next: Next): Promise<void> {
-    const info = { method: ctx.method, url: ctx.originalUrl, idempotencyKey: ctx.headers['idempotency-key'], body: (ctx.request as { body?: unknown }).body };
-    const outcome = await guard.meter(ctx, info, ctx.state.licenzy);
+  const infoOf = (ctx: Context) => ({ method: ctx.method, url: ctx.originalUrl, idempotencyKey: ctx.headers['idempotency-key'], body: (ctx.request as { body?: unknown }).body });
+
+  async function licenzyRequireUsage(ctx: Context, next: Next): Promise<void> {
+    const outcome = await guard.meter(ctx, infoOf(ctx), ctx.state.licenzy);
     return settle(outcome, ctx, next);
-  }, 'usage', options);
+  }
+
+  function licenzyReportUsage(ctx: Context, next: Next): Promise<void> {
+    // Never charges, never waits: "would exhaust" is estimated in the background and reported.
+    guard.observe(ctx, infoOf(ctx), routeOf);
+    return next();
+  }
+
+  function licenzyRequireUsageOrReport(ctx: Context, next: Next): Promise<void> {
+    return guard.reportsOnly(ctx) ? licenzyReportUsage(ctx, next) : licenzyRequireUsage(ctx, next);
+  }
+
+  // Picked once: an enforcing route runs exactly licenzyRequireUsage.
+  const middleware = guard.reportOnly === false ? licenzyRequireUsage : guard.reportOnly === true ? licenzyReportUsage : licenzyRequireUsageOrReport;
+  return markGate(middleware, 'usage', options);
 }
