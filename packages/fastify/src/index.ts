@@ -43,6 +43,8 @@ export type { LicenzyGateOptions, RouteLicenzyOptions } from './plugin.js';
 export type { FastifyRefusalHook, LicenzyHook } from './refusal.js';
 export default licenzyGate;
 export { webhookHandler } from './webhook.js';
+export { listRoutes, recordRoutes } from './list-routes.js';
+export type { RouteInventoryEntry } from '@licenzy-gate/core/adapter';
 export type { FastifyWebhookOptions } from './webhook.js';
 export type { RouteAccessStatusOptions } from './access-status.js';
 export type { RouteUsageOptions } from './require-usage.js';
