@@ -2,7 +2,7 @@
 import { subscribe, unsubscribe } from 'node:diagnostics_channel';
 import { context, propagation, SpanKind, SpanStatusCode, trace, type Attributes, type Span } from '@opentelemetry/api';
 import { InstrumentationBase, type InstrumentationConfig } from '@opentelemetry/instrumentation';
-import type { CheckEvent, CircuitEvent, FailOpenEvent, InvalidateEvent, UpstreamEvent } from '@licenzy-gate/core';
+import type { CheckEvent, CircuitEvent, FailOpenEvent, InvalidateEvent, ReportEvent, UpstreamEvent } from '@licenzy-gate/core';
 import { GateRegistry } from './gate-registry.js';
 import { AttributeCache, createInstruments, DecisionTally, type GateInstruments } from './metrics.js';
 import { ATTR, CHANNEL, FEATURE_FLAG_EVENT, FEATURE_FLAG_KEY } from './names.js';
@@ -42,6 +42,11 @@ const FLAG_REASON: Readonly<Record<CountedSource, string>> = Object.freeze({
 
 type Listener = (message: unknown, name: string | symbol) => void;
 
+/** Most distinct `http.route` values of `licenzy.gate.would_refuse`; later ones are counted as `_OTHER`. */
+const MAX_REPORT_ROUTES = 200;
+/** `http.request.method` values kept as they are (the HTTP semantic conventions' known methods); others are `_OTHER`. */
+const HTTP_METHODS: ReadonlySet<string> = new Set(['CONNECT', 'DELETE', 'GET', 'HEAD', 'OPTIONS', 'PATCH', 'POST', 'PUT', 'TRACE', 'QUERY']);
+
 /**
  * OpenTelemetry instrumentation for licenzy-gate. It patches no module: `enable()` subscribes to the gate's
  * `node:diagnostics_channel` events and `disable()` unsubscribes, so it can be enabled before or after the gate
@@ -49,7 +54,8 @@ type Listener = (message: unknown, name: string | symbol) => void;
  *
  * - Metrics: `licenzy.gate.decisions`, `licenzy.client.request.duration` (s), `licenzy.gate.cache.entries`,
  *   `licenzy.gate.circuit.state`, `licenzy.gate.circuit.transitions`, `licenzy.gate.invalidations`,
- *   `licenzy.shared.events`. No metric attribute ever holds a subject.
+ *   `licenzy.shared.events`, `licenzy.gate.would_refuse` (report-only routes: `http.route`, `http.request.method`,
+ *   `licenzy.refusal.code`). No metric attribute ever holds a subject.
  * - Traces: a CLIENT span per Licenzy HTTP attempt, child of the active span, whose W3C `traceparent` (from the
  *   global propagator) is sent with the attempt; the decision and, on a refusal, why, on the active span.
  *
@@ -75,6 +81,7 @@ export class LicenzyGateInstrumentation extends InstrumentationBase<LicenzyGateI
   declare private _attributes: AttributeCache | undefined;
   declare private _decisions: DecisionTally | undefined;
   declare private _clientSpans: WeakMap<UpstreamEvent, Span> | undefined;
+  declare private _reportRoutes: Set<string> | undefined;
 
   /**
    * @param config `enabled` (default `true`: subscribe at once), `featureFlagEvents` (default `true`),
@@ -111,6 +118,7 @@ export class LicenzyGateInstrumentation extends InstrumentationBase<LicenzyGateI
       [CHANNEL.circuit, this.guarded((event: CircuitEvent) => this.onCircuit(event))],
       [CHANNEL.invalidate, this.guarded((event: InvalidateEvent) => this.onInvalidate(event))],
       [CHANNEL.shared, this.guarded((event: { type?: unknown }) => this.onShared(event))],
+      [CHANNEL.report, this.guarded((event: ReportEvent) => this.onReport(event))],
     ];
     for (const [name, listener] of listeners) subscribe(name, listener);
     this._listeners = listeners;
@@ -265,6 +273,24 @@ export class LicenzyGateInstrumentation extends InstrumentationBase<LicenzyGateI
       [ATTR.mode]: event.mode,
       [ATTR.invalidationReason]: event.reason,
       [ATTR.invalidationScope]: scope,
+    })));
+  }
+
+  /** A request a report-only route served that enforcement would have refused: route pattern, method, code; never a subject. */
+  private onReport(event: ReportEvent): void {
+    const routes = (this._reportRoutes ??= new Set());
+    // Patterns are bounded by the app's routes; a cap still keeps a bad pattern source from growing the series.
+    let route = typeof event.route === 'string' ? event.route : '_OTHER';
+    if (!routes.has(route)) {
+      if (routes.size >= MAX_REPORT_ROUTES) route = '_OTHER';
+      else routes.add(route);
+    }
+    const method = typeof event.method === 'string' && HTTP_METHODS.has(event.method.toUpperCase()) ? event.method.toUpperCase() : '_OTHER';
+    const code = typeof event.code === 'string' && /^[a-z_]{1,40}$/.test(event.code) ? event.code : '_OTHER';
+    this._instruments?.wouldRefuse.add(1, this.attributes().get(`r|${method}|${code}|${route}`, () => ({
+      [ATTR.httpRoute]: route,
+      [ATTR.httpMethod]: method,
+      [ATTR.refusal]: code,
     })));
   }
 

@@ -22,6 +22,7 @@ export interface GateInstruments {
   readonly circuitTransitions: Counter;
   readonly invalidations: Counter;
   readonly sharedEvents: Counter;
+  readonly wouldRefuse: Counter;
   /** Unregisters the gauges' callback from the meter (before the instruments are replaced). */
   detach(): void;
 }
@@ -61,6 +62,11 @@ export function createInstruments(meter: Meter, observed: Observed): GateInstrum
     unit: '{event}',
     valueType: ValueType.INT,
   });
+  const wouldRefuse = meter.createCounter(METRIC.wouldRefuse, {
+    description: 'Requests a report-only route served that enforcement would have refused, by route pattern, method and problem code',
+    unit: '{request}',
+    valueType: ValueType.INT,
+  });
   const cacheEntries: ObservableGauge = meter.createObservableGauge(METRIC.cacheEntries, {
     description: 'Decisions held in the in-process cache of the gates seen so far',
     unit: '{entry}',
@@ -98,6 +104,7 @@ export function createInstruments(meter: Meter, observed: Observed): GateInstrum
     circuitTransitions,
     invalidations,
     sharedEvents,
+    wouldRefuse,
     detach: () => meter.removeBatchObservableCallback(callback, [decisions, cacheEntries, circuitState]),
   };
 }

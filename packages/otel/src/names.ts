@@ -14,6 +14,7 @@ export const CHANNEL = Object.freeze({
   invalidate: 'licenzy-gate:invalidate',
   failOpen: 'licenzy-gate:fail-open',
   shared: 'licenzy-gate:shared',
+  report: 'licenzy-gate:report',
 });
 
 /**
@@ -31,6 +32,7 @@ export const METRIC = Object.freeze({
   circuitTransitions: 'licenzy.gate.circuit.transitions',
   invalidations: 'licenzy.gate.invalidations',
   sharedEvents: 'licenzy.shared.events',
+  wouldRefuse: 'licenzy.gate.would_refuse',
 });
 
 /**
@@ -53,6 +55,7 @@ export const ATTR = Object.freeze({
   sharedEvent: 'licenzy.shared.event',
   errorType: 'error.type',
   httpMethod: 'http.request.method',
+  httpRoute: 'http.route',
   httpStatus: 'http.response.status_code',
   resendCount: 'http.request.resend_count',
   serverAddress: 'server.address',

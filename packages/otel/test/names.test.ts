@@ -16,6 +16,7 @@ describe('names', () => {
       invalidate: CHANNELS.invalidate,
       failOpen: CHANNELS.failOpen,
       shared: CHANNELS.shared,
+      report: CHANNELS.report,
     });
   });
 
