@@ -100,7 +100,7 @@ export interface MountingCase {
 }
 
 /** One raw HTTP exchange: the request-target goes out exactly as given (no normalisation, no keep-alive). */
-function rawRequest(base: string, variant: PathVariant, headers: Record<string, string>): Promise<{ status: number; text: string }> {
+export function rawRequest(base: string, variant: PathVariant, headers: Record<string, string>): Promise<{ status: number; text: string }> {
   const { hostname, port } = new URL(base);
   return new Promise((resolve, reject) => {
     const outgoing = httpRequest({ host: hostname, port, method: variant.method, path: variant.path, headers, agent: false }, (response) => {

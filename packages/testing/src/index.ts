@@ -14,6 +14,13 @@ export { mountingVariantsCase, pathVariants } from './conformance-mounting.js';
 export type { MountingCase, MountingTarget, PathVariant } from './conformance-mounting.js';
 export { ConformanceError } from './conformance-target.js';
 export type { ConformanceCase, ConformanceMock, ConformanceResult, ConformanceTarget, MeteredRoute, MountedApp, StatusRouteOptions } from './conformance-target.js';
+export { checkRouteCoverage, expectGated, formatRouteCoverage } from './expect-gated.js';
+export type { ExpectGatedOptions, RouteCoverageProblem, RouteCoverageReport, RouteCoverageRules, RoutesSource } from './expect-gated.js';
+export { defaultSamplePath } from './expect-gated-probe.js';
+export type { ProbeOptions, ProbeReply } from './expect-gated-probe.js';
+export { parseRoutePattern, routePatternMatches } from './route-patterns.js';
+export type { PatternTarget, RoutePattern } from './route-patterns.js';
+export type { RouteInventoryEntry } from '@licenzy-gate/core/adapter';
 export { captureLogger, fetchJson, listen, uniqueSubject } from './helpers.js';
 export type { CapturedLine, JsonReply, ListeningServer } from './helpers.js';
 // Deprecated: the local Licenzy moved to @licenzy-gate/mock; these names stay here for one release.
