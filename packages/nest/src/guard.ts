@@ -5,7 +5,7 @@ import { createGuard, type Guard, type GuardOutcome } from '@licenzy-gate/core/a
 import { licenzyDecision, setRequestDecision } from './decision.js';
 import { withDefaults, type ModuleConfig } from './options.js';
 import { carryOut, type NestRefusalHook } from './refusal.js';
-import { subjectFromRequest } from './subject.js';
+import { routeOf, subjectFromRequest } from './subject.js';
 import { LICENZY_MODULE_OPTIONS, REQUIRE_ACCESS_METADATA, SKIP_ACCESS_METADATA } from './tokens.js';
 
 type AccessGuard = Guard<object, NestRefusalHook>;
@@ -21,6 +21,7 @@ const SKIPPED = 'skipped';
  * `subject_required`, 400 `subject_invalid`, 403 `access_denied`, 503 `access_unavailable` (with `Retry-After`) or 500
  * `access_misconfigured` as `application/problem+json`, written through the platform's response, unless a hook
  * answers or `delegateErrors: true` throws it as a {@link LicenzyException} for the app's exception filters.
+ * With `reportOnly` the route only reports what it would have refused, and the handler always runs.
  * Outside HTTP (GraphQL, microservices, WebSockets) it refuses: `canActivate` returns `false`.
  *
  * @example
@@ -42,12 +43,20 @@ export class LicenzyGuard implements CanActivate {
     // Never allow what it cannot see: a resolver or message handler has no HTTP request to decide on.
     if (context.getType() !== 'http') return false;
     const request = context.switchToHttp().getRequest<object>();
+    if (guard.reportOnly !== false && (guard.reportOnly === true || guard.reportsOnly(request))) return this.report(guard, request);
     // The same request met twice (APP_GUARD and the guard `@RequireAccess()` applies): decided once.
     if (licenzyDecision(request)?.allowed === true) return true;
     const outcome = guard.decide(request);
     // The cache-hit path stays synchronous; only a Licenzy call or an async resolver awaits.
     if (outcome instanceof Promise) return outcome.then((settled) => this.apply(settled, guard, request, context));
     return this.apply(outcome, guard, request, context);
+  }
+
+  /** Report-only: never waits, never refuses; the cached decision (marked `enforced: false`) when there is one. */
+  private report(guard: AccessGuard, request: object): true {
+    const decision = guard.observe(request, routeOf);
+    if (decision !== undefined) setRequestDecision(request, decision);
+    return true;
   }
 
   private apply(outcome: GuardOutcome, guard: AccessGuard, request: object, context: ExecutionContext): true | Promise<true> {

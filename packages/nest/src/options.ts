@@ -33,6 +33,11 @@ export interface LicenzyModuleOptions extends AccessGateOptions {
   subject?: (request: NestHttpRequest) => unknown;
   /** Throw every refusal as a {@link LicenzyException} for the app's exception filters. Default `false`. */
   delegateErrors?: boolean;
+  /**
+   * Roll out without refusing: every route of the module that sets no `reportOnly` only reports what it would have
+   * refused (`licenzy-gate:report`, the otel metric, a summary log line); the handler always runs. Default `false`.
+   */
+  reportOnly?: boolean | ((request: NestHttpRequest) => boolean);
 }
 
 /** Options only a route can take (the rest of `requireAccess`'s, bar the gate's own, are module options too). */

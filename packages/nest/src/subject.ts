@@ -33,3 +33,12 @@ function identityOf(request: unknown): unknown {
 export function subjectFromRequest(request: object): unknown {
   return identityOf(request) ?? identityOf(field(request, 'raw'));
 }
+
+/**
+ * The route a report-only request was on, as the platform knows its pattern (Express `req.route.path`, the full path Nest
+ * registered; Fastify `request.routeOptions.url`): never the raw URL, which would carry ids and query strings.
+ */
+export function routeOf(request: object): { route: string | undefined; method: string } {
+  const path = field(field(request, 'route'), 'path') ?? field(field(request, 'routeOptions'), 'url');
+  return { route: typeof path === 'string' ? path : undefined, method: String(field(request, 'method')) };
+}

@@ -7,7 +7,7 @@ import { licenzyDecision, setRequestDecision } from './decision.js';
 import { withDefaults, type ModuleConfig, type NestRequireUsageOptions } from './options.js';
 import { carryOut, type NestRefusalHook } from './refusal.js';
 import { rawResponse } from './respond.js';
-import { subjectFromRequest, type NestHttpRequest } from './subject.js';
+import { routeOf, subjectFromRequest, type NestHttpRequest } from './subject.js';
 import { LICENZY_MODULE_OPTIONS, REQUIRE_USAGE_METADATA } from './tokens.js';
 
 type MeteringGuard = UsageGuard<object, NestRefusalHook>;
@@ -21,7 +21,8 @@ const UNMETERED = 'unmetered';
  * charged request whose handler failed (`handler_failed` on `licenzy-gate:usage`).
  *
  * Too few units left: 402 `usage_exhausted` (or `onExhausted`). A reused `Idempotency-Key` on another request: 409.
- * Licenzy unavailable: 503 with `Retry-After`. A bad `units` value: 500, never a free request. Outside HTTP it refuses
+ * Licenzy unavailable: 503 with `Retry-After`. A bad `units` value: 500, never a free request. With `reportOnly` nothing
+ * is charged and the handler always runs; a request that would exhaust the units is reported instead. Outside HTTP it refuses
  * with a `ForbiddenException`.
  */
 @Injectable()
@@ -40,6 +41,11 @@ export class LicenzyUsageInterceptor implements NestInterceptor {
     const http = context.switchToHttp();
     const request = http.getRequest<NestHttpRequest & { originalUrl?: string }>();
     const info = { method: request.method, url: request.originalUrl ?? request.url, idempotencyKey: request.headers['idempotency-key'], body: request.body };
+    if (guard.reportOnly !== false && (guard.reportOnly === true || guard.reportsOnly(request))) {
+      // Never charges, never waits: "would exhaust" is estimated in the background and reported.
+      guard.observe(request, info, routeOf);
+      return next.handle();
+    }
     return guard.meter(request, info, licenzyDecision(request)).then(async (outcome) => {
       if (outcome.allowed) {
         setRequestDecision(request, outcome.decision);
