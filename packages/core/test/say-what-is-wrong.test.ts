@@ -1,7 +1,6 @@
 // Issue 22, "say what is wrong, once, with the fix": every bad Licenzy answer, network error and misconfigured status
 // route gives one clear, throttled line naming the call and the fix, and never the key, a body or the subject.
-import { createServer } from 'node:net';
-import { captureLogger, useLocalLicenzy } from '@licenzy-gate/testing';
+import { captureLogger, createMockLicenzy, useLocalLicenzy } from '@licenzy-gate/testing';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { LicenzyAuthError, LicenzyResponseError, type AccessGateOptions } from '../src/index.js';
 import { createGateCounters } from '../src/gate-stats.js';
@@ -150,15 +149,18 @@ describe('the throttle of bad answers (the upstream caller, injected clock)', ()
 });
 
 describe('a network error names the host and port', () => {
-  it('the outage line carries ECONNREFUSED 127.0.0.1:<port>, and nothing of the key or path', async () => {
-    const port = await closedPort();
-    const { gate, logger } = gateWithLog({ baseUrl: `http://127.0.0.1:${port}/some/prefix` });
+  it('the outage line carries ECONNREFUSED <host>:<port>, and nothing of the key or path', async () => {
+    // A local Licenzy that has stopped: its port refuses connections.
+    const stopped = await createMockLicenzy();
+    await stopped.close();
+    const { port, hostname } = new URL(stopped.url);
+    const { gate, logger } = gateWithLog({ baseUrl: `http://${hostname}:${port}/some/prefix` });
     await expect(gate.check('user_a')).rejects.toMatchObject({ code: 'ERR_LICENZY_UNAVAILABLE', reason: 'network' });
     expect(logger.lines).toEqual([
       {
         level: 'warn',
         message: 'Licenzy unavailable: checks the cache cannot answer are refused with 503',
-        details: { mode: 'test', reason: 'network', cause: `ECONNREFUSED 127.0.0.1:${port}` },
+        details: { mode: 'test', reason: 'network', cause: `ECONNREFUSED ${hostname}:${port}` },
       },
     ]);
     expect(everything(logger)).not.toMatch(new RegExp(`${licenzy.mock.testKey}|prefix|user_a`));
@@ -184,15 +186,3 @@ describe('the status route says what is misconfigured', () => {
   });
 });
 
-/** A loopback port nothing listens on. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}

@@ -17,7 +17,8 @@ export function redisServerAvailable(binary = REDIS_SERVER): boolean {
   return false;
 }
 
-async function freePort(): Promise<number> {
+/** A loopback port free now (nothing listens on it once this resolves). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

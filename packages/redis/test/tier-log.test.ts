@@ -1,12 +1,11 @@
 // Issue 22: the Redis tier says when Redis becomes unavailable and when it is back (it was only counted in stats()),
 // by default on the console like the gate; against a real redis-server killed mid-test.
-import { createServer } from 'node:net';
 import { deriveSharedScope } from '@licenzy-gate/core';
 import { createRedisTier } from '@licenzy-gate/redis';
 import { captureLogger } from '@licenzy-gate/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { serverOf } from '../src/tier-log.js';
-import { redisServerAvailable, startRedisServer, until } from './redis-server.js';
+import { freePort, redisServerAvailable, startRedisServer, until } from './redis-server.js';
 
 const available = redisServerAvailable();
 const API_KEY = 'lz_test_tier_log_key_0001';
@@ -63,7 +62,7 @@ describe.skipIf(!available)('the tier logs its outages (real redis-server)', () 
   });
 
   it('without a `logger`, the lines go to the console with the `[licenzy-gate/redis]` prefix', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => undefined);
     const tier = createRedisTier({ url: `redis://127.0.0.1:${port}`, timeout: 100 });
     try {
@@ -79,15 +78,3 @@ describe.skipIf(!available)('the tier logs its outages (real redis-server)', () 
   });
 });
 
-/** A loopback port nothing listens on. */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
