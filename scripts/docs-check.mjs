@@ -69,8 +69,9 @@ for (const file of readmes) {
 const programs = new Set([...tsFiles.keys()].map((path) => path.split('/')[0]));
 for (const program of programs) {
   const dir = join(work, program);
+  // experimentalDecorators: the NestJS README's blocks use Nest's decorators, which are TypeScript's legacy ones.
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2023', 'DOM'], noEmit: true, skipLibCheck: true, types: ['node'], isolatedModules: true },
+    compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', lib: ['ES2023', 'DOM'], noEmit: true, skipLibCheck: true, types: ['node'], isolatedModules: true, experimentalDecorators: true },
     include: ['*.ts'],
   }));
   const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', dir, '--pretty', 'false'], { cwd: dir, encoding: 'utf8' });
