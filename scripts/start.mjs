@@ -80,6 +80,8 @@ function startApp() {
   return new Promise((resolve, reject) => {
     // The stats module subscribes to the gate's diagnostics channels from inside the app's process.
     const preload = values.stats ? ['--import', pathToFileURL(join(root, 'examples/otel/stats-preload.mjs')).href] : [];
+    // The app's route table (listRoutes), printed once it listens: after the banner, with the app's held output.
+    if (['express', 'koa', 'fastify'].includes(framework)) preload.push('--import', pathToFileURL(join(root, 'scripts/route-table-preload.mjs')).href);
     const child = spawn(process.execPath, [...preload, join(root, 'examples', framework, 'server.mjs')], {
       env: { ...process.env, LICENZY_API_URL: mock.url, LICENZY_API_KEY: mock.testKey, LICENZY_WEBHOOK_SECRET: secret, PORT: String(port) },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -19,6 +19,8 @@ export type { ExpectGatedOptions, RouteCoverageProblem, RouteCoverageReport, Rou
 export { defaultSamplePath } from './expect-gated-probe.js';
 export type { ProbeOptions, ProbeReply } from './expect-gated-probe.js';
 export { parseRoutePattern, routePatternMatches } from './route-patterns.js';
+export { formatRouteTable, runGateCli } from './cli-main.js';
+export type { GateCliIo } from './cli-main.js';
 export type { PatternTarget, RoutePattern } from './route-patterns.js';
 export type { RouteInventoryEntry } from '@licenzy-gate/core/adapter';
 export { captureLogger, fetchJson, listen, uniqueSubject } from './helpers.js';
