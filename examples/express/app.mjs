@@ -45,6 +45,7 @@ export function createApp({ gate, webhookSecret }) {
         'GET /pro/report    paid: a report for paying users',
         'GET /pro/download  paid: a download for paying users',
         'POST /api/reports  metered: 1 unit of a usage pack per report (402 when none are left)',
+        'GET /beta/charts   report-only: always served; a user who would be refused is reported (a summary line at most once a minute)',
         'GET /api/access-status  after checkout: 200 once access is active, else 202 after waiting up to 5 s',
         '',
         'Log in (demo only) with the header  Authorization: Demo <user_id>',
@@ -67,6 +68,12 @@ export function createApp({ gate, webhookSecret }) {
   // sends an Idempotency-Key header and retries is charged once.
   app.post('/api/reports', requireUsage({ gate, units: 1 }), (req, res) => {
     res.json({ report: 'One generated report', unitsLeft: req.licenzy.usage.remaining });
+  });
+
+  // Report-only (rolling a paywall out): the handler always runs; who would have been refused is reported on
+  // licenzy-gate:report, as licenzy.gate.would_refuse and in a summary line, and req.licenzy says enforced: false.
+  app.get('/beta/charts', requireAccess({ gate, reportOnly: true }), (req, res) => {
+    res.json({ charts: 'Beta charts, free while we roll the paywall out', wouldRefuse: req.licenzy?.enforced === false && !req.licenzy.allowed });
   });
 
   // The page checkout returns to polls this: it waits server-side (up to 5 s) for Licenzy to process the payment.
