@@ -89,6 +89,25 @@ if (adapters && observe === 'none') {
   paths['Fastify requireAccess()'] = (n) => {
     for (let i = 0; i < n; i++) preHandler({ user: request.user, log }, {}, done);
   };
+  // Nest: LicenzyGuard.canActivate() as APP_GUARD would run it (a handler without options: the module's defaults), with
+  // a minimal ExecutionContext per request, as Nest builds one per request.
+  // One after the other: Nest 12 is ESM, which the adapter's CommonJS build require()s; a parallel import() races it.
+  const { Reflector } = await import('@nestjs/core');
+  const { LicenzyGuard, LicenzyModule } = await import('@licenzy-gate/nest');
+  const nestConfig = LicenzyModule.forRoot({ gate, subject: (req) => req.user.id }).providers[0].useValue;
+  const nestGuard = new LicenzyGuard(new Reflector(), nestConfig);
+  class PaidController { report() {} }
+  class HttpContext {
+    constructor(req) { this.req = req; }
+    getHandler() { return PaidController.prototype.report; }
+    getClass() { return PaidController; }
+    getType() { return 'http'; }
+    switchToHttp() { return this; }
+    getRequest() { return this.req; }
+  }
+  paths['Nest LicenzyGuard.canActivate()'] = (n) => {
+    for (let i = 0; i < n; i++) if (nestGuard.canActivate(new HttpContext({ user: request.user })) === true) sink++;
+  };
 }
 
 const timings = Object.fromEntries(Object.keys(paths).map((name) => [name, []]));
