@@ -36,14 +36,20 @@ async function until(condition: () => boolean, maxMs = 5_000): Promise<void> {
   while (!condition() && Date.now() - start < maxMs) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
-export function reportOnlyCases(licenzy: () => LocalLicenzy, mount: MountReportOnly): void {
-  let events: ReportEvent[] = [];
+/** Collects `licenzy-gate:report` events during each test of the enclosing describe; `events` is emptied before each. */
+export function captureReports(): { readonly events: ReportEvent[] } {
+  const events: ReportEvent[] = [];
   const listener = (message: unknown) => void events.push(message as ReportEvent);
   beforeEach(() => {
-    events = [];
+    events.length = 0;
     subscribe(CHANNELS.report, listener);
   });
   afterEach(() => void unsubscribe(CHANNELS.report, listener));
+  return { events };
+}
+
+export function reportOnlyCases(licenzy: () => LocalLicenzy, mount: MountReportOnly): void {
+  const { events } = captureReports();
 
   /** A fresh gate (so a fresh summary) and app; `events` kept to this scenario. */
   async function scenario(run: (app: RunningApp, parts: { gate: LicenzyGate; logger: ReturnType<typeof captureLogger>; runs: { count: number } }) => Promise<void>): Promise<void> {

@@ -1,25 +1,19 @@
 // Report-only guards without HTTP: never wait, never refuse, never charge; decide as enforcement would; report once;
 // bounded by the gate's slots; never leak into an enforcing route on the same gate.
-import { subscribe, unsubscribe } from 'node:diagnostics_channel';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { captureLogger } from '@licenzy-gate/testing';
-import { CHANNELS, LicenzyUnavailableError, createAccessGate, type ReportEvent } from '../src/index.js';
+import { LicenzyUnavailableError, createAccessGate } from '../src/index.js';
 import { createGuard, createUsageGuard, type GuardOutcome } from '../src/adapter.js';
 import { createClock, createFakeChecker, flush } from './fake-checker.js';
 import { createFakeClient, summary } from './fake-client.js';
+import { captureReports } from './report-only-cases.js';
 
 type Req = { user?: { id?: unknown }; path?: string };
 type Hook = (req: Req) => void;
 const fromUser = (req: Req) => req.user?.id;
 const where = (req: Req) => ({ route: req.path ?? '/pro/:id', method: 'GET' });
 
-let events: ReportEvent[] = [];
-const listener = (message: unknown) => void events.push(message as ReportEvent);
-beforeEach(() => {
-  events = [];
-  subscribe(CHANNELS.report, listener);
-});
-afterEach(() => void unsubscribe(CHANNELS.report, listener));
+const { events } = captureReports();
 
 function setup(options: Record<string, unknown> = {}, gateOptions: Record<string, unknown> = {}) {
   const fake = createFakeChecker();
@@ -75,7 +69,7 @@ describe('report-only access guard', () => {
     report.observe({ user: { id: 'u2' } }, where);
     fake.next().resolve(false);
     await flush();
-    events = [];
+    events.length = 0;
     const first = report.observe({ user: { id: 'u2' } }, where);
     const second = report.observe({ user: { id: 'u2' } }, where);
     expect(first).toMatchObject({ subjectRef: 'u2', allowed: false, source: 'cache', enforced: false });
