@@ -60,8 +60,16 @@ describe.each(majors)('listRoutes ($major)', ({ createApp, version }) => {
   it('reads the kind and reportOnly from the mark', () => {
     const app = createApp();
     app.get('/metered', requireUsage({ gate, units: 1 }), ok);
-    const [row] = listRoutes(app);
-    expect(row).toEqual({ method: 'GET', path: '/metered', gate: 'usage', reportOnly: false, via: 'route' });
+    app.get('/beta', requireAccess({ gate, reportOnly: true }), ok);
+    app.get('/rollout', requireAccess({ gate, reportOnly: (req) => req.path.length > 3 }), ok);
+    // An enforcing gate is reported over a report-only one on the same route.
+    app.get('/both', requireAccess({ gate, reportOnly: true }), requireAccess({ gate }), ok);
+    expect(listRoutes(app)).toEqual([
+      { method: 'GET', path: '/metered', gate: 'usage', reportOnly: false, via: 'route' },
+      { method: 'GET', path: '/beta', gate: 'access', reportOnly: true, via: 'route' },
+      { method: 'GET', path: '/rollout', gate: 'access', reportOnly: 'per-request', via: 'route' },
+      { method: 'GET', path: '/both', gate: 'access', reportOnly: false, via: 'route' },
+    ]);
   });
 
   it('recovers parameterised mount paths and compares them; a regex mount is unknown, never gated', () => {

@@ -79,6 +79,20 @@ describe('listRoutes (fastify)', () => {
     await expectClaimsHold(app);
   });
 
+  it('reads reportOnly from the registration and from the route (global mode and per route)', async () => {
+    app = Fastify();
+    await app.register(licenzyGate, { gate, global: true, reportOnly: true });
+    app.get('/beta', ok);
+    app.get('/enforced', { config: { licenzy: { reportOnly: false } } }, ok);
+    app.get('/rollout', { preHandler: app.requireAccess({ reportOnly: () => true }) }, ok);
+    await app.ready();
+    expect(listRoutes(app).map((row) => [row.path, row.gate, row.reportOnly, row.via])).toEqual([
+      ['/beta', 'access', true, 'global'],
+      ['/enforced', 'access', false, 'global'],
+      ['/rollout', 'access', true, 'global'],
+    ]);
+  });
+
   it('lists a route it did not record from printRoutes(), as unknown', () => {
     const printed = '└── /\n    ├── pro/report (GET, HEAD)\n    └── free (GET, HEAD, POST)\n';
     const rows = listRoutes({ printRoutes: () => printed } as unknown as FastifyInstance);

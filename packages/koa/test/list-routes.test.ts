@@ -51,6 +51,23 @@ describe.each(koaMajors)('listRoutes ($name)', ({ Koa }) => {
     ]);
   });
 
+  it('reads reportOnly from the mark: true, or per request for a function', () => {
+    const app = demoApp(Koa);
+    app.use(requireAccess({ gate, reportOnly: true }));
+    const router = new Router();
+    router.get('/beta', ok);
+    router.get('/metered', requireUsage({ gate, units: 1, reportOnly: () => true }), ok);
+    app.use(router.routes());
+    expect(listRoutes(app).map((row) => [row.path, row.gate, row.reportOnly])).toEqual([
+      ['/beta', 'access', true],
+      ['/metered', 'access', true],
+    ]);
+    expect(listRoutes(router).map((row) => [row.path, row.gate, row.reportOnly])).toEqual([
+      ['/beta', null, false],
+      ['/metered', 'usage', 'per-request'],
+    ]);
+  });
+
   it('a gate on a regular expression is unknown, never gated', () => {
     const router = new Router();
     router.use(/^\/legacy/, requireAccess({ gate }));
