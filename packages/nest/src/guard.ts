@@ -5,6 +5,7 @@ import { createGuard, type Guard, type GuardOutcome } from '@licenzy-gate/core/a
 import { licenzyDecision, setRequestDecision } from './decision.js';
 import { withDefaults, type ModuleConfig } from './options.js';
 import { carryOut, type NestRefusalHook } from './refusal.js';
+import { perRoute } from './route-cache.js';
 import { routeOf, subjectFromRequest } from './subject.js';
 import { LICENZY_MODULE_OPTIONS, REQUIRE_ACCESS_METADATA, SKIP_ACCESS_METADATA } from './tokens.js';
 
@@ -30,7 +31,7 @@ const SKIPPED = 'skipped';
  */
 @Injectable()
 export class LicenzyGuard implements CanActivate {
-  private readonly guards = new WeakMap<object, WeakMap<object, AccessGuard | typeof SKIPPED>>();
+  private readonly guardFor = perRoute((handler, controller) => this.build(handler, controller));
 
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
@@ -67,15 +68,6 @@ export class LicenzyGuard implements CanActivate {
     if (outcome.kind === 'denied') setRequestDecision(request, outcome.decision);
     // Core decides (delegate, hook or problem); the adapter only writes it.
     return carryOut(guard.refusal(outcome), context);
-  }
-
-  /** The route's core guard, built once per handler (and controller, for an inherited handler). */
-  private guardFor(handler: object, controller: object): AccessGuard | typeof SKIPPED {
-    let byHandler = this.guards.get(controller);
-    if (byHandler === undefined) this.guards.set(controller, (byHandler = new WeakMap()));
-    let guard = byHandler.get(handler);
-    if (guard === undefined) byHandler.set(handler, (guard = this.build(handler, controller)));
-    return guard;
   }
 
   private build(handler: object, controller: object): AccessGuard | typeof SKIPPED {

@@ -7,6 +7,7 @@ import { licenzyDecision, setRequestDecision } from './decision.js';
 import { withDefaults, type ModuleConfig, type NestRequireUsageOptions } from './options.js';
 import { carryOut, type NestRefusalHook } from './refusal.js';
 import { rawResponse } from './respond.js';
+import { perRoute } from './route-cache.js';
 import { routeOf, subjectFromRequest, type NestHttpRequest } from './subject.js';
 import { LICENZY_MODULE_OPTIONS, REQUIRE_USAGE_METADATA } from './tokens.js';
 
@@ -21,13 +22,13 @@ const UNMETERED = 'unmetered';
  * charged request whose handler failed (`handler_failed` on `licenzy-gate:usage`).
  *
  * Too few units left: 402 `usage_exhausted` (or `onExhausted`). A reused `Idempotency-Key` on another request: 409.
- * Licenzy unavailable: 503 with `Retry-After`. A bad `units` value: 500, never a free request. With `reportOnly` nothing
- * is charged and the handler always runs; a request that would exhaust the units is reported instead. Outside HTTP it refuses
- * with a `ForbiddenException`.
+ * Licenzy unavailable: 503 with `Retry-After`. A bad `units` value: 500, never a free request. With `reportOnly`
+ * nothing is charged and the handler always runs; a request that would exhaust the units is reported instead.
+ * Outside HTTP it refuses with a `ForbiddenException`.
  */
 @Injectable()
 export class LicenzyUsageInterceptor implements NestInterceptor {
-  private readonly guards = new WeakMap<object, WeakMap<object, MeteringGuard | typeof UNMETERED>>();
+  private readonly guardFor = perRoute((handler, controller) => this.build(handler, controller));
 
   constructor(
     @Inject(Reflector) private readonly reflector: Reflector,
@@ -58,15 +59,10 @@ export class LicenzyUsageInterceptor implements NestInterceptor {
     });
   }
 
-  private guardFor(handler: object, controller: object): MeteringGuard | typeof UNMETERED {
-    let byHandler = this.guards.get(controller);
-    if (byHandler === undefined) this.guards.set(controller, (byHandler = new WeakMap()));
-    let guard = byHandler.get(handler);
-    if (guard === undefined) {
-      const options = this.reflector.getAllAndOverride<Readonly<Record<string, unknown>> | undefined>(REQUIRE_USAGE_METADATA, [handler as () => void, controller as () => void]);
-      guard = options === undefined ? UNMETERED : createUsageGuard<object, NestRefusalHook>(withDefaults(options, this.config) as unknown as NestRequireUsageOptions<object>, subjectFromRequest);
-      byHandler.set(handler, guard);
-    }
-    return guard;
+  /** The route's usage guard, or none when it has no `@RequireUsage()` (built on its first request, then reused). */
+  private build(handler: object, controller: object): MeteringGuard | typeof UNMETERED {
+    const options = this.reflector.getAllAndOverride<Readonly<Record<string, unknown>> | undefined>(REQUIRE_USAGE_METADATA, [handler as () => void, controller as () => void]);
+    if (options === undefined) return UNMETERED;
+    return createUsageGuard<object, NestRefusalHook>(withDefaults(options, this.config) as unknown as NestRequireUsageOptions<object>, subjectFromRequest);
   }
 }
