@@ -53,7 +53,7 @@ export {
   MAX_RETRY_AFTER_SECONDS,
   isOutage,
 } from './errors.js';
-export type { LicenzyErrorCode, UnavailableReason } from './errors.js';
+export type { LicenzyErrorCode, UnavailableReason, UpstreamRequest } from './errors.js';
 export { MAX_SUBJECT_LENGTH, validateSubjectRef } from './subject.js';
 export { problemCodeOf, toProblem } from './problem.js';
 export type { Problem, ProblemCode } from './problem.js';
@@ -71,6 +71,7 @@ export type {
   WebhookHeaders,
   WebhookReceiver,
   WebhookReceiverOptions,
+  WebhookRefusalReason,
   WebhookRequest,
   WebhookResponse,
 } from './webhook.js';
