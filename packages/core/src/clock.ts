@@ -7,6 +7,12 @@ let used = false;
 /** One unref'd timer, re-armed from its own callback while the clock is in use (never created per read). */
 let timer: ReturnType<typeof setTimeout> | undefined;
 let ticking = false;
+/**
+ * Set when `setTimeout` returned a plain number (Deno's global, workerd, browsers): a handle with no `refresh` cannot be
+ * re-armed from its callback, and on workerd a timer does not outlive the request that set it, so a cached reading could
+ * stop moving for good (a cached grant would never expire). There the clock is read on every call instead.
+ */
+let direct = false;
 
 function tick(self: ReturnType<typeof setTimeout> | undefined): void {
   if (self !== timer) return; // a timer dropped by forgetCoarseReading()
@@ -28,8 +34,25 @@ function start(): void {
     return;
   }
   const created: ReturnType<typeof setTimeout> = setTimeout(() => tick(created), 1);
+  if (typeof (created as { refresh?: unknown } | undefined)?.refresh !== 'function') {
+    // Not Node's Timeout (nor Bun's): no coarse reading on this runtime; every read takes the clock.
+    clearTimeout(created);
+    direct = true;
+    reading = undefined;
+    ticking = false;
+    return;
+  }
   timer = created;
   created.unref?.();
+}
+
+/** The first read since the reading was dropped: take it and arm the timer, or, with numeric timers, read every time. */
+function firstReading(): number {
+  const now = performance.now();
+  if (direct) return now;
+  reading = now;
+  if (!ticking) start();
+  return now;
 }
 
 /**
@@ -45,13 +68,13 @@ function start(): void {
  * is the same one `performance.now()` per millisecond in use as reading on the first request, paid between macrotasks
  * instead of inside one. A millisecond without a read stops the timer and drops the reading; the next read takes one
  * and starts the timer again, so an idle process is not woken.
+ *
+ * Where `setTimeout` returns a number (Deno's global timers, workerd, browsers) there is no handle to re-arm: the clock
+ * is then read on every call, so it never stops (the hit path on Node is unchanged).
  */
 export function coarseNow(): number {
   used = true;
-  if (reading === undefined) {
-    reading = performance.now();
-    if (!ticking) start();
-  }
+  if (reading === undefined) return firstReading();
   return reading;
 }
 
@@ -65,4 +88,5 @@ export function forgetCoarseReading(): void {
   used = false;
   ticking = false;
   timer = undefined;
+  direct = false;
 }

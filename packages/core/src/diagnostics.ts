@@ -1,6 +1,8 @@
 // The events licenzy-gate publishes on node:diagnostics_channel: decisions, Licenzy calls, the circuit, invalidations.
 // Nothing is built or published while nobody subscribes. No payload ever holds the API key.
-import { channel, tracingChannel } from 'node:diagnostics_channel';
+import { diagnosticsChannel } from './node-builtins.js';
+
+const { channel, tracingChannel } = diagnosticsChannel;
 import type { LicenzyMode } from './config.js';
 import type { ProblemCode } from './problem.js';
 import type { AccessDecision, CircuitState } from './vocabulary.js';

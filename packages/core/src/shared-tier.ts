@@ -1,5 +1,5 @@
 // The seam for a decision tier shared by many processes (e.g. @licenzy-gate/redis), and the scope that binds it.
-import { createHash, createHmac } from 'node:crypto';
+import { nodeCrypto } from './node-builtins.js';
 import type { LicenzyMode } from './config.js';
 
 /**
@@ -95,7 +95,7 @@ export interface SharedTier {
  * deriveSharedScope('lz_test_example_0000', 'test', 'https://licenzy.example').namespace // 'a3f1…' (hex)
  */
 export function deriveSharedScope(apiKey: string, mode: LicenzyMode, baseUrl: string): SharedTierScope {
-  const namespace = createHash('sha256').update(`licenzy-gate/namespace\0${mode}\0${baseUrl}\0${apiKey}`).digest('hex').slice(0, 32);
-  const secret = createHmac('sha256', apiKey).update(`licenzy-gate/shared-tier\0${namespace}`).digest();
+  const namespace = nodeCrypto.createHash('sha256').update(`licenzy-gate/namespace\0${mode}\0${baseUrl}\0${apiKey}`).digest('hex').slice(0, 32);
+  const secret = nodeCrypto.createHmac('sha256', apiKey).update(`licenzy-gate/shared-tier\0${namespace}`).digest();
   return { mode, namespace, secret: new Uint8Array(secret) };
 }

@@ -1,5 +1,5 @@
 // The rules for what a usage charge carries (units, the idempotency key sent to Licenzy, a client's header), written once.
-import { createHash, randomUUID } from 'node:crypto';
+import { nodeCrypto } from './node-builtins.js';
 import { LicenzyConfigError, LicenzyIdempotencyKeyInvalidError } from './errors.js';
 import { describe } from './options.js';
 
@@ -73,8 +73,8 @@ export function clientIdempotencyKey(header: unknown): string | undefined {
  * usageIdempotencyKey({ mode: 'test', subjectRef: 'u1', route: 'POST /export', clientKey: 'a1b2' }) // 'lzg_…'
  */
 export function usageIdempotencyKey(event: { mode: string; subjectRef: string; route: string; clientKey?: string; body?: unknown }): string {
-  if (event.clientKey === undefined) return `lzg_${randomUUID()}`;
-  const hash = createHash('sha256');
+  if (event.clientKey === undefined) return `lzg_${nodeCrypto.randomUUID()}`;
+  const hash = nodeCrypto.createHash('sha256');
   hash.update(JSON.stringify(['licenzy-gate/usage/v1', event.mode, event.subjectRef, event.route, event.clientKey, bodyFingerprint(event.body)]));
   return `lzg_${hash.digest('base64url')}`;
 }
@@ -83,11 +83,11 @@ export function usageIdempotencyKey(event: { mode: string; subjectRef: string; r
 function bodyFingerprint(body: unknown): string | null {
   if (body === undefined || body === null) return null;
   try {
-    if (Buffer.isBuffer(body)) return `b:${createHash('sha256').update(body).digest('base64url')}`;
-    if (typeof body === 'string') return `s:${createHash('sha256').update(body).digest('base64url')}`;
-    return `j:${createHash('sha256').update(JSON.stringify(body) ?? '').digest('base64url')}`;
+    if (Buffer.isBuffer(body)) return `b:${nodeCrypto.createHash('sha256').update(body).digest('base64url')}`;
+    if (typeof body === 'string') return `s:${nodeCrypto.createHash('sha256').update(body).digest('base64url')}`;
+    return `j:${nodeCrypto.createHash('sha256').update(JSON.stringify(body) ?? '').digest('base64url')}`;
   } catch {
     // A body that cannot be serialised (cycles, BigInt): no safe binding, so the key cannot be reused at all.
-    return `x:${randomUUID()}`;
+    return `x:${nodeCrypto.randomUUID()}`;
   }
 }

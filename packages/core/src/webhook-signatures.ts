@@ -1,5 +1,5 @@
 // Webhook signature schemes: Standard Webhooks and hex HMAC-SHA256, verified in constant time on the raw bytes.
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { nodeCrypto } from './node-builtins.js';
 import { LicenzyConfigError } from './errors.js';
 import { headerAbsence, headerValue, type WebhookRequest } from './webhook-delivery.js';
 
@@ -42,7 +42,7 @@ export function standardKey(secret: string): Buffer {
 
 /** Constant-time equality of two byte strings; different lengths are unequal without a timing-dependent compare. */
 export function safeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && timingSafeEqual(a, b);
+  return a.length === b.length && nodeCrypto.timingSafeEqual(a, b);
 }
 
 /** [Standard Webhooks](https://www.standardwebhooks.com): id, timestamp within `tolerance`, any `v1,` signature of any key. */
@@ -70,7 +70,7 @@ export function standardWebhooks(keys: Buffer[], tolerance: number): Verifier {
     const signed = Buffer.concat([Buffer.from(`${id}.${timestamp}.`, 'utf8'), body]);
     let valid = false;
     for (const key of keys) {
-      const expected = createHmac('sha256', key).update(signed).digest();
+      const expected = nodeCrypto.createHmac('sha256', key).update(signed).digest();
       // No early exit: the time taken does not depend on which signature or secret matched.
       for (const candidate of candidates) valid = safeEqual(candidate, expected) || valid;
     }
@@ -87,7 +87,7 @@ export function hmacSha256(name: string, keys: Buffer[]): Verifier {
     if (!/^[0-9a-fA-F]{64}$/.test(hex)) return refused('malformed headers');
     const candidate = Buffer.from(hex, 'hex');
     let valid = false;
-    for (const key of keys) valid = safeEqual(candidate, createHmac('sha256', key).update(body).digest()) || valid;
+    for (const key of keys) valid = safeEqual(candidate, nodeCrypto.createHmac('sha256', key).update(body).digest()) || valid;
     // Without an id in this scheme, the signature itself identifies a delivery for replay detection.
     return valid ? `sig:${hex.toLowerCase()}` : refused('bad signature');
   };
@@ -106,7 +106,7 @@ export function signStandardWebhook(input: { secret: string; id: string; timesta
   'webhook-signature': string;
 } {
   const key = standardKey(input.secret);
-  const signature = createHmac('sha256', key)
+  const signature = nodeCrypto.createHmac('sha256', key)
     .update(Buffer.concat([Buffer.from(`${input.id}.${input.timestamp}.`), Buffer.from(input.body)]))
     .digest('base64');
   return { 'webhook-id': input.id, 'webhook-timestamp': String(input.timestamp), 'webhook-signature': `v1,${signature}` };

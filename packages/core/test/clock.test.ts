@@ -75,3 +75,42 @@ describe('coarseNow', () => {
     expect(after - before).toBeLessThan(1_000);
   });
 });
+
+describe('coarseNow where setTimeout returns a number (workerd, Deno, browsers)', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+    forgetCoarseReading();
+  });
+
+  it('regression (issue 21): keeps moving on every read instead of stopping, and leaves no timer behind', () => {
+    const cleared: unknown[] = [];
+    let armed = 0;
+    vi.stubGlobal('setTimeout', () => ++armed); // a numeric handle: no refresh(), no unref()
+    vi.stubGlobal('clearTimeout', (id: unknown) => void cleared.push(id));
+    forgetCoarseReading();
+    let mono = 10_000;
+    vi.spyOn(performance, 'now').mockImplementation(() => mono);
+    expect(coarseNow()).toBe(10_000);
+    mono += 5;
+    expect(coarseNow()).toBe(10_005); // a numeric timer cannot be re-armed: no cached reading to go stale
+    mono += 60_000;
+    expect(coarseNow()).toBe(70_005); // a TTL measured on it expires
+    expect(armed).toBe(1); // detected once, not a timer per read
+    expect(cleared).toEqual([1]);
+  });
+
+  it('returns to the coarse reading once forgotten under Node timers again', () => {
+    vi.stubGlobal('setTimeout', () => 7);
+    vi.stubGlobal('clearTimeout', () => undefined);
+    forgetCoarseReading();
+    coarseNow();
+    vi.unstubAllGlobals();
+    forgetCoarseReading();
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let mono = 1;
+    vi.spyOn(performance, 'now').mockImplementation(() => mono);
+    expect(coarseNow()).toBe(1);
+    mono = 2;
+    expect(coarseNow()).toBe(1); // coarse again
+  });
+});

@@ -93,9 +93,9 @@ describe('checkRequest (fetch)', () => {
     expect(decisionOf(allowed)?.allowed).toBe(true);
     const refused = await checkRequest(new Request('http://app.test/pro'), options);
     expect(refused?.status).toBe(401);
-    const before = licenzy.mock.count('check');
+    const before = licenzy.mock.count('POST /v1/access/check');
     expect(await checkRequest(new Request('http://app.test/pro', { headers: { 'x-demo-user': paid } }), options)).toBeNull();
-    expect(licenzy.mock.count('check')).toBe(before); // the same guard, its gate's cache
+    expect(licenzy.mock.count('POST /v1/access/check')).toBe(before); // the same guard, its gate's cache
   });
 
   it('requires a subject resolver on the first call', async () => {
