@@ -22,7 +22,7 @@ export interface CommandBreakerOptions {
 
 export interface CommandBreaker {
   /** Sends `command` unless the circuit is open, bounded by `timeout`; every rejection is a {@link RedisTierError}. */
-  send<T>(command: () => Promise<T>): Promise<T>;
+  send<T>(command: () => Promise<T>, budget?: Milliseconds): Promise<T>;
 }
 
 export function createCommandBreaker(options: CommandBreakerOptions): CommandBreaker {
@@ -39,11 +39,11 @@ export function createCommandBreaker(options: CommandBreakerOptions): CommandBre
   let since = 0;
   let failed = 0;
 
-  function withTimeout<T>(promise: Promise<T>): Promise<T> {
+  function withTimeout<T>(promise: Promise<T>, budget: number): Promise<T> {
     return new Promise<T>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new RedisTierError('ERR_LICENZY_SHARED_TIMEOUT', `Redis did not answer within ${options.timeout} ms`)),
-        options.timeout,
+        () => reject(new RedisTierError('ERR_LICENZY_SHARED_TIMEOUT', `Redis did not answer within ${budget} ms`)),
+        budget,
       );
       // A pending command must never keep the process alive.
       timer.unref();
@@ -61,13 +61,13 @@ export function createCommandBreaker(options: CommandBreakerOptions): CommandBre
   }
 
   return {
-    async send<T>(command: () => Promise<T>): Promise<T> {
+    async send<T>(command: () => Promise<T>, budget: Milliseconds = options.timeout): Promise<T> {
       if (circuit.blockedFor() !== undefined) {
         failed++;
         throw new RedisTierError('ERR_LICENZY_SHARED_CIRCUIT_OPEN', 'Redis tier circuit is open after repeated failures');
       }
       try {
-        const value = await withTimeout(Promise.resolve().then(command));
+        const value = await withTimeout(Promise.resolve().then(command), budget);
         circuit.success();
         if (failing) {
           failing = false;

@@ -3,45 +3,80 @@ import type { SharedEntry, SharedTierBinding, SharedTierScope } from '@licenzy-g
 import type { CommandConnection } from './connection.js';
 import { decodeEntry, deriveKeys, encodeEntry, sealMessage, subjectHash, type ScopeKeys } from './crypto.js';
 import { RedisTierError } from './errors.js';
-import { evalScript } from './eval.js';
+import { evalReplicated, evalScript } from './eval.js';
+import { scopeLayout } from './scope-keys.js';
 import { createScopeEvents } from './scope-events.js';
 import * as scripts from './scripts.js';
 import type { SharedSubscriber } from './subscriptions.js';
 
 /** Sends one command through the tier's breaker (or rejects at once when closed or open). */
-export type SendCommand = <T>(command: (connection: CommandConnection) => Promise<T>) => Promise<T>;
+export type SendCommand = <T>(command: (connection: CommandConnection) => Promise<T>, budget?: number) => Promise<T>;
 
 /** An epoch or version counter as the tier writes it. */
 const COUNTER = /^(0|[1-9][0-9]{0,15})$/;
 /** Lifetime of a subject's version counter after an invalidation, in ms: far longer than any call in flight. */
 const VERSION_TTL = 60 * 60 * 1000;
 
+/** How a tier lays out and replicates a scope's data. */
+export interface BindingLayout {
+  readonly prefix: string;
+  /** Hash-tagged keys, and the epoch read apart (a cluster). */
+  readonly cluster: boolean;
+  /** Replicas an invalidation or a clear waits for, and how long (ms). */
+  readonly replicas: number;
+  readonly waitMs: number;
+}
+
 export function bindScope(
   scope: SharedTierScope,
-  prefix: string,
+  layout: BindingLayout,
   send: SendCommand,
   subscriber: SharedSubscriber,
   resetListeners: Set<(up: boolean) => void>,
   now: () => number = Date.now,
 ): SharedTierBinding {
   const keys: ScopeKeys = deriveKeys(scope);
-  const base = `${prefix}:${scope.namespace}`;
-  const epochKey = `${base}:epoch`;
-  const eventsChannel = `${base}:events`;
+  const place = scopeLayout(layout.prefix, scope.namespace, layout.cluster);
+  const epochKey = place.epoch;
+  const eventsChannel = place.events;
   const events = createScopeEvents(keys, scope.namespace, eventsChannel, subscriber, resetListeners, now);
   const { origin } = events;
   const keysOf = (subjectRef: string) => {
     const hash = subjectHash(keys, subjectRef);
-    return { hash, version: `${base}:v:${hash}`, entry: `${base}:e:${hash}` };
+    return { hash, ...place.subject(hash) };
   };
+  const { replicas, waitMs } = layout;
+  const replicated = replicas > 0 ? 2 * waitMs : undefined;
+
+  /** `[epoch, version, entry, pttl, now]` in one atomic script, or on a cluster the subject's script then the epoch. */
+  async function fetchState(k: { version: string; entry: string }): Promise<unknown[]> {
+    if (!layout.cluster) {
+      const reply = await send((c) => evalScript(c, scripts.READ, [epochKey, k.version, k.entry], []));
+      if (!Array.isArray(reply) || reply.length !== 5) throw unexpected();
+      return reply as unknown[];
+    }
+    // The epoch (another slot) is read *after* the entry, so an entry written after a clear under an older token never matches.
+    const reply = await send((c) => evalScript(c, scripts.READ_SUBJECT, [k.version, k.entry], []));
+    if (!Array.isArray(reply) || reply.length !== 4) throw unexpected();
+    const epoch = await send((c) => c.send(['GET', epochKey]));
+    return [epoch ?? '0', ...(reply as unknown[])];
+  }
+
+  /** 1 written, 0 invalidated since the token, 2 only cleared since. */
+  async function writeState(k: { version: string; entry: string }, epoch: string, version: string, rest: string[]): Promise<number> {
+    if (!layout.cluster) {
+      return Number(await send((c) => evalScript(c, scripts.WRITE, [epochKey, k.version, k.entry], [epoch, version, ...rest])));
+    }
+    const written = Number(await send((c) => evalScript(c, scripts.WRITE_SUBJECT, [k.version, k.entry], [version, ...rest])));
+    if (written !== 1) return written;
+    const current = await send((c) => c.send(['GET', epochKey]));
+    return String(current ?? '0') === epoch ? 1 : 2;
+  }
 
   return {
     async read(subjectRef) {
       const k = keysOf(subjectRef);
-      const reply = await send((c) => evalScript(c, scripts.READ, [epochKey, k.version, k.entry], []));
-      if (!Array.isArray(reply) || reply.length !== 5) {
-        throw new RedisTierError('ERR_LICENZY_SHARED_COMMAND', 'Unexpected reply from Redis');
-      }
+      const reply = await fetchState(k);
       const [epoch, version, raw, pttl, redisNow] = reply.map((v: unknown) => (v === null ? undefined : v)) as unknown[];
       const now = Number(redisNow);
       // Counters that are not ours (someone wrote to Redis) are a tier error, counted and treated like an outage: the
@@ -93,27 +128,26 @@ export function bindScope(
         fresh: options?.broadcast === true,
       });
       const message = options?.broadcast ? sealMessage(keys, { type: 'invalidate', subjectRef, origin, sentAt: now() }) : '';
-      const reply = await send((c) =>
-        evalScript(c, scripts.WRITE, [epochKey, k.version, k.entry], [epoch, version, value, String(staleTtl), eventsChannel, message]),
-      );
-      const outcome = Number(reply);
+      const outcome = await writeState(k, epoch, version, [value, String(staleTtl), eventsChannel, message]);
       return outcome === 1 ? true : outcome === 2 ? 'cleared' : false;
     },
 
     async invalidate(subjectRef) {
       const k = keysOf(subjectRef);
       const message = sealMessage(keys, { type: 'invalidate', subjectRef, origin, sentAt: now() });
-      await send((c) => evalScript(c, scripts.INVALIDATE, [k.version, k.entry], [String(VERSION_TTL), eventsChannel, message]));
+      await send((c) => evalReplicated(c, scripts.INVALIDATE, [k.version, k.entry], [String(VERSION_TTL), eventsChannel, message], replicas, waitMs), replicated);
     },
 
     async clear() {
       const message = sealMessage(keys, { type: 'clear', origin, sentAt: now() });
-      await send((c) => evalScript(c, scripts.CLEAR, [epochKey], [eventsChannel, message]));
+      await send((c) => evalReplicated(c, scripts.CLEAR, [epochKey], [eventsChannel, message], replicas, waitMs), replicated);
     },
 
     subscribe: (listener) => events.subscribe(listener),
   };
 }
+
+const unexpected = () => new RedisTierError('ERR_LICENZY_SHARED_COMMAND', 'Unexpected reply from Redis');
 
 /** The epoch, version and Redis time of a token from `read()`. */
 function parseToken(token: string): [epoch: string, version: string, readAt: string] {

@@ -51,3 +51,28 @@ redis.call('INCR', KEYS[1])
 redis.call('PUBLISH', ARGV[1], ARGV[2])
 return 1
 `;
+
+/**
+ * The cluster's READ: KEYS version, entry (one slot, the subject's hash tag). Returns `{ version, entry | nil, pttl,
+ * now }`; the epoch, in another slot, is read after it (scope-binding.ts says why that order is safe).
+ */
+export const READ_SUBJECT = `
+local version = redis.call('GET', KEYS[1]) or '0'
+local time = redis.call('TIME')
+local now = tostring(tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000))
+local entry = redis.call('GET', KEYS[2])
+if not entry then return { version, false, -2, now } end
+return { version, entry, redis.call('PTTL', KEYS[2]), now }
+`;
+
+/**
+ * The cluster's WRITE: KEYS version, entry. ARGV: token version, entry, px, channel, message ('' = no publish).
+ * Returns 1 (written) or 0 (the subject was invalidated since the token). The epoch is checked after it.
+ */
+export const WRITE_SUBJECT = `
+local version = redis.call('GET', KEYS[1]) or '0'
+if version ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+if ARGV[5] ~= '' then redis.call('PUBLISH', ARGV[4], ARGV[5]) end
+return 1
+`;

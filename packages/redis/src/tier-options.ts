@@ -1,7 +1,7 @@
 // The Redis tier's options: their types, and their parsing through core's one options path.
 import { LicenzyConfigError, type GateLogger, type Milliseconds } from '@licenzy-gate/core';
 import { integerOption, loggerOption, optionKeys, optionsObject, renamedOption } from '@licenzy-gate/core/adapter';
-import { clientKind, type RedisClientLike } from './connection.js';
+import { clientKind, isClusterKind, type ConnectionSource, type RedisClientLike } from './connection.js';
 import { redisConsoleLogger } from './tier-log.js';
 
 /**
@@ -20,7 +20,24 @@ export interface RedisTierOptions {
    * `close()` closes the duplicate, never the app's client.
    */
   client?: RedisClientLike;
-  /** First segment of every key and channel. Default `'licenzy'`. */
+  /**
+   * With `url`: the URL is one node of a Redis Cluster (`true`): the tier creates node-redis cluster connections
+   * (`createCluster`) and uses the cluster key layout. Default `false`. An app's cluster client is detected by itself.
+   */
+  cluster?: boolean;
+  /**
+   * With `url`: the name of the primary a Sentinel monitors; the URL is then one Sentinel (`redis://host:26379`) and
+   * the tier creates a node-redis Sentinel client (`createSentinel`). An app's Sentinel client is detected by itself.
+   */
+  sentinel?: string;
+  /**
+   * Replicas that must acknowledge an invalidation or a clear (`WAIT`) before it resolves; a shortfall within
+   * `timeout` rejects it (a webhook answers 503 and Licenzy retries), so an acknowledged revocation survives a
+   * failover. Default 1 on a Sentinel and an ioredis Cluster, 0 on a single server (no replica to wait for) and,
+   * for now, on a node-redis cluster.
+   */
+  replicas?: number;
+  /** First segment of every key and channel, without `{` or `}` on a cluster. Default `'licenzy'`. */
   prefix?: string;
   /** Bound of each command, in ms: a slower answer is a miss. Default 200. */
   timeout?: Milliseconds;
@@ -39,16 +56,20 @@ export interface RedisTierOptions {
 
 /** Every option name of {@link RedisTierOptions}, kept exact by the compiler. */
 export const TIER_OPTION_KEYS = optionKeys<RedisTierOptions>({
-  url: true, client: true, prefix: true, timeout: true, threshold: true, failureThreshold: true, cooldown: true, logger: true,
+  url: true, client: true, cluster: true, sentinel: true, replicas: true, prefix: true, timeout: true, threshold: true, failureThreshold: true, cooldown: true, logger: true,
 });
 
 /** Where the tier's connections come from. */
-export type TierSource = { url: string } | { client: RedisClientLike; kind: 'node-redis' | 'ioredis' };
+export type TierSource = ConnectionSource;
 
 /** The tier's options, every one validated. */
 export interface TierConfig {
   readonly source: TierSource;
   readonly prefix: string;
+  /** Keys in hash slots: every key a script touches carries the subject's hash tag (see scope-keys.ts). */
+  readonly cluster: boolean;
+  /** Replicas an invalidation or a clear waits for (0: no WAIT). */
+  readonly replicas: number;
   readonly timeout: number;
   readonly threshold: number;
   readonly cooldown: number;
@@ -62,9 +83,16 @@ export interface TierConfig {
 export function parseTierOptions(options: RedisTierOptions): TierConfig {
   const opts = optionsObject('', options, TIER_OPTION_KEYS);
   const threshold = renamedOption(opts, 'threshold', 'failureThreshold');
+  const source = parseSource(opts.url, opts.client, opts.cluster, opts.sentinel);
+  const cluster = 'url' in source ? source.topology === 'cluster' : isClusterKind(source.kind);
+  // Not yet on a node-redis cluster: its WAIT was not acknowledged in our tests (see the README), so it would refuse
+  // every invalidation there; pass `replicas` explicitly to opt in.
+  const replicated = 'url' in source ? typeof source.topology === 'object' : source.kind === 'node-redis-sentinel' || source.kind === 'ioredis-cluster';
   return {
-    source: parseSource(opts.url, opts.client),
-    prefix: parsePrefix(opts.prefix),
+    source,
+    prefix: parsePrefix(opts.prefix, cluster),
+    cluster,
+    replicas: integerOption('replicas', opts.replicas, replicated ? 1 : 0, 0),
     timeout: integerOption('timeout', opts.timeout, 200, 1),
     threshold: integerOption(threshold.name, threshold.value, 5, 1),
     cooldown: integerOption('cooldown', opts.cooldown, 1000, 0),
@@ -72,11 +100,20 @@ export function parseTierOptions(options: RedisTierOptions): TierConfig {
   };
 }
 
-function parseSource(url: unknown, client: unknown): TierSource {
+function parseSource(url: unknown, client: unknown, cluster: unknown, sentinel: unknown): TierSource {
   if (url !== undefined && client !== undefined) throw new LicenzyConfigError('url', 'pass either `url` or `client`, not both');
+  if (cluster !== undefined && typeof cluster !== 'boolean') throw new LicenzyConfigError('cluster', 'expected true or false');
+  if (sentinel !== undefined && (typeof sentinel !== 'string' || !/^[A-Za-z0-9_.-]{1,64}$/.test(sentinel))) {
+    throw new LicenzyConfigError('sentinel', 'expected the name of the primary the Sentinels monitor (1-64 of A-Z a-z 0-9 _ . -)');
+  }
+  if ((cluster === true || sentinel !== undefined) && url === undefined) {
+    throw new LicenzyConfigError(cluster === true ? 'cluster' : 'sentinel', 'only with `url`: an app\'s cluster or Sentinel client is detected by itself');
+  }
+  if (cluster === true && sentinel !== undefined) throw new LicenzyConfigError('sentinel', 'pass either `cluster` or `sentinel`, not both');
   if (url !== undefined) {
     if (typeof url !== 'string' || !/^rediss?:\/\/./.test(url)) throw new LicenzyConfigError('url', 'expected a redis:// or rediss:// URL');
-    return { url };
+    if (cluster === true) return { url, topology: 'cluster' };
+    return typeof sentinel === 'string' ? { url, topology: { sentinel } } : { url };
   }
   if (client !== undefined) {
     const kind = clientKind(client);
@@ -86,10 +123,14 @@ function parseSource(url: unknown, client: unknown): TierSource {
   throw new LicenzyConfigError('url', 'pass `url` (the tier connects) or `client` (an app\'s node-redis or ioredis client)');
 }
 
-function parsePrefix(prefix: unknown): string {
+function parsePrefix(prefix: unknown, cluster: boolean): string {
   if (prefix === undefined) return 'licenzy';
   if (typeof prefix !== 'string' || !/^[A-Za-z0-9_.:{}-]{1,64}$/.test(prefix)) {
     throw new LicenzyConfigError('prefix', 'expected 1-64 characters of A-Z a-z 0-9 _ . : { } -');
+  }
+  // A `{…}` in the prefix would be every key's hash tag: all subjects on one shard, and ours ignored.
+  if (cluster && /[{}]/.test(prefix)) {
+    throw new LicenzyConfigError('prefix', 'must not contain `{` or `}` on a Redis Cluster: it would pin every key to one hash slot');
   }
   return prefix;
 }

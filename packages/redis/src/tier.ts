@@ -46,6 +46,8 @@ export function createRedisTier(options: RedisTierOptions): SharedTier {
     },
   });
 
+  // An invalidation or a clear waits up to `timeout` more for its replicas (WAIT), and is bounded by twice `timeout`.
+  const layout = { prefix: config.prefix, cluster: config.cluster, replicas: config.replicas, waitMs: config.timeout };
   const resetListeners = new Set<(up: boolean) => void>();
   let closed = false;
   const { commands, subscriber } = openConnections(config.source, config.timeout, {
@@ -59,14 +61,14 @@ export function createRedisTier(options: RedisTierOptions): SharedTier {
   // Every binding (every gate on this tier) hears every message of its channel, whatever the client.
   const subscriptions = shareSubscriber(subscriber);
 
-  function send<T>(command: (connection: CommandConnection) => Promise<T>): Promise<T> {
+  function send<T>(command: (connection: CommandConnection) => Promise<T>, budget?: number): Promise<T> {
     if (closed) return Promise.reject(new RedisTierError('ERR_LICENZY_SHARED_CLOSED', 'Redis tier is closed'));
-    return breaker.send(() => command(commands));
+    return breaker.send(() => command(commands), budget);
   }
 
   return {
     bind(scope) {
-      return bindScope(scope, config.prefix, send, subscriptions, resetListeners);
+      return bindScope(scope, layout, send, subscriptions, resetListeners);
     },
     async close() {
       if (closed) return;
