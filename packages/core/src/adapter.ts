@@ -23,3 +23,4 @@ export { GATE_MARK, gateMarkOf, markGate } from './gate-marker.js';
 export type { GateKind, GateMark, ReportOnlyMode, RouteGateVia, RouteInventoryEntry } from './gate-marker.js';
 export { mountCovers, pathSegments, routeVerdict } from './route-inventory.js';
 export type { Coverage, GateOnTheWay } from './route-inventory.js';
+export { readBodyCapped } from './capped-body.js';

@@ -1,4 +1,5 @@
 // How the client talks to Licenzy: one attempt with a deadline, traced; bounded retries with backoff; a capped body.
+import { readBodyCapped } from './capped-body.js';
 import { onAbort } from './abort.js';
 import type { ClientConfig } from './client-options.js';
 import { upstreamChannel, type UpstreamEvent, type UpstreamOperation } from './diagnostics.js';
@@ -213,29 +214,11 @@ async function attemptOnce(connection: Connection, request: AttemptRequest, prop
   }
 }
 
-/** Reads the body as text, refusing more than `max` bytes (the rest is never buffered). */
+/** Reads the body as text, refusing more than `max` bytes (the rest is never buffered); an empty body is undefined. */
 async function readCapped(response: Response, max: number, request: UpstreamRequest): Promise<string | undefined> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > max) {
-    await response.body?.cancel().catch(() => undefined);
-    throw new LicenzyResponseError(`Licenzy answer is larger than ${max} bytes`, { upstreamStatus: response.status, request });
-  }
-  if (!response.body) return undefined;
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      throw new LicenzyResponseError(`Licenzy answer is larger than ${max} bytes`, { upstreamStatus: response.status, request });
-    }
-    chunks.push(value);
-  }
-  if (size === 0) return undefined;
-  return Buffer.concat(chunks, size).toString('utf8');
+  const bytes = await readBodyCapped(response, max);
+  if (bytes === undefined) throw new LicenzyResponseError(`Licenzy answer is larger than ${max} bytes`, { upstreamStatus: response.status, request });
+  return bytes.byteLength === 0 ? undefined : new TextDecoder('utf-8', { ignoreBOM: true }).decode(bytes); // the BOM kept, as Buffer#toString kept it
 }
 
 function parseJson(text: string, status: number, request: UpstreamRequest): unknown {

@@ -1,6 +1,6 @@
 // A Licenzy webhook endpoint as a fetch handler: the raw body from the Request (capped) → core's receiver → forget.
 import { createWebhookReceiver, type WebhookReceiverOptions, type WebhookResponse } from '@licenzy-gate/core';
-import { consoleLogger } from '@licenzy-gate/core/adapter';
+import { consoleLogger, readBodyCapped } from '@licenzy-gate/core/adapter';
 
 /** Options of {@link webhookHandler}: core's {@link WebhookReceiverOptions} (`gate`, `scheme`, `secret`, `maxBodyBytes`, …). */
 export type FetchWebhookOptions = WebhookReceiverOptions;
@@ -9,33 +9,6 @@ const ALREADY_READ = 'webhookHandler: the request body was already read (request
 
 function send({ status, body }: WebhookResponse | { status: 405; body: { error: 'method_not_allowed' } }, extra?: Record<string, string>): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', ...extra } });
-}
-
-/** The body's bytes, or `undefined` once more than `limit` arrived (the rest is not read). */
-async function readCapped(request: Request, limit: number): Promise<Uint8Array | undefined> {
-  const declared = Number(request.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > limit) return undefined;
-  if (request.body === null) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      void reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }
 
 /**
@@ -53,7 +26,7 @@ export function webhookHandler(options: FetchWebhookOptions): (request: Request)
   return async function licenzyWebhook(request: Request): Promise<Response> {
     if (request.method !== 'POST') return send({ status: 405, body: { error: 'method_not_allowed' } }, { allow: 'POST' });
     if (request.bodyUsed) return send(receiver.bodyAlreadyRead(logger, ALREADY_READ));
-    const rawBody = await readCapped(request, receiver.maxBodyBytes);
+    const rawBody = await readBodyCapped(request, receiver.maxBodyBytes);
     if (rawBody === undefined) return send(receiver.tooLarge(), { connection: 'close' });
     return send(await receiver.handle({ headers: request.headers, rawBody }));
   };
