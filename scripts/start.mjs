@@ -1,4 +1,4 @@
-// `npm start [-- express|koa|fastify|nest] [--port N] [--stats] [--check]`: builds what is stale, starts the local Licenzy
+// `npm start [-- express|koa|fastify|nest|hono] [--port N] [--stats] [--check]`: builds what is stale, starts the local Licenzy
 // with its signed webhooks wired to the example app, plays the demo once on subjects of its own (the self-check), and
 // prints replayable curl lines: 200/401/403, a metered route (top-up, 200, 200, 402) and the checkout scene
 // (403 → the status route waits → 200). `npm start -- --instances 3` runs the fleet demo instead (scripts/start-fleet.mjs).
@@ -12,13 +12,13 @@ import { CHECK_SUBJECTS, DEMO_SUBJECTS, playStep, renderStep, sceneSections, see
 import { choosePorts } from './start-fleet.mjs';
 
 const root = join(import.meta.dirname, '..');
-const FRAMEWORKS = ['express', 'koa', 'fastify', 'nest'];
+const FRAMEWORKS = ['express', 'koa', 'fastify', 'nest', 'hono'];
 const USAGE = `Usage: npm start [-- <framework>] [options]
 
 Starts the local Licenzy and an example app on it, checks the demo on subjects of its own, and prints curl lines
 you can run (and run again) against the app. Ctrl-C stops everything.
 
-  <framework>      express (default), koa, fastify or nest: which example app (examples/<framework>)
+  <framework>      express (default), koa, fastify, nest or hono: which example app (examples/<framework>)
   --port N         the app's port (default 3000, or PORT; a free one if it is busy; 0 for any free port)
   --stats          preload examples/otel/stats-preload.mjs: a live one-line summary of the gate's decisions,
                    printed after the banner, once a second while it changes

@@ -1,4 +1,4 @@
-// The three example apps (on the built packages) answer the same JSON shape for the same paid route.
+// The example apps (on the built packages) answer the same JSON shape for the same paid route.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { useLocalLicenzy } from '@licenzy-gate/testing';
@@ -35,15 +35,15 @@ function start(framework: string): Promise<string> {
 }
 
 describe('the examples', () => {
-  it('answer GET /pro/report with the same JSON shape on Express, Koa and Fastify', async () => {
+  it('answer GET /pro/report with the same JSON shape on Express, Koa, Fastify and Hono', async () => {
     const bodies: Record<string, unknown> = {};
-    for (const framework of ['express', 'koa', 'fastify']) {
+    for (const framework of ['express', 'koa', 'fastify', 'hono']) {
       const url = await start(framework);
       const response = await fetch(`${url}/pro/report`, { headers: { authorization: 'Demo user_paid' } });
       expect(response.status).toBe(200);
       bodies[framework] = await response.json();
     }
     const expected = { report: 'Quarterly numbers, for paying users only', subjectRef: 'user_paid', source: expect.stringMatching(/^(licenzy|cache)$/) };
-    expect(bodies).toEqual({ express: expected, koa: expected, fastify: expected });
+    expect(bodies).toEqual({ express: expected, koa: expected, fastify: expected, hono: expected });
   }, 60_000);
 });

@@ -61,7 +61,7 @@ async function runLine(command: string): Promise<number> {
 }
 
 describe('npm start demo', () => {
-  it.each(['express', 'koa', 'fastify', 'nest'])('%s: every printed curl line answers what it announces, twice in a row', async (framework) => {
+  it.each(['express', 'koa', 'fastify', 'nest', 'hono'])('%s: every printed curl line answers what it announces, twice in a row', async (framework) => {
     const { output } = await startDemo([framework, '--port', '0']);
     const lines = printedLines(output());
     // 200, 401, 403, the free route; the top-up and the metered route; the checkout scene.
@@ -85,7 +85,7 @@ describe('npm start demo', () => {
     expect(stdout).toContain('subjects of its own (selfcheck_*)');
     expect(stdout).toContain(BANNER_END);
     const help = await run(process.execPath, ['scripts/start.mjs', '--help'], { cwd: root });
-    for (const flag of ['express', 'koa', 'fastify', 'nest', '--port', '--stats', '--check', '--instances', '--help']) expect(help.stdout).toContain(flag);
+    for (const flag of ['express', 'koa', 'fastify', 'nest', 'hono', '--port', '--stats', '--check', '--instances', '--help']) expect(help.stdout).toContain(flag);
     await expect(run(process.execPath, ['scripts/start.mjs', '--prot', '3000'], { cwd: root })).rejects.toMatchObject({ code: 2 });
   }, 90_000);
 
