@@ -115,14 +115,21 @@ export interface RedisCluster {
 
 const FAST = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--repl-diskless-sync-delay', '0', '--maxmemory-policy', 'noeviction'];
 
+/** Options of {@link startRedisCluster}. */
+export interface RedisClusterOptions {
+  /** `cluster-node-timeout` in ms: how long a silent primary takes to be failed over. Default `2000`. */
+  readonly nodeTimeout?: number;
+}
+
 /** Starts 3 primaries + 3 replicas (`cluster-node-timeout` 2000 ms) and creates the cluster; about 2–3 s. */
-export async function startRedisCluster(): Promise<RedisCluster> {
+export async function startRedisCluster(options: RedisClusterOptions = {}): Promise<RedisCluster> {
+  const nodeTimeout = String(options.nodeTimeout ?? 2000);
   const base = await freeRange(6);
   const dir = mkdtempSync(join(tmpdir(), 'licenzy-cluster-'));
   const nodes = Array.from({ length: 6 }, (_, i) =>
     redisProcess(REDIS_SERVER, base + i, [
       '--port', String(base + i), ...FAST, '--dir', dir, '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${base + i}.conf`,
-      '--cluster-node-timeout', '2000', '--cluster-replica-validity-factor', '0',
+      '--cluster-node-timeout', nodeTimeout, '--cluster-replica-validity-factor', '0',
     ]),
   );
   const cluster: RedisCluster = {
@@ -177,7 +184,7 @@ export async function startRedisCluster(): Promise<RedisCluster> {
   return cluster;
 }
 
-interface ClusterNode {
+export interface ClusterNode {
   readonly id: string;
   readonly port: number;
   readonly primary: boolean;
@@ -187,7 +194,7 @@ interface ClusterNode {
 }
 
 /** CLUSTER NODES as one node sees it. */
-async function clusterNodes(port: number): Promise<ClusterNode[]> {
+export async function clusterNodes(port: number): Promise<ClusterNode[]> {
   const out = await cli(port, ['CLUSTER', 'NODES']);
   return out.trim().split('\n').map((line) => {
     const [id = '', address = '', flags = '', primaryId = '', , , , , ...slots] = line.trim().split(' ');
@@ -280,4 +287,31 @@ export async function startRedisSentinels(name = 'licenzy'): Promise<RedisSentin
     throw error;
   }
   return deployment;
+}
+
+/** CRC16 (XMODEM), as Redis Cluster hashes keys. */
+function crc16(bytes: Buffer): number {
+  let crc = 0;
+  for (const byte of bytes) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit++) crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+  }
+  return crc;
+}
+
+/** The hash slot of `key` (its `{tag}` when it has a non-empty one), computed here instead of asking a node per key. */
+export function hashSlot(key: string): number {
+  const open = key.indexOf('{');
+  const close = open === -1 ? -1 : key.indexOf('}', open + 1);
+  const hashed = close > open + 1 ? key.slice(open + 1, close) : key;
+  return crc16(Buffer.from(hashed)) % 16384;
+}
+
+/** Resolves once `port` answers `ROLE` with `role` (a replica also with its link to the primary up). */
+export async function waitForRole(port: number, role: 'master' | 'slave', timeout = 15_000): Promise<void> {
+  await until(async () => {
+    const out = await cli(port, ['ROLE']).catch(() => '');
+    if (!out.startsWith(role)) return false;
+    return role === 'master' || (await cli(port, ['INFO', 'replication']).catch(() => '')).includes('master_link_status:up');
+  }, timeout, `${port} as ${role}`);
 }
