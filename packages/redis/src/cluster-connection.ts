@@ -75,13 +75,16 @@ function waitArgs(replicas: number, ms: number): string[] {
 }
 
 export function nodeRedisClusterCommands(client: NodeRedisClusterLike, owned: boolean): CommandConnection {
+  // Open from the moment connect() starts, but without a slot map until the first discovery has answered: a command
+  // then would fail inside node-redis with a TypeError (logged as "command failed"), not as "not ready".
+  const ready = () => client.isOpen && client.masters.length > 0;
   return {
     send(args) {
-      if (!client.isOpen) return Promise.reject(offline());
+      if (!ready()) return Promise.reject(offline());
       return client.sendCommand(firstKeyOf(args), false, args);
     },
     async replicate(key, replicas, ms) {
-      if (!client.isOpen) throw offline();
+      if (!ready()) throw offline();
       // One client per node: WAIT routed by the key follows the script on the same socket.
       return Number(await client.sendCommand(key, false, waitArgs(replicas, ms)));
     },

@@ -33,8 +33,8 @@ export interface RedisTierOptions {
   /**
    * Replicas that must acknowledge an invalidation or a clear (`WAIT`) before it resolves; a shortfall within
    * `timeout` rejects it (a webhook answers 503 and Licenzy retries), so an acknowledged revocation survives a
-   * failover. Default 1 on a Sentinel and an ioredis Cluster, 0 on a single server (no replica to wait for) and,
-   * for now, on a node-redis cluster.
+   * failover. Default 1 on a Redis Cluster (node-redis or ioredis) and a node-redis Sentinel client, 0 on a single
+   * server (no replica to wait for; pass 1 for an ioredis client in Sentinel mode, which looks like one).
    */
   replicas?: number;
   /** First segment of every key and channel, without `{` or `}` on a cluster. Default `'licenzy'`. */
@@ -85,9 +85,11 @@ export function parseTierOptions(options: RedisTierOptions): TierConfig {
   const threshold = renamedOption(opts, 'threshold', 'failureThreshold');
   const source = parseSource(opts.url, opts.client, opts.cluster, opts.sentinel);
   const cluster = 'url' in source ? source.topology === 'cluster' : isClusterKind(source.kind);
-  // Not yet on a node-redis cluster: its WAIT was not acknowledged in our tests (see the README), so it would refuse
-  // every invalidation there; pass `replicas` explicitly to opt in.
-  const replicated = 'url' in source ? typeof source.topology === 'object' : source.kind === 'node-redis-sentinel' || source.kind === 'ioredis-cluster';
+  // Every topology with replicas waits for one. (A node-redis cluster once defaulted to 0: its WAIT "never saw the
+  // replica" in our tests. The cause was the test cluster, not node-redis: for up to a second after a replica's
+  // diskless full sync, Redis 7.0 holds the command stream until the replica's first REPLCONF ACK, and the
+  // node-redis cases ran first on a fresh cluster. See the README's failover section.)
+  const replicated = 'url' in source ? source.topology !== undefined : cluster || source.kind === 'node-redis-sentinel';
   return {
     source,
     prefix: parsePrefix(opts.prefix, cluster),
