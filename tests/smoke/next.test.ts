@@ -63,7 +63,7 @@ async function stopServer(): Promise<void> {
   await exited;
 }
 
-const SESSION = { paid: 'demo-session-paid', free: 'demo-session-free', outage: 'demo-session-outage' } as const;
+const SESSION = { paid: 'demo-session-paid', paid2: 'demo-session-paid-2', free: 'demo-session-free', outage: 'demo-session-outage' } as const;
 const cookie = (who: keyof typeof SESSION) => ({ cookie: `demo_session=${SESSION[who]}` });
 
 /** Decodes the HTML entities React writes in attribute values. */
@@ -102,6 +102,7 @@ function exportResult(html: string): { outcome: string; text: string } | undefin
 describe('examples/next (slow: next build + next start)', { timeout: 60_000 }, () => {
   beforeAll(async () => {
     licenzy.mock.grant('user_paid');
+    licenzy.mock.grant('user_paid_2');
     licenzy.mock.grant('user_outage');
     // The built packages as real folders in the example's node_modules, as npm installs them (not workspace links,
     // which Next.js would bundle once per layer); then built with no LICENZY_* set: the build needs no Licenzy key.
@@ -153,13 +154,21 @@ describe('examples/next (slow: next build + next start)', { timeout: 60_000 }, (
   });
 
   it('refuses the server action for a session without an entitlement: the page shows the problem (403 access_denied)', async () => {
-    const asked = licenzy.mock.count('/v1/access/check');
     const { status, html } = await submitExportForm('free');
     expect(status).toBe(200);
     expect(exportResult(html)).toEqual({ outcome: 'access_denied', text: 'Refused (403 access_denied): This resource requires an active entitlement' });
     expect(html).not.toContain('Quarterly export');
-    // The route handler's denial of user_free is cached in the same gate: one gate per process, no second question.
-    expect(licenzy.mock.count('/v1/access/check')).toBe(asked);
+  });
+
+  it('shares one gate between the route handlers and the server action: a decision cached by one serves the other', async () => {
+    const asked = licenzy.mock.count('/v1/access/check');
+    // user_paid_2 was never asked about: the route handler asks Licenzy once and caches the grant (30 s by default)...
+    expect((await fetch(`${url}/api/pro/report`, { headers: cookie('paid2') })).status).toBe(200);
+    expect(licenzy.mock.count('/v1/access/check')).toBe(asked + 1);
+    // ...and the action, seconds later, is served from that cache: a second gate (a bundled copy) would ask again.
+    const { html } = await submitExportForm('paid2');
+    expect(exportResult(html)).toEqual({ outcome: 'granted', text: 'Quarterly export, for paying users only (for user_paid_2)' });
+    expect(licenzy.mock.count('/v1/access/check')).toBe(asked + 1);
   });
 
   it('answers 503 with Retry-After while Licenzy is down, in the route handler and the server action alike', async () => {

@@ -12,6 +12,8 @@ export const SESSION_COOKIE = 'demo_session';
 const SESSIONS: ReadonlyMap<string, string> = new Map([
   ['demo-session-paid', 'user_paid'],
   ['demo-session-free', 'user_free'],
+  // Two more for the smoke test, each asked about first in one test: a second paying user and an outage's victim.
+  ['demo-session-paid-2', 'user_paid_2'],
   ['demo-session-outage', 'user_outage'],
 ]);
 
