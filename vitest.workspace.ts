@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { TestProjectConfiguration } from 'vitest/config';
 
 export const PACKAGES = ['core', 'mock', 'testing', 'express', 'koa', 'fastify', 'nest', 'fetch', 'hono', 'redis', 'otel'] as const;
-export const SUITES = ['smoke', 'reliability', 'multi-instance'] as const;
+export const SUITES = ['smoke', 'reliability', 'multi-instance', 'runtimes'] as const;
 
 const here = (path: string) => fileURLToPath(new URL(path, import.meta.url));
 

@@ -1,0 +1,148 @@
+// Issue 21: the same gated Hono app (fixtures/app.mjs), on the BUILT packages, served over real HTTP by Node
+// (@hono/node-server), Bun (Bun.serve), Deno (Deno.serve) and workerd (an esbuild bundle and a capnp config), against
+// the local Licenzy in this process: 200 / 401 / 403 / 402 / 503 with the same problem+json as the Node adapters,
+// 1,000 concurrent cold requests → one Licenzy call, an outage → 503 + Retry-After, and no process.env read at import.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  LicenzyAccessDeniedError,
+  LicenzySubjectRequiredError,
+  LicenzyUnavailableError,
+  LicenzyUsageExhaustedError,
+  toProblem,
+} from '@licenzy-gate/core';
+import { startLocalLicenzy, type LocalLicenzy } from '@licenzy-gate/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RunningServer } from './support/child.js';
+import { getMany } from './support/http.js';
+import { ROOT } from './support/paths.js';
+import { RUNTIMES } from './support/runtimes.js';
+
+const CHECK = 'POST /v1/access/check';
+const CONSUME = 'POST /v1/usage/consume';
+const CROWD = 1_000;
+/** Emulator latency during the crowd: long enough that the requests overlap the one call in flight. */
+const CROWD_LATENCY_MS = 1_500;
+
+const session = (name: string) => ({ authorization: `Bearer sess_example_${name}` });
+
+/** The refusal every adapter sends for that error (status, the two headers, the body), from core's toProblem. */
+function refusal(error: unknown) {
+  const { status, headers, body } = toProblem(error);
+  return { status, contentType: headers['content-type'], cacheControl: headers['cache-control'], body };
+}
+
+async function answerOf(response: Response) {
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // Not JSON: compared as text, so the failure shows what came back.
+  }
+  return { status: response.status, contentType: response.headers.get('content-type'), cacheControl: response.headers.get('cache-control'), body };
+}
+
+/** What the report at the end prints: per runtime, ms to start and ms for its cases. */
+const timings: string[] = [];
+
+describe.each(RUNTIMES)('the gated app on $name', (runtime) => {
+  let licenzy: LocalLicenzy;
+  let server: RunningServer;
+  let casesStarted = 0;
+
+  beforeAll(async () => {
+    for (const name of ['core', 'fetch', 'hono']) {
+      const built = join(ROOT, `packages/${name}/dist/cjs/index.js`);
+      if (!existsSync(built)) throw new Error(`${built} is missing: the runtimes run the built packages (npm run build; npm test builds first)`);
+    }
+    licenzy = await startLocalLicenzy();
+    licenzy.mock.grant('user_paid');
+    licenzy.mock.topUp('user_metered', 1);
+    licenzy.mock.grant('user_crowd');
+    licenzy.mock.grant('user_outage');
+    server = await runtime.start({ url: licenzy.mock.url, key: licenzy.mock.testKey });
+    casesStarted = performance.now();
+  }, 90_000);
+
+  afterAll(async () => {
+    if (server) timings.push(`${runtime.name}: started in ${server.startMs} ms, cases ran in ${Math.round(performance.now() - casesStarted)} ms`);
+    await server?.stop();
+    await licenzy?.close();
+  }, 30_000);
+
+  it('runs the built packages and reads no process.env while they load', () => {
+    expect(server.report.packages).toEqual(['packages/core/dist', 'packages/fetch/dist', 'packages/hono/dist']);
+    expect(server.report.envReadAtImport).toEqual([]);
+  });
+
+  it('200: a paying user, identified by their server-side session, gets the paid route', async () => {
+    const response = await fetch(`${server.url}/pro/report`, { headers: session('paid') });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ report: 'for paying users only', subjectRef: 'user_paid', source: 'licenzy' });
+  });
+
+  it('401: no session, or a client naming a user itself (header, query, raw id), and Licenzy is not asked', async () => {
+    const before = licenzy.mock.count(CHECK);
+    const attempts: [string, Record<string, string>][] = [
+      ['/pro/report', {}],
+      ['/pro/report', { 'x-user-id': 'user_paid', 'x-subject-ref': 'user_paid' }],
+      ['/pro/report?subject_ref=user_paid&user=user_paid', {}],
+      ['/pro/report', { authorization: 'Bearer user_paid' }],
+      ['/pro/report', { authorization: 'Bearer sess_example_unknown' }],
+    ];
+    for (const [path, headers] of attempts) {
+      expect(await answerOf(await fetch(`${server.url}${path}`, { headers }))).toEqual(refusal(new LicenzySubjectRequiredError()));
+    }
+    expect(licenzy.mock.count(CHECK)).toBe(before);
+  });
+
+  it('403: a signed-in user without an entitlement', async () => {
+    const response = await fetch(`${server.url}/pro/report`, { headers: session('free') });
+    expect(await answerOf(response)).toEqual(refusal(new LicenzyAccessDeniedError('user_free')));
+  });
+
+  it('402: the metered route charges the last unit, then refuses', async () => {
+    const first = await fetch(`${server.url}/api/generate`, { method: 'POST', headers: session('metered') });
+    expect(first.status).toBe(200);
+    expect(await first.json()).toEqual({ subjectRef: 'user_metered', remaining: 0 });
+    const second = await fetch(`${server.url}/api/generate`, { method: 'POST', headers: session('metered') });
+    expect(await answerOf(second)).toEqual(refusal(new LicenzyUsageExhaustedError('user_metered', 1)));
+    expect(licenzy.mock.count(CONSUME)).toBe(2);
+    expect(licenzy.mock.entitlements('user_metered').map((pack) => pack.usageRemaining)).toEqual([0]);
+  });
+
+  it(`coalesces ${CROWD} concurrent cold requests for one subject into one Licenzy call`, async () => {
+    const before = licenzy.mock.count(CHECK);
+    licenzy.mock.setLatency(CROWD_LATENCY_MS);
+    try {
+      const answers = await getMany(`${server.url}/pro/report`, session('crowd'), CROWD);
+      expect(answers.filter((answer) => answer.status !== 200).map((answer) => `${answer.status} ${answer.body}`)).toEqual([]);
+      expect(licenzy.mock.count(CHECK) - before).toBe(1);
+      // Overlap, not just the cache: more than one request was answered from that one call while it was in flight.
+      const fromTheCall = answers.filter((answer) => (JSON.parse(answer.body) as { source: string }).source === 'licenzy').length;
+      expect(fromTheCall).toBeGreaterThan(1);
+    } finally {
+      licenzy.mock.setLatency(0);
+    }
+  }, 120_000);
+
+  it('503 with Retry-After when Licenzy is down, never a grant', async () => {
+    const outage = licenzy.mock.fault({ type: 'status', status: 503 }, { path: '/v1/access/check' });
+    try {
+      const before = licenzy.mock.count(CHECK);
+      const response = await fetch(`${server.url}/pro/report`, { headers: session('outage') });
+      const answer = await answerOf(response);
+      expect(answer).toEqual(refusal(new LicenzyUnavailableError('status', 'Licenzy answered 503')));
+      expect(response.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+      expect(licenzy.mock.count(CHECK)).toBeGreaterThan(before);
+    } finally {
+      outage.remove();
+    }
+  }, 60_000);
+});
+
+afterAll(() => {
+  // The figures the issue asks for (start-up and test duration per runtime), on the test's own output.
+  console.info(`runtimes: ${timings.join('; ')}`);
+});
