@@ -2,7 +2,9 @@
 // IPC side channel the multi-instance test and bench read their measurements through. Run by scripts/fleet.mjs.
 //
 // Environment: LICENZY_API_KEY, LICENZY_API_URL (the gate's), REDIS_URL (the shared tier; absent = no tier, each
-// process on its own LRU), LICENZY_WEBHOOK_SECRET (a whsec_ secret; absent = no webhook route), PORT (default 0),
+// process on its own LRU) or FLEET_REDIS_MODE=cluster|sentinel with FLEET_REDIS_NODES, FLEET_REDIS_CLIENT
+// (url|node-redis|ioredis) and FLEET_REDIS_SENTINEL (see lib/fleet-tier.mjs), LICENZY_WEBHOOK_SECRET (a whsec_ secret;
+// absent = no webhook route), PORT (default 0),
 // FLEET_TTL / FLEET_DENIED_TTL (ms, the gate's cache lifetimes; defaults 30000 / 5000).
 //
 // Routes: GET /pro (paid; the demo identity is the `x-demo-user` header, tests only), GET /pro/fresh (the same,
@@ -12,6 +14,7 @@ import diagnostics from 'node:diagnostics_channel';
 import { CHANNELS, createAccessGate } from '@licenzy-gate/core';
 import { requireAccess, webhookHandler } from '@licenzy-gate/express';
 import express from 'express';
+import { fleetTier } from './lib/fleet-tier.mjs';
 
 const env = process.env;
 const lifetime = (name, fallback) => {
@@ -26,11 +29,9 @@ const logger = {
   error: (message) => console.error(`[fleet ${process.pid}] ${message}`),
 };
 
-let shared;
-if (env.REDIS_URL) {
-  const { createRedisTier } = await import('@licenzy-gate/redis');
-  shared = createRedisTier({ url: env.REDIS_URL, logger });
-}
+// One redis-server (REDIS_URL), a cluster or Sentinel (FLEET_REDIS_MODE, …: scripts/lib/fleet-tier.mjs), or none.
+const tier = await fleetTier(env, logger);
+const shared = tier.shared;
 const gate = createAccessGate({
   apiKey: env.LICENZY_API_KEY,
   baseUrl: env.LICENZY_API_URL,
@@ -127,7 +128,7 @@ process.on('message', async ({ id, cmd, args }) => {
 async function shutdown() {
   server.close();
   server.closeAllConnections();
-  await shared?.close().catch(() => undefined);
+  await tier.close().catch(() => undefined);
   process.exit(0);
 }
 // The parent going away (even by a crash) takes the instance with it: no orphaned servers.
