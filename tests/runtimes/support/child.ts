@@ -15,6 +15,8 @@ export interface RunningServer {
   report: LoadReport;
   /** Wall time from spawn to "listening", in ms. */
   startMs: number;
+  /** What the child wrote so far (stdout and stderr, the last 64 KiB), e.g. to show no secret reached its log. */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -53,8 +55,13 @@ export async function startChild(name: string, binary: string, args: string[], o
   const started = performance.now();
   const child = spawn(binary, args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'pipe', ...(options.extraStdio ?? [])] });
   let stderr = '';
+  let output = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-8_000);
+    output = (output + chunk).slice(-65_536);
+  });
+  child.stdout?.on('data', (chunk: Buffer | string) => {
+    output = (output + String(chunk)).slice(-65_536);
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let timer: NodeJS.Timeout | undefined;
@@ -67,7 +74,7 @@ export async function startChild(name: string, binary: string, args: string[], o
     });
     const { url, report } = await Promise.race([ready, failed]);
     const startMs = Math.round(performance.now() - started);
-    return { url, report: report ?? { envReadAtImport: [], packages: null }, startMs, stop: () => stop(child, exited) };
+    return { url, report: report ?? { envReadAtImport: [], packages: null }, startMs, output: () => output, stop: () => stop(child, exited) };
   } catch (error) {
     await stop(child, exited);
     throw error;
