@@ -118,8 +118,9 @@ export async function startFleet(members: () => Promise<FleetMember[]>, subjectC
   await new Promise<void>((resolve) => balancer.listen(0, '127.0.0.1', resolve));
   const port = (balancer.address() as { port: number }).port;
   const licenzy: LocalLicenzy = await startLocalLicenzy({
-    // Licenzy retries a refused webhook; sooner here than in production, so retries land inside the scenario.
-    mock: { latency: 2, webhooks: [{ url: `http://127.0.0.1:${port}/webhooks/licenzy`, secret }], webhookRetryDelays: [250, 250, 500, 500, 1000, 1000, 2000, 2000] },
+    // Licenzy retries a refused webhook (here 10 times over 15.5 s, sooner than in production, so they land inside the
+    // scenario even when a loaded machine slows the promotion down).
+    mock: { latency: 2, webhooks: [{ url: `http://127.0.0.1:${port}/webhooks/licenzy`, secret }], webhookRetryDelays: [250, 250, 500, 500, 1000, 1000, 2000, 2000, 4000, 4000] },
     // The gates and tiers log to the console: vitest.setup.ts holds their lines back and prints them if a test fails.
     gate: { retries: 0, timeout: TIMING.licenzyTimeout, cache: { ttl: TIMING.ttl, deniedTtl: TIMING.deniedTtl } },
   });
