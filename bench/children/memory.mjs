@@ -14,8 +14,10 @@ function settle() {
 }
 const delta = (a, b) => ({ heapUsed: b.heapUsed - a.heapUsed, arrayBuffers: b.arrayBuffers - a.arrayBuffers, total: b.total - a.total });
 
-// Subject strings exist before the cache does (they come with the requests), so they are not counted.
-const subjects = Array.from({ length: count }, (_, i) => `user_${String(i).padStart(8, '0')}`);
+// Subject strings exist before the cache does (they come with the requests), so they are not counted. They are flat,
+// as a parsed request's are: join() builds flat strings, whereas a template literal's result is a V8 cons string that
+// the first structure to hash it flattens (a new string per subject), charging it to whichever is measured first.
+const subjects = Array.from({ length: count }, (_, i) => ['user_', String(i).padStart(8, '0')].join(''));
 // No HTTP: a checker that allows everyone, so filling 100,000 entries takes a second, not minutes.
 const stub = { mode: 'test', checkAccess: async (subjectRef) => ({ subjectRef, allowed: true }) };
 
@@ -28,6 +30,13 @@ const lruFilled = settle();
 if (lru.size !== count) throw new Error('LRU not full');
 lru = undefined;
 
+// A process may hold gates of both modes, with grants and denials: a few such decisions exist before the measurement,
+// so a layout that only stays compact while every decision looks alike would show here (issue 25).
+const other = createAccessGate({ client: { mode: 'live', checkAccess: async (subjectRef) => ({ subjectRef, allowed: subjectRef.endsWith('1') }) } });
+const warmUp = createAccessGate({ client: { mode: 'test', checkAccess: async (subjectRef) => ({ subjectRef, allowed: subjectRef.endsWith('1') }) } });
+for (const s of ['warm_0', 'warm_1', 'warm_2', 'warm_3']) await Promise.all([other.check(s), warmUp.check(s)]);
+if (other.peek('warm_1')?.mode !== 'live' || warmUp.peek('warm_0')?.allowed !== false) throw new Error('warm-up decisions not cached');
+
 const empty = settle();
 const gate = createAccessGate({ client: stub, cache: { max: count, ttl: 3_600_000 } });
 const created = settle();
@@ -35,6 +44,8 @@ for (let i = 0; i < count; i += 1000) await Promise.all(subjects.slice(i, i + 10
 const filled = settle();
 const size = gate.stats().size;
 if (size !== count) throw new Error(`expected ${count} cached decisions, found ${size}`);
+
+if (other.stats().size !== 4 || warmUp.stats().size !== 4) throw new Error('warm-up gates lost their decisions');
 
 serveParent({}, {
   count,

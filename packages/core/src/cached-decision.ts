@@ -1,75 +1,78 @@
-// One object per cached decision: the frozen AccessDecision served on every hit *is* the cache entry.
+// One object per cached decision: the frozen AccessDecision served on every hit; its stamps live in the cache's slots.
 import type { LicenzyMode } from './config.js';
+import { requestStartedAt, requestedAgo } from './decision-stamps.js';
 import type { CachedDecision } from './decision-store.js';
 import type { AccessDecision } from './vocabulary.js';
 
-/**
- * A cached answer as the gate keeps it in its own store: the decision served on every hit (`source: 'cache'`) and
- * the cache's bookkeeping in one frozen object, rather than an entry object plus a decision object. The bookkeeping
- * lives in private fields, absent from `Object.keys`, `JSON.stringify`, spreads and deep equality, so callers see
- * exactly the five public fields of {@link AccessDecision}. Durations are kept rather than instants where they can be
- * (small integers, no heap number each); only the stamp is a clock reading.
- *
- * Not a {@link CachedDecision}: its public `checkedAt` is wall time (for display), whereas a `CachedDecision`'s is the
- * duration-clock stamp. A foreign `store` is therefore never given one of these, but {@link toCachedDecision}'s plain
- * entry, which carries this object as `cached`.
- */
-export class CachedAccessDecision implements AccessDecision {
-  readonly subjectRef: string;
-  readonly allowed: boolean;
-  readonly source = 'cache' as const;
-  readonly checkedAt: number;
-  readonly mode: LicenzyMode;
-  /** When the answer was stored (duration clock). */
-  readonly #stampedAt: number;
-  /** How long after the stamp it is served (ms). */
-  readonly #lifetime: number;
-  /** How much longer it may stand in during an outage (ms). */
-  readonly #staleFor: number;
-  /** How long before the stamp its call started, whole ms rounded up (older, never fresher); -1: never fresh. */
-  readonly #requestedAgo: number;
+/** `source` and `mode` are the same for every decision of one class: read through accessors shared by all of them. */
+const SOURCE: PropertyDescriptor = { get: () => 'cache', enumerable: true, configurable: false };
+const TEST_MODE: PropertyDescriptor = { get: () => 'test', enumerable: true, configurable: false };
+const LIVE_MODE: PropertyDescriptor = { get: () => 'live', enumerable: true, configurable: false };
 
-  /**
-   * `checkedAt`: wall time of Licenzy's answer; `stampedAt`: now on the duration clock; `lifetime`/`staleLifetime`:
-   * from the stamp; `requestedAt`: when the call behind it started (duration clock), `-Infinity` for never fresh.
-   */
-  constructor(subjectRef: string, allowed: boolean, checkedAt: number, mode: LicenzyMode, stampedAt: number, lifetime: number, staleLifetime: number, requestedAt: number) {
+/**
+ * A cached answer as the gate serves it on every hit (`source: 'cache'`): frozen, with exactly the five public fields
+ * of {@link AccessDecision} as own enumerable properties in their usual order (`Object.keys`, `JSON.stringify`, spreads
+ * and deep equality see a plain decision). The cache's bookkeeping (stamp, expiry, stale window, when the call started)
+ * is not in it: our own LRU keeps those in typed arrays beside it, a foreign store in its plain entry.
+ *
+ * Memory (issue 25): `subjectRef`, `allowed` and `checkedAt` are the only per-decision slots. `source` and `mode`,
+ * the same for every decision of a gate, are own accessor properties whose getters live in the hidden class shared by
+ * all decisions of one mode, not in each object: 48 B per object instead of 64 (plus `checkedAt`'s number). One
+ * class per mode, so the two accessor pairs never meet in one transition tree (V8 would fall back to slow,
+ * dictionary-mode objects there); construct them through {@link cachedDecision} only.
+ *
+ * Not a {@link CachedDecision}: its `checkedAt` is wall time (for display), whereas a `CachedDecision`'s is the
+ * duration-clock stamp. A foreign `store` is given {@link foreignEntry}'s plain entry, which carries this object as
+ * `cached`.
+ */
+export abstract class CachedAccessDecision implements AccessDecision {
+  declare readonly subjectRef: string;
+  declare readonly allowed: boolean;
+  declare readonly source: 'cache';
+  declare readonly checkedAt: number;
+  declare readonly mode: LicenzyMode;
+
+  protected constructor(subjectRef: string, allowed: boolean, checkedAt: number, mode: PropertyDescriptor) {
     this.subjectRef = subjectRef;
     this.allowed = allowed;
+    Object.defineProperty(this, 'source', SOURCE);
     this.checkedAt = checkedAt;
-    this.mode = mode;
-    this.#stampedAt = stampedAt;
-    this.#lifetime = lifetime;
-    this.#staleFor = staleLifetime - lifetime;
-    const requestedAgo = requestedAt === -Infinity ? -1 : Math.ceil(stampedAt - requestedAt);
-    this.#requestedAgo = requestedAgo >= 0 ? requestedAgo : -1;
+    Object.defineProperty(this, 'mode', mode);
     Object.freeze(this);
   }
 
-  /** The hit test: stamped no later than `t` (an entry stamped after "now" is not trusted) and not expired. */
-  servesAt(t: number): boolean {
-    return t < this.#stampedAt + this.#lifetime && t >= this.#stampedAt;
+  /** `console.log` / `util.inspect` show the values, not `[Getter]` (a symbol on the prototype: no own property). */
+  [Symbol.for('nodejs.util.inspect.custom')](): AccessDecision {
+    return { subjectRef: this.subjectRef, allowed: this.allowed, source: this.source, checkedAt: this.checkedAt, mode: this.mode };
   }
+}
 
-  /** May stand in for Licenzy at `t` during an outage (same rule for a stamp after "now"). */
-  standsInAt(t: number): boolean {
-    return t < this.#stampedAt + this.#lifetime + this.#staleFor && t >= this.#stampedAt;
+class TestModeDecision extends CachedAccessDecision {
+  constructor(subjectRef: string, allowed: boolean, checkedAt: number) {
+    super(subjectRef, allowed, checkedAt, TEST_MODE);
   }
+}
 
-  /** When the call behind the answer started (duration clock), for a `fresh` check's bound; `-Infinity` for a shared-tier fill. */
-  requestStartedAt(): number {
-    return this.#requestedAgo < 0 ? -Infinity : this.#stampedAt - this.#requestedAgo;
+class LiveModeDecision extends CachedAccessDecision {
+  constructor(subjectRef: string, allowed: boolean, checkedAt: number) {
+    super(subjectRef, allowed, checkedAt, LIVE_MODE);
   }
+}
 
-  /**
-   * The entry a foreign {@link DecisionStore} gets: a plain {@link CachedDecision} (duration-clock `checkedAt`,
-   * `expiresAt`, `staleUntil`) with `requestedAt` and this object as `cached`, as the gate has always written them.
-   */
-  toCachedDecision(): ForeignEntry {
-    const stampedAt = this.#stampedAt;
-    const expiresAt = stampedAt + this.#lifetime;
-    return { allowed: this.allowed, checkedAt: stampedAt, expiresAt, staleUntil: expiresAt + this.#staleFor, requestedAt: this.requestStartedAt(), cached: this };
-  }
+/** The frozen decision served on hits for an answer (`checkedAt`: wall time of Licenzy's answer). */
+export function cachedDecision(subjectRef: string, allowed: boolean, checkedAt: number, mode: LicenzyMode): CachedAccessDecision {
+  return mode === 'live' ? new LiveModeDecision(subjectRef, allowed, checkedAt) : new TestModeDecision(subjectRef, allowed, checkedAt);
+}
+
+/**
+ * The entry a foreign {@link DecisionStore} gets: a plain {@link CachedDecision} (duration-clock `checkedAt`,
+ * `expiresAt`, `staleUntil`) with `requestedAt` and the decision served on hits as `cached`, as the gate has always
+ * written them. `lifetime`/`staleLifetime` run from `stampedAt`.
+ */
+export function foreignEntry(decision: CachedAccessDecision, stampedAt: number, lifetime: number, staleLifetime: number, requestedAt: number): ForeignEntry {
+  const expiresAt = stampedAt + lifetime;
+  const staleUntil = expiresAt + (staleLifetime - lifetime);
+  return { allowed: decision.allowed, checkedAt: stampedAt, expiresAt, staleUntil, requestedAt: requestStartedAt(stampedAt, requestedAgo(stampedAt, requestedAt)), cached: decision };
 }
 
 /** What the gate writes to a foreign store, and may find there (the extras absent if another writer wrote it). */

@@ -1,6 +1,7 @@
 // The gate's decision cache: one interface, our own LRU of decision objects or a foreign DecisionStore behind it.
-import { CachedAccessDecision, type ForeignEntry } from './cached-decision.js';
+import { CachedAccessDecision, cachedDecision, foreignEntry, type ForeignEntry } from './cached-decision.js';
 import type { LicenzyMode } from './config.js';
+import { DecisionStamps } from './decision-stamps.js';
 import { GrowingLru, type DecisionStore } from './decision-store.js';
 import type { FreshBound } from './fresh-bound.js';
 import type { AccessDecision, DecisionSource } from './vocabulary.js';
@@ -68,15 +69,22 @@ export function createDecisionCache(options: DecisionCacheOptions): DecisionCach
   return options.enabled ? cache : new DisabledDecisionCache(options, cache);
 }
 
-/** Our own entries: the LRU is keyed by us and holds only our class, so no shape check is needed on a hit. */
+/**
+ * Our own entries: the LRU is keyed by us and holds only our decisions, so no shape check is needed on a hit. Each
+ * decision's stamps sit in typed-array columns indexed by its LRU slot ({@link DecisionStamps}, grown with the LRU's
+ * slots): no per-decision object or boxed number for them.
+ */
 class OwnDecisionCache implements DecisionCache {
   readonly #lru: GrowingLru<CachedAccessDecision>;
+  readonly #stamps: DecisionStamps;
   readonly #now: () => number;
   readonly #mode: LicenzyMode;
   readonly #freshEnough: FreshBound;
 
   constructor(options: DecisionCacheOptions) {
-    this.#lru = new GrowingLru<CachedAccessDecision>(options.max);
+    // A decision carries its subject, so the LRU keeps no key array of its own.
+    this.#lru = new GrowingLru<CachedAccessDecision>(options.max, subjectOf);
+    this.#stamps = new DecisionStamps(this.#lru.capacity);
     this.#now = options.now;
     this.#mode = options.mode;
     this.#freshEnough = options.freshEnough;
@@ -85,31 +93,38 @@ class OwnDecisionCache implements DecisionCache {
   lookup(subjectRef: string): AccessDecision | undefined {
     // Only validated subjects are ever stored, so a hit needs no further validation.
     if (typeof subjectRef !== 'string') return undefined;
-    const entry = this.#lru.get(subjectRef);
+    const slot = this.#lru.slotOf(subjectRef);
     // An entry stamped after "now" (a clock stepped back) is not trusted: servesAt() says so.
-    if (entry === undefined || !entry.servesAt(this.#now())) return undefined;
-    return entry;
+    if (slot < 0 || !this.#stamps.servesAt(slot, this.#now())) return undefined;
+    return this.#lru.valueAt(slot);
   }
 
   recentAnswer(subjectRef: string, t: number): AccessDecision | undefined {
-    const entry = this.#lru.get(subjectRef);
-    if (entry === undefined || !this.#freshEnough(entry.requestStartedAt(), t) || !entry.servesAt(t) || entry.subjectRef !== subjectRef) return undefined;
-    return entry;
+    const slot = this.#lru.slotOf(subjectRef);
+    if (slot < 0 || !this.#freshEnough(this.#stamps.requestStartedAt(slot), t) || !this.#stamps.servesAt(slot, t)) return undefined;
+    const entry = this.#lru.valueAt(slot);
+    return entry.subjectRef === subjectRef ? entry : undefined;
   }
 
   standIn(subjectRef: string, t: number): AccessDecision | undefined {
-    const entry = this.#lru.get(subjectRef);
-    if (entry === undefined || !entry.standsInAt(t) || entry.subjectRef !== subjectRef) return undefined;
+    const slot = this.#lru.slotOf(subjectRef);
+    if (slot < 0 || !this.#stamps.standsInAt(slot, t)) return undefined;
+    const entry = this.#lru.valueAt(slot);
+    if (entry.subjectRef !== subjectRef) return undefined;
     return Object.freeze({ subjectRef, allowed: entry.allowed, source: 'stale', checkedAt: entry.checkedAt, mode: this.#mode });
   }
 
   holds(subjectRef: string): boolean {
-    return this.#lru.get(subjectRef) !== undefined;
+    return this.#lru.slotOf(subjectRef) >= 0;
   }
 
   remember(subjectRef: string, answer: Answer): AccessDecision {
-    const decision = ourDecision(subjectRef, answer, this.#mode, this.#now());
-    this.#lru.set(subjectRef, decision);
+    const { allowed, checkedAt, lifetime, staleLifetime, requestedAt } = answer;
+    const decision = cachedDecision(subjectRef, allowed, checkedAt, this.#mode);
+    const stampedAt = this.#now();
+    const slot = this.#lru.set(subjectRef, decision);
+    if (slot >= this.#stamps.capacity) this.#stamps.grow(this.#lru.capacity);
+    this.#stamps.write(slot, stampedAt, lifetime, staleLifetime, requestedAt);
     return decision;
   }
 
@@ -125,6 +140,8 @@ class OwnDecisionCache implements DecisionCache {
     return this.#lru.size;
   }
 }
+
+const subjectOf = (decision: CachedAccessDecision): string => decision.subjectRef;
 
 /**
  * A foreign store holds what its `CachedDecision` type says (duration-clock stamps), never our class instances; it
@@ -147,30 +164,25 @@ class ForeignDecisionCache implements DecisionCache {
 
   lookup(subjectRef: string): AccessDecision | undefined {
     if (typeof subjectRef !== 'string') return undefined;
-    const entry: ForeignEntry | CachedAccessDecision | undefined = this.#store.get(subjectRef);
+    const entry: ForeignEntry | undefined = this.#store.get(subjectRef);
     if (entry === undefined) return undefined;
     const t = this.#now();
-    if (entry instanceof CachedAccessDecision) return entry.servesAt(t) && entry.subjectRef === subjectRef ? entry : undefined;
     if (!foreignUsable(subjectRef, entry, t, entry.expiresAt)) return undefined;
     return entry.cached instanceof CachedAccessDecision ? entry.cached : this.#toDecision(subjectRef, entry, 'cache');
   }
 
   recentAnswer(subjectRef: string, t: number): AccessDecision | undefined {
-    const entry: ForeignEntry | CachedAccessDecision | undefined = this.#store.get(subjectRef);
+    const entry: ForeignEntry | undefined = this.#store.get(subjectRef);
     if (entry === undefined) return undefined;
-    if (entry instanceof CachedAccessDecision) {
-      return this.#freshEnough(entry.requestStartedAt(), t) && entry.servesAt(t) && entry.subjectRef === subjectRef ? entry : undefined;
-    }
     if (typeof entry.requestedAt !== 'number' || !this.#freshEnough(entry.requestedAt, t)) return undefined;
     if (!foreignUsable(subjectRef, entry, t, entry.expiresAt)) return undefined;
     return entry.cached instanceof CachedAccessDecision ? entry.cached : this.#toDecision(subjectRef, entry, 'cache');
   }
 
   standIn(subjectRef: string, t: number): AccessDecision | undefined {
-    const entry: ForeignEntry | CachedAccessDecision | undefined = this.#store.get(subjectRef);
-    if (entry === undefined) return undefined;
-    const standsIn = entry instanceof CachedAccessDecision ? entry.standsInAt(t) && entry.subjectRef === subjectRef : foreignUsable(subjectRef, entry, t, entry.staleUntil);
-    return standsIn ? this.#toDecision(subjectRef, entry, 'stale') : undefined;
+    const entry: ForeignEntry | undefined = this.#store.get(subjectRef);
+    if (entry === undefined || !foreignUsable(subjectRef, entry, t, entry.staleUntil)) return undefined;
+    return this.#toDecision(subjectRef, entry, 'stale');
   }
 
   holds(subjectRef: string): boolean {
@@ -178,8 +190,9 @@ class ForeignDecisionCache implements DecisionCache {
   }
 
   remember(subjectRef: string, answer: Answer): AccessDecision {
-    const decision = ourDecision(subjectRef, answer, this.#mode, this.#now());
-    this.#store.set(subjectRef, decision.toCachedDecision());
+    const { allowed, checkedAt, lifetime, staleLifetime, requestedAt } = answer;
+    const decision = cachedDecision(subjectRef, allowed, checkedAt, this.#mode);
+    this.#store.set(subjectRef, foreignEntry(decision, this.#now(), lifetime, staleLifetime, requestedAt));
     return decision;
   }
 
@@ -195,8 +208,8 @@ class ForeignDecisionCache implements DecisionCache {
     return this.#store.size;
   }
 
-  #toDecision(subjectRef: string, entry: CachedAccessDecision | ForeignEntry, source: DecisionSource): AccessDecision {
-    const ours = entry instanceof CachedAccessDecision ? entry : entry.cached instanceof CachedAccessDecision ? entry.cached : undefined;
+  #toDecision(subjectRef: string, entry: ForeignEntry, source: DecisionSource): AccessDecision {
+    const ours = entry.cached instanceof CachedAccessDecision ? entry.cached : undefined;
     // A foreign entry has only duration-clock stamps (its `checkedAt` is one): convert its age to wall time.
     const checkedAt = ours !== undefined ? ours.checkedAt : this.#wallNow() - (this.#now() - entry.checkedAt);
     return Object.freeze({ subjectRef, allowed: entry.allowed, source, checkedAt, mode: this.#mode });
@@ -207,12 +220,10 @@ class ForeignDecisionCache implements DecisionCache {
 class DisabledDecisionCache implements DecisionCache {
   readonly #inner: DecisionCache;
   readonly #mode: LicenzyMode;
-  readonly #now: () => number;
 
   constructor(options: DecisionCacheOptions, inner: DecisionCache) {
     this.#inner = inner;
     this.#mode = options.mode;
-    this.#now = options.now;
   }
 
   lookup(): undefined {
@@ -232,7 +243,7 @@ class DisabledDecisionCache implements DecisionCache {
   }
 
   remember(subjectRef: string, answer: Answer): AccessDecision {
-    return ourDecision(subjectRef, answer, this.#mode, this.#now());
+    return cachedDecision(subjectRef, answer.allowed, answer.checkedAt, this.#mode);
   }
 
   delete(subjectRef: string): boolean {
@@ -246,11 +257,6 @@ class DisabledDecisionCache implements DecisionCache {
   get size(): number {
     return this.#inner.size;
   }
-}
-
-function ourDecision(subjectRef: string, answer: Answer, mode: LicenzyMode, stampedAt: number): CachedAccessDecision {
-  const { allowed, checkedAt, lifetime, staleLifetime, requestedAt } = answer;
-  return new CachedAccessDecision(subjectRef, allowed, checkedAt, mode, stampedAt, lifetime, staleLifetime, requestedAt);
 }
 
 /**

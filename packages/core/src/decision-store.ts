@@ -48,15 +48,22 @@ export function createLruDecisionStore(max: number): DecisionStore {
 
 /**
  * A least-recently-used map bounded to `max` entries: lru-cache's layout (a `Map` from key to slot, slot-indexed
- * keys and values, a doubly linked recency list in typed arrays) without its features, and with slots allocated as
- * entries arrive, doubling up to `max`, instead of all at construction. lru-cache allocates its arrays for `max`
- * up front (for 10,000 entries, ~0.3 MB per cache at gate creation).
+ * values, a doubly linked recency list in typed arrays) without its features, and with slots allocated as entries
+ * arrive, doubling up to `max`, instead of all at construction. lru-cache allocates its arrays for `max` up front
+ * (for 10,000 entries, ~0.3 MB per cache at gate creation).
+ *
+ * Slots are public so an owner can keep columns of its own beside the values (the gate's decision cache keeps its
+ * expiry stamps in typed arrays indexed by slot): {@link slotOf} finds and touches, {@link set} returns the slot
+ * written, and a slot stays the key's until the key is deleted or evicted. `keyOf`, when the value carries its own
+ * key, saves the slot-indexed key array.
  */
 export class GrowingLru<V> {
   readonly #max: number;
+  readonly #keyOf: ((value: V) => string) | undefined;
   readonly #index = new Map<string, number>();
+  /** Slot-indexed keys; empty when `#keyOf` reads a key from its value. */
   #keys: Array<string | undefined> = [];
-  #values: Array<V | undefined> = [];
+  #values: Array<V | undefined>;
   /** Towards the most recent (`#next`) and the least recent (`#prev`) neighbour of each slot. */
   #next: Uint32Array;
   #prev: Uint32Array;
@@ -68,10 +75,12 @@ export class GrowingLru<V> {
   #head = 0;
   #tail = 0;
 
-  constructor(max: number) {
+  constructor(max: number, keyOf?: (value: V) => string) {
     if (!Number.isInteger(max) || max < 1) throw new RangeError(`max must be a positive integer, got ${String(max)}`);
     this.#max = max;
+    this.#keyOf = keyOf;
     const capacity = Math.min(max, 16);
+    this.#values = new Array<V | undefined>(capacity);
     this.#next = new Uint32Array(capacity);
     this.#prev = new Uint32Array(capacity);
   }
@@ -80,17 +89,34 @@ export class GrowingLru<V> {
     return this.#index.size;
   }
 
+  /** Slots allocated so far (every slot ever returned is below it); doubles as entries arrive, up to `max`. */
+  get capacity(): number {
+    return this.#next.length;
+  }
+
   get(key: string): V | undefined {
+    const slot = this.slotOf(key);
+    return slot < 0 ? undefined : this.#values[slot];
+  }
+
+  /** The key's slot, made the most recently used; -1 if the key is absent. */
+  slotOf(key: string): number {
     const slot = this.#index.get(key);
-    if (slot === undefined) return undefined;
+    if (slot === undefined) return -1;
     if (slot !== this.#tail) {
       this.#unlink(slot);
       this.#append(slot);
     }
-    return this.#values[slot];
+    return slot;
   }
 
-  set(key: string, value: V): void {
+  /** The value in a slot {@link slotOf} or {@link set} returned (until its key is deleted or evicted). */
+  valueAt(slot: number): V {
+    return this.#values[slot] as V;
+  }
+
+  /** Stores the value as the most recent (evicting the least recent when full) and returns its slot. */
+  set(key: string, value: V): number {
     let slot = this.#index.get(key);
     if (slot !== undefined) {
       this.#values[slot] = value;
@@ -98,20 +124,21 @@ export class GrowingLru<V> {
         this.#unlink(slot);
         this.#append(slot);
       }
-      return;
+      return slot;
     }
     if (this.#index.size >= this.#max) {
       // Full: the least recently used entry gives up its slot.
       slot = this.#head;
-      this.#index.delete(this.#keys[slot] as string);
+      this.#index.delete(this.#keyAt(slot));
       this.#unlink(slot);
     } else {
       slot = this.#free.pop() ?? this.#allocate();
     }
-    this.#keys[slot] = key;
+    if (this.#keyOf === undefined) this.#keys[slot] = key;
     this.#values[slot] = value;
     this.#index.set(key, slot);
     this.#append(slot);
+    return slot;
   }
 
   delete(key: string): boolean {
@@ -119,7 +146,7 @@ export class GrowingLru<V> {
     if (slot === undefined) return false;
     this.#index.delete(key);
     this.#unlink(slot);
-    this.#keys[slot] = undefined;
+    if (this.#keyOf === undefined) this.#keys[slot] = undefined;
     this.#values[slot] = undefined;
     this.#free.push(slot);
     return true;
@@ -128,9 +155,13 @@ export class GrowingLru<V> {
   clear(): void {
     this.#index.clear();
     this.#keys = [];
-    this.#values = [];
+    this.#values = new Array<V | undefined>(this.#next.length);
     this.#free = [];
     this.#used = 0;
+  }
+
+  #keyAt(slot: number): string {
+    return this.#keyOf === undefined ? (this.#keys[slot] as string) : this.#keyOf(this.#values[slot] as V);
   }
 
   #allocate(): number {
@@ -143,6 +174,10 @@ export class GrowingLru<V> {
       prev.set(this.#prev);
       this.#next = next;
       this.#prev = prev;
+      // Sized with the links, so the values cost one pointer per slot rather than an array's growth slack.
+      const values = new Array<V | undefined>(capacity);
+      for (let i = 0; i < slot; i++) values[i] = this.#values[i];
+      this.#values = values;
     }
     return slot;
   }
