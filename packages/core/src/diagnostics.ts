@@ -134,8 +134,26 @@ export interface ReportEvent {
   readonly source: 'cache' | 'licenzy' | 'stale' | 'request' | 'usage';
 }
 
-export const checkChannel = tracingChannel<CheckEvent>(CHANNELS.check);
-export const upstreamChannel = tracingChannel<UpstreamEvent>(CHANNELS.upstream);
+type Traced<T extends object> = ReturnType<typeof tracingChannel<T>>;
+
+/**
+ * Gives a TracingChannel the `hasSubscribers` flag where the runtime lacks it (Bun 1.4's has none: read as
+ * `undefined`, every decision and Licenzy call went unpublished there, so `@licenzy-gate/otel` saw nothing). The flag
+ * is then true while any of its five channels has a subscriber, as Node defines it. Node's own getter is kept as is.
+ */
+export function withSubscriberFlag<T extends object>(traced: Traced<T>): Traced<T> {
+  if (typeof traced.hasSubscribers === 'boolean') return traced;
+  Object.defineProperty(traced, 'hasSubscribers', {
+    configurable: true,
+    get: () =>
+      traced.start.hasSubscribers || traced.end.hasSubscribers || traced.asyncStart.hasSubscribers ||
+      traced.asyncEnd.hasSubscribers || traced.error.hasSubscribers,
+  });
+  return traced;
+}
+
+export const checkChannel = withSubscriberFlag(tracingChannel<CheckEvent>(CHANNELS.check));
+export const upstreamChannel = withSubscriberFlag(tracingChannel<UpstreamEvent>(CHANNELS.upstream));
 export const circuitChannel = channel(CHANNELS.circuit);
 export const invalidateChannel = channel(CHANNELS.invalidate);
 export const failOpenChannel = channel(CHANNELS.failOpen);

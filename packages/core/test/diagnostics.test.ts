@@ -3,6 +3,7 @@ import { captureLogger, useLocalLicenzy } from '@licenzy-gate/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CHANNELS, LicenzyUnavailableError, createAccessGate, type CheckEvent, type UpstreamEvent } from '../src/index.js';
 import { createGuard } from '../src/adapter.js';
+import { withSubscriberFlag } from '../src/diagnostics.js';
 import { createClock, createFakeChecker } from './fake-checker.js';
 
 const licenzy = useLocalLicenzy({ hooks: { beforeAll, afterAll, afterEach } });
@@ -203,5 +204,30 @@ describe('outage logs an operator can act on', () => {
     expect(logger.text()[1]).toContain('"refused":3');
     expect(logger.text()[1]).toContain('"servedStale":3');
     expect(logger.text()[1]).toMatch(/"downForMs":5000/);
+  });
+});
+
+describe('tracing channels on a runtime without TracingChannel#hasSubscribers (Bun 1.4)', () => {
+  it('reads the flag from the five channels, so a subscriber there is seen and decisions get published', () => {
+    // Bun's TracingChannel: the five channels, no hasSubscribers (undefined would read as "nobody listens").
+    const name = `licenzy-gate:test-bun-${Math.random()}`;
+    const kinds = ['start', 'end', 'asyncStart', 'asyncEnd', 'error'] as const;
+    const bunLike = Object.fromEntries(kinds.map((kind) => [kind, channel(`tracing:${name}:${kind}`)]));
+    const traced = withSubscriberFlag(bunLike as unknown as ReturnType<typeof tracingChannel<object>>);
+    expect(traced.hasSubscribers).toBe(false);
+    for (const kind of kinds) {
+      const listener = () => {};
+      bunLike[kind]!.subscribe(listener);
+      expect(traced.hasSubscribers, kind).toBe(true);
+      bunLike[kind]!.unsubscribe(listener);
+      expect(traced.hasSubscribers, kind).toBe(false);
+    }
+  });
+
+  it("leaves Node's own flag alone", () => {
+    const traced = tracingChannel<object>(`licenzy-gate:test-node-${Math.random()}`);
+    const getter = Object.getOwnPropertyDescriptor(traced, 'hasSubscribers');
+    expect(withSubscriberFlag(traced)).toBe(traced);
+    expect(Object.getOwnPropertyDescriptor(traced, 'hasSubscribers')).toEqual(getter);
   });
 });
