@@ -1,10 +1,10 @@
 // Issue 24: failover under load on a real 3+3 Redis Cluster. Three app instances (three gates in this process, each
 // with its own tier and its own Redis client: the tier's own node-redis cluster from `url`, an app's node-redis
-// `createCluster`, an app's ioredis `Cluster`) answer steady checks of 200 subjects from the local Licenzy while the
-// primary of the busiest slot (the scope's epoch, read by every check that misses L1) is killed with SIGKILL and its
-// replica promoted, the old primary then restarted as a replica; then the same under a planned `CLUSTER FAILOVER`.
-// Licenzy revokes 16 subjects during each failover (half of them on the failing shard) and sends its webhooks, round
-// robin to the instances, retrying a refused one (503), as Licenzy does.
+// `createCluster`, an app's ioredis `Cluster`; each with `replicas: 1`, every client's default on a cluster) answer
+// steady checks of 200 subjects from the local Licenzy while the primary of the busiest slot (the scope's epoch, read
+// by every check that misses L1) is killed with SIGKILL and its replica promoted, the old primary then restarted as a
+// replica; then the same under a planned `CLUSTER FAILOVER`. Licenzy revokes 16 subjects during each failover (half
+// of them on the failing shard) and sends its webhooks, round robin to the instances, retrying a refused one (503).
 //
 // What is counted (failover-load.ts), against the emulator's truth with timestamps:
 // - wrong answer: "allowed" for a subject Licenzy never granted (an error is never "allowed": it rejects). Must be 0.
@@ -15,7 +15,7 @@
 // - allowed after a safe 200: a revoked subject allowed by a check that started more than 1 s after its webhook was
 //   answered 200 by an instance whose tier waited for a replica (or by any instance in a planned failover, which
 //   loses nothing): the README's "an acknowledged revocation survives no failover", with 1 s for pub/sub and the
-//   topology resets. Must be 0. (A 200 without WAIT, node-redis on a cluster, may be lost in a crash: `ttl` bounds it.)
+//   topology resets. Must be 0. (A 200 without WAIT, `replicas: 0`, may be lost in a crash: `ttl` bounds it.)
 // - slow request: longer than the tier's read budget (2 × `timeout` on a cluster) + Licenzy's `timeout` + 1 s slack.
 //   Counted and printed; none may take 3 × that.
 import { Cluster } from 'ioredis';
@@ -32,21 +32,23 @@ import { until } from './redis-server.js';
 
 const SLOW = 2 * TIMING.tierTimeout + TIMING.licenzyTimeout + TIMING.slowSlack;
 
+/** Replicas an invalidation waits for: the default on a cluster, passed explicitly so the judge knows it. */
+const REPLICAS = 1;
+
 async function members(cluster: RedisCluster): Promise<FleetMember[]> {
-  const own = createRedisTier({ url: cluster.url, cluster: true });
+  const own = createRedisTier({ url: cluster.url, cluster: true, replicas: REPLICAS });
   const nodeApp = createCluster({ rootNodes: [{ url: cluster.url }], defaults: { disableOfflineQueue: true } });
   nodeApp.on('error', () => undefined);
   await nodeApp.connect();
   const ioApp = new Cluster(cluster.seeds as Array<{ host: string; port: number }>, { enableOfflineQueue: false });
   ioApp.on('error', () => undefined);
   await until(() => ioApp.status === 'ready', 20_000, 'ioredis cluster ready');
-  const nodeTier = createRedisTier({ client: nodeApp });
-  // ioredis Cluster: `replicas: 1` by default, so its invalidations WAIT for a replica.
-  const ioTier = createRedisTier({ client: ioApp });
+  const nodeTier = createRedisTier({ client: nodeApp, replicas: REPLICAS });
+  const ioTier = createRedisTier({ client: ioApp, replicas: REPLICAS });
   return [
-    { name: 'url + cluster: true', tier: own, replicas: 0, close: () => own.close() },
-    { name: 'node-redis createCluster', tier: nodeTier, replicas: 0, close: async () => { await nodeTier.close(); nodeApp.destroy(); } },
-    { name: 'ioredis Cluster', tier: ioTier, replicas: 1, close: async () => { await ioTier.close(); ioApp.disconnect(); } },
+    { name: 'url + cluster: true', tier: own, replicas: REPLICAS, close: () => own.close() },
+    { name: 'node-redis createCluster', tier: nodeTier, replicas: REPLICAS, close: async () => { await nodeTier.close(); nodeApp.destroy(); } },
+    { name: 'ioredis Cluster', tier: ioTier, replicas: REPLICAS, close: async () => { await ioTier.close(); ioApp.disconnect(); } },
   ];
 }
 

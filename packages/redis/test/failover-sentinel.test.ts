@@ -14,7 +14,7 @@
 // - allowed after a safe 200: a revoked subject allowed by a check that started more than 1 s after its webhook was
 //   answered 200 by an instance whose tier waited for a replica (or by any instance in a planned failover, which
 //   loses nothing): the README's "an acknowledged revocation survives no failover", with 1 s for pub/sub and the
-//   topology resets. Must be 0. (A 200 without WAIT, node-redis on a cluster, may be lost in a crash: `ttl` bounds it.)
+//   topology resets. Must be 0. (A 200 without WAIT, `replicas: 0`, may be lost in a crash: `ttl` bounds it.)
 // - slow request: longer than the tier's `timeout` (one round trip behind Sentinel) + Licenzy's `timeout` + 1 s slack.
 //   Counted and printed; none may take 3 × that.
 import { Redis } from 'ioredis';
