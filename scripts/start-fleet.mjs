@@ -1,11 +1,13 @@
-// `npm start -- --instances N [--check]`: N instances of the Express example on one throwaway redis-server and one
-// mock Licenzy whose webhooks go to instance 1 only; prints (and checks) curl lines showing a revocation sent to
-// instance 1 denying on the others. Ctrl-C stops everything, Redis included. Called by scripts/start.mjs.
+// `npm start -- --instances N [--redis single|cluster|sentinel] [--check]`: N instances of the Express example on a
+// throwaway Redis (one redis-server, a 3+3 Redis Cluster, or 1 primary + 2 replicas behind 3 Sentinels) and one mock
+// Licenzy whose webhooks go to instance 1 only; prints (and checks) curl lines showing a revocation sent to instance 1
+// denying on the others. Ctrl-C stops everything, Redis included. Called by scripts/start.mjs.
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { buildStale } from './build-stale.mjs';
 import { REDIS_MISSING, buildRedisIfStale, freePort, redisServerInstalled, startInstance, startRedis, until } from './fleet.mjs';
+import { startRedisCluster, startRedisSentinels, topologyMissing } from './lib/redis-topology.mjs';
 
 const root = join(import.meta.dirname, '..');
 
@@ -28,11 +30,28 @@ export async function choosePorts(count, base) {
   return ports;
 }
 
+/** What `--redis` takes: one redis-server (default), a Redis Cluster, or Redis behind Sentinel. */
+export const REDIS_TOPOLOGIES = ['single', 'cluster', 'sentinel'];
+
+/**
+ * Starts the throwaway Redis of `kind`; resolves `{ env, label, dbsize(), stop() }`: `env` tells the example app how to
+ * reach it (REDIS_URL, and REDIS_CLUSTER=1 or REDIS_SENTINEL=<name>), `dbsize()` counts the keys on its primaries.
+ */
+async function startTopology(kind) {
+  if (kind === 'single') {
+    const redis = await startRedis();
+    return { env: { REDIS_URL: redis.url }, label: `one Redis (${redis.url})`, dbsize: () => redis.dbsize(), stop: () => redis.stop() };
+  }
+  const topology = kind === 'cluster' ? await startRedisCluster() : await startRedisSentinels();
+  const env = kind === 'cluster' ? { REDIS_URL: topology.url, REDIS_CLUSTER: '1' } : { REDIS_URL: topology.url, REDIS_SENTINEL: topology.name };
+  return { env, label: topology.label, dbsize: () => topology.dbsize(), stop: () => topology.stop() };
+}
+
 /**
  * Runs the demo. Resolves with the exit code under `--check`; otherwise keeps running until Ctrl-C.
- * @param {{ framework: string, instances: string, check: boolean, port: number }} options
+ * @param {{ framework: string, instances: string, check: boolean, port: number, redis?: string }} options
  */
-export async function runFleetDemo({ framework, instances, check, port }) {
+export async function runFleetDemo({ framework, instances, check, port, redis: topologyKind = 'single' }) {
   const count = Number(instances);
   if (!Number.isInteger(count) || count < 2 || count > 9) {
     console.error(`--instances expects an integer from 2 to 9, got ${JSON.stringify(instances)}`);
@@ -42,14 +61,29 @@ export async function runFleetDemo({ framework, instances, check, port }) {
     console.error('--instances runs the Express example (examples/express); drop the framework argument');
     return 2;
   }
+  if (!REDIS_TOPOLOGIES.includes(topologyKind)) {
+    console.error(`--redis expects one of ${REDIS_TOPOLOGIES.join(', ')}, got ${JSON.stringify(topologyKind)}`);
+    return 2;
+  }
   if (!redisServerInstalled()) {
     console.error(REDIS_MISSING);
+    return 1;
+  }
+  const missing = topologyKind === 'single' ? undefined : topologyMissing(topologyKind);
+  if (missing !== undefined) {
+    console.error(missing);
     return 1;
   }
   if (!buildStale() || !buildRedisIfStale()) return 1;
 
   const { createMockLicenzy } = await import(join(root, 'packages/mock/dist/esm/index.js'));
-  const redis = await startRedis();
+  let redis;
+  try {
+    redis = await startTopology(topologyKind);
+  } catch (error) {
+    console.error(`could not start the Redis ${topologyKind}: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
   const ports = await choosePorts(count, port);
   // The webhook secret is generated per run and never printed.
   const secret = `whsec_${randomBytes(32).toString('base64')}`;
@@ -65,7 +99,7 @@ export async function runFleetDemo({ framework, instances, check, port }) {
   }
 
   try {
-    const env = { LICENZY_API_URL: mock.url, LICENZY_API_KEY: mock.testKey, REDIS_URL: redis.url, LICENZY_WEBHOOK_SECRET: secret };
+    const env = { LICENZY_API_URL: mock.url, LICENZY_API_KEY: mock.testKey, ...redis.env, LICENZY_WEBHOOK_SECRET: secret };
     const output = check ? undefined : (chunk) => process.stdout.write(chunk);
     const script = join(root, 'examples/express/server.mjs');
     apps.push(...(await Promise.all(ports.map((p) => startInstance({ script, env: { ...env, PORT: String(p) }, output })))));
@@ -77,11 +111,11 @@ export async function runFleetDemo({ framework, instances, check, port }) {
 
   const demo = await runScenario({ apps, mock, redis });
   console.log(`
-licenzy-gate demo: ${count} instances of the Express example on one Redis (${redis.url}), mock Licenzy at ${mock.url}
+licenzy-gate demo: ${count} instances of the Express example on ${redis.label}, mock Licenzy at ${mock.url}
 Licenzy's webhooks go to instance 1 only (${webhookUrl}); the Redis tier tells the others.
 ${demo.lines.join('\n')}
 Mock Licenzy console (grant, revoke, refund, live log): ${mock.consoleUrl}
-Ctrl-C stops everything (the instances, the mock and redis-server).`);
+Ctrl-C stops everything (the instances, the mock and ${topologyKind === 'single' ? 'redis-server' : 'every Redis process'}).`);
 
   if (check) {
     await stopAll();

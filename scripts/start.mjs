@@ -26,6 +26,9 @@ you can run (and run again) against the app. Ctrl-C stops everything.
                    matched (what the smoke test runs)
   --instances N    N (2 to 9) Express instances on one throwaway redis-server instead (needs redis-server; see
                    scripts/start-fleet.mjs); takes --port (the first instance's) and --check
+  --redis KIND     with --instances: single (default), cluster (a 3+3 Redis Cluster) or sentinel (1 primary,
+                   2 replicas, 3 Sentinels), all throwaway on 127.0.0.1 (cluster and sentinel need redis-cli and
+                   redis-sentinel too)
   -h, --help       this text
 
 The first run builds every package (about 70 s); later runs rebuild only what changed.`;
@@ -39,6 +42,7 @@ try {
       stats: { type: 'boolean', default: false },
       port: { type: 'string' },
       instances: { type: 'string' },
+      redis: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -61,9 +65,13 @@ if (!Number.isInteger(wanted) || wanted < 0 || wanted > 65535) {
   console.error(`--port expects an integer from 0 to 65535, got ${JSON.stringify(values.port ?? process.env.PORT)}`);
   process.exit(2);
 }
+if (values.redis !== undefined && values.instances === undefined) {
+  console.error('--redis takes effect with --instances N (the fleet demo); the single-app demo has no Redis');
+  process.exit(2);
+}
 if (values.instances !== undefined) {
   const { runFleetDemo } = await import('./start-fleet.mjs');
-  process.exit(await runFleetDemo({ framework, instances: values.instances, check: values.check, port: wanted }));
+  process.exit(await runFleetDemo({ framework, instances: values.instances, check: values.check, port: wanted, redis: values.redis }));
 }
 
 if (!buildStale()) process.exit(1);

@@ -8,7 +8,9 @@ import { createApp } from './app.mjs';
 let shared;
 if (process.env.REDIS_URL) {
   const { createRedisTier } = await import('@licenzy-gate/redis');
-  shared = createRedisTier({ url: process.env.REDIS_URL });
+  // REDIS_CLUSTER=1: the URL is one node of a Redis Cluster; REDIS_SENTINEL=<name>: the URL is one Sentinel.
+  const topology = process.env.REDIS_CLUSTER === '1' ? { cluster: true } : process.env.REDIS_SENTINEL ? { sentinel: process.env.REDIS_SENTINEL } : {};
+  shared = createRedisTier({ url: process.env.REDIS_URL, ...topology });
 }
 
 // One gate for every paid route: one decision cache, one Licenzy client. createAccessGate is core's,

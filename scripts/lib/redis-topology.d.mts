@@ -23,6 +23,8 @@ interface Topology {
   readonly seeds: ReadonlyArray<{ host: string; port: number }>;
   readonly label: string;
   env(client?: TopologyClient): Record<string, string>;
+  /** Keys on the nodes that are primaries now. */
+  dbsize(): Promise<number>;
   stop(): Promise<void>;
 }
 

@@ -50,21 +50,33 @@ async function freeRange(count) {
   throw new Error('no free port range for the Redis servers');
 }
 
-/** PING over a raw socket: whether something answers +PONG on the port. */
-function pings(port) {
+/** One inline command over a raw socket; resolves the reply's first packet as text ('' when unreachable). */
+function inline(port, command) {
   return new Promise((resolve) => {
     const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('connect', () => socket.write(`${command}\r\n`));
     socket.once('data', (data) => {
       socket.destroy();
-      resolve(data.toString().startsWith('+PONG'));
+      resolve(data.toString());
     });
-    socket.once('error', () => resolve(false));
+    socket.once('error', () => resolve(''));
     socket.setTimeout(2000, () => {
       socket.destroy();
-      resolve(false);
+      resolve('');
     });
   });
+}
+
+const pings = async (port) => (await inline(port, 'PING')).startsWith('+PONG');
+
+/** Keys on every node that is a primary now (to see a write-through land, whichever node took it). */
+async function primaryKeys(ports) {
+  let total = 0;
+  for (const port of ports) {
+    if (!/\$6\r\nmaster/.test(await inline(port, 'ROLE'))) continue;
+    total += Number(/^:(\d+)/.exec(await inline(port, 'DBSIZE'))?.[1] ?? NaN);
+  }
+  return total;
 }
 
 /** Runs redis-cli against a local port; rejects on a non-zero exit or an error reply. */
@@ -165,7 +177,7 @@ async function assemble(processes, dir, ready) {
 
 /**
  * A 3-primary, 3-replica Redis Cluster (`cluster-node-timeout` 2000 ms, no persistence, `noeviction`); about 2–3 s.
- * Resolves `{ kind: 'cluster', url, seeds, nodes, env, stop() }`: `url` is one node (what `createRedisTier({ url,
+ * Resolves `{ kind: 'cluster', url, seeds, nodes, label, env, dbsize(), stop() }` (`dbsize()`: keys on the primaries): `url` is one node (what `createRedisTier({ url,
  * cluster: true })` takes), `seeds` every node, `env` the fleet app's variables for `client` (`'url'` the tier's own
  * connections, `'node-redis'` or `'ioredis'` an app's cluster client).
  */
@@ -205,6 +217,7 @@ async function clusterOnce() {
     seeds,
     nodes,
     label: `a 3+3 Redis Cluster on 127.0.0.1:${base}-${base + 5}`,
+    dbsize: () => primaryKeys(nodes.map((n) => n.port)),
     env: (client = 'url') => ({ FLEET_REDIS_MODE: 'cluster', FLEET_REDIS_CLIENT: client, FLEET_REDIS_NODES: seeds.map((s) => `${s.host}:${s.port}`).join(',') }),
     stop,
   };
@@ -212,7 +225,8 @@ async function clusterOnce() {
 
 /**
  * 1 primary, 2 replicas and 3 sentinels (quorum 2, `down-after-milliseconds` 1000) monitoring `name`; about 2–4 s.
- * Resolves `{ kind: 'sentinel', url, name, sentinels, primary, replicas, env, stop() }`: `url` is one Sentinel.
+ * Resolves `{ kind: 'sentinel', url, name, sentinels, primary, replicas, label, env, dbsize(), stop() }`: `url` is one
+ * Sentinel.
  */
 export function startRedisSentinels(name = 'licenzy') {
   return withRetries(() => sentinelsOnce(name));
@@ -256,6 +270,7 @@ async function sentinelsOnce(name) {
     replicas,
     sentinels,
     label: `Redis behind Sentinel (primary 127.0.0.1:${base}, 2 replicas, sentinels on ${base + 3}-${base + 5})`,
+    dbsize: () => primaryKeys([primary, ...replicas].map((n) => n.port)),
     env: (client = 'url') => ({
       FLEET_REDIS_MODE: 'sentinel', FLEET_REDIS_CLIENT: client, FLEET_REDIS_NODES: seeds.map((s) => `${s.host}:${s.port}`).join(','), FLEET_REDIS_SENTINEL: name,
     }),
