@@ -9,9 +9,9 @@ const FLOAT32_EXACT_INTEGER = 16_777_216;
  * stamp, how long it is served, how much longer it may stand in during an outage, and how long before the stamp the
  * call behind it started.
  *
- * The spans are rounded *down* to float32, which is exact for every whole number of ms up to 2^24 (about 4.6 hours)
- * and for round seconds or minutes far beyond (24 h is 86,400,000 ms, exact): otherwise a decision expires, or stops
- * standing in, at most one float32 step early (under 10 ms for a day), never late. The call's start is kept in whole
+ * The spans are rounded *down* to float32, which is exact for every whole number of ms up to 2^24 (about 4.6 hours),
+ * of seconds up to 37 hours, of minutes up to 6 days and of hours up to 24 days: otherwise a decision expires, or stops
+ * standing in, at most one float32 step (2^-23 of the span, 10 ms in a day) early, never late. The call's start is kept in whole
  * ms, rounded back (older, never fresher); one more than 2^24 ms before the stamp counts as never fresh.
  *
  * @example

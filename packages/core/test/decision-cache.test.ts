@@ -309,3 +309,86 @@ describe('issue 14: foreign stores', () => {
     expect(await stale).toMatchObject({ allowed: true, source: 'stale', checkedAt: answeredAt });
   });
 });
+
+describe('issue 25: our own cache keeps stamps in columns by slot, decisions of both modes stay plain and frozen', () => {
+  function ownCache(max: number, mode: 'test' | 'live' = 'test') {
+    const clock = createClock(1_000);
+    const cache = createDecisionCache({ mode, now: clock.now, wallNow: () => 50_000, freshEnough: createFreshBound(1_000), enabled: true, max, store: undefined });
+    const answer = (lifetime: number, staleLifetime = lifetime, requestedAt = clock.now()) => ({ allowed: true, checkedAt: 40_000, lifetime, staleLifetime, requestedAt });
+    return { clock, cache, answer };
+  }
+
+  it('each subject keeps its own lifetime while the columns grow past their first capacity', () => {
+    const { clock, cache, answer } = ownCache(40);
+    for (let i = 0; i < 40; i++) cache.remember(`u${i}`, answer(1_000 + i));
+    clock.advance(999);
+    expect(Array.from({ length: 40 }, (_, i) => cache.lookup(`u${i}`)?.subjectRef)).toEqual(Array.from({ length: 40 }, (_, i) => `u${i}`));
+    for (let i = 0; i < 40; i++) {
+      clock.advance(1);
+      // Subject i expires exactly 1,000 + i ms after it was stored, not with a neighbour's (or an empty) stamp.
+      expect([cache.lookup(`u${i}`), cache.lookup(`u${i + 1}`)?.subjectRef]).toEqual([undefined, i < 39 ? `u${i + 1}` : undefined]);
+    }
+  });
+
+  it('a slot freed by delete or eviction carries nothing of its former subject into the next one', () => {
+    const { clock, cache, answer } = ownCache(2);
+    cache.remember('long', answer(60_000, 120_000, 900));
+    cache.delete('long');
+    cache.remember('short', answer(100, 100, -Infinity)); // takes the freed slot
+    cache.remember('other', answer(60_000));
+    expect(cache.holds('long')).toBe(false);
+    expect(cache.recentAnswer('short', clock.now())).toBeUndefined(); // never fresh, unlike the slot's former subject
+    expect(cache.lookup('other')).toBeDefined(); // 'short' is now the least recently used
+    cache.remember('third', answer(50)); // full: evicts 'short', takes its slot
+    expect([cache.holds('short'), cache.holds('other'), cache.holds('third')]).toEqual([false, true, true]);
+    clock.advance(50);
+    expect([cache.lookup('third'), cache.standIn('third', clock.now())]).toEqual([undefined, undefined]);
+    expect(cache.lookup('other')?.subjectRef).toBe('other');
+  });
+
+  it('evicts the least recently used subject: a hit, a recent answer or a stand-in counts as a use', () => {
+    const { clock, cache, answer } = ownCache(3);
+    for (const s of ['a', 'b', 'c']) cache.remember(s, answer(1_000, 5_000));
+    cache.lookup('a');
+    cache.remember('d', answer(1_000)); // evicts 'b'
+    cache.recentAnswer('c', clock.now());
+    cache.remember('e', answer(1_000)); // evicts 'a' ('c' was just used)
+    clock.advance(2_000);
+    cache.standIn('c', clock.now());
+    cache.remember('f', answer(1_000)); // evicts 'd'
+    expect(['a', 'b', 'c', 'd', 'e', 'f'].filter((s) => cache.holds(s))).toEqual(['c', 'e', 'f']);
+  });
+
+  it.each(['test', 'live'] as const)('%s mode: a hit is frozen with the five public fields as plain values, even in util.inspect', async (mode) => {
+    const { cache, answer } = ownCache(10, mode);
+    const decision = cache.remember('u', { ...answer(1_000), allowed: false });
+    const expected = { subjectRef: 'u', allowed: false, source: 'cache' as const, checkedAt: 40_000, mode };
+    expect(cache.lookup('u')).toBe(decision);
+    expectPublicOnly(decision, expected);
+    expect(() => Object.defineProperty(decision, 'source', { value: 'licenzy' })).toThrow(TypeError);
+    expect(() => Object.defineProperty(decision, 'mode', { value: mode === 'test' ? 'live' : 'test' })).toThrow(TypeError);
+    expect(structuredClone(decision)).toEqual(expected);
+    const { inspect } = await import('node:util');
+    expect(inspect(decision)).not.toContain('Getter');
+    expect(inspect(decision)).toContain(`mode: '${mode}'`);
+  });
+
+  it('gates of both modes in one process each serve their own mode, and one decision cannot be changed through another', async () => {
+    const clock = createClock();
+    const gates = (['test', 'live'] as const).map((mode) => {
+      const fake = createFakeChecker(mode);
+      return { fake, gate: createAccessGate({ client: fake.checker, logger, now: clock.now, cache: { ttl: 30_000 } }) };
+    });
+    for (const { fake, gate } of gates) {
+      const first = gate.check('u');
+      fake.next().resolve(true);
+      await first;
+    }
+    const [test, live] = gates.map(({ gate }) => gate.peek('u'));
+    expect([test?.mode, live?.mode, test?.source, live?.source]).toEqual(['test', 'live', 'cache', 'cache']);
+    expect(() => {
+      (test as { allowed: boolean }).allowed = false;
+    }).toThrow(TypeError);
+    expect(live?.allowed).toBe(true);
+  });
+});

@@ -36,8 +36,8 @@ describe('namespacedStore', () => {
 
 describe('GrowingLru', () => {
   // The reference: a Map kept in recency order (oldest first).
-  function reference(max: number) {
-    const map = new Map<string, number>();
+  function reference<V>(max: number) {
+    const map = new Map<string, V>();
     return {
       get(key: string) {
         const value = map.get(key);
@@ -47,7 +47,7 @@ describe('GrowingLru', () => {
         }
         return value;
       },
-      set(key: string, value: number) {
+      set(key: string, value: V) {
         map.delete(key);
         if (map.size >= max) map.delete(map.keys().next().value as string);
         map.set(key, value);
@@ -58,25 +58,38 @@ describe('GrowingLru', () => {
         return map.size;
       },
       keys: () => [...map.keys()],
+      peek: (key: string) => map.get(key),
     };
   }
 
-  it('behaves as an exact LRU under any sequence of operations (grows past its first capacity)', () => {
+  /** A value that carries its key, so both layouts (a key array, or keys read from the values) can hold it. */
+  interface Item {
+    readonly key: string;
+    readonly n: number;
+  }
+
+  it.each([
+    ['a key array', false],
+    ['keys read from the values (keyOf)', true],
+  ])('behaves as an exact LRU under any sequence of operations, growing past its first capacity (%s)', { timeout: 30_000 }, (_name, keyed) => {
+    // Clears are rare, so runs fill up and evict: a recency bug then evicts the wrong key, which a later read shows.
     const op = fc.oneof(
-      fc.record({ kind: fc.constant('get' as const), key: fc.integer({ min: 0, max: 60 }) }),
-      fc.record({ kind: fc.constant('set' as const), key: fc.integer({ min: 0, max: 60 }), value: fc.integer() }),
-      fc.record({ kind: fc.constant('delete' as const), key: fc.integer({ min: 0, max: 60 }) }),
-      fc.record({ kind: fc.constant('clear' as const) }),
+      { arbitrary: fc.record({ kind: fc.constant('get' as const), key: fc.integer({ min: 0, max: 60 }) }), weight: 10 },
+      { arbitrary: fc.record({ kind: fc.constant('set' as const), key: fc.integer({ min: 0, max: 60 }), value: fc.integer() }), weight: 10 },
+      { arbitrary: fc.record({ kind: fc.constant('delete' as const), key: fc.integer({ min: 0, max: 60 }) }), weight: 3 },
+      { arbitrary: fc.record({ kind: fc.constant('clear' as const) }), weight: 1 },
     );
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 50 }), fc.array(op, { maxLength: 400 }), (max, ops) => {
-        const lru = new GrowingLru<number>(max);
-        const model = reference(max);
+      fc.property(fc.integer({ min: 1, max: 50 }), fc.array(op, { maxLength: 400, size: 'max' }), (max, ops) => {
+        const lru = keyed ? new GrowingLru<Item>(max, (item) => item.key) : new GrowingLru<Item>(max);
+        const model = reference<Item>(max);
         for (const o of ops) {
           if (o.kind === 'get') expect(lru.get(`k${o.key}`)).toBe(model.get(`k${o.key}`));
           else if (o.kind === 'set') {
-            lru.set(`k${o.key}`, o.value);
-            model.set(`k${o.key}`, o.value);
+            const item = { key: `k${o.key}`, n: o.value };
+            const slot = lru.set(item.key, item);
+            model.set(item.key, item);
+            expect(lru.valueAt(slot)).toBe(item);
           } else if (o.kind === 'delete') expect(lru.delete(`k${o.key}`)).toBe(model.delete(`k${o.key}`));
           else {
             lru.clear();
@@ -84,12 +97,54 @@ describe('GrowingLru', () => {
           }
           expect(lru.size).toBe(model.size);
           expect(lru.size).toBeLessThanOrEqual(max);
+          expect(lru.capacity).toBeLessThanOrEqual(max);
         }
-        // Same contents: every key the model holds is there with its value (read in recency order, which keeps it).
+        // Every key has a slot of its own below the capacity, holding its value (read in recency order, which keeps it;
+        // reading after each step instead would reorder the LRU like the model and hide a recency bug).
+        const slots = model.keys().map((key) => lru.slotOf(key));
+        expect(new Set(slots).size).toBe(slots.length);
+        slots.forEach((slot, i) => {
+          expect(slot).toBeGreaterThanOrEqual(0);
+          expect(slot).toBeLessThan(lru.capacity);
+          expect(lru.valueAt(slot)).toBe(model.peek(model.keys()[i] as string));
+        });
         for (const key of model.keys()) expect(lru.get(key)).toBe(model.get(key));
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
+  });
+
+  it("reuses a deleted key's slot before handing out a new one, and an evicted key's slot for the newcomer", () => {
+    const lru = new GrowingLru<string>(3);
+    expect(['a', 'b', 'c'].map((key) => lru.set(key, key.toUpperCase()))).toEqual([0, 1, 2]);
+    expect(lru.delete('b')).toBe(true);
+    expect(lru.slotOf('b')).toBe(-1);
+    expect(lru.set('d', 'D')).toBe(1);
+    // Full: 'a' is the least recently used, so 'e' takes its slot.
+    expect(lru.set('e', 'E')).toBe(0);
+    expect([lru.get('a'), lru.get('c'), lru.get('d'), lru.get('e')]).toEqual([undefined, 'C', 'D', 'E']);
+  });
+
+  it('evicts in recency order when keys are read from the values, and a read makes a key the most recent', () => {
+    const lru = new GrowingLru<Item>(3, (item) => item.key);
+    for (const key of ['a', 'b', 'c']) lru.set(key, { key, n: 0 });
+    expect(lru.slotOf('a')).toBe(0); // 'a' is now the most recent; 'b' the least
+    lru.set('d', { key: 'd', n: 0 });
+    lru.set('e', { key: 'e', n: 0 });
+    expect(['a', 'b', 'c', 'd', 'e'].map((key) => lru.get(key)?.key)).toEqual(['a', undefined, undefined, 'd', 'e']);
+  });
+
+  it('grows its slots by doubling up to max, keeping every value, and allocates nothing for max up front', () => {
+    const lru = new GrowingLru<number>(100);
+    expect(lru.capacity).toBe(16);
+    const capacities = new Set<number>();
+    for (let i = 0; i < 100; i++) {
+      expect(lru.set(`k${i}`, i)).toBe(i);
+      capacities.add(lru.capacity);
+    }
+    expect([...capacities]).toEqual([16, 32, 64, 100]);
+    for (let i = 0; i < 100; i++) expect(lru.get(`k${i}`)).toBe(i);
+    expect(new GrowingLru<number>(5).capacity).toBe(5);
   });
 
   it('refuses a max that is not a positive integer', () => {
