@@ -1,12 +1,15 @@
 // Benchmark 7: many instances on one Redis (issue 9). Three app processes (scripts/fleet-app.mjs) on a throwaway
 // redis-server, against three without the tier: invalidation propagation, Licenzy calls per subject per TTL, the L2
-// hit latency on an L1 miss, the L1 hit path, and requests answered while Redis is killed or hangs.
+// hit latency on an L1 miss, the L1 hit path, and requests answered while Redis is killed or hangs. Issue 24: three
+// more on a throwaway 3+3 Redis Cluster, whose propagation and L2 hits are measured in the same run, in rounds
+// alternating with the single server's (the cluster part is skipped, saying why, only without redis-cli).
 // `node bench/multi-instance.mjs` (or a full `npm run bench`) rewrites the figures in docs/multi-instance.md;
 // `--smoke` (CI) runs every part at tiny sizes and writes nothing.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { REDIS_MISSING, buildRedisIfStale, redisServerInstalled, startFleet, startRedis, until } from '../scripts/fleet.mjs';
+import { startRedisCluster, topologyMissing } from '../scripts/lib/redis-topology.mjs';
 import { machine } from './lib/report.mjs';
 import { fmt, median, percentile, verdict } from './lib/stats.mjs';
 
@@ -31,32 +34,47 @@ export async function run({ smoke, mock, log }) {
   // bench/run.mjs builds what the single-instance benchmarks need; the fleet also loads @licenzy-gate/redis.
   if (!buildRedisIfStale()) throw new Error('could not build @licenzy-gate/redis');
   const sizes = smoke
-    ? { invalidations: 10, subjects: 3, burst: 6, l2: 20, hitN: 20_000, hitRounds: 1, outage: 60 }
-    : { invalidations: 300, subjects: 50, burst: 30, l2: 500, hitN: 1_000_000, hitRounds: 9, outage: 600 };
+    ? { invalidations: 10, subjects: 3, burst: 6, l2: 20, rounds: 2, hitN: 20_000, hitRounds: 1, outage: 60 }
+    : { invalidations: 300, subjects: 50, burst: 30, l2: 500, rounds: 6, hitN: 1_000_000, hitRounds: 9, outage: 600 };
+  const clusterMissing = topologyMissing('cluster');
+  if (clusterMissing !== undefined && process.env.LICENZY_REQUIRE_SERVERS === '1') throw new Error(clusterMissing);
+  if (clusterMissing !== undefined) log(`  the Redis Cluster part is skipped: ${clusterMissing}`);
   const redis = await startRedis();
+  let cluster;
   const env = { LICENZY_API_KEY: mock.info.apiKey, LICENZY_API_URL: mock.info.url, ...LIFETIMES };
   const fleets = [];
   try {
-    const started = await Promise.allSettled([startFleet(3, { ...env, REDIS_URL: redis.url }), startFleet(3, env)]);
-    const [fleet, alone] = started.map((s) => (s.status === 'fulfilled' ? s.value : []));
-    fleets.push(...fleet, ...alone); // stopped in `finally`, even if the other fleet failed to start
+    cluster = clusterMissing === undefined ? await startRedisCluster() : undefined;
+    const started = await Promise.allSettled([
+      startFleet(3, { ...env, REDIS_URL: redis.url }),
+      startFleet(3, env),
+      // The tier's own connections (createRedisTier({ url, cluster: true })): node-redis createCluster.
+      cluster === undefined ? Promise.resolve([]) : startFleet(3, { ...env, ...cluster.env('url') }),
+    ]);
+    const [fleet, alone, onCluster] = started.map((s) => (s.status === 'fulfilled' ? s.value : []));
+    fleets.push(...fleet, ...alone, ...onCluster); // stopped in `finally`, even if another fleet failed to start
     for (const s of started) if (s.status === 'rejected') throw s.reason;
     const checks = async () => (await mock.call('counters')).checks;
     await waitForTier(fleet, mock, checks);
+    if (cluster !== undefined) await waitForTier(onCluster, mock, checks);
 
-    const propagation = await measurePropagation(fleet, sizes.invalidations);
-    log(`  propagation to every other instance: p50 ${fmt.ms(propagation.all.p50)}, p99 ${fmt.ms(propagation.all.p99)} (${propagation.count} invalidations)`);
+    const topologies = [{ name: 'single', fleet, redis }, ...(cluster === undefined ? [] : [{ name: 'cluster', fleet: onCluster, redis: cluster }])];
+    const side = await measureSideBySide(topologies, mock, sizes);
+    for (const t of side) {
+      log(`  ${t.name}: propagation to every other instance p50 ${fmt.ms(t.propagation.all.p50)}, p99 ${fmt.ms(t.propagation.all.p99)} (${t.propagation.count}); L2 hit p50 ${fmt.ms(t.l2.p50)}, p99 ${fmt.ms(t.l2.p99)} (${t.l2.count})`);
+    }
+    const propagation = side[0].propagation;
     const calls = await measureCalls({ fleet, alone, mock, checks, redis, sizes });
     log(`  Licenzy calls per subject per TTL: ${calls.tier.toFixed(2)} with the tier, ${calls.alone.toFixed(2)} without; cold stampede ${calls.stampede.toFixed(2)}`);
-    const l2 = await measureL2(fleet, alone, mock, sizes.l2);
-    log(`  L1 miss answered by L2: p50 ${fmt.ms(l2.hit.p50)}, p99 ${fmt.ms(l2.hit.p99)}; by Licenzy: p50 ${fmt.ms(l2.licenzy.p50)}`);
+    const l2 = { ...(await measureL2(fleet, alone, mock, sizes.l2)), hit: side[0].l2 };
+    log(`  L1 miss → L2 miss → Licenzy: p50 ${fmt.ms(l2.licenzy.p50)}; without the tier p50 ${fmt.ms(l2.alone.p50)}`);
     const hit = await measureHitPath(fleet[0], alone[0], alone[1], sizes);
     log(`  L1 hit (gate.peek): ${fmt.ns(hit.tier)} with the tier, ${fmt.ns(hit.alone)} without, ${fmt.ns(hit.control)} in a second instance without (A/A)`);
     const outage = await measureOutage({ fleet, redis, mock, perPhase: sizes.outage });
     for (const phase of outage.phases) log(`  Redis ${phase.name}: ${phase.count} requests, p50 ${fmt.ms(phase.p50)}, p99 ${fmt.ms(phase.p99)}, max ${fmt.ms(phase.max)}, ${phase.wrong} wrong, ${phase.unavailable} 503`);
     log(`  recovered ${fmt.ms(outage.recoveredMs)} after the restart (an answer shared through Redis again)`);
 
-    const figures = { propagation, calls, l2, hit, outage, sizes };
+    const figures = { propagation, calls, l2, hit, outage, sizes, side, clusterMissing };
     const result = report(figures);
     if (!smoke && writesDoc()) {
       writeDoc(result.body);
@@ -66,6 +84,7 @@ export async function run({ smoke, mock, log }) {
   } finally {
     await Promise.allSettled(fleets.map((instance) => instance.stop()));
     await redis.stop();
+    await cluster?.stop();
   }
 }
 
@@ -102,7 +121,7 @@ async function waitForTier(fleet, mock, checks) {
   }
 }
 
-/** Instance 0 invalidates; the others stamp when the broadcast reaches their gate (wall clock, one machine). */
+/** Instance 0 invalidates; the others stamp when the broadcast reaches their gate (wall clock, one machine): ms each. */
 async function measurePropagation(fleet, count) {
   const [origin, ...others] = fleet;
   const each = [];
@@ -116,7 +135,7 @@ async function measurePropagation(fleet, count) {
     each.push(...delays);
     all.push(Math.max(...delays));
   }
-  return { count, each: summary(each), all: summary(all) };
+  return { each, all };
 }
 
 /** Licenzy calls per subject while requests are spread over three instances, with and without the tier. */
@@ -144,22 +163,53 @@ async function measureCalls({ fleet, alone, mock, checks, redis, sizes }) {
   return { tier: await perSubject(fleet, 'calls', false), alone: await perSubject(alone, 'alone', false), stampede: await perSubject(fleet, 'stampede', true) };
 }
 
-/** `gate.check()` timed inside instance 1 for subjects instance 0 just fetched (L1 miss, L2 hit), and for new ones. */
+/** `gate.check()` timed inside instance 1 for new subjects: an L1 miss, an L2 miss, Licenzy; and without the tier. */
 async function measureL2(fleet, alone, mock, count) {
-  const subjects = Array.from({ length: count }, (_, i) => `l2_${i}_${randomUUID()}`);
-  await mock.call('grant', subjects);
-  for (const subject of subjects) await get(fleet[0], subject);
-  // A read on instance 0's own connection runs after its earlier writes: every entry is in Redis once it returns.
-  await get(fleet[0], `l2_barrier_${randomUUID()}`);
-  const hits = await fleet[1].call('timeChecks', subjects);
-  if (hits.some((h) => h.source !== 'cache' || !h.allowed)) throw new Error('expected every L1 miss on instance 1 to be an L2 hit');
   const fresh = Array.from({ length: Math.min(count, 200) }, (_, i) => `l2_new_${i}_${randomUUID()}`);
   await mock.call('grant', fresh);
   const viaLicenzy = await fleet[1].call('timeChecks', fresh);
   const aloneFresh = fresh.map((s) => `${s}_alone`);
   await mock.call('grant', aloneFresh);
   const withoutTier = await alone[1].call('timeChecks', aloneFresh);
-  return { hit: summary(hits.map((h) => h.ms)), licenzy: summary(viaLicenzy.map((h) => h.ms)), alone: summary(withoutTier.map((h) => h.ms)) };
+  return { licenzy: summary(viaLicenzy.map((h) => h.ms)), alone: summary(withoutTier.map((h) => h.ms)) };
+}
+
+/**
+ * `gate.check()` timed inside instance 1 for subjects instance 0 just fetched: each an L1 miss answered by the tier
+ * (an L2 hit). Waits until every entry is in Redis first (on a cluster they land on three primaries, over three
+ * connections, so no single read orders them): the primaries' key count.
+ */
+async function l2Hits({ fleet, redis }, mock, count) {
+  const subjects = Array.from({ length: count }, (_, i) => `l2_${i}_${randomUUID()}`);
+  await mock.call('grant', subjects);
+  const keys = await redis.dbsize();
+  for (const subject of subjects) await get(fleet[0], subject);
+  await until(async () => (await redis.dbsize()) >= keys + count, 10_000, 'every entry written through');
+  const hits = await fleet[1].call('timeChecks', subjects);
+  if (hits.some((h) => h.source !== 'cache' || !h.allowed)) throw new Error('expected every L1 miss on instance 1 to be an L2 hit');
+  return hits.map((h) => h.ms);
+}
+
+/**
+ * Propagation and L2 hits on each topology, in `sizes.rounds` rounds whose order alternates (A B, B A, …), so the
+ * machine's drift over the run falls on both alike. Returns per topology `{ name, propagation, l2 }`.
+ */
+async function measureSideBySide(topologies, mock, sizes) {
+  const samples = new Map(topologies.map((t) => [t.name, { each: [], all: [], l2: [] }]));
+  const perRound = (total) => Math.max(1, Math.ceil(total / sizes.rounds));
+  for (let round = 0; round < sizes.rounds; round++) {
+    for (const topology of round % 2 === 0 ? topologies : [...topologies].reverse()) {
+      const bucket = samples.get(topology.name);
+      const propagation = await measurePropagation(topology.fleet, perRound(sizes.invalidations));
+      bucket.each.push(...propagation.each);
+      bucket.all.push(...propagation.all);
+      bucket.l2.push(...(await l2Hits(topology, mock, perRound(sizes.l2))));
+    }
+  }
+  return topologies.map(({ name }) => {
+    const { each, all, l2 } = samples.get(name);
+    return { name, propagation: { count: all.length, each: summary(each), all: summary(all) }, l2: summary(l2) };
+  });
 }
 
 /**
@@ -237,7 +287,43 @@ async function measureOutage({ fleet, redis, mock, perPhase }) {
   return { phases, recoveredMs, wrong: answers.filter((a) => a.wrong).length, unavailable: answers.filter((a) => a.status === 503).length, total: answers.length };
 }
 
-function report({ propagation, calls, l2, hit, outage, sizes }) {
+const TOPOLOGY_LABELS = { single: 'one redis-server', cluster: '3+3 Redis Cluster (`createRedisTier({ url, cluster: true })`)' };
+
+/** The cluster's rows (met or missed against the same targets), or one saying why it was not measured. */
+function clusterRows(side, clusterMissing) {
+  const onCluster = side.find((t) => t.name === 'cluster');
+  if (onCluster === undefined) {
+    return [{ benchmark: '7. The same on a 3+3 Redis Cluster', figure: `skipped: ${clusterMissing}`, target: '—', status: 'info' }];
+  }
+  const { propagation, l2 } = onCluster;
+  return [
+    {
+      benchmark: '7. Invalidation reaches every other instance, 3+3 Redis Cluster',
+      figure: `p50 ${fmt.ms(propagation.all.p50)}, p99 ${fmt.ms(propagation.all.p99)} (${propagation.count} invalidations, 3 instances)`,
+      target: `p99 < ${TARGETS.propagationP99} ms`,
+      status: verdict(propagation.all.p99 < TARGETS.propagationP99),
+    },
+    {
+      benchmark: '7. L2 hit on a 3+3 Redis Cluster',
+      figure: `p50 ${fmt.ms(l2.p50)}, p99 ${fmt.ms(l2.p99)} (${l2.count} L1 misses; two round trips: the subject's script, then the scope's epoch)`,
+      target: `p50 < ${TARGETS.l2P50} ms`,
+      status: verdict(l2.p50 < TARGETS.l2P50),
+    },
+  ];
+}
+
+/** The side-by-side table of the single server and the cluster, measured in alternating rounds of one run. */
+function sideBySide(side, sizes) {
+  return [
+    `Propagation and L2 hits on each topology, measured in the same run in ${sizes.rounds} alternating rounds (single, cluster; then cluster, single; …), three app processes on each:`,
+    '',
+    '| Redis | Propagation p50 | p99 | max | L2 hit p50 | p99 | max |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...side.map((t) => `| ${TOPOLOGY_LABELS[t.name]} | ${fmt.ms(t.propagation.all.p50)} | ${fmt.ms(t.propagation.all.p99)} | ${fmt.ms(t.propagation.all.max)} | ${fmt.ms(t.l2.p50)} | ${fmt.ms(t.l2.p99)} | ${fmt.ms(t.l2.max)} |`),
+  ].join('\n');
+}
+
+function report({ propagation, calls, l2, hit, outage, sizes, side, clusterMissing }) {
   const phase = (name) => outage.phases.find((p) => p.name === name);
   const downMax = Math.max(phase('killed').max, phase('hanging').max);
   const hitRatio = hit.tier / hit.alone;
@@ -246,7 +332,7 @@ function report({ propagation, calls, l2, hit, outage, sizes }) {
   const hitBound = Math.max(TARGETS.hitRatio, aaSpread);
   const rows = [
     {
-      benchmark: '7. Invalidation reaches every other instance',
+      benchmark: '7. Invalidation reaches every other instance, one redis-server',
       figure: `p50 ${fmt.ms(propagation.all.p50)}, p99 ${fmt.ms(propagation.all.p99)} (${propagation.count} invalidations, 3 instances)`,
       target: `p99 < ${TARGETS.propagationP99} ms`,
       status: verdict(propagation.all.p99 < TARGETS.propagationP99),
@@ -258,7 +344,7 @@ function report({ propagation, calls, l2, hit, outage, sizes }) {
       status: verdict(calls.tier <= TARGETS.callsWithTier),
     },
     {
-      benchmark: '7. L1 miss answered by the Redis tier (L2 hit)',
+      benchmark: '7. L1 miss answered by the Redis tier (L2 hit), one redis-server',
       figure: `p50 ${fmt.ms(l2.hit.p50)}, p99 ${fmt.ms(l2.hit.p99)} (vs Licenzy on loopback p50 ${fmt.ms(l2.alone.p50)})`,
       target: `p50 < ${TARGETS.l2P50} ms`,
       status: verdict(l2.hit.p50 < TARGETS.l2P50),
@@ -275,11 +361,14 @@ function report({ propagation, calls, l2, hit, outage, sizes }) {
       target: `${TARGETS.wrong} wrong`,
       status: verdict(outage.wrong === TARGETS.wrong && outage.unavailable === 0),
     },
+    ...clusterRows(side, clusterMissing),
   ];
   const body = [
     '| Figure | Value | Target | Result |',
     '|---|---|---|---|',
     ...rows.map((r) => `| ${r.benchmark.slice(3)} | ${r.figure} | ${r.target} | ${r.status === 'MISSED' ? '**missed**' : r.status} |`),
+    '',
+    sideBySide(side, sizes),
     '',
     `Invalidation, per other instance: p50 ${fmt.ms(propagation.each.p50)}, p99 ${fmt.ms(propagation.each.p99)}, max ${fmt.ms(propagation.each.max)}. L1 miss → L2 miss → Licenzy with the tier: p50 ${fmt.ms(l2.licenzy.p50)} (one Redis round trip more than without it: p50 ${fmt.ms(l2.alone.p50)}).`,
     '',
@@ -289,7 +378,7 @@ function report({ propagation, calls, l2, hit, outage, sizes }) {
     '|---|---:|---:|---:|---:|---:|---:|',
     ...outage.phases.map((p) => `| ${{ up: 'up', killed: 'killed (SIGKILL)', restarted: 'restarted', hanging: 'hanging (SIGSTOP)', resumed: 'resumed (SIGCONT)' }[p.name]} | ${p.count} | ${fmt.ms(p.p50)} | ${fmt.ms(p.p99)} | ${fmt.ms(p.max)} | ${p.wrong} | ${p.unavailable} |`),
     '',
-    `After the restart the fleet shared answers through Redis again ${fmt.ms(outage.recoveredMs)} later, by itself (reconnect backoff and the tier's 1 s circuit cool-down). Sizes: ${sizes.invalidations} invalidations; ${sizes.subjects} subjects × (4 + ${sizes.burst}) requests per fleet; ${sizes.l2} L2 hits; ${fmt.int(sizes.hitN)} peeks × ${sizes.hitRounds} rounds; at least ${sizes.outage} requests per Redis phase.`,
+    `After the restart the fleet shared answers through Redis again ${fmt.ms(outage.recoveredMs)} later, by itself (reconnect backoff and the tier's 1 s circuit cool-down). Sizes: ${sizes.invalidations} invalidations and ${sizes.l2} L2 hits per topology (rounded up to whole rounds); ${sizes.subjects} subjects × (4 + ${sizes.burst}) requests per fleet; ${fmt.int(sizes.hitN)} peeks × ${sizes.hitRounds} rounds; at least ${sizes.outage} requests per Redis phase.`,
   ].join('\n');
   const markdown = [
     '## 7. Many instances on one Redis',
