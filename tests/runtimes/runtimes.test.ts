@@ -2,6 +2,7 @@
 // (@hono/node-server), Bun (Bun.serve), Deno (Deno.serve) and workerd (an esbuild bundle and a capnp config), against
 // the local Licenzy in this process: 200 / 401 / 403 / 402 / 503 with the same problem+json as the Node adapters,
 // 1,000 concurrent cold requests → one Licenzy call, an outage → 503 + Retry-After, and no process.env read at import.
+// Then a signed webhook drops a cached grant (a forged one drops nothing), and a stopped Licenzy → 503, never 200.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import {
@@ -17,6 +18,7 @@ import type { RunningServer } from './support/child.js';
 import { getMany } from './support/http.js';
 import { ROOT } from './support/paths.js';
 import { RUNTIMES } from './support/runtimes.js';
+import { deliver, WEBHOOK_SECRET } from './support/webhook.js';
 
 const CHECK = 'POST /v1/access/check';
 const CONSUME = 'POST /v1/usage/consume';
@@ -51,6 +53,14 @@ describe.each(RUNTIMES)('the gated app on $name', (runtime) => {
   let server: RunningServer;
   let casesStarted = 0;
   let overlap = 0;
+  let stoppedMs = 0;
+
+  /** GET /pro/report for a session: the status and, for a 200, where the decision came from (`licenzy`, `cache`). */
+  async function reportFor(name: string) {
+    const response = await fetch(`${server.url}/pro/report`, { headers: session(name) });
+    const body = (await response.json()) as { source?: string };
+    return { status: response.status, source: body.source };
+  }
 
   beforeAll(async () => {
     for (const name of ['core', 'fetch', 'hono']) {
@@ -62,13 +72,14 @@ describe.each(RUNTIMES)('the gated app on $name', (runtime) => {
     licenzy.mock.topUp('user_metered', 1);
     licenzy.mock.grant('user_crowd');
     licenzy.mock.grant('user_outage');
-    server = await runtime.start({ url: licenzy.mock.url, key: licenzy.mock.testKey });
+    for (const user of ['user_hooked', 'user_unhooked', 'user_forged', 'user_stopped']) licenzy.mock.grant(user);
+    server = await runtime.start({ url: licenzy.mock.url, key: licenzy.mock.testKey, webhookSecret: WEBHOOK_SECRET });
     casesStarted = performance.now();
   }, 90_000);
 
   afterAll(async () => {
     const cases = Math.round(performance.now() - casesStarted);
-    if (server) timings.push(`${runtime.name}: started in ${server.startMs} ms, cases ran in ${cases} ms, ${overlap}/${CROWD} of the crowd answered by the one call`);
+    if (server) timings.push(`${runtime.name}: started in ${server.startMs} ms, cases ran in ${cases} ms, ${overlap}/${CROWD} of the crowd answered by the one call, 3 requests with Licenzy stopped in ${stoppedMs} ms`);
     await server?.stop();
     await licenzy?.close();
   }, 30_000);
@@ -146,8 +157,52 @@ describe.each(RUNTIMES)('the gated app on $name', (runtime) => {
     }
   }, 60_000);
 
-  it("never writes the Licenzy key to the runtime's output", () => {
+  it('a signed entitlement.updated webhook drops the cached grant: 403 at once, while a user without one stays cached', async () => {
+    // Both granted and cached; Licenzy then revokes both, but only user_hooked's revocation is delivered to the app.
+    for (const name of ['hooked', 'unhooked']) expect(await reportFor(name)).toEqual({ status: 200, source: 'licenzy' });
+    expect(await reportFor('hooked')).toEqual({ status: 200, source: 'cache' });
+    licenzy.mock.revoke('user_hooked');
+    licenzy.mock.revoke('user_unhooked');
+    expect(await deliver(server.url, 'user_hooked')).toBe(200);
+    const before = licenzy.mock.count(CHECK);
+    const response = await fetch(`${server.url}/pro/report`, { headers: session('hooked') });
+    expect(await answerOf(response)).toEqual(refusal(new LicenzyAccessDeniedError('user_hooked')));
+    expect(licenzy.mock.count(CHECK)).toBe(before + 1);
+    // The control: without a webhook, the revoked user's grant is still served from the cache (its TTL is 5 min).
+    expect(await reportFor('unhooked')).toEqual({ status: 200, source: 'cache' });
+  });
+
+  it('a forged delivery (wrong secret, or a signature over another body) is refused with 401 and drops nothing', async () => {
+    expect(await reportFor('forged')).toEqual({ status: 200, source: 'licenzy' });
+    licenzy.mock.revoke('user_forged');
+    expect(await deliver(server.url, 'user_forged', 'wrong-secret')).toBe(401);
+    expect(await deliver(server.url, 'user_forged', 'other-body')).toBe(401);
+    expect(await reportFor('forged')).toEqual({ status: 200, source: 'cache' });
+    // The same subject's genuine delivery does drop it: the 401s above were the signature, not the route.
+    expect(await deliver(server.url, 'user_forged')).toBe(200);
+    expect((await reportFor('forged')).status).toBe(403);
+  });
+
+  it('503 with Retry-After when Licenzy is stopped (connection refused), never a grant', async () => {
+    // Last but one: the app's Licenzy stops for good. user_stopped is granted there but was never asked for (cold).
+    const stoppedAt = new URL(licenzy.mock.url).host;
+    await licenzy.close();
+    const logged = server.output().length;
+    const started = performance.now();
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const response = await fetch(`${server.url}/pro/report`, { headers: session('stopped') });
+      expect(await answerOf(response)).toEqual(refusal(new LicenzyUnavailableError('network', 'Licenzy could not be reached')));
+      expect(response.headers.get('retry-after')).toMatch(/^[1-9]\d*$/);
+    }
+    stoppedMs = Math.round(performance.now() - started);
+    // Told apart from the 503 fault above: the outage line (one per outage) names a network error at the stopped address.
+    expect(server.output().slice(logged)).toMatch(new RegExp(`Licenzy unavailable: [^]*\\bnetwork\\b[^]*${stoppedAt.replaceAll('.', '\\.')}`));
+  }, 60_000);
+
+  it("never writes the Licenzy key or the webhook secret to the runtime's output", () => {
     expect(server.output()).not.toContain(licenzy.mock.testKey);
+    expect(server.output()).not.toContain(WEBHOOK_SECRET);
+    expect(server.output()).not.toContain(WEBHOOK_SECRET.slice('whsec_'.length));
   });
 });
 

@@ -6,10 +6,15 @@ import { startChild, type RunningServer } from './child.js';
 import { BIN, FIXTURES, ROOT } from './paths.js';
 import { startWorkerd } from './workerd.js';
 
-/** The Licenzy a runtime's app is pointed at: its URL and (fake, test-mode) key, passed as environment / bindings. */
+/**
+ * The Licenzy a runtime's app is pointed at: its URL, (fake, test-mode) key and webhook secret, passed as environment
+ * variables / bindings.
+ */
 export interface LicenzyTarget {
   url: string;
   key: string;
+  /** The Standard Webhooks secret (`whsec_…`) the app's webhook route verifies deliveries with. */
+  webhookSecret: string;
 }
 
 export interface Runtime {
@@ -19,14 +24,14 @@ export interface Runtime {
 
 /** The child's environment: only what it needs, so nothing of the test process leaks in (no secret, no VITEST_*). */
 function childEnv(licenzy: LicenzyTarget, extra: Record<string, string> = {}): Record<string, string> {
-  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), LICENZY_API_URL: licenzy.url, LICENZY_API_KEY: licenzy.key, ...extra };
+  return { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? tmpdir(), LICENZY_API_URL: licenzy.url, LICENZY_API_KEY: licenzy.key, LICENZY_WEBHOOK_SECRET: licenzy.webhookSecret, ...extra };
 }
 
 /**
  * Deno flags: the narrowest that run the app. `--allow-read` because the packages' ESM entry loads their CommonJS
- * build (require() reads the files); env access only to the two variables the entry reads at start.
+ * build (require() reads the files); env access only to the three variables the entry reads at start.
  */
-export const DENO_FLAGS = ['--allow-net=127.0.0.1', '--allow-env=LICENZY_API_URL,LICENZY_API_KEY', '--no-lock', '--no-prompt'];
+export const DENO_FLAGS = ['--allow-net=127.0.0.1', '--allow-env=LICENZY_API_URL,LICENZY_API_KEY,LICENZY_WEBHOOK_SECRET', '--no-lock', '--no-prompt'];
 
 export const RUNTIMES: Runtime[] = [
   {

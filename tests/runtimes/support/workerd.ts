@@ -12,7 +12,7 @@ import { BIN, FIXTURES } from './paths.js';
 /** The compatibility date the Worker is configured with (any date this workerd supports, with `nodejs_compat`). */
 export const WORKERD_COMPAT_DATE = '2025-09-01';
 
-/** The capnp config: the Worker, its Licenzy bindings from the environment, and an outbound network that reaches 127.0.0.1. */
+/** The capnp config: the Worker, its Licenzy bindings (URL, key, webhook secret) from the environment, and an outbound network that reaches 127.0.0.1. */
 function capnpConfig(): string {
   return `using Workerd = import "/workerd/workerd.capnp";
 
@@ -35,6 +35,7 @@ const gated :Workerd.Worker = (
   bindings = [
     (name = "LICENZY_API_URL", fromEnvironment = "LICENZY_API_URL"),
     (name = "LICENZY_API_KEY", fromEnvironment = "LICENZY_API_KEY"),
+    (name = "LICENZY_WEBHOOK_SECRET", fromEnvironment = "LICENZY_WEBHOOK_SECRET"),
   ],
   globalOutbound = "licenzy-net",
 );
