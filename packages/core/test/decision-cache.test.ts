@@ -1,6 +1,7 @@
 // The decision cache (decision-cache.ts): one interface over our own LRU or a foreign store; and issue 14's entry shapes.
 // Issue 14: one object per cached decision (the decision served on hits is the entry), a failure window bounded
 // without preallocation, and foreign stores that still get, and may hold, plain CachedDecision entries.
+import { setFlagsFromString } from 'node:v8';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LicenzyUnavailableError, createAccessGate, type AccessDecision, type CachedDecision, type DecisionStore } from '../src/index.js';
 import { forgetCoarseReading } from '../src/clock.js';
@@ -390,5 +391,24 @@ describe('issue 25: our own cache keeps stamps in columns by slot, decisions of 
       (test as { allowed: boolean }).allowed = false;
     }).toThrow(TypeError);
     expect(live?.allowed).toBe(true);
+  });
+
+  it('decisions of both modes, grants and denials, interleaved, keep one compact hidden class per mode (no dictionary-mode objects)', () => {
+    // V8's own view of the objects (issue 25): one class per mode is what keeps the shared accessors out of each
+    // object; a mode's accessors meeting the other's in one class would turn every decision into a ~330 B dictionary.
+    setFlagsFromString('--allow-natives-syntax');
+    const fastProperties = new Function('o', 'return %HasFastProperties(o)') as (o: object) => boolean;
+    const sameHiddenClass = new Function('a', 'b', 'return %HaveSameMap(a, b)') as (a: object, b: object) => boolean;
+    const caches = { test: ownCache(100, 'test'), live: ownCache(100, 'live') };
+    const made: Array<{ mode: 'test' | 'live'; decision: AccessDecision }> = [];
+    for (let i = 0; i < 40; i++) {
+      const mode = i % 3 === 0 ? 'live' : 'test';
+      const { cache, answer } = caches[mode];
+      made.push({ mode, decision: cache.remember(`u${i}`, { ...answer(1_000), allowed: i % 2 === 0 }) });
+    }
+    for (const { mode, decision } of made) {
+      expect(fastProperties(decision)).toBe(true);
+      expect(sameHiddenClass(decision, (made.find((other) => other.mode === mode) as { decision: AccessDecision }).decision)).toBe(true);
+    }
   });
 });
