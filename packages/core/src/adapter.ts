@@ -1,7 +1,7 @@
 // Entry `@licenzy-gate/core/adapter`: the toolkit for writing an adapter (a framework's middleware) or a shared tier on
 // the core — guards that decide a request whole, the refusal policy, option parsing, the breaker. Apps never need it.
 export { createGuard } from './guard.js';
-export type { Guard, GuardOutcome, LoggerFor } from './guard.js';
+export type { Admission, Guard, GuardOutcome, LoggerFor } from './guard.js';
 export { UNKNOWN_ROUTE } from './report-only.js';
 export type { ReportWhere } from './report-only.js';
 export { REQUIRE_ACCESS_OPTION_KEYS } from './guard-options.js';

@@ -27,6 +27,12 @@ export type GuardOutcome =
   /** Refused before any decision: no subject (401), an invalid subject (400), a misconfiguration (500). */
   | { allowed: false; kind: Exclude<RequestRefusalKind, 'invalid-request'>; error: LicenzyError };
 
+/**
+ * What {@link Guard.admit} returns: an allowed decision ready now (the decision itself, no outcome object), or an
+ * outcome: a refusal ready now, or a promise of either. Tell them apart with `'source' in admission`.
+ */
+export type Admission = RequestDecision | GuardOutcome | Promise<GuardOutcome>;
+
 /** A configured guard: built once per `requireAccess()` call. */
 export interface Guard<Req, Hook> {
   readonly gate: AccessGate;
@@ -35,6 +41,12 @@ export interface Guard<Req, Hook> {
    * per-request logger (e.g. Fastify's `request.log`), called only when something is logged.
    */
   decide(req: Req, loggerFor?: LoggerFor<Req>): GuardOutcome | Promise<GuardOutcome>;
+  /**
+   * {@link Guard.decide} for an adapter's hot path: an allowed answer that is ready now is the {@link RequestDecision}
+   * itself rather than an outcome wrapping it, so a cache hit allocates nothing. A `RequestDecision` returned here is
+   * always an allowed one (a cached denial is a `denied` outcome); anything else is what `decide` returns. Never throws.
+   */
+  admit(req: Req, loggerFor?: LoggerFor<Req>): Admission;
   /** @deprecated use {@link Guard.decide} (the same function). */
   run(req: Req, loggerFor?: LoggerFor<Req>): GuardOutcome | Promise<GuardOutcome>;
   /** What the adapter does with a refusal: delegate, call the hook for its kind, or answer problem+json. */
@@ -74,8 +86,11 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
   const parts = { ...config, decided, refuse };
 
   // Enforcement: a miss waits for the gate's check, as always.
-  const decide = createDecider<Req, GuardOutcome>(parts, (subjectRef, wantsFresh, req, loggerFor) =>
-    gate.check(subjectRef, { fresh: wantsFresh }).then(decided, (error: unknown) => contained(refuse, req, loggerFor, () => refuse(error, subjectRef, req, loggerFor))));
+  const enforce: Miss<Req, GuardOutcome> = (subjectRef, wantsFresh, req, loggerFor) =>
+    gate.check(subjectRef, { fresh: wantsFresh }).then(decided, (error: unknown) => contained(refuse, req, loggerFor, () => refuse(error, subjectRef, req, loggerFor)));
+  const decide = createDecider<Req, GuardOutcome, GuardOutcome>(parts, decided, enforce);
+  // The same flow, a granted hit answered with the decision itself: no outcome object per request.
+  const admit = createDecider<Req, GuardOutcome, RequestDecision | GuardOutcome>(parts, admitted(decided), enforce);
 
   const policy: RefusalPolicy<Hook> = {
     delegateErrors,
@@ -86,6 +101,7 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
     gate,
     refusal: (outcome) => refusalAction(policy, outcome.kind, outcome.error),
     decide,
+    admit,
     run: decide,
     reportOnly: reportOnly === undefined ? false : reportOnly === true ? true : 'per-request',
     reportsOnly: reportsOnlyBy(reportOnly),
@@ -110,17 +126,18 @@ type Miss<Req, Missed> = (subjectRef: string, wantsFresh: boolean, req: Req, log
  * The per-request flow: subject → cache hit (synchronous) or `miss`. Built once per flow, so the enforcing hit path is
  * exactly what it always was; never throws.
  */
-function createDecider<Req, Missed>(parts: DeciderParts<Req>, miss: Miss<Req, Missed>): (req: Req, loggerFor?: LoggerFor<Req>) => GuardOutcome | Promise<GuardOutcome | Missed> {
-  const { subject, fresh, gate, decided, refuse } = parts;
+function createDecider<Req, Missed, Hit>(parts: DeciderParts<Req>, decided: (decision: AccessDecision) => Hit, miss: Miss<Req, Missed>): (req: Req, loggerFor?: LoggerFor<Req>) => Hit | GuardOutcome | Promise<GuardOutcome | Missed> {
+  const { subject, fresh, gate, refuse } = parts;
 
-  function settle(req: Req, resolved: unknown, loggerFor: LoggerFor<Req> | undefined): GuardOutcome | Promise<GuardOutcome | Missed> {
+  /** `hitAs`: what a cache hit becomes (the flow's own form when answering now, an outcome when answering later). */
+  function settle<H>(req: Req, resolved: unknown, loggerFor: LoggerFor<Req> | undefined, hitAs: (decision: AccessDecision) => H): H | GuardOutcome | Promise<GuardOutcome | Missed> {
     let wantsFresh: boolean;
     try {
       wantsFresh = fresh === true || (typeof fresh === 'function' && fresh(req) === true);
       // Hot path: only validated subjects are ever cached, so a hit on the raw string needs no validation.
       if (!wantsFresh && typeof resolved === 'string') {
         const hit = gate.peek(resolved);
-        if (hit !== undefined) return decided(hit);
+        if (hit !== undefined) return hitAs(hit);
       }
     } catch (error) {
       return refuse(error, undefined, req, loggerFor);
@@ -134,7 +151,7 @@ function createDecider<Req, Missed>(parts: DeciderParts<Req>, miss: Miss<Req, Mi
     try {
       if (!wantsFresh && typeof resolved !== 'string') {
         const hit = gate.peek(subjectRef);
-        if (hit !== undefined) return decided(hit);
+        if (hit !== undefined) return hitAs(hit);
       }
       return miss(subjectRef, wantsFresh, req, loggerFor);
     } catch (error) {
@@ -142,7 +159,7 @@ function createDecider<Req, Missed>(parts: DeciderParts<Req>, miss: Miss<Req, Mi
     }
   }
 
-  return function decide(req: Req, loggerFor?: LoggerFor<Req>): GuardOutcome | Promise<GuardOutcome | Missed> {
+  return function decide(req: Req, loggerFor?: LoggerFor<Req>): Hit | GuardOutcome | Promise<GuardOutcome | Missed> {
     // A plain try/catch rather than contained(): no closure is allocated per request on the hit path.
     try {
       let resolved: unknown;
@@ -152,12 +169,13 @@ function createDecider<Req, Missed>(parts: DeciderParts<Req>, miss: Miss<Req, Mi
         return refuse(error, undefined, req, loggerFor);
       }
       if (isThenable(resolved)) {
+        // Settled later, the answer is always an outcome (a promise never carries a bare decision).
         return Promise.resolve(resolved).then(
-          (value) => contained(refuse, req, loggerFor, () => settle(req, value, loggerFor)),
+          (value) => contained(refuse, req, loggerFor, () => settle(req, value, loggerFor, parts.decided)),
           (error: unknown) => refuseContained(refuse, error, req, loggerFor),
         );
       }
-      return settle(req, resolved, loggerFor);
+      return settle(req, resolved, loggerFor, decided);
     } catch (error) {
       return refuseContained(refuse, error, req, loggerFor);
     }
@@ -172,7 +190,7 @@ function createObserver<Req>(parts: DeciderParts<Req>): Guard<Req, never>['obser
   const { gate, decided, refuse, baseLogger } = parts;
   const reporter = reporterFor(gate, baseLogger);
   const notEnforced = createNotEnforced();
-  const background = createDecider<Req, GuardOutcome | undefined>(parts, (subjectRef, wantsFresh, req, loggerFor) => {
+  const background = createDecider<Req, GuardOutcome | undefined, GuardOutcome>(parts, decided, (subjectRef, wantsFresh, req, loggerFor) => {
     if (gate.backgroundSlot?.() === false) return Promise.resolve(undefined);
     return gate.check(subjectRef, { fresh: wantsFresh }).then(decided, (error: unknown) => contained(refuse, req, loggerFor, () => refuse(error, subjectRef, req, loggerFor)));
   });
@@ -220,6 +238,11 @@ function refuseContained<Req>(refuse: Refuser<Req>, error: unknown, req: Req, lo
   } catch {
     return { allowed: false, kind: 'misconfigured', error: wrapUnknown(undefined) };
   }
+}
+
+/** {@link Guard.admit}'s form of a hit: a grant is the decision itself (nothing allocated), a denial its outcome. */
+function admitted(decided: (decision: AccessDecision) => GuardOutcome): (decision: AccessDecision) => RequestDecision | GuardOutcome {
+  return (decision) => (decision.allowed === true ? decision : decided(decision));
 }
 
 /** Outcomes of decisions: a grant, or a denial whose error is built once per cached denial (one shared object). */

@@ -168,6 +168,44 @@ describe('createGuard', () => {
   });
 });
 
+describe('guard.admit (issue 25: nothing allocated per cache hit)', () => {
+  it('answers a cached grant with the cached decision itself, the very object gate.peek returns', async () => {
+    const { fake, gate, guard } = setup();
+    const first = guard.admit({ user: { id: 'u' } });
+    expect(first).toBeInstanceOf(Promise);
+    fake.next().resolve(true);
+    expect(await first).toMatchObject({ allowed: true, decision: { subjectRef: 'u', source: 'licenzy' } });
+    const hit = guard.admit({ user: { id: 'u' } });
+    expect(hit).toBe(gate.peek('u'));
+    expect(hit).toMatchObject({ allowed: true, source: 'cache', subjectRef: 'u' });
+    // decide() answers the same hit as an outcome, as always.
+    expect(guard.decide({ user: { id: 'u' } })).toEqual({ allowed: true, decision: hit });
+  });
+
+  it('answers a cached denial, a refusal and a miss as outcomes, never as a bare decision', async () => {
+    const { fake, guard } = setup();
+    const pending = guard.admit({ user: { id: 'denied' } });
+    fake.next().resolve(false);
+    await pending;
+    const denial = guard.admit({ user: { id: 'denied' } });
+    expect(denial).toMatchObject({ allowed: false, kind: 'denied', decision: { allowed: false, source: 'cache' } });
+    expect('source' in (denial as object)).toBe(false);
+    expect(guard.admit({})).toMatchObject({ allowed: false, kind: 'unauthenticated' });
+  });
+
+  it('settles an async resolver\'s cache hit as an outcome (a promise never carries a bare decision)', async () => {
+    const { fake, guard } = setup({ subject: async (req: Req) => req.user?.id });
+    const first = guard.admit({ user: { id: 'u' } });
+    await Promise.resolve();
+    await Promise.resolve();
+    fake.next().resolve(true);
+    await first;
+    const later = guard.admit({ user: { id: 'u' } });
+    expect(later).toBeInstanceOf(Promise);
+    expect(await later).toMatchObject({ allowed: true, decision: { source: 'cache', subjectRef: 'u' } });
+  });
+});
+
 describe('regression: the guard never throws', () => {
   const hostile: Array<[string, () => unknown]> = [
     ['a thenable whose `then` getter throws', () => ({ get then() { throw new Error('app secret text'); } })],

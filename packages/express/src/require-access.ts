@@ -79,12 +79,16 @@ export function requireAccess(options?: ExpressRequireAccessOptions): LicenzyMid
   function licenzyRequireAccess<P>(request: Request<P>, res: Response, next: NextFunction): void {
     // The route's params type is irrelevant to the gate; resolvers and hooks see the plain Request.
     const req = request as unknown as Request;
-    const outcome = guard.decide(req);
-    // The cache-hit path stays synchronous; only a Licenzy call or an async resolver awaits.
-    if (outcome instanceof Promise) {
-      void outcome.then((settled) => apply(settled, req, res, next));
+    const admission = guard.admit(req);
+    // The cache-hit path stays synchronous and allocates nothing: a grant ready now is the decision itself.
+    if ('source' in admission) {
+      setRequestDecision(req, admission);
+      next();
+    } else if (admission instanceof Promise) {
+      // Only a Licenzy call or an async resolver awaits.
+      void admission.then((settled) => apply(settled, req, res, next));
     } else {
-      apply(outcome, req, res, next);
+      apply(admission, req, res, next);
     }
   }
 

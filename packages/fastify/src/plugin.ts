@@ -115,12 +115,16 @@ async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptio
   }
 
   function gateRequest(guard: FastifyGuard, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const outcome = guard.decide(request, useRequestLog ? requestLoggerFor : undefined);
-    // A cache hit arrives synchronously: answer it now, with no Promise on the hot path.
-    if (outcome instanceof Promise) {
-      outcome.then((settled) => respond(guard, settled, request, reply, done)).catch((thrown: unknown) => done(toError(thrown)));
+    const admission = guard.admit(request, useRequestLog ? requestLoggerFor : undefined);
+    // A cache hit arrives synchronously, a grant as the decision itself: answered now, with no Promise and no outcome
+    // object on the hot path.
+    if ('source' in admission) {
+      request.licenzy = admission;
+      done();
+    } else if (admission instanceof Promise) {
+      admission.then((settled) => respond(guard, settled, request, reply, done)).catch((thrown: unknown) => done(toError(thrown)));
     } else {
-      respond(guard, outcome, request, reply, done);
+      respond(guard, admission, request, reply, done);
     }
   }
 

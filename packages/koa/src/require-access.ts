@@ -65,8 +65,13 @@ export function requireAccess(options?: KoaRequireAccessOptions): Middleware {
   // Not an async function: on a cache hit the outcome is already here, and next()'s own promise is returned
   // as is — no extra async frame or promise per request.
   function licenzyRequireAccess(ctx: Context, next: Next): Promise<void> {
-    const pending = guard.decide(ctx);
-    return pending instanceof Promise ? pending.then((outcome) => settle(outcome, ctx, next)) : settle(pending, ctx, next);
+    const admission = guard.admit(ctx);
+    // A grant ready now (a cache hit) is the decision itself: nothing allocated on the hit path.
+    if ('source' in admission) {
+      ctx.state.licenzy = admission;
+      return next();
+    }
+    return admission instanceof Promise ? admission.then((outcome) => settle(outcome, ctx, next)) : settle(admission, ctx, next);
   }
 
   function licenzyReportAccess(ctx: Context, next: Next): Promise<void> {
