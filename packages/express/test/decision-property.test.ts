@@ -114,4 +114,38 @@ describe('setRequestDecision', () => {
     expect(Object.getOwnPropertyDescriptor(base, 'licenzy')?.value).toBe('theirs');
     expect(req.licenzy?.subjectRef).toBe('ours');
   });
+
+  // The decision goes straight into our accessor's WeakMap (no property write on the request, issue 25) only where
+  // `req.licenzy` reads that accessor; anywhere else it is assigned, so the request still shows it.
+  it('is read back through another copy\'s accessor (CommonJS and ESM both loaded), and through a prototype that shadows ours', () => {
+    const theirs = new WeakMap<object, unknown>();
+    const base = Object.create(IncomingMessage.prototype) as object;
+    Object.defineProperty(base, 'licenzy', { get(this: object) { return theirs.get(this); }, set(this: object, value: unknown) { theirs.set(this, value); }, configurable: true });
+    const req = Object.create(Object.create(base) as object) as Request;
+    setRequestDecision(req, decision('through_theirs'));
+    expect(req.licenzy?.subjectRef).toBe('through_theirs');
+
+    // Our accessor on the base (defined by a request of one app), shadowed by another app's request prototype.
+    const ourBase = Object.create(IncomingMessage.prototype) as object;
+    setRequestDecision(Object.create(Object.create(ourBase) as object) as Request, decision('defines_ours'));
+    const otherApp = Object.create(ourBase) as object;
+    Object.defineProperty(otherApp, 'licenzy', { value: undefined, writable: true, configurable: true });
+    const shadowed = Object.create(otherApp) as Request;
+    setRequestDecision(shadowed, decision('shadowed'));
+    expect(shadowed.licenzy?.subjectRef).toBe('shadowed');
+  });
+
+  it('holds each request\'s own decision where the accessor serves it, with nothing own on the request', () => {
+    const base = Object.create(IncomingMessage.prototype) as object;
+    const appRequest = Object.create(base) as object;
+    const first = Object.create(appRequest) as Request;
+    const second = Object.create(appRequest) as Request;
+    setRequestDecision(first, decision('first'));
+    setRequestDecision(second, decision('second'));
+    expect([first.licenzy?.subjectRef, second.licenzy?.subjectRef]).toEqual(['first', 'second']);
+    expect(Object.hasOwn(first, 'licenzy') || Object.hasOwn(second, 'licenzy')).toBe(false);
+    // An app's own assignment afterwards is what the request shows.
+    first.licenzy = decision('app');
+    expect(first.licenzy?.subjectRef).toBe('app');
+  });
 });
