@@ -1,4 +1,5 @@
 // One web app under load, in its own process: Express, Koa or Fastify, bare, gated by licenzy-gate, or gated naively.
+import v8 from 'node:v8';
 import { childConfig, cpuMicros, serveParent } from '../lib/child.mjs';
 import { sessionTokens } from '../lib/sessions.mjs';
 
@@ -173,6 +174,52 @@ async function fastifyApp() {
 }
 
 let profiler;
+let counting;
+let heapSampler;
+/**
+ * Counts the bytes this process allocates on V8's heap: the heap's used size only grows by allocation and only shrinks
+ * in a GC, so the allocated bytes are the growth between GCs (V8's GCProfiler reports the used size before and after
+ * each one) plus the growth since the last. Node 20 has no allocation counter of its own. Young and total alike.
+ */
+function startAllocationCount() {
+  const used = (stats) => stats.heapStatistics.usedHeapSize;
+  const young = (stats) => stats.heapSpaceStatistics.filter((s) => s.spaceName === 'new_space' || s.spaceName === 'new_large_object_space').reduce((sum, s) => sum + s.spaceUsedSize, 0);
+  const now = () => ({ heapStatistics: { usedHeapSize: v8.getHeapStatistics().used_heap_size }, heapSpaceStatistics: v8.getHeapSpaceStatistics().map((s) => ({ spaceName: s.space_name, spaceUsedSize: s.space_used_size })) });
+  const gcs = new v8.GCProfiler();
+  const first = now();
+  gcs.start();
+  return {
+    stop() {
+      const { statistics } = gcs.stop();
+      const last = now();
+      let total = 0;
+      let youngTotal = 0;
+      let after = first;
+      for (const gc of statistics) {
+        total += used(gc.beforeGC) - used(after);
+        youngTotal += young(gc.beforeGC) - young(after);
+        after = gc.afterGC;
+      }
+      total += used(last) - used(after);
+      youngTotal += young(last) - young(after);
+      return { total, young: youngTotal, gcs: statistics.length, scavenges: statistics.filter((gc) => gc.gcType === 'Scavenge').length };
+    },
+  };
+}
+
+/** {@link startAllocationCount} with libuv's loop counters (Node ≥ 20.18) and the CPU time over the same window. */
+function startCounts() {
+  const loop = () => performance.nodeTiming.uvMetricsInfo ?? { loopCount: NaN, events: NaN };
+  const before = { loop: loop(), cpu: cpuMicros() };
+  const bytes = startAllocationCount();
+  return {
+    stop() {
+      const allocated = bytes.stop();
+      const after = loop();
+      return { ...allocated, loops: after.loopCount - before.loop.loopCount, events: after.events - before.loop.events, cpu: cpuMicros() - before.cpu };
+    },
+  };
+}
 const builders = { express: expressApp, koa: koaApp, fastify: fastifyApp };
 if (!(config.framework in builders)) throw new Error(`unknown framework ${config.framework}`);
 const port = await builders[config.framework]();
@@ -210,6 +257,10 @@ serveParent(
     cpu: () => cpuMicros(),
     settle,
     cpuSplit: () => process.cpuUsage(),
+    // Counts between countStart and countStop (benchmark 1's "allocations per cache hit", bench/experiments/counts.mjs):
+    // bytes allocated on V8's heap, GCs, event-loop iterations and the events they handled, CPU time (µs).
+    countStart: () => void (counting = startCounts()),
+    countStop: () => counting.stop(),
     // µs of CPU on the main (JavaScript) thread alone, from Linux's schedstat; background GC and compiler threads excluded.
     mainThreadCpu: async () => {
       const { readFileSync } = await import('node:fs');
@@ -255,6 +306,22 @@ serveParent(
     debugPrintNextTick: () => {
       new Function('f', '%DebugPrint(f)')(process.nextTick);
       return true;
+    },
+    // Sampled allocations of a window (bench/experiments/alloc-sites.mjs), objects already collected included: where
+    // the bytes a request allocates come from, by allocating function and stack.
+    heapSampleStart: async (interval = 256) => {
+      const { Session } = await import('node:inspector');
+      const session = new Session();
+      session.connect();
+      const post = (method, params) => new Promise((resolve, reject) => session.post(method, params, (error, result) => (error ? reject(error) : resolve(result))));
+      await post('HeapProfiler.enable');
+      await post('HeapProfiler.startSampling', { samplingInterval: interval, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true });
+      heapSampler = { session, post };
+    },
+    heapSampleStop: async () => {
+      const { profile } = await heapSampler.post('HeapProfiler.stopSampling');
+      heapSampler.session.disconnect();
+      return JSON.stringify(profile);
     },
     profileStop: async () => {
       const profile = await profiler.stop();

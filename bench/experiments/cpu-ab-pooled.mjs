@@ -1,6 +1,7 @@
 // Like cpu-ab.mjs, with several processes per variant, pooled per round (the variant's CPU ÷ its requests) and every
 // server settled first (traffic, then full GCs while idle), as benchmark 1 does:
 //   node bench/experiments/cpu-ab-pooled.mjs express bare,control,gated 3 8 1
+// A trailing number names a second set of the same variant (noop,noop2,gated: noop2 is the empty middleware's A/A).
 import { startChild } from '../lib/child.mjs';
 import { interleavedRuns, pairedRatios } from '../lib/ab.mjs';
 import { runLoad } from '../lib/load.mjs';
@@ -16,7 +17,7 @@ for (const v of variants) {
   const [variant, ...flags] = v.split(':');
   for (let n = 1; n <= Number(copies); n++) {
     const key = `${v}#${n}`;
-    servers[key] = await startChild('app', { framework, variant: variant === 'control' ? 'bare' : variant, flags, licenzy: { url: mock.info.url, apiKey: mock.info.apiKey }, cache: { ttl: 3_600_000 }, users: 1 }, { pin: true, execArgv: ['--expose-gc'] });
+    servers[key] = await startChild('app', { framework, variant: variant === 'control' ? 'bare' : variant.replace(/[0-9]+$/, ''), flags, licenzy: { url: mock.info.url, apiKey: mock.info.apiKey }, cache: { ttl: 3_600_000 }, users: 1 }, { pin: true, execArgv: ['--expose-gc'] });
     await servers[key].call('warm', ['user_0']);
     await runLoad({ url: `${servers[key].info.url}/pro`, connections: 32, duration: 0.5, headers });
     await servers[key].call('settle');

@@ -13,17 +13,21 @@ const childrenDir = fileURLToPath(new URL('../children/', import.meta.url));
 /**
  * Forks `bench/children/<name>.mjs` with `config` (JSON in argv) and waits for its `ready` message;
  * `pin: true` runs it on the last CPU only (via taskset) where that is possible; `stdout: 'pipe'` keeps its stdout
- * for the caller (`child.stdout`) instead of passing it through.
+ * for the caller (`child.stdout`) instead of passing it through; `wrapper` runs node under another command (valgrind).
  * Returns `{ info, call(cmd, args), stop() }`; `info` is what the child announced (e.g. its port).
  */
-export async function startChild(name, config = {}, { execArgv = [], pin = false, stdout = 'inherit' } = {}) {
+export async function startChild(name, config = {}, { execArgv = [], pin = false, stdout = 'inherit', wrapper = [] } = {}) {
   // Pinned: the server gets a CPU of its own, so the load generator and the server do not trade places on
   // one core between runs — on a 2-core machine that scheduling noise otherwise swamps a 1% difference.
   const pinned = pin && canPin;
   // `name` is a child in bench/children, or a path relative to bench/ (e.g. 'peers/child.mjs').
   const file = name.includes('/') ? fileURLToPath(new URL(`../${name}`, import.meta.url)) : childrenDir + name + '.mjs';
+  // `wrapper` (experiments): a command the child runs under, e.g. ['/usr/bin/valgrind', '--tool=callgrind'].
+  const node = wrapper.length > 0 ? [...wrapper.slice(1), process.execPath] : [];
   const child = fork(file, [JSON.stringify(config)], {
-    ...(pinned ? { execPath: TASKSET, execArgv: ['-c', String(cpus().length - 1), process.execPath, ...execArgv] } : { execArgv }),
+    ...(pinned
+      ? { execPath: TASKSET, execArgv: ['-c', String(cpus().length - 1), ...(wrapper.length > 0 ? [wrapper[0], ...node] : [process.execPath]), ...execArgv] }
+      : wrapper.length > 0 ? { execPath: wrapper[0], execArgv: [...node, ...execArgv] } : { execArgv }),
     stdio: ['ignore', stdout, 'inherit', 'ipc'],
     serialization: 'advanced',
   });
