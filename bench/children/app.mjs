@@ -17,6 +17,12 @@ const TOKEN_START = 'Bearer '.length;
 const userOf = (authorization) => (authorization === undefined ? undefined : sessions.get(authorization.slice(TOKEN_START)));
 
 let gate;
+/** Requests the paid route answered: the count a window of allocations is divided by (countStart/countStop). */
+let served = 0;
+function answered() {
+  served++;
+  return { ok: true };
+}
 // Experiment flags (bench/experiments): `now=date` injects Date.now as the gate's clock (no coarse clock, no timer);
 const flags = new Set(config.flags ?? []);
 async function createGate() {
@@ -84,7 +90,7 @@ async function expressApp() {
     });
   }
   app.get('/health', (_req, res) => res.json({ ok: true }));
-  app.get('/pro', ...handlers, (_req, res) => res.json({ ok: true }));
+  app.get('/pro', ...handlers, (_req, res) => res.json(answered()));
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   return server.address().port;
@@ -114,7 +120,7 @@ async function koaApp() {
     throw new Error(`variant ${config.variant} is only built for Express`);
   }
   router.get('/health', (ctx) => { ctx.body = { ok: true }; });
-  router.get('/pro', ...handlers, (ctx) => { ctx.body = { ok: true }; });
+  router.get('/pro', ...handlers, (ctx) => { ctx.body = answered(); });
   app.use(router.routes());
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -168,7 +174,7 @@ async function fastifyApp() {
     throw new Error(`variant ${config.variant} is only built for Express`);
   }
   app.get('/health', async () => ({ ok: true }));
-  app.get('/pro', routeOptions, async () => ({ ok: true }));
+  app.get('/pro', routeOptions, async () => answered());
   await app.listen({ port: 0, host: '127.0.0.1' });
   return app.server.address().port;
 }
@@ -210,13 +216,13 @@ function startAllocationCount() {
 /** {@link startAllocationCount} with libuv's loop counters (Node ≥ 20.18) and the CPU time over the same window. */
 function startCounts() {
   const loop = () => performance.nodeTiming.uvMetricsInfo ?? { loopCount: NaN, events: NaN };
-  const before = { loop: loop(), cpu: cpuMicros() };
+  const before = { loop: loop(), cpu: cpuMicros(), served };
   const bytes = startAllocationCount();
   return {
     stop() {
       const allocated = bytes.stop();
       const after = loop();
-      return { ...allocated, loops: after.loopCount - before.loop.loopCount, events: after.events - before.loop.events, cpu: cpuMicros() - before.cpu };
+      return { ...allocated, requests: served - before.served, loops: after.loopCount - before.loop.loopCount, events: after.events - before.loop.events, cpu: cpuMicros() - before.cpu };
     },
   };
 }

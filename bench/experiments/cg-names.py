@@ -15,7 +15,7 @@ def perf_map(path):
 def name_of(rows, starts, address):
     i = bisect.bisect_right(starts, address) - 1
     if i >= 0 and address < rows[i][0] + rows[i][1]:
-        return re.sub(r'^(LazyCompile|Function|Builtin):', '', rows[i][2])
+        return re.sub(r'^(JS|LazyCompile|Function|Builtin):', '', rows[i][2])
     return hex(address)
 
 def costs(out, requests):
@@ -27,12 +27,12 @@ def costs(out, requests):
         m = re.match(r'\s*([\d,]+) \([ \d.]+%\)\s+(.*)$', line)
         if not m or 'PROGRAM TOTALS' in m.group(2):
             continue
-        label = m.group(2)
+        label = re.sub(r'^\?\?\?:', '', m.group(2))
         a = re.match(r'0x([0-9a-f]+)', label)
         if a:
             label = 'JS ' + name_of(rows, starts, int(a.group(1), 16))
         else:
-            label = re.sub(r'\(.*\)', '()', re.sub(r'^\?\?\?:', '', label))[:110]
+            label = re.sub(r'\(.*\)', '()', label)[:110]
         total[label] += int(m.group(1).replace(',', '')) / requests
     return total
 

@@ -55,3 +55,42 @@ export function pairedRatios(a, b, f) {
 
 /** bare CPU/req ÷ other CPU/req per round: 1 means the other variant costs the server nothing extra. */
 export const cpuRatio = (bare, other) => pairedRatios(bare, other, (b, o) => b.cpuPerRequest / o.cpuPerRequest);
+
+/**
+ * Bytes V8 allocates per request in each server, counted in the server process (`countStart` / `countStop` of
+ * bench/children/app.mjs: the heap's growth between GCs) over a window inside a steady load: the load runs, the window
+ * opens `lead` s in and lasts `seconds`, and is divided by the requests the paid route answered in it. No connection
+ * opens or closes inside the window, so only the per-request work is counted. Rounds rotate the order as
+ * {@link interleavedRuns} does; idle servers are stopped (SIGSTOP) meanwhile when `pauseIdle`.
+ * Returns { [key]: { bytes, young, requests, scavenges }[] } (bytes and young per request, one entry per round).
+ */
+export async function allocationRuns({ servers, rounds, seconds, lead = 0.3, connections, headers, path = '/pro', pauseIdle = false }) {
+  const keys = Object.keys(servers);
+  const runs = Object.fromEntries(keys.map((key) => [key, []]));
+  const signal = (child, name) => {
+    if (pauseIdle && process.platform !== 'win32') process.kill(child.pid, name);
+  };
+  const wait = (s) => new Promise((resolve) => setTimeout(resolve, s * 1000));
+  const order = orders(keys);
+  for (const child of Object.values(servers)) signal(child, 'SIGSTOP');
+  try {
+    for (let i = 0; i < rounds; i++) {
+      for (const key of order[i % order.length]) {
+        const child = servers[key];
+        signal(child, 'SIGCONT');
+        const load = runLoad({ url: `${child.info.url}${path}`, duration: lead + seconds + 0.3, connections, headers });
+        await wait(lead);
+        await child.call('countStart');
+        await wait(seconds);
+        const counted = await child.call('countStop');
+        const result = await load;
+        signal(child, 'SIGSTOP');
+        if (result.non2xx > 0 || result.errors > 0 || counted.requests === 0) throw new Error(`${key}: ${result.non2xx} non-2xx, ${result.errors} errors, ${counted.requests} counted`);
+        runs[key].push({ bytes: counted.total / counted.requests, young: counted.young / counted.requests, requests: counted.requests, allocated: counted.total, scavenges: counted.scavenges });
+      }
+    }
+  } finally {
+    for (const child of Object.values(servers)) signal(child, 'SIGCONT');
+  }
+  return runs;
+}
