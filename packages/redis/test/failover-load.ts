@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { createWebhookReceiver, type LicenzyGate, type SharedTier, type WebhookReceiver } from '@licenzy-gate/core';
-import type { SharedTierScope } from '@licenzy-gate/core/adapter';
+import type { SharedTierBinding, SharedTierScope } from '@licenzy-gate/core/adapter';
 import { generateWebhookSecret } from '@licenzy-gate/mock';
 import { startLocalLicenzy, type LocalLicenzy } from '@licenzy-gate/testing';
 import { until } from './redis-server.js';
@@ -38,6 +38,17 @@ const CHECK = 'POST /v1/access/check';
 const DENIED = 0;
 const ALLOWED = 1;
 const ERROR = 2;
+/** Fields per sample: instance, subject, start, duration, answer, source (0 Licenzy, 1 cache, 2 stale), Licenzy's time. */
+const FIELDS = 7;
+const SOURCES = ['licenzy', 'cache', 'stale'] as const;
+
+/** What one instance's tier told its gate (a reset, an invalidation heard, a clear), with the time (performance). */
+export interface TierEvent {
+  readonly at: number;
+  readonly instance: number;
+  readonly type: 'reset' | 'invalidate' | 'clear';
+  readonly subject?: string;
+}
 
 export interface FleetMember {
   readonly name: string;
@@ -82,6 +93,11 @@ export interface Figures {
   readonly afterAcknowledged: number;
   /** Longest time from such a 200 to the start of a check that still allowed the subject (ms; 0 when none did). */
   readonly longestAfterAcknowledged: number;
+  /**
+   * For each check counted in `afterAcknowledged` (and for the longest such check when none was), the instance and
+   * client that answered and the subject's timeline on it: revocation, webhook 200s, what its tier told it, the check.
+   */
+  readonly timelines: string[];
   /** Longest time from a revocation to the start of a check that still allowed it (ms). */
   readonly longestRevocation: number;
   readonly revocations: number;
@@ -101,16 +117,19 @@ export async function startFleet(members: () => Promise<FleetMember[]>, subjectC
   const secret = generateWebhookSecret();
   let instances: Instance[] = [];
   let next = 0;
-  const deliveries: Array<{ subject: string; status: number; at: number; replicated: boolean }> = [];
+  const deliveries: Array<{ subject: string; status: number; at: number; replicated: boolean; instance: number }> = [];
+  // Every event each instance's tier delivered to its gate, kept for the judge's timelines.
+  const events: TierEvent[] = [];
   // The load balancer in front of the instances' webhook routes: each delivery goes to the next instance.
   const balancer = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
-      const instance = instances[next++ % instances.length]!;
+      const which = next++ % instances.length;
+      const instance = instances[which]!;
       const rawBody = Buffer.concat(chunks);
       void instance.receiver.handle({ headers: req.headers, rawBody, rawHeaders: req.rawHeaders }).then(({ status, body }) => {
-        deliveries.push({ subject: subjectOfBody(rawBody), status, at: performance.now(), replicated: instance.replicas > 0 });
+        deliveries.push({ subject: subjectOfBody(rawBody), status, at: performance.now(), replicated: instance.replicas > 0, instance: which });
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
       });
     });
@@ -126,8 +145,9 @@ export async function startFleet(members: () => Promise<FleetMember[]>, subjectC
   });
   // The scope the gates bind (derived from Licenzy's test key): a test needs it to place subjects on shards.
   const scopes: SharedTierScope[] = [];
-  instances = (await members()).map((member) => {
-    const tier: SharedTier = { bind: (scope) => (scopes.push(scope), member.tier.bind(scope)), close: () => member.tier.close() };
+  instances = (await members()).map((member, which) => {
+    const bind = (scope: SharedTierScope) => recorded(member.tier.bind(scope), which, events);
+    const tier: SharedTier = { bind: (scope) => (scopes.push(scope), bind(scope)), close: () => member.tier.close() };
     const gate = licenzy.gate({ shared: tier });
     return { ...member, gate, receiver: createWebhookReceiver({ gate, scheme: 'standard-webhooks', secret }) };
   });
@@ -140,6 +160,7 @@ export async function startFleet(members: () => Promise<FleetMember[]>, subjectC
     instances,
     subjects,
     deliveries,
+    events,
     get scope(): SharedTierScope {
       return scopes[0]!;
     },
@@ -160,6 +181,7 @@ export async function startFleet(members: () => Promise<FleetMember[]>, subjectC
       await licenzy.mock.webhooksIdle();
       for (const instance of instances) instance.gate.clear();
       deliveries.length = 0;
+      events.length = 0;
       const [yes, no] = [[...granted].filter((i) => preferred(subjects[i]!)), [...granted].filter((i) => !preferred(subjects[i]!))];
       const chosen: number[] = [];
       for (let i = 0; chosen.length < revocable && i < granted.size; i++) {
@@ -210,6 +232,21 @@ function subjectOfBody(body: Buffer): string {
   }
 }
 
+/** The binding, with every event it delivers to its gate recorded (time, instance, type, subject). */
+function recorded(binding: SharedTierBinding, instance: number, events: TierEvent[]): SharedTierBinding {
+  return {
+    read: (subjectRef) => binding.read(subjectRef),
+    write: (subjectRef, entry, token, options) => binding.write(subjectRef, entry, token, options),
+    invalidate: (subjectRef) => binding.invalidate(subjectRef),
+    clear: () => binding.clear(),
+    subscribe: (listener) =>
+      binding.subscribe((event) => {
+        events.push({ at: performance.now(), instance, type: event.type, ...(event.type === 'invalidate' ? { subject: event.subjectRef } : {}) });
+        listener(event);
+      }),
+  };
+}
+
 /** A fresh tier connects in the background: ready once a check of a new subject costs it no error. */
 async function tierReady(gate: LicenzyGate): Promise<void> {
   await until(async () => {
@@ -226,6 +263,8 @@ export function startLoad(fleet: Fleet, truth: Truth, workers = 3) {
   const samples: number[] = [];
   let running = true;
   const revocable = truth.revocable;
+  // Licenzy's `checkedAt` is wall-clock time: mapped onto the performance clock the samples use.
+  const wallOffset = Date.now() - performance.now();
   const pick = () => (Math.random() < 0.3 ? revocable[Math.floor(Math.random() * revocable.length)]! : Math.floor(Math.random() * truth.subjects.length));
   const loops = fleet.instances.flatMap((instance, which) =>
     Array.from({ length: workers }, async () => {
@@ -233,12 +272,16 @@ export function startLoad(fleet: Fleet, truth: Truth, workers = 3) {
         const subject = pick();
         const start = performance.now();
         let answer: number;
+        let source = -1, checkedAt = Number.NaN;
         try {
-          answer = (await instance.gate.check(truth.subjects[subject]!)).allowed === true ? ALLOWED : DENIED;
+          const decision = await instance.gate.check(truth.subjects[subject]!);
+          answer = decision.allowed === true ? ALLOWED : DENIED;
+          source = SOURCES.indexOf(decision.source as (typeof SOURCES)[number]);
+          checkedAt = decision.checkedAt - wallOffset;
         } catch {
           answer = ERROR;
         }
-        samples.push(which, subject, start, performance.now() - start, answer);
+        samples.push(which, subject, start, performance.now() - start, answer, source, checkedAt);
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
     }),
@@ -256,7 +299,9 @@ export function startLoad(fleet: Fleet, truth: Truth, workers = 3) {
 export function judge(fleet: Fleet, truth: Truth, samples: readonly number[], options: { slowBound: number; lossy: boolean }): Figures {
   const bound = TIMING.ttl + TIMING.revocationSlack;
   let wrong = 0, falseDenials = 0, late = 0, afterAcknowledged = 0, longest = 0, longestAfterAck = 0, errors = 0, allowed = 0, slow = 0, slowest = 0;
-  for (let i = 0; i < samples.length; i += 5) {
+  const flagged: number[] = [];
+  let longestSample = -1;
+  for (let i = 0; i < samples.length; i += FIELDS) {
     const [subject, start, took, answer] = [samples[i + 1]!, samples[i + 2]!, samples[i + 3]!, samples[i + 4]!];
     slowest = Math.max(slowest, took);
     if (took > options.slowBound) slow++;
@@ -278,13 +323,17 @@ export function judge(fleet: Fleet, truth: Truth, samples: readonly number[], op
       if (start > revokedAt + bound) late++;
       const ack = truth.acknowledgedAt.get(subject);
       if (ack !== undefined && start > ack && (truth.replicated.get(subject) === true || !options.lossy)) {
-        longestAfterAck = Math.max(longestAfterAck, start - ack);
-        if (start > ack + 1_000) afterAcknowledged++;
+        if (start - ack > longestAfterAck) [longestAfterAck, longestSample] = [start - ack, i];
+        if (start > ack + 1_000) {
+          afterAcknowledged++;
+          flagged.push(i);
+        }
       }
     }
   }
+  const explained = flagged.length > 0 ? flagged.slice(0, 5) : longestSample >= 0 ? [longestSample] : [];
   return {
-    requests: samples.length / 5,
+    requests: samples.length / FIELDS,
     allowed,
     errors,
     wrong,
@@ -292,6 +341,7 @@ export function judge(fleet: Fleet, truth: Truth, samples: readonly number[], op
     lateRevocations: late,
     afterAcknowledged,
     longestAfterAcknowledged: Math.round(longestAfterAck),
+    timelines: explained.map((i) => timeline(fleet, truth, samples, i)),
     longestRevocation: Math.round(longest),
     revocations: truth.revokedAt.size,
     retriedRevocations: fleet.retried(truth),
@@ -300,6 +350,32 @@ export function judge(fleet: Fleet, truth: Truth, samples: readonly number[], op
     slowest: Math.round(slowest),
     licenzyCalls: fleet.licenzy.mock.count(CHECK),
   };
+}
+
+const ms = (value: number) => `${Math.round(value)} ms`;
+
+/**
+ * The story of one allowed check of a revoked subject, times relative to the revocation: which instance (and client)
+ * answered, where its answer came from, the webhook deliveries of the subject, and what that instance's tier told its
+ * gate from 3 s before the revocation to the check (resets, invalidations of this subject, clears).
+ */
+function timeline(fleet: Fleet, truth: Truth, samples: readonly number[], i: number): string {
+  const [which, subject, start, took, , source, checkedAt] = samples.slice(i, i + FIELDS) as number[] as [number, number, number, number, number, number, number];
+  const name = fleet.subjects[subject]!;
+  const t0 = truth.revokedAt.get(subject)!;
+  const at = (t: number) => `${t >= t0 ? '+' : ''}${ms(t - t0)}`;
+  const names = fleet.instances.map((instance) => instance.name);
+  const deliveries = fleet.deliveries
+    .filter((d) => d.subject === name)
+    .map((d) => `${d.status} from "${names[d.instance]}" at ${at(d.at)}`);
+  const seen = fleet.events
+    .filter((e) => e.instance === which && e.at >= t0 - 3_000 && e.at <= start && (e.type !== 'invalidate' || e.subject === name))
+    .map((e) => `${e.type === 'invalidate' ? 'heard invalidate' : e.type} ${at(e.at)}`);
+  return (
+    `instance "${names[which]}" allowed ${name} (revoked at ${at(t0)}) in a check started at ${at(start)} taking ${ms(took)}, ` +
+    `from ${SOURCES[source] ?? '?'} (Licenzy's answer of ${Number.isFinite(checkedAt) ? at(checkedAt) : '?'}); ` +
+    `webhooks: ${deliveries.join(', ') || 'none'}; its tier said: ${seen.join(', ') || 'nothing'}`
+  );
 }
 
 /** One line per scenario, on stdout (visible in a green run). */
@@ -311,7 +387,8 @@ export function report(scenario: string, figures: Figures, failover: Record<stri
       `(${figures.revocations} revoked, ${figures.retriedRevocations} retried by Licenzy, ${figures.unacknowledged} never acknowledged; ` +
       `longest revoked-but-allowed ${figures.longestRevocation} ms, ${figures.longestAfterAcknowledged} ms after a safe 200, ` +
       `${figures.afterAcknowledged} allowed >1 s after it), ` +
-      `${figures.slow} slow (slowest ${figures.slowest} ms), ${figures.licenzyCalls} Licenzy calls; ${extra}\n`,
+      `${figures.slow} slow (slowest ${figures.slowest} ms), ${figures.licenzyCalls} Licenzy calls; ${extra}\n` +
+      figures.timelines.map((line) => `[failover]   ${line}\n`).join(''),
   );
 }
 
