@@ -142,39 +142,26 @@ async function closeQuietly(client: unknown): Promise<void> {
   }
 }
 
-/** After a lost link, the link is reported re-established again this long after the last topology event (ms). */
-const SETTLE_RESETS = [1000, 5000];
-
 /**
- * Turns a topology-aware client's events into link resets. A cluster or Sentinel client moves its subscription to
- * another node by itself (ioredis silently), so messages published meanwhile are missed: every node error, removal,
- * reconnection or topology change is a lost link, and the link counts as re-established (another reset) once at
- * each `ready`-like event and again 1 s and 5 s after the last event, when the move has settled.
+ * Turns a topology-aware client's events into link changes. A cluster or Sentinel client moves its subscription to
+ * another node by itself, so messages published meanwhile are missed: every node error, removal, reconnection or
+ * topology change is a lost link, and a `ready`-like event a re-established one. The tier trusts neither until a probe
+ * comes back through the subscription (link-monitor.ts): node-redis reports a node's `ready` only once, and
+ * re-subscribes after it.
  */
 export function watchTopology(client: Emitter, lostEvents: string[], upEvents: string[], hooks: ConnectionHooks): () => void {
-  let timers: NodeJS.Timeout[] = [];
   let closed = false;
-  const settle = () => {
-    for (const timer of timers) clearTimeout(timer);
-    timers = SETTLE_RESETS.map((ms) => {
-      const timer = setTimeout(() => closed || hooks.onLink(true), ms);
-      timer.unref();
-      return timer;
-    });
-  };
   for (const event of lostEvents) {
     client.on(event, (...args: unknown[]) => {
       if (closed) return;
       const error = args.find((a) => a instanceof Error);
       if (error instanceof Error) hooks.onError(error);
       hooks.onLink(false);
-      settle();
     });
   }
   for (const event of upEvents) client.on(event, () => closed || hooks.onLink(true));
   return () => {
     closed = true;
-    for (const timer of timers) clearTimeout(timer);
   };
 }
 
@@ -217,26 +204,83 @@ export function nodeRedisTopologySubscriber(
   };
 }
 
-/** A subscriber on a duplicate of an ioredis `Cluster`; its silent moves between nodes are reported as resets. */
-export function ioRedisClusterSubscriber(client: ClusterSubscriberClient & { status: string; disconnect(): void }, hooks: ConnectionHooks): SubscriberConnection {
+/** One node connection of an ioredis `Cluster` (`cluster.nodes()`), as the subscriber duplicates it. */
+interface IoRedisNodeLike {
+  duplicate(overrides: object): IoRedisNodeSubscriber;
+}
+interface IoRedisNodeSubscriber extends Emitter {
+  subscribe(channel: string): Promise<unknown>;
+  unsubscribe(channel: string): Promise<unknown>;
+  disconnect(): void;
+  readonly status: string;
+}
+
+/** Reconnections to the same node before the subscriber moves to another node of the cluster. */
+const SAME_NODE_RETRIES = 2;
+
+/**
+ * A subscriber on one node of an ioredis `Cluster`, chosen among `cluster.nodes()` (every node forwards a PUBLISH):
+ * ioredis's own cluster subscriber moves between nodes without telling anyone, so the tier keeps one it can watch.
+ * It reconnects to its node twice, then moves to another; every close, move and `ready` is reported.
+ */
+export function ioRedisClusterSubscriber(cluster: { nodes(role?: 'all'): unknown[] }, hooks: ConnectionHooks): SubscriberConnection {
   const handlers = new Map<string, (message: string) => void>();
-  const stop = watchTopology(client, ['-node', 'node error', 'close', 'reconnecting'], ['ready'], hooks);
-  client.on('error', (error: unknown) => hooks.onError(toError(error)));
-  client.on('message', (channel: unknown, message: unknown) => {
-    if (typeof channel === 'string' && typeof message === 'string') handlers.get(channel)?.(message);
-  });
+  let current: IoRedisNodeSubscriber | undefined;
+  let closed = false;
+  let retry: NodeJS.Timeout | undefined;
+  const open = (): void => {
+    retry = undefined;
+    if (closed) return;
+    const nodes = cluster.nodes('all') as IoRedisNodeLike[];
+    const node = nodes[Math.floor(Math.random() * nodes.length)];
+    if (node === undefined) {
+      // No node known yet (the app's cluster is still discovering): look again shortly.
+      retry = setTimeout(open, 100);
+      retry.unref();
+      return;
+    }
+    const client = node.duplicate({
+      lazyConnect: false,
+      enableOfflineQueue: true,
+      maxRetriesPerRequest: null,
+      autoResubscribe: true,
+      readOnly: false,
+      retryStrategy: (times: number) => (times > SAME_NODE_RETRIES ? null : 100 * times),
+    });
+    current = client;
+    client.on('error', (error: unknown) => hooks.onError(toError(error)));
+    client.on('close', () => current === client && hooks.onLink(false));
+    // ioredis resubscribes (autoResubscribe) right after 'ready'.
+    client.on('ready', () => current === client && hooks.onLink(true));
+    client.on('message', (channel: unknown, message: unknown) => {
+      if (current === client && typeof channel === 'string' && typeof message === 'string') handlers.get(channel)?.(message);
+    });
+    client.on('end', () => {
+      if (current !== client || closed) return;
+      hooks.onLink(false);
+      open();
+    });
+    for (const channel of handlers.keys()) client.subscribe(channel).catch(() => undefined);
+  };
+  open();
   return {
     async subscribe(channel, onMessage) {
       handlers.set(channel, onMessage);
-      await client.subscribe(channel, () => undefined);
+      const client = current;
+      if (client === undefined) return;
+      // A connection that ends first is replaced, and its replacement subscribes every channel.
+      await client.subscribe(channel).catch((error: unknown) => {
+        if (closed || current === client) throw error;
+      });
     },
     async unsubscribe(channel) {
       handlers.delete(channel);
-      if (client.status === 'ready') await client.unsubscribe(channel).catch(() => undefined);
+      if (current?.status === 'ready') await current.unsubscribe(channel).catch(() => undefined);
     },
     async close() {
-      stop();
-      client.disconnect();
+      closed = true;
+      if (retry !== undefined) clearTimeout(retry);
+      current?.disconnect();
     },
   };
 }

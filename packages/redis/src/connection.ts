@@ -209,7 +209,11 @@ export type ConnectionSource =
   | { url: string; topology?: 'cluster' | { sentinel: string } }
   | { client: RedisClientLike; kind: ClientKind };
 
-type Connections = { commands: CommandConnection; subscriber: SubscriberConnection };
+/**
+ * `topology`: a cluster or Sentinel subscriber, which moves between nodes by itself; the tier then trusts a changed link
+ * only once a probe came back through it (link-monitor.ts). A single server's subscriber resubscribes before `ready`.
+ */
+type Connections = { commands: CommandConnection; subscriber: SubscriberConnection; topology?: boolean };
 
 /** The tier's connections: from a URL (node-redis, all ours) or from an app's client (commands on it, a duplicate subscribes). */
 export function openConnections(source: ConnectionSource, timeout: number, hooks: ConnectionHooks): Connections {
@@ -224,18 +228,17 @@ export function openConnections(source: ConnectionSource, timeout: number, hooks
       const app = source.client as NodeRedisClusterLike;
       // No overrides: node-redis takes per-node options under `defaults`, which the duplicate keeps as they are.
       const duplicate = (app as unknown as { duplicate(): never }).duplicate();
-      return { commands: nodeRedisClusterCommands(app, false), subscriber: nodeRedisTopologySubscriber(duplicate, 'cluster', true, hooks) };
+      return { commands: nodeRedisClusterCommands(app, false), subscriber: nodeRedisTopologySubscriber(duplicate, 'cluster', true, hooks), topology: true };
     }
     case 'node-redis-sentinel': {
       // A Sentinel client subscribes on a pub/sub connection of its own, moved to each new primary: no duplicate.
       const app = source.client as NodeRedisSentinelLike;
-      return { commands: nodeRedisSentinelCommands(app, false), subscriber: nodeRedisTopologySubscriber(app as never, 'sentinel', false, hooks) };
+      return { commands: nodeRedisSentinelCommands(app, false), subscriber: nodeRedisTopologySubscriber(app as never, 'sentinel', false, hooks), topology: true };
     }
     case 'ioredis-cluster': {
       const app = source.client as IoRedisClusterLike;
-      // `Cluster.duplicate(startupNodes, options)`: an empty node list keeps the app's.
-      const duplicate = (app as unknown as { duplicate(nodes: unknown[], options: object): unknown }).duplicate([], { enableOfflineQueue: true, lazyConnect: false });
-      return { commands: ioRedisClusterCommands(app), subscriber: ioRedisClusterSubscriber(duplicate as never, hooks) };
+      // Not `Cluster.duplicate()`: its subscriber moves between nodes silently. One node's connection, duplicated.
+      return { commands: ioRedisClusterCommands(app), subscriber: ioRedisClusterSubscriber(app as never, hooks), topology: true };
     }
     default: {
       const app = source.client as IoRedisClientLike;
@@ -273,6 +276,7 @@ function urlConnections(source: { url: string; topology?: 'cluster' | { sentinel
     return {
       commands: nodeRedisClusterCommands(commandClient, true),
       subscriber: nodeRedisTopologySubscriber(subscriberClient as never, 'cluster', true, hooks),
+      topology: true,
     };
   }
   if (source.topology !== undefined) {
@@ -285,7 +289,7 @@ function urlConnections(source: { url: string; topology?: 'cluster' | { sentinel
     }) as unknown as NodeRedisSentinelLike & Emitter;
     // One Sentinel client: its pub/sub runs on a connection of its own, which it moves to each new primary.
     const subscriber = nodeRedisTopologySubscriber(sentinel as never, 'sentinel', true, hooks);
-    return { commands: nodeRedisSentinelCommands(sentinel, true), subscriber };
+    return { commands: nodeRedisSentinelCommands(sentinel, true), subscriber, topology: true };
   }
   const commandClient = createClient(nodeRedisOptions(source.url, timeout, false)) as unknown as NodeRedisClient;
   commandClient.on('error', onError);

@@ -1,5 +1,6 @@
 // One subscriber connection shared by every binding of a tier: each channel is SUBSCRIBEd once, and every listener hears it.
 import type { SubscriberConnection } from './connection.js';
+import { PROBE_PREFIX } from './link-monitor.js';
 
 /** A subscriber that many bindings share: one handler each, per channel; the last to leave ends the subscription. */
 export interface SharedSubscriber {
@@ -7,6 +8,8 @@ export interface SharedSubscriber {
   subscribe(channel: string, handler: (message: string) => void): Promise<void>;
   /** Removes `handler` only; Redis is unsubscribed when no handler of the channel is left. */
   unsubscribe(channel: string, handler: (message: string) => void): Promise<void>;
+  /** The channels subscribed (or being subscribed) now. */
+  channels(): string[];
 }
 
 interface Channel {
@@ -19,11 +22,13 @@ interface Channel {
  * `message` event that the connection maps to one handler, and node-redis's UNSUBSCRIBE drops every listener), so
  * two gates on one tier must never each own the channel: the second would silence the first (issue 23, item 1).
  *
+ * Link probes (`onProbe`) are told apart from sealed events by their prefix.
+ *
  * @example
  * const shared = shareSubscriber(subscriber)
  * await shared.subscribe('licenzy:ns:events', onMessage)
  */
-export function shareSubscriber(connection: SubscriberConnection): SharedSubscriber {
+export function shareSubscriber(connection: SubscriberConnection, onProbe?: (channel: string, message: string) => void): SharedSubscriber {
   const channels = new Map<string, Channel>();
 
   return {
@@ -32,6 +37,8 @@ export function shareSubscriber(connection: SubscriberConnection): SharedSubscri
       if (current === undefined) {
         const handlers = new Set<(message: string) => void>();
         const dispatch = (message: string) => {
+          // A link probe (ours, or another instance's): never an event for the bindings.
+          if (message.startsWith(PROBE_PREFIX)) return onProbe?.(channel, message);
           for (const each of [...handlers]) {
             try {
               each(message);
@@ -60,5 +67,6 @@ export function shareSubscriber(connection: SubscriberConnection): SharedSubscri
       if (channels.has(channel)) return;
       await connection.unsubscribe(channel);
     },
+    channels: () => [...channels.keys()],
   };
 }

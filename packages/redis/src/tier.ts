@@ -3,6 +3,7 @@ import type { SharedTier } from '@licenzy-gate/core';
 import { createCommandBreaker } from './breaker.js';
 import { openConnections, type CommandConnection } from './connection.js';
 import { RedisTierError } from './errors.js';
+import { createLinkMonitor, type LinkMonitor } from './link-monitor.js';
 import { bindScope } from './scope-binding.js';
 import { shareSubscriber } from './subscriptions.js';
 import { reportShared } from './shared-diagnostics.js';
@@ -49,17 +50,33 @@ export function createRedisTier(options: RedisTierOptions): SharedTier {
   // An invalidation or a clear waits up to `timeout` more for its replicas (WAIT), and is bounded by twice `timeout`.
   const layout = { prefix: config.prefix, cluster: config.cluster, replicas: config.replicas, waitMs: config.timeout };
   const resetListeners = new Set<(up: boolean) => void>();
+  const reset = (up: boolean) => {
+    for (const listener of resetListeners) listener(up);
+  };
   let closed = false;
-  const { commands, subscriber } = openConnections(config.source, config.timeout, {
+  // Created once the connections exist; a link change before that finds no channel subscribed yet.
+  let monitor: LinkMonitor | undefined;
+  const { commands, subscriber, topology } = openConnections(config.source, config.timeout, {
     onLink(up) {
-      for (const listener of resetListeners) listener(up);
+      // A cluster or Sentinel link is trusted again only once a probe came back through it; until then the monitor
+      // keeps forgetting. A single server's subscriber is subscribed again when it reports `ready`.
+      if (monitor !== undefined) monitor.suspect();
+      else reset(up);
     },
     onError() {
       // Connection errors also show up as failed commands (reported there) or as link changes.
     },
   });
   // Every binding (every gate on this tier) hears every message of its channel, whatever the client.
-  const subscriptions = shareSubscriber(subscriber);
+  const subscriptions = shareSubscriber(subscriber, (channel, message) => monitor?.heard(channel, message));
+  if (topology === true) {
+    monitor = createLinkMonitor({
+      reset: () => reset(false),
+      channels: () => subscriptions.channels(),
+      // Around the breaker: a probe failing during an outage is expected, and is no command of the gate's to count.
+      publish: (channel, message) => (closed ? Promise.resolve() : commands.send(['PUBLISH', channel, message])),
+    });
+  }
 
   function send<T>(command: (connection: CommandConnection) => Promise<T>, budget?: number): Promise<T> {
     if (closed) return Promise.reject(new RedisTierError('ERR_LICENZY_SHARED_CLOSED', 'Redis tier is closed'));
@@ -73,6 +90,7 @@ export function createRedisTier(options: RedisTierOptions): SharedTier {
     async close() {
       if (closed) return;
       closed = true;
+      monitor?.close();
       resetListeners.clear();
       await Promise.all([commands.close(), subscriber.close()]);
     },
