@@ -22,7 +22,7 @@ import { createSentinel } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisTier } from '@licenzy-gate/redis';
 import { startFleet, TIMING, runScenario, type Fleet, type FleetMember } from './failover-load.js';
-import { redisTopologyAvailable, startRedisSentinels, waitForRole, type RedisSentinels } from './redis-cluster.js';
+import { cli, redisTopologyAvailable, startRedisSentinels, waitForRole, type RedisSentinels } from './redis-cluster.js';
 import { until } from './redis-server.js';
 
 const SLOW = TIMING.tierTimeout + TIMING.licenzyTimeout + TIMING.slowSlack;
@@ -46,6 +46,13 @@ async function members(deployment: RedisSentinels): Promise<FleetMember[]> {
   ];
 }
 
+/** The primary's port one Sentinel names now (0 when it does not answer). */
+async function namedPrimary(port: number, name: string): Promise<number> {
+  const out = await cli(port, ['SENTINEL', 'get-master-addr-by-name', name]).catch(() => '');
+  const named = Number(out.split('\n')[1]);
+  return Number.isInteger(named) ? named : 0;
+}
+
 describe.skipIf(!redisTopologyAvailable('sentinel'))('failover under load behind Sentinel (three instances)', { timeout: 90_000 }, () => {
   let deployment: RedisSentinels;
   let fleet: Fleet;
@@ -65,7 +72,12 @@ describe.skipIf(!redisTopologyAvailable('sentinel'))('failover under load behind
     const figures = await runScenario(fleet, { name: 'Sentinel SIGKILL', slowBound: SLOW, lossy: true }, async () => {
       const started = performance.now();
       await old.kill();
-      await until(async () => (promotedPort = await deployment.currentPrimary().catch(() => old.port)) !== old.port, 30_000, 'a replica promoted');
+      // Every Sentinel names the same new primary: one Sentinel's answer may be a failover attempt another epoch replaces.
+      await until(async () => {
+        const named = await Promise.all(deployment.sentinels.filter((s) => s.running).map((s) => namedPrimary(s.port, deployment.name)));
+        promotedPort = named[0] ?? 0;
+        return promotedPort > 0 && promotedPort !== old.port && named.every((port) => port === promotedPort);
+      }, 30_000, 'a replica promoted');
       await waitForRole(promotedPort, 'master', 30_000);
       const promoted = performance.now() - started;
       await old.start();
@@ -79,6 +91,8 @@ describe.skipIf(!redisTopologyAvailable('sentinel'))('failover under load behind
     expect(figures.unacknowledged).toBe(0);
     expect(figures.afterAcknowledged).toBe(0);
     expect(figures.slowest).toBeLessThan(SLOW * TIMING.slowFactor);
-    expect(await deployment.currentPrimary()).toBe(promotedPort);
+    // Not necessarily the replica first promoted: Sentinel may fail over once more on a loaded machine (seen once in
+    // 10 runs under load, with every count above 0); the tier promises nothing about which replica ends up primary.
+    expect(await deployment.currentPrimary()).not.toBe(old.port);
   });
 });
