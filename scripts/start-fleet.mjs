@@ -136,6 +136,31 @@ Ctrl-C stops everything (the instances, the mock and ${topologyKind === 'single'
 }
 
 /**
+ * The tier connects in the background, and on a cluster or Sentinel it distrusts a new subscription (forgetting every
+ * local decision, answers in flight included, every 100 ms) until a probe comes back through it: until an answer one
+ * instance fetched reaches each next one through Redis (a throwaway subject per try, no second Licenzy call), the
+ * demo's "1 Licenzy call" would depend on timing. Bounded: after 10 s the demo plays anyway and reports what it sees.
+ */
+async function tierReady({ apps, mock }) {
+  const status = async (app, subject) => {
+    const response = await fetch(`${app.url}/pro/report`, { headers: { authorization: `Demo ${subject}` } });
+    await response.arrayBuffer();
+    return response.status;
+  };
+  const sharedThrough = async (from, to) => {
+    const probe = `probe_${randomBytes(6).toString('hex')}`;
+    mock.grant(probe);
+    await mock.webhooksIdle();
+    if ((await status(from, probe)) !== 200) return false;
+    const before = mock.count('POST /v1/access/check');
+    return (await status(to, probe)) === 200 && mock.count('POST /v1/access/check') === before;
+  };
+  for (const [i, app] of apps.entries()) {
+    await until(() => sharedThrough(app, apps[(i + 1) % apps.length]), 10_000, 'tier ready').catch(() => undefined);
+  }
+}
+
+/**
  * Plays the printed lines in order and records what each answered: 200 on every instance, a revocation through the
  * mock's control API (its webhook reaches instance 1 only), 403 on the last instance, then a new purchase, 200 again.
  */
@@ -169,6 +194,7 @@ async function runScenario({ apps, mock, redis }) {
   const curl = (app) => `curl -i ${app.url}/pro/report -H '${auth}'`;
   const controlCurl = (action) => `curl -X POST ${mock.url}/_mock/subjects/${user}/${action} -H 'content-type: application/json' -d '{}'`;
 
+  await tierReady({ apps, mock });
   mock.grant(user);
   await mock.webhooksIdle();
   const calls = mock.count('POST /v1/access/check');
