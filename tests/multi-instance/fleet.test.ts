@@ -1,6 +1,6 @@
 // Issue 9, for real: three app processes (scripts/fleet-app.mjs on the built packages) on one redis-server and one
 // mock Licenzy, over HTTP on loopback. A second fleet without the tier shows what the tier fixes. The cases every
-// topology passes are in fleet-cases.ts (fleet-cluster.test.ts runs them on a Redis Cluster); the outage and pub/sub
+// topology passes are in fleet-cases.ts (fleet-topologies.test.ts runs them on a Redis Cluster and behind Sentinel); the outage and pub/sub
 // cases below are this topology's own.
 import { randomUUID } from 'node:crypto';
 import { useLocalLicenzy } from '@licenzy-gate/testing';

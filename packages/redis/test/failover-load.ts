@@ -7,6 +7,7 @@ import { createWebhookReceiver, type LicenzyGate, type SharedTier, type WebhookR
 import type { SharedTierBinding, SharedTierScope } from '@licenzy-gate/core/adapter';
 import { generateWebhookSecret } from '@licenzy-gate/mock';
 import { startLocalLicenzy, type LocalLicenzy } from '@licenzy-gate/testing';
+import { expect } from 'vitest';
 import { until } from './redis-server.js';
 
 /**
@@ -439,4 +440,19 @@ export async function runScenario(
   const figures = judge(fleet, truth, load.samples, options);
   report(options.name, figures, details);
   return figures;
+}
+
+/**
+ * Every scenario's promises: what the issue counts must be 0 (wrong answers, late revocations, false denials, allows
+ * after an acknowledged revocation), every revocation acknowledged in the end, and no check past `slowFactor` times its
+ * bound.
+ */
+export function expectSafe(figures: Figures, slowBound: number): void {
+  expect(figures.requests).toBeGreaterThan(1_000);
+  expect(figures.wrong).toBe(0);
+  expect(figures.lateRevocations).toBe(0);
+  expect(figures.falseDenials).toBe(0);
+  expect(figures.unacknowledged).toBe(0);
+  expect(figures.afterAcknowledged).toBe(0);
+  expect(figures.slowest).toBeLessThan(slowBound * TIMING.slowFactor);
 }

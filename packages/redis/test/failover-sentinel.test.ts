@@ -21,7 +21,7 @@ import { Redis } from 'ioredis';
 import { createSentinel } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRedisTier } from '@licenzy-gate/redis';
-import { startFleet, TIMING, runScenario, type Fleet, type FleetMember } from './failover-load.js';
+import { expectSafe, startFleet, TIMING, runScenario, type Fleet, type FleetMember } from './failover-load.js';
 import { cli, redisTopologyAvailable, startRedisSentinels, waitForRole, type RedisSentinels } from './redis-cluster.js';
 import { until } from './redis-server.js';
 
@@ -84,13 +84,7 @@ describe.skipIf(!redisTopologyAvailable('sentinel'))('failover under load behind
       await waitForRole(old.port, 'slave', 30_000);
       return { 'promoted after': `${Math.round(promoted)} ms`, 'old primary a replica after': `${Math.round(performance.now() - started)} ms` };
     });
-    expect(figures.requests).toBeGreaterThan(1_000);
-    expect(figures.wrong).toBe(0);
-    expect(figures.lateRevocations).toBe(0);
-    expect(figures.falseDenials).toBe(0);
-    expect(figures.unacknowledged).toBe(0);
-    expect(figures.afterAcknowledged).toBe(0);
-    expect(figures.slowest).toBeLessThan(SLOW * TIMING.slowFactor);
+    expectSafe(figures, SLOW);
     // Not necessarily the replica first promoted: Sentinel may fail over once more on a loaded machine (seen once in
     // 10 runs under load, with every count above 0); the tier promises nothing about which replica ends up primary.
     expect(await deployment.currentPrimary()).not.toBe(old.port);
