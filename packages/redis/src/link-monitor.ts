@@ -8,6 +8,14 @@ export const PROBE_PREFIX = 'licenzy-probe:';
 /** How often an untrusted link forgets every local decision and probes again (ms). */
 export const PROBE_INTERVAL = 100;
 
+/**
+ * How long after a suspicion an unconfirmed link keeps forgetting every interval (ms). Longer than a failover takes
+ * (promotion measured at 2-3 s); past it the link stays untrusted and probed, but local decisions live their TTL, as on a
+ * single server whose pub/sub is lost: forgetting every 100 ms through a long outage would turn each active subject into
+ * ten Licenzy calls a second per instance (Redis down: no L2 behind L1 either).
+ */
+export const FORGET_FOR = 10_000;
+
 /** A probe whose PUBLISH has not settled after this long (ms) no longer holds back a new one. */
 const PROBE_PATIENCE = 1_000;
 
@@ -26,6 +34,8 @@ export interface LinkMonitorOptions {
   /** PUBLISHes `message` on `channel` through the command connection. */
   readonly publish: (channel: string, message: string) => Promise<unknown>;
   readonly interval?: number;
+  /** See {@link FORGET_FOR}. */
+  readonly forgetFor?: number;
   readonly timers?: MonitorTimers;
 }
 
@@ -65,9 +75,11 @@ const realTimers: MonitorTimers = {
 export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
   const { reset, channels, publish } = options;
   const interval = options.interval ?? PROBE_INTERVAL;
+  const forgetFor = options.forgetFor ?? FORGET_FOR;
   const timers = options.timers ?? realTimers;
   let ticker: unknown;
   let closed = false;
+  let suspectedAt = 0;
   /** Probes of the current suspicion still valid, by token: the channel each was sent on. */
   let tokens = new Map<string, string>();
   let confirmed = new Set<string>();
@@ -101,7 +113,7 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
     reset();
   };
   const tick = () => {
-    reset();
+    if (timers.now() - suspectedAt < forgetFor) reset();
     probe();
     confirmIfDone();
   };
@@ -116,6 +128,7 @@ export function createLinkMonitor(options: LinkMonitorOptions): LinkMonitor {
       tokens = new Map();
       confirmed = new Set();
       outstanding = new Map();
+      suspectedAt = timers.now();
       if (ticker === undefined) ticker = timers.setInterval(tick, interval);
       tick();
     },

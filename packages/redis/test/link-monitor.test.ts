@@ -107,4 +107,22 @@ describe('link monitor (issue 24)', () => {
     closed.monitor.suspect();
     expect(closed.resets).toBe(0);
   });
+
+  it('past forgetFor an unconfirmed link stops forgetting (a long outage costs no Licenzy call per interval) but stays untrusted, probed, and forgets once when the probe is back; a new suspicion forgets again', () => {
+    const h = harness();
+    h.monitor.suspect();
+    for (let i = 0; i < 99; i++) h.step(); // 9.9 s: still within FORGET_FOR (10 s)
+    expect(h.resets).toBe(100);
+    for (let i = 0; i < 50; i++) h.step(); // 14.9 s: no more forgetting
+    expect(h.resets).toBe(100);
+    expect(h.monitor.trusted).toBe(false);
+    const last = h.published.at(-1)!;
+    expect(h.published.length).toBeGreaterThan(1); // probing went on
+    h.monitor.heard(last.channel, last.message);
+    expect(h.monitor.trusted).toBe(true);
+    expect(h.resets).toBe(101);
+    h.monitor.suspect();
+    h.step();
+    expect(h.resets).toBe(103);
+  });
 });
