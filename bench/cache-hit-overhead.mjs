@@ -1,31 +1,29 @@
 // Benchmark 1: the same app with the paid route bare, behind an empty middleware and behind requireAccess() (subject
 // cached), per framework: the server CPU per request of each, and the bytes each allocates per request.
-import { allocationRuns, cpuRatio, interleavedRuns, pairedRatios } from './lib/ab.mjs';
-import { canPin, startChild } from './lib/child.mjs';
+import { allocationRuns, cpuRatio, inProcessRuns, pairedRatios } from './lib/ab.mjs';
+import { canPin, pinLoadGenerator, startChild } from './lib/child.mjs';
 import { runLoad } from './lib/load.mjs';
 import { fmt, median, verdict } from './lib/stats.mjs';
 
 // The headline (issue 25): gated/empty middleware, i.e. the empty middleware's server CPU per request ÷ the gated
-// server's, read from each server process: what the gate adds over any middleware in its place.
+// server's: what the gate adds over any middleware in its place.
 const TARGET = 0.99;
-// `control` is a second set of empty-middleware servers, built and pooled exactly like the first: empty vs control (an
-// A/A comparison of the headline's own kind) shows how far two sets of the same code differ on this machine, i.e. the
-// smallest gate cost these figures can resolve. `bare` (no middleware on the route) against empty shows what the
-// framework charges for any middleware there. Every server is settled before the runs (traffic, then full GCs while
-// idle: the state of a server after its first quiet moment) except `pristine`, a bare server measured as it starts.
-const VARIANTS = ['bare', 'noop', 'control', 'gated', 'pristine'];
-const APP = { bare: 'bare', noop: 'noop', control: 'noop', gated: 'gated', pristine: 'bare' };
-const SETTLED = new Set(['bare', 'noop', 'control', 'gated']);
-// Server processes per variant. Two processes of the same code differ by a few percent for as long as they live
-// (code and heap placement, JIT timing: an empty-middleware process measured 2–4% *less* CPU per request than bare ones
-// before issue 25, which no code can do): with one process per variant that difference, not the gate, decides a 1%
-// comparison. So every compared variant runs in three processes, pooled per round (their CPU ÷ their requests).
-const PROCESSES = { bare: 3, noop: 3, control: 3, gated: 3, pristine: 1 };
+// The variants, each an app of its own (its own port, router and middleware) and all of them in ONE server process:
+// `control` is a second empty-middleware app, so empty vs control (an A/A comparison of the headline's own kind) shows
+// how far two apps of the same code differ, i.e. the smallest gate cost these figures can resolve; `bare` (no
+// middleware on the route) against empty shows what the framework charges for any middleware there.
+const VARIANTS = ['bare', 'noop', 'control', 'gated'];
+const APP = { bare: 'bare', noop: 'noop', control: 'noop', gated: 'gated' };
+// Server processes, each hosting every variant (created in an order rotated per process), pooled per round. Two
+// processes of the same code differ by several percent for as long as they live (code and heap placement, JIT timing:
+// two Express processes with the same empty middleware measured 102 and 116 µs per request in one run); apps that
+// share a process share that luck, so comparing them leaves it out.
+const PROCESSES = 4;
 // Allocation windows (bytes per request, counted in each server process): the variants compared on it.
 const ALLOCATION_VARIANTS = ['noop', 'control', 'gated'];
 /** Where licenzy-gate's own code lives, as V8 names its scripts (the workspace's dist, or an installed package). */
 const GATE_CODE = /\/packages\/(?:core|express|koa|fastify)\/dist\/|\/node_modules\/@licenzy-gate\//;
-const LABELS = { bare: 'bare', noop: 'empty middleware', control: 'empty middleware (A/A control)', gated: 'gated', pristine: 'bare, pristine (never settled)' };
+const LABELS = { bare: 'bare', noop: 'empty middleware', control: 'empty middleware (A/A control)', gated: 'gated' };
 
 /** The section's closing notes: what the gate costs on a hit, and why the servers are settled and pooled. */
 const NOTES = [
@@ -38,7 +36,7 @@ const NOTES = [
   '- **Ruled out.** The clock\'s 1 ms timer fires at most once per event-loop iteration while hits arrive (under load ~0.04 per request, one iteration handles ~20 requests, the same with and without the gate); a firing costs ~15,000 instructions (Node\'s `processTimers`/`listOnTimeout` run in baseline code), ~0.1–0.6% of a request, ≤0.2% of a saturated server\'s CPU at ≤1,000 firings a second, and no extra loop iterations (`epoll_pwait` calls equal). The `WeakMap` behind `req.licenzy` costs a write barrier (~230 instructions per request) and no extra scavenges. Diagnostics-channel checks are one property read inside `peek` (163–179 instructions with the cache lookup).',
   '- **What the 5% was.** A gated Fastify server measured 5.3% more instructions per request before these changes (108,175 against 102,742), none of it in the gate\'s code: framework and stream functions (`Readable.read`, `doWrite`, `emitReadable_`) ran in baseline (Sparkplug) code in that process and optimised code in the other, the same per-process luck that made one empty-middleware process measure 2–4% *less* CPU than the bare ones (empty/bare above 1.000 in the figures this benchmark published before). One empty-middleware process against three pooled gated ones turned that luck into the headline; now every compared variant runs in three pooled processes and the A/A is the headline\'s own comparison.',
   '',
-  '**Where the gated CPU went (issue #14), and why every server is settled.** Measured without settling, a gated Fastify server spent 2–3 µs more CPU per request than a bare one (bare/gated 0.77–0.84 in every run), while the gate\'s code costs ~0.03 µs. `perf record` of both processes under identical load (`--perf-basic-prof`) put the difference in V8\'s runtime, called from `processTicksAndRejections`: `Runtime_DefineKeyedOwnPropertyInLiteral`, `Map::TransitionToDataProperty`, `TransitionsAccessor::IsMatchingMap`, `JSObject::MigrateToMap`. That is Node 20\'s `process.nextTick()` building its tick object, the literal `{ [async_id_symbol]: …, [trigger_async_id_symbol]: …, callback, args }` in `lib/internal/process/task_queues.js`, outside the optimised code. `%DebugPrint(process.nextTick)` shows why: in the slow processes three of that literal\'s four store slots are MEGAMORPHIC, in the fast ones all four are MONOMORPHIC. V8 keeps a single map per slot for this kind of store, with no polymorphic state; a full GC that frees the tick object\'s maps (no tick object is alive between ticks, and unused maps are retained for only a couple of GCs) makes the next tick build new maps, and the slots go megamorphic for the life of the process. In a gated server the gate\'s first Licenzy call did it: it loads `fetch` (undici), and the GCs that follow freed the maps. A bare server gets there just the same after its first quiet moment, when V8\'s memory reducer collects: one bare Fastify server given an idle GC measured 0.861 against a pristine one, level with gated (0.824) in the same run. `node bench/experiments/next-tick-feedback.mjs [fastify|express|koa]` reproduces it: a script with one GC, and servers before and after the first Licenzy call, traffic and settling. So the comparison that isolates the gate compares servers in the same state, and the state production servers stay in is the settled one: every server is settled before the runs, and the pristine column shows what the baseline would otherwise have been.',
+  '**Where the gated CPU went (issue #14), and why every server is settled.** Measured without settling, a gated Fastify server spent 2–3 µs more CPU per request than a bare one (bare/gated 0.77–0.84 in every run), while the gate\'s code costs ~0.03 µs. `perf record` of both processes under identical load (`--perf-basic-prof`) put the difference in V8\'s runtime, called from `processTicksAndRejections`: `Runtime_DefineKeyedOwnPropertyInLiteral`, `Map::TransitionToDataProperty`, `TransitionsAccessor::IsMatchingMap`, `JSObject::MigrateToMap`. That is Node 20\'s `process.nextTick()` building its tick object, the literal `{ [async_id_symbol]: …, [trigger_async_id_symbol]: …, callback, args }` in `lib/internal/process/task_queues.js`, outside the optimised code. `%DebugPrint(process.nextTick)` shows why: in the slow processes three of that literal\'s four store slots are MEGAMORPHIC, in the fast ones all four are MONOMORPHIC. V8 keeps a single map per slot for this kind of store, with no polymorphic state; a full GC that frees the tick object\'s maps (no tick object is alive between ticks, and unused maps are retained for only a couple of GCs) makes the next tick build new maps, and the slots go megamorphic for the life of the process. In a gated server the gate\'s first Licenzy call did it: it loads `fetch` (undici), and the GCs that follow freed the maps. A bare server gets there just the same after its first quiet moment, when V8\'s memory reducer collects: one bare Fastify server given an idle GC measured 0.861 against a pristine one, level with gated (0.824) in the same run. `node bench/experiments/next-tick-feedback.mjs [fastify|express|koa]` reproduces it: a script with one GC, and servers before and after the first Licenzy call, traffic and settling. So the comparison that isolates the gate compares servers in the same state, and the state production servers stay in is the settled one: every server is settled before the runs.',
 ];
 
 /** One round's runs of a variant's processes as one run: requests and CPU pooled, latencies and rates averaged. */
@@ -79,11 +77,12 @@ async function gateFrameBytes(server, { connections, headers, seconds }) {
 }
 
 /**
- * For each framework: bare, empty-middleware (twice: the A/A), gated and pristine servers (see PROCESSES), each in its
- * own process, loaded by autocannon from this process in a rotating order (so drift in machine load falls on every
- * variant alike). Besides requests/s, the server's own CPU time per request is read from the server process: on a
- * shared machine it is steadier than throughput and says directly what the gate costs per request. Then the bytes
- * each empty and gated server allocates per request, counted in the process over windows of steady load.
+ * For each framework: {@link PROCESSES} server processes, each serving bare, empty-middleware (twice: the A/A) and gated
+ * apps, loaded by autocannon from this process one app at a time (see inProcessRuns: rotating orders, a short unkept
+ * run after each switch of process, idle processes stopped). Besides requests/s, the server's own CPU time per request
+ * is read from the server process: on a shared machine it is steadier than throughput and says directly what the gate
+ * costs per request. Then the bytes each empty and gated app allocates per request, counted in the process over
+ * windows of steady load.
  */
 export async function run({ smoke, mock, log, results: earlier }) {
   // Many short rounds rather than a few long runs: a burst of load from elsewhere on the machine then
@@ -91,6 +90,8 @@ export async function run({ smoke, mock, log, results: earlier }) {
   const rounds = smoke ? 1 : 8;
   const duration = smoke ? 0.3 : 1;
   const warmup = smoke ? 0.2 : 1;
+  const switchRun = smoke ? 0.1 : 0.3;
+  const processCount = smoke ? 1 : PROCESSES;
   const allocationRounds = smoke ? 1 : 3;
   const allocationSeconds = smoke ? 0.3 : 1;
   // What the middleware itself costs per request, timed in-process by benchmark 2 (if it ran).
@@ -99,32 +100,38 @@ export async function run({ smoke, mock, log, results: earlier }) {
   const load = { connections, headers: { authorization: 'Bearer token_0' } };
   const results = [];
   await mock.call('grant', ['user_0']);
+  const unpin = pinLoadGenerator();
+  try {
+    for (const framework of FRAMEWORKS) results.push(await measureFramework(framework));
+  } finally {
+    unpin();
+  }
+  return report(results, { smoke, rounds, duration, warmup, switchRun, processCount, connections, allocationRounds, allocationSeconds, adapterNs });
 
-  for (const framework of FRAMEWORKS) {
+  async function measureFramework(framework) {
     const licenzy = { url: mock.info.url, apiKey: mock.info.apiKey };
     // A TTL longer than the whole benchmark: every measured request is a cache hit, none refreshes.
     const common = { framework: framework.key, licenzy, cache: { ttl: 3_600_000 }, users: 1 };
-    // `servers` holds every process, keyed `variant#n`.
-    const servers = {};
-    const processesOf = (variant) => Object.keys(servers).filter((key) => key.startsWith(`${variant}#`));
+    const processes = [];
     try {
-      for (const variant of VARIANTS) {
-        for (let n = 1; n <= (smoke ? 1 : PROCESSES[variant]); n++) servers[`${variant}#${n}`] = await startChild('app', { ...common, variant: APP[variant] }, { pin: true, execArgv: ['--expose-gc'] });
+      for (let n = 0; n < processCount; n++) {
+        const order = VARIANTS.map((_, k) => VARIANTS[(k + n) % VARIANTS.length]);
+        processes.push(await startChild('app', { ...common, variant: 'bare', apps: Object.fromEntries(order.map((name) => [name, APP[name]])) }, { pin: true, execArgv: ['--expose-gc'] }));
       }
-      for (const key of processesOf('gated')) await servers[key].call('warm', ['user_0']);
-      // Settling: some traffic (so Node's tick-object literal has feedback to lose), then full GCs while idle.
-      for (const key of Object.keys(servers)) {
-        if (!SETTLED.has(key.split('#')[0])) continue;
-        await runLoad({ url: `${servers[key].info.url}/pro`, connections, duration: smoke ? 0.2 : 0.5, headers: load.headers });
-        await servers[key].call('settle');
+      for (const child of processes) await child.call('warm', ['user_0']);
+      // Settling: some traffic on every app (so Node's tick-object literal has feedback to lose), then full GCs while idle.
+      for (const child of processes) {
+        for (const variant of VARIANTS) await runLoad({ url: `${child.info.urls[variant]}/pro`, connections, duration: smoke ? 0.2 : 0.5, headers: load.headers });
+        await child.call('settle');
       }
-      const perProcess = await interleavedRuns({ servers, rounds, duration, warmup, connections, headers: load.headers, label: framework.name, pauseIdle: true });
-      const runs = Object.fromEntries(VARIANTS.map((variant) => [variant, Array.from({ length: rounds }, (_, i) => pool(processesOf(variant).map((key) => perProcess[key][i])))]));
-      // Bytes per request: the empty and gated servers (the pristine and bare ones are not compared on it).
-      const counted = Object.fromEntries(ALLOCATION_VARIANTS.flatMap((variant) => processesOf(variant).map((key) => [key, servers[key]])));
-      const allocationPerProcess = await allocationRuns({ servers: counted, rounds: allocationRounds, seconds: allocationSeconds, connections, headers: load.headers, pauseIdle: true });
+      const byVariant = await inProcessRuns({ processes, names: VARIANTS, rounds, duration, warmup, settle: switchRun, connections, headers: load.headers, label: framework.name });
+      const runs = Object.fromEntries(VARIANTS.map((variant) => [variant, Array.from({ length: rounds }, (_, i) => pool(byVariant[variant].map((list) => list[i])))]));
+      // Bytes per request: the empty and gated apps of every process.
+      const app = (child, variant) => ({ info: { url: child.info.urls[variant] }, call: child.call, pid: child.pid });
+      const counted = Object.fromEntries(ALLOCATION_VARIANTS.flatMap((variant) => processes.map((child, n) => [`${variant}#${n}`, app(child, variant)])));
+      const allocationPerApp = await allocationRuns({ servers: counted, rounds: allocationRounds, seconds: allocationSeconds, connections, headers: load.headers, pauseIdle: true });
       const bytesOf = (variant, i) => {
-        const list = processesOf(variant).map((key) => allocationPerProcess[key][i]);
+        const list = processes.map((_, n) => allocationPerApp[`${variant}#${n}`][i]);
         return list.reduce((sum, r) => sum + r.allocated, 0) / list.reduce((sum, r) => sum + r.requests, 0);
       };
       const perRound = (variant) => Array.from({ length: allocationRounds }, (_, i) => bytesOf(variant, i));
@@ -135,20 +142,23 @@ export async function run({ smoke, mock, log, results: earlier }) {
         control: pairedRatios(bytes.control, bytes.noop, (c, n) => c - n),
         gateCode: [],
       };
-      // The gate's own allocations, sampled in each gated process (all servers running; none is under load but this one).
-      for (const key of processesOf('gated')) allocation.gateCode.push(await gateFrameBytes(servers[key], { connections, headers: load.headers, seconds: allocationSeconds }));
+      // The gate's own allocations, sampled in each process's gated app (all processes running; no other app under load).
+      for (const child of processes) allocation.gateCode.push(await gateFrameBytes(app(child, 'gated'), { connections, headers: load.headers, seconds: allocationSeconds }));
       allocation.gateBytes = Math.max(...allocation.gateCode.map((g) => g.bytes));
       let hits = 0;
-      for (const key of processesOf('gated')) {
-        const stats = await servers[key].call('stats');
+      for (const child of processes) {
+        const stats = await child.call('stats');
         if (stats.upstreamCalls !== 1) throw new Error(`${framework.name}: expected only the warm-up Licenzy call, saw ${stats.upstreamCalls}`);
         hits += stats.hits;
       }
       // CPU per request, other ÷ this, per round (1.000 = this variant costs the server nothing more than the other).
-      const cpu = { gated: cpuRatio(runs.noop, runs.gated), control: cpuRatio(runs.noop, runs.control), noop: cpuRatio(runs.bare, runs.noop), gatedBare: cpuRatio(runs.bare, runs.gated), pristine: cpuRatio(runs.bare, runs.pristine) };
-      // Both empty-middleware sets as one baseline (for information): twice the processes, so less of the per-process luck.
-      const allEmpty = Array.from({ length: rounds }, (_, i) => pool([...processesOf('noop'), ...processesOf('control')].map((key) => perProcess[key][i])));
+      const cpu = { gated: cpuRatio(runs.noop, runs.gated), control: cpuRatio(runs.noop, runs.control), noop: cpuRatio(runs.bare, runs.noop), gatedBare: cpuRatio(runs.bare, runs.gated) };
+      // Both empty-middleware apps as one baseline (for information): twice the apps, so less of the per-app luck.
+      const allEmpty = Array.from({ length: rounds }, (_, i) => pool([...byVariant.noop, ...byVariant.control].map((list) => list[i])));
       cpu.allEmpty = cpuRatio(allEmpty, runs.gated);
+      // Per process, the median over rounds of its own empty/gated and empty/control: how far one process's apps differ.
+      const perProcess = (variant) => processes.map((_, n) => median(byVariant.noop[n].map((r, i) => r.cpuPerRequest / byVariant[variant][n][i].cpuPerRequest)));
+      cpu.perProcess = { gated: perProcess('gated'), control: perProcess('control') };
       const rps = {
         gated: pairedRatios(runs.gated, runs.noop, (g, n) => g.rps / n.rps),
         control: pairedRatios(runs.control, runs.noop, (c, n) => c.rps / n.rps),
@@ -164,14 +174,13 @@ export async function run({ smoke, mock, log, results: earlier }) {
       const entry = { framework, hits, runs, cpu, rps, allocation, ...Object.fromEntries(VARIANTS.map((variant) => [variant, summary(runs[variant])])) };
       // The ratio a CPU-bound server would see if the gate cost only what its middleware costs in isolation.
       entry.implied = entry.noop.cpuPerRequest / (entry.noop.cpuPerRequest + (adapterNs(framework.name) ?? NaN) / 1000);
-      results.push(entry);
-      log(`  ${framework.name}: gated/empty CPU per request ${fmt.ratio(cpu.gated.median)} (runs: ${cpu.gated.list.map(fmt.ratio).join(' ')}); A/A empty/empty ${fmt.ratio(cpu.control.median)} (${fmt.ratio(cpu.control.min)}–${fmt.ratio(cpu.control.max)}); empty/bare ${fmt.ratio(cpu.noop.median)}; gated/bare ${fmt.ratio(cpu.gatedBare.median)}; settled/pristine bare ${fmt.ratio(cpu.pristine.median)}`);
+      log(`  ${framework.name}: gated/empty CPU per request ${fmt.ratio(cpu.gated.median)} (rounds: ${cpu.gated.list.map(fmt.ratio).join(' ')}; per process ${cpu.perProcess.gated.map(fmt.ratio).join(' ')}); A/A empty/empty ${fmt.ratio(cpu.control.median)} (${fmt.ratio(cpu.control.min)}–${fmt.ratio(cpu.control.max)}; per process ${cpu.perProcess.control.map(fmt.ratio).join(' ')}); empty/bare ${fmt.ratio(cpu.noop.median)}; gated/bare ${fmt.ratio(cpu.gatedBare.median)}`);
       log(`  ${framework.name}: CPU per request bare ${fmt.us(entry.bare.cpuPerRequest)}, empty ${fmt.us(entry.noop.cpuPerRequest)}, empty (A/A) ${fmt.us(entry.control.cpuPerRequest)}, gated ${fmt.us(entry.gated.cpuPerRequest)}; bytes per request gated − empty ${signedBytes(allocation.gated.median)} (rounds ${allocation.gated.list.map(signedBytes).join(' ')}), A/A ${signedBytes(allocation.control.median)} (${signedBytes(allocation.control.min)} to ${signedBytes(allocation.control.max)}); in the gate's own code ${fmt.bytes(allocation.gateBytes)} per request (sampled)`);
+      return entry;
     } finally {
-      await Promise.all(Object.values(servers).map((server) => server.stop()));
+      await Promise.all(processes.map((child) => child.stop()));
     }
   }
-  return report(results, { smoke, rounds, duration, warmup, connections, allocationRounds, allocationSeconds, adapterNs });
 }
 
 /** A byte difference with its sign: `+3 B`, `−12 B`. */
@@ -188,7 +197,7 @@ function allocationMet(allocation) {
   return allocation.gateBytes < 0.5 && Math.abs(allocation.gated.median) <= Math.max(Math.abs(allocation.control.min), Math.abs(allocation.control.max));
 }
 
-function report(results, { smoke, rounds, duration, warmup, connections, allocationRounds, allocationSeconds, adapterNs }) {
+function report(results, { smoke, rounds, duration, warmup, switchRun, processCount, connections, allocationRounds, allocationSeconds, adapterNs }) {
   const rows = results.flatMap((r) => [
     {
       benchmark: `1. Cache-hit overhead, ${r.framework.name} (gated/empty middleware server CPU per request)`,
@@ -206,7 +215,7 @@ function report(results, { smoke, rounds, duration, warmup, connections, allocat
   const lines = [
     '## 1. Cache-hit overhead per framework',
     '',
-    `The same app in five variants per framework, each server in its own process: \`GET /pro\` behind a stand-in session middleware (bearer token → \`user\`), **bare**, with an **empty middleware** (\`next()\` only) where the gate goes, a second set of empty-middleware servers as the A/A **control**, **gated** with \`requireAccess({ gate, subject })\`, and **pristine**, a bare server left as it started (see below). The subject is cached before the runs (TTL 1 h, so every measured request is a cache hit; the gate's counters confirm a single Licenzy call, the warm-up). Before the runs, every server but the pristine one is **settled**: ${smoke ? 0.2 : 0.5} s of traffic, then six full GCs while it is idle (\`--expose-gc\`), the state a production server is in after its first quiet moment. Two processes of the same code differ by a few percent for as long as they live (code and heap placement, JIT timing), so bare, empty, control and gated run in ${smoke ? 1 : PROCESSES.gated} processes each, pooled per round (their CPU time ÷ their requests); pristine in one. autocannon runs in the parent process: ${connections} connections, ${duration} s per run, after a ${warmup} s warm-up of each server; ${rounds} rounds, each loading every server once, back to back, in a rotating order; every server but the one under load is stopped (SIGSTOP) meanwhile, so no idle server's background work (V8's memory reducer, timers) runs on the pinned CPU during another's run. ${canPin ? 'The servers are pinned to the last CPU (taskset) so the load generator does not share their core.' : 'Servers are not pinned (taskset unavailable).'} Figures are medians over the ${rounds} rounds of each variant; ratios are medians of the per-round ratios.`,
+    `The same app in four variants per framework, each an app of its own (its own port, router and middleware) and all four in one server process: \`GET /pro\` behind a stand-in session middleware (bearer token → \`user\`), **bare**, with an **empty middleware** (\`next()\` only) where the gate goes, a second empty-middleware app as the A/A **control**, and **gated** with \`requireAccess({ gate, subject })\`. The subject is cached before the runs (TTL 1 h, so every measured request is a cache hit; the gate's counters confirm a single Licenzy call, the warm-up). Two processes of the same code differ by several percent for as long as they live (code and heap placement, JIT timing), which no comparison between processes can tell from a gate's cost; apps in one process share the compiled framework and Node code, so comparing them leaves that out. ${processCount} such processes, each creating its apps in a different (rotated) order, pooled per round (their CPU time ÷ their requests). Before the runs every process is **settled**: ${smoke ? 0.2 : 0.5} s of traffic on each app, then six full GCs while it is idle (\`--expose-gc\`), the state a production server is in after its first quiet moment. autocannon runs in the parent process${canPin ? ', pinned to the first CPU while the servers are pinned to the last (taskset), so the load generator never runs on the servers\' core' : ' (servers not pinned: taskset unavailable)'}: ${connections} connections, ${duration} s per run, after a ${warmup} s warm-up of each app. ${rounds} rounds; a round visits every process (in a rotating order) and loads its apps one at a time, in an order rotated per round; on each switch of process an unkept ${switchRun} s run comes first (the first run after a switch measured up to 25% more CPU per request: caches still holding the previous process, the resumed process's deferred work). Every process but the one under load is stopped (SIGSTOP) meanwhile, so no idle server's background work runs on the pinned CPU during another's run. Figures are medians over the ${rounds} rounds of each variant; ratios are medians of the per-round ratios.`,
     '',
     'A ratio X/Y is Y\'s server CPU per request ÷ X\'s, so it reads like a throughput ratio: 1.000 = X costs the server nothing more than Y. **gated/empty** is what the gate adds over any middleware in its place (the headline); **empty/bare** is what the framework charges for any middleware on the route; the **A/A** is the headline\'s comparison between two identical sets of empty-middleware servers, built and pooled the same way, so its range is the smallest gate cost this run can resolve. "Server CPU/req" is the server process\'s CPU time (user + system) divided by the requests it answered.',
     '',
@@ -221,17 +230,17 @@ function report(results, { smoke, rounds, duration, warmup, connections, allocat
   }
   lines.push(
     '',
-    `**The headline: gated/empty middleware, server CPU per request** (median of the per-round ratios). "Both empty sets" takes all ${smoke ? 2 : PROCESSES.noop + PROCESSES.control} empty-middleware processes as the baseline, for information (twice the processes, so less of the per-process luck); the result column is judged on gated/empty.`,
+    `**The headline: gated/empty middleware, server CPU per request** (median of the per-round ratios, each round pooling the ${processCount} processes). "Per process" is each process's own median ratio over the rounds, for the gated app and for the A/A control: how far two apps in one process still differ. "Both empty apps" takes both empty-middleware apps of every process as the baseline, for information; the result column is judged on gated/empty.`,
     '',
-    '| Framework | gated/empty CPU per request | Per-round ratios | A/A empty/empty (range) | gated/both empty sets | empty/bare | gated/bare | settled bare/pristine bare | Target | Result |',
-    '|---|---:|---|---:|---:|---:|---:|---:|---|---|',
+    '| Framework | gated/empty CPU per request | Per-round ratios | Per process | A/A empty/empty (range) | A/A per process | gated/both empty apps | empty/bare | gated/bare | Target | Result |',
+    '|---|---:|---|---|---:|---|---:|---:|---:|---|---|',
   );
   for (const r of results) {
-    lines.push(`| ${r.framework.name} | **${fmt.ratio(r.cpu.gated.median)}** | ${r.cpu.gated.list.map(fmt.ratio).join(', ')} | ${fmt.ratio(r.cpu.control.median)} (${fmt.ratio(r.cpu.control.min)}–${fmt.ratio(r.cpu.control.max)}) | ${fmt.ratio(r.cpu.allEmpty.median)} | ${fmt.ratio(r.cpu.noop.median)} | ${fmt.ratio(r.cpu.gatedBare.median)} | ${fmt.ratio(r.cpu.pristine.median)} | >= ${TARGET} | ${verdict(r.cpu.gated.median >= TARGET)} |`);
+    lines.push(`| ${r.framework.name} | **${fmt.ratio(r.cpu.gated.median)}** | ${r.cpu.gated.list.map(fmt.ratio).join(', ')} | ${r.cpu.perProcess.gated.map(fmt.ratio).join(', ')} | ${fmt.ratio(r.cpu.control.median)} (${fmt.ratio(r.cpu.control.min)}–${fmt.ratio(r.cpu.control.max)}) | ${r.cpu.perProcess.control.map(fmt.ratio).join(', ')} | ${fmt.ratio(r.cpu.allEmpty.median)} | ${fmt.ratio(r.cpu.noop.median)} | ${fmt.ratio(r.cpu.gatedBare.median)} | >= ${TARGET} | ${verdict(r.cpu.gated.median >= TARGET)} |`);
   }
   lines.push(
     '',
-    `**Allocations per cache hit: bytes allocated per request, gated minus empty.** Counted in each server process, not timed: V8's heap only grows by allocation and only shrinks in a GC, so the bytes allocated over a window are the heap's growth between GCs (\`v8.GCProfiler\`'s used size before and after each GC) plus its growth since the last one; a window of ${allocationSeconds} s opens inside a steady load (no connection opens or closes in it) and is divided by the requests the paid route answered in it. ${allocationRounds} rounds, each empty, control and gated process once, in a rotating order, pooled per variant per round. The A/A is the control set minus the empty set. Whole-request allocations differ between two processes of the same code by tens of bytes (which of the framework's objects V8 keeps in registers, slack tracking), so the last column names the gate's own share directly (the result is met when it is under 0.5 B and gated − empty is no further from 0 than the A/A's furthest round): V8's sampling heap profiler (every ${64} bytes, objects already collected included) over a window of load on each gated server, the bytes allocated with licenzy-gate's code on top of the stack, per request (the largest of the gated processes).`,
+    `**Allocations per cache hit: bytes allocated per request, gated minus empty.** Counted in each server process, not timed: V8's heap only grows by allocation and only shrinks in a GC, so the bytes allocated over a window are the heap's growth between GCs (\`v8.GCProfiler\`'s used size before and after each GC) plus its growth since the last one; a window of ${allocationSeconds} s opens inside a steady load (no connection opens or closes in it) and is divided by the requests the paid route answered in it. ${allocationRounds} rounds, each empty, control and gated app of every process once, in a rotating order, pooled per variant per round. The A/A is the control apps minus the empty ones. Whole-request allocations differ between two apps of the same code by tens of bytes (which of the framework's objects V8 keeps in registers, slack tracking), so the last column names the gate's own share directly (the result is met when it is under 0.5 B and gated − empty is no further from 0 than the A/A's furthest round): V8's sampling heap profiler (every ${64} bytes, objects already collected included) over a window of load on each process's gated app, the bytes allocated with licenzy-gate's code on top of the stack, per request (the largest of the processes).`,
     '',
     '| Framework | Empty B/req | Gated B/req | Gated − empty (rounds) | A/A control − empty (range) | In the gate\'s own code (sampled) | Target | Result |',
     '|---|---:|---:|---|---:|---:|---|---|',

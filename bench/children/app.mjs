@@ -25,7 +25,9 @@ function answered() {
 }
 // Experiment flags (bench/experiments): `now=date` injects Date.now as the gate's clock (no coarse clock, no timer);
 const flags = new Set(config.flags ?? []);
-async function createGate() {
+const gates = [];
+/** `variant` 'gated-now' (experiments): the gate reads performance.now() on every hit instead of the coarse clock. */
+async function createGate(variant) {
   // `core=<name>`: the gate from another build of core, bench/experiments/builds/<name>/dist (e.g. one with a proposed
   // gate.ts patch, or the code before a change), handed to the workspace's adapters as `gate`: builds side by side.
   const build = [...flags].find((flag) => flag.startsWith('core='))?.slice('core='.length);
@@ -40,8 +42,10 @@ async function createGate() {
     const lru = flags.has('prealloc') ? new LRUCache({ max: 10_000 }) : new LRUCache({ maxSize: 10_000, sizeCalculation: () => 1 });
     store = { get: (k) => lru.get(k), set: (k, v) => void lru.set(k, v), delete: (k) => lru.delete(k), clear: () => lru.clear(), get size() { return lru.size; } };
   }
-  gate = createAccessGate({ ...(store ? { store } : {}), ...(client ? { client } : { apiKey: config.licenzy.apiKey, baseUrl: config.licenzy.url }), cache: flags.has('max100') ? { ...config.cache, max: 100 } : config.cache, ...(flags.has('now=date') ? { now: Date.now } : {}) });
-  return gate;
+  const made = createAccessGate({ ...(store ? { store } : {}), ...(client ? { client } : { apiKey: config.licenzy.apiKey, baseUrl: config.licenzy.url }), cache: flags.has('max100') ? { ...config.cache, max: 100 } : config.cache, ...(flags.has('now=date') ? { now: Date.now } : {}), ...(variant === 'gated-now' ? { now: () => performance.now() } : {}) });
+  gates.push(made);
+  gate ??= made;
+  return made;
 }
 // `loaded`: a bare route in a process that also holds a warmed gate (core loaded, one Licenzy call made), for experiments.
 if (['loaded', 'peek', 'guard', 'plugin-noop', 'assign'].includes(config.variant) || flags.has('early')) await createGate();
@@ -59,7 +63,7 @@ async function naiveCheck(subjectRef) {
   return response.ok && body.allowed === true;
 }
 
-async function expressApp() {
+async function expressApp(variant) {
   const { default: express } = await import('express');
   const app = express();
   app.disable('x-powered-by');
@@ -68,23 +72,23 @@ async function expressApp() {
     next();
   });
   const handlers = [];
-  if (config.variant === 'gated') {
+  if (variant === 'gated' || variant === 'gated-now') {
     const { requireAccess } = await import('@licenzy-gate/express');
-    handlers.push(requireAccess({ gate: await createGate(), subject: (req) => req.user?.id }));
-  } else if (config.variant === 'noop') {
+    handlers.push(requireAccess({ gate: await createGate(variant), subject: (req) => req.user?.id }));
+  } else if (variant === 'noop') {
     handlers.push(function noop(_req, _res, next) {
       next();
     });
-  } else if (config.variant === 'peek') {
+  } else if (variant === 'peek') {
     handlers.push(function peekOnly(req, _res, next) {
       if (gate.peek(req.user.id) !== undefined) next();
     });
-  } else if (config.variant === 'assign') {
+  } else if (variant === 'assign') {
     handlers.push(function assignOnly(req, _res, next) {
       req.licenzy = gate.peek(req.user.id);
       next();
     });
-  } else if (config.variant === 'naive') {
+  } else if (variant === 'naive') {
     handlers.push(function naiveAccess(req, res, next) {
       naiveCheck(req.user.id).then((allowed) => (allowed ? next() : res.status(403).json({ error: 'forbidden' })), next);
     });
@@ -96,7 +100,7 @@ async function expressApp() {
   return server.address().port;
 }
 
-async function koaApp() {
+async function koaApp(variant) {
   const [{ default: Koa }, { default: Router }] = await Promise.all([import('koa'), import('@koa/router')]);
   const app = new Koa();
   const router = new Router();
@@ -105,19 +109,19 @@ async function koaApp() {
     return next();
   });
   const handlers = [];
-  if (config.variant === 'gated') {
+  if (variant === 'gated' || variant === 'gated-now') {
     const { requireAccess } = await import('@licenzy-gate/koa');
-    handlers.push(requireAccess({ gate: await createGate(), subject: (ctx) => ctx.state.user?.id }));
-  } else if (config.variant === 'noop') {
+    handlers.push(requireAccess({ gate: await createGate(variant), subject: (ctx) => ctx.state.user?.id }));
+  } else if (variant === 'noop') {
     handlers.push(function noop(_ctx, next) {
       return next();
     });
-  } else if (config.variant === 'peek') {
+  } else if (variant === 'peek') {
     handlers.push(function peekOnly(ctx, next) {
       return gate.peek(ctx.state.user.id) === undefined ? undefined : next();
     });
-  } else if (config.variant !== 'bare' && config.variant !== 'loaded') {
-    throw new Error(`variant ${config.variant} is only built for Express`);
+  } else if (variant !== 'bare' && variant !== 'loaded') {
+    throw new Error(`variant ${variant} is only built for Express`);
   }
   router.get('/health', (ctx) => { ctx.body = { ok: true }; });
   router.get('/pro', ...handlers, (ctx) => { ctx.body = answered(); });
@@ -127,7 +131,7 @@ async function koaApp() {
   return server.address().port;
 }
 
-async function fastifyApp() {
+async function fastifyApp(variant) {
   const { default: Fastify } = await import('fastify');
   const app = Fastify({ logger: false });
   app.decorateRequest('user', null);
@@ -136,19 +140,19 @@ async function fastifyApp() {
     done();
   });
   const routeOptions = {};
-  if (config.variant === 'gated') {
+  if (variant === 'gated' || variant === 'gated-now') {
     const { licenzyGate } = await import('@licenzy-gate/fastify');
-    await app.register(licenzyGate, { gate: gate ?? (await createGate()), subject: (request) => request.user?.id });
+    await app.register(licenzyGate, { gate: variant === 'gated' && gate !== undefined ? gate : await createGate(variant), subject: (request) => request.user?.id });
     routeOptions.preHandler = app.requireAccess();
-  } else if (config.variant === 'noop') {
+  } else if (variant === 'noop') {
     routeOptions.preHandler = function noop(_request, _reply, done) {
       done();
     };
-  } else if (config.variant === 'peek') {
+  } else if (variant === 'peek') {
     routeOptions.preHandler = function peekOnly(request, _reply, done) {
       if (gate.peek(request.user.id) !== undefined) done();
     };
-  } else if (config.variant === 'guard') {
+  } else if (variant === 'guard') {
     if (flags.has('decorate')) app.decorateRequest('licenzy', null);
     const { createGuard } = await import('@licenzy-gate/core/adapter');
     const guard = createGuard({ gate, subject: (request) => request.user?.id }, () => undefined);
@@ -156,22 +160,22 @@ async function fastifyApp() {
       const outcome = guard.decide(request);
       if (outcome.allowed === true) done();
     };
-  } else if (config.variant === 'plugin-noop') {
+  } else if (variant === 'plugin-noop') {
     const { licenzyGate } = await import('@licenzy-gate/fastify');
     await app.register(licenzyGate, { gate, subject: (request) => request.user?.id });
     routeOptions.preHandler = function noop(_request, _reply, done) {
       done();
     };
-  } else if (config.variant === 'decorated') {
+  } else if (variant === 'decorated') {
     app.decorateRequest('licenzy', null);
-  } else if (config.variant === 'assign') {
+  } else if (variant === 'assign') {
     app.decorateRequest('licenzy', null);
     routeOptions.preHandler = function assignOnly(request, _reply, done) {
       request.licenzy = gate.peek(request.user.id);
       done();
     };
-  } else if (!['bare', 'loaded', 'guard', 'plugin-noop', 'assign', 'decorated'].includes(config.variant)) {
-    throw new Error(`variant ${config.variant} is only built for Express`);
+  } else if (!['bare', 'loaded', 'guard', 'plugin-noop', 'assign', 'decorated'].includes(variant)) {
+    throw new Error(`variant ${variant} is only built for Express`);
   }
   app.get('/health', async () => ({ ok: true }));
   app.get('/pro', routeOptions, async () => answered());
@@ -228,7 +232,14 @@ function startCounts() {
 }
 const builders = { express: expressApp, koa: koaApp, fastify: fastifyApp };
 if (!(config.framework in builders)) throw new Error(`unknown framework ${config.framework}`);
-const port = await builders[config.framework]();
+// `apps` (benchmark 1): several apps of the framework in this one process, each on its own port and each with its own
+// variant ({ name: variant }), so the framework's and Node's code is compiled once for all of them: comparing them
+// leaves out how differently two processes of the same code happen to compile it.
+const apps = config.apps ?? { [config.variant]: config.variant };
+const urls = {};
+for (const [name, variant] of Object.entries(apps)) urls[name] = `http://127.0.0.1:${await builders[config.framework](variant)}`;
+const url = Object.values(urls)[0];
+const port = Number(new URL(url).port);
 /**
  * Puts the process in the state a long-running server reaches after its first quiet moment (benchmark 1; needs
  * --expose-gc): full GCs while idle, as V8's memory reducer runs them. Node 20's `process.nextTick()` builds each tick
@@ -256,7 +267,7 @@ serveParent(
       // `fetch` (experiments): a bare app that has made one outbound fetch() (undici loaded), like the gate's first call.
       if (flags.has('fetch')) await (await fetch(config.licenzy.url)).arrayBuffer();
       if (gate === undefined) return undefined;
-      await Promise.all(subjects.map((subject) => gate.check(subject)));
+      for (const made of gates) await Promise.all(subjects.map((subject) => made.check(subject)));
       return gate.stats();
     },
     stats: () => gate?.stats(),
@@ -335,5 +346,5 @@ serveParent(
       return JSON.stringify(profile);
     },
   },
-  { port, url: `http://127.0.0.1:${port}` },
+  { port, url, urls },
 );

@@ -17,7 +17,7 @@ for (const v of variants) {
   const [variant, ...flags] = v.split(':');
   for (let n = 1; n <= Number(copies); n++) {
     const key = `${v}#${n}`;
-    servers[key] = await startChild('app', { framework, variant: variant === 'control' ? 'bare' : variant.replace(/[0-9]+$/, ''), flags, licenzy: { url: mock.info.url, apiKey: mock.info.apiKey }, cache: { ttl: 3_600_000 }, users: 1 }, { pin: true, execArgv: ['--expose-gc'] });
+    servers[key] = await startChild('app', { framework, variant: variant === 'control' ? 'bare' : variant.replace(/[0-9]+$/, ''), flags, licenzy: { url: mock.info.url, apiKey: mock.info.apiKey }, cache: { ttl: 3_600_000 }, users: 1 }, { pin: true, execArgv: ['--expose-gc', ...(process.env.V8FLAGS ? process.env.V8FLAGS.split(' ') : [])] });
     await servers[key].call('warm', ['user_0']);
     await runLoad({ url: `${servers[key].info.url}/pro`, connections: 32, duration: 0.5, headers });
     await servers[key].call('settle');

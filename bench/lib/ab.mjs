@@ -94,3 +94,49 @@ export async function allocationRuns({ servers, rounds, seconds, lead = 0.3, con
   }
   return runs;
 }
+
+/**
+ * Like {@link interleavedRuns}, for servers that host several apps in one process (bench/children/app.mjs with
+ * `apps`): `processes` is a list of started children, each serving every name in `names` at `child.info.urls[name]`.
+ * Each round visits the processes in a rotating order and, within a process, its apps in an order rotated per round,
+ * so every app is as often the first run after a switch of process (when the CPU's caches still hold the previous
+ * process) as any other. Only the process under load runs: the others are stopped (SIGSTOP) meanwhile.
+ * Returns { [name]: run[][] }: per name, per process, the runs in round order (CPU per request as in interleavedRuns).
+ */
+export async function inProcessRuns({ processes, names, rounds, duration, warmup, settle = 0.3, connections, headers, path = '/pro', label = '' }) {
+  const runs = Object.fromEntries(names.map((name) => [name, processes.map(() => [])]));
+  const signal = (child, name) => {
+    if (process.platform !== 'win32') process.kill(child.pid, name);
+  };
+  const measure = async (p, name, seconds, keep) => {
+    const child = processes[p];
+    const cpuBefore = await child.call('cpu');
+    const result = await runLoad({ url: `${child.info.urls[name]}${path}`, duration: seconds, connections, headers });
+    const cpu = (await child.call('cpu')) - cpuBefore;
+    if (result.non2xx > 0 || result.errors > 0 || result.ok === 0) {
+      throw new Error(`${label} ${name} (process ${p}): ${result.non2xx} non-2xx, ${result.errors} errors, ${result.ok} ok`);
+    }
+    if (keep) runs[name][p].push({ ...result, cpuPerRequest: cpu / result.ok, serverBusy: cpu / 1e6 / result.seconds });
+  };
+  const visit = async (p, round, seconds, keep) => {
+    signal(processes[p], 'SIGCONT');
+    try {
+      // The first run after a switch of process measured up to 25% more CPU per request (caches, the resumed process's
+      // deferred work): a short unkept run takes that, for an app chosen in rotation.
+      if (settle > 0) await measure(p, names[(round + names.length - 1) % names.length], settle, false);
+      for (let k = 0; k < names.length; k++) await measure(p, names[(k + round) % names.length], seconds, keep);
+    } finally {
+      signal(processes[p], 'SIGSTOP');
+    }
+  };
+  for (const child of processes) signal(child, 'SIGSTOP');
+  try {
+    for (let p = 0; p < processes.length; p++) await visit(p, 0, warmup, false);
+    for (let i = 0; i < rounds; i++) {
+      for (let q = 0; q < processes.length; q++) await visit((q + i) % processes.length, i, duration, true);
+    }
+  } finally {
+    for (const child of processes) signal(child, 'SIGCONT');
+  }
+  return runs;
+}
