@@ -160,6 +160,14 @@ async function fastifyApp(variant) {
       const outcome = guard.decide(request);
       if (outcome.allowed === true) done();
     };
+  } else if (variant === 'admit') {
+    // The core guard's hit path alone (experiments): guard.admit() and the adapter's test, no plugin, no request.licenzy.
+    const { createGuard } = await import('@licenzy-gate/core/adapter');
+    let guard;
+    routeOptions.preHandler = function admitOnly(request, _reply, done) {
+      guard ??= createGuard({ gate, subject: (req) => req.user?.id }, () => undefined);
+      if ('source' in guard.admit(request)) done();
+    };
   } else if (variant === 'plugin-noop') {
     const { licenzyGate } = await import('@licenzy-gate/fastify');
     await app.register(licenzyGate, { gate, subject: (request) => request.user?.id });
@@ -174,7 +182,7 @@ async function fastifyApp(variant) {
       request.licenzy = gate.peek(request.user.id);
       done();
     };
-  } else if (!['bare', 'loaded', 'guard', 'plugin-noop', 'assign', 'decorated'].includes(variant)) {
+  } else if (!['bare', 'loaded', 'guard', 'plugin-noop', 'assign', 'decorated', 'admit'].includes(variant)) {
     throw new Error(`variant ${variant} is only built for Express`);
   }
   app.get('/health', async () => ({ ok: true }));
