@@ -17,8 +17,10 @@ const APP = { bare: 'bare', noop: 'noop', control: 'noop', gated: 'gated' };
 // Server processes, each hosting every variant (created in an order rotated per process), pooled per round. Two
 // processes of the same code differ by several percent for as long as they live (code and heap placement, JIT timing:
 // two Express processes with the same empty middleware measured 102 and 116 µs per request in one run); apps that
-// share a process share that luck, so comparing them leaves it out.
-const PROCESSES = 4;
+// share a process share that luck, so comparing them leaves it out. Two apps in one process still differ by 1–2% from
+// run to run (the median over rounds of one process's A/A ranged 0.95–1.03): more processes and
+// shorter runs (six, 0.5 s) resolve more than fewer, longer ones in the same time.
+const PROCESSES = 6;
 // Allocation windows (bytes per request, counted in each server process): the variants compared on it.
 const ALLOCATION_VARIANTS = ['noop', 'control', 'gated'];
 /** Where licenzy-gate's own code lives, as V8 names its scripts (the workspace's dist, or an installed package). */
@@ -88,8 +90,8 @@ async function gateFrameBytes(server, { connections, headers, seconds }) {
 export async function run({ smoke, mock, log, results: earlier }) {
   // Many short rounds rather than a few long runs: a burst of load from elsewhere on the machine then
   // spoils one pair, which the median discards, instead of a large share of the measurement.
-  const rounds = smoke ? 1 : 8;
-  const duration = smoke ? 0.3 : 1;
+  const rounds = smoke ? 1 : 10;
+  const duration = smoke ? 0.3 : 0.5;
   const warmup = smoke ? 0.2 : 1;
   const switchRun = smoke ? 0.1 : 0.3;
   const processCount = smoke ? 1 : PROCESSES;

@@ -30,7 +30,8 @@ const gates = [];
 async function createGate(variant) {
   // `core=<name>`: the gate from another build of core, bench/experiments/builds/<name>/dist (e.g. one with a proposed
   // gate.ts patch, or the code before a change), handed to the workspace's adapters as `gate`: builds side by side.
-  const build = [...flags].find((flag) => flag.startsWith('core='))?.slice('core='.length);
+  // `variant` 'gated@<name>' does the same for one app of a process (apps side by side in one process).
+  const build = variant?.includes('@') ? variant.split('@')[1] : [...flags].find((flag) => flag.startsWith('core='))?.slice('core='.length);
   const { createAccessGate } = build === undefined ? await import('@licenzy-gate/core') : await import(new URL(`../experiments/builds/${build}/dist/cjs/index.js`, import.meta.url).href);
   // `stub`: the gate asks an in-process stand-in, so the process never loads undici or opens a connection.
   const client = flags.has('stub') ? { mode: 'test', checkAccess: async (subjectRef) => ({ subjectRef, allowed: true }) } : undefined;
@@ -72,7 +73,7 @@ async function expressApp(variant) {
     next();
   });
   const handlers = [];
-  if (variant === 'gated' || variant === 'gated-now') {
+  if (variant === 'gated' || variant === 'gated-now' || variant.startsWith('gated@')) {
     const { requireAccess } = await import('@licenzy-gate/express');
     handlers.push(requireAccess({ gate: await createGate(variant), subject: (req) => req.user?.id }));
   } else if (variant === 'noop') {
@@ -109,7 +110,7 @@ async function koaApp(variant) {
     return next();
   });
   const handlers = [];
-  if (variant === 'gated' || variant === 'gated-now') {
+  if (variant === 'gated' || variant === 'gated-now' || variant.startsWith('gated@')) {
     const { requireAccess } = await import('@licenzy-gate/koa');
     handlers.push(requireAccess({ gate: await createGate(variant), subject: (ctx) => ctx.state.user?.id }));
   } else if (variant === 'noop') {
@@ -140,7 +141,7 @@ async function fastifyApp(variant) {
     done();
   });
   const routeOptions = {};
-  if (variant === 'gated' || variant === 'gated-now') {
+  if (variant === 'gated' || variant === 'gated-now' || variant.startsWith('gated@')) {
     const { licenzyGate } = await import('@licenzy-gate/fastify');
     await app.register(licenzyGate, { gate: variant === 'gated' && gate !== undefined ? gate : await createGate(variant), subject: (request) => request.user?.id });
     routeOptions.preHandler = app.requireAccess();
