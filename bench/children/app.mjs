@@ -84,6 +84,18 @@ async function expressApp(variant) {
     handlers.push(function peekOnly(req, _res, next) {
       if (gate.peek(req.user.id) !== undefined) next();
     });
+  } else if (variant === 'weakmap') {
+    // Experiments: an empty middleware that only keys the request in a WeakMap (what req.licenzy's accessor does).
+    const seen = new WeakMap();
+    handlers.push(function weakmapOnly(req, _res, next) {
+      seen.set(req, answered);
+      next();
+    });
+  } else if (variant === 'subject') {
+    // Experiments: an empty middleware that only reads the subject, as the gate's resolver does.
+    handlers.push(function subjectOnly(req, _res, next) {
+      if (req.user?.id !== undefined) next();
+    });
   } else if (variant === 'assign') {
     handlers.push(function assignOnly(req, _res, next) {
       req.licenzy = gate.peek(req.user.id);
@@ -213,6 +225,8 @@ function startAllocationCount() {
       const last = now();
       let total = 0;
       let youngTotal = 0;
+      // V8's own figure for each collection's main-thread time (µs).
+      const gcCost = statistics.reduce((sum, gc) => sum + gc.cost, 0);
       let after = first;
       for (const gc of statistics) {
         total += used(gc.beforeGC) - used(after);
@@ -221,7 +235,7 @@ function startAllocationCount() {
       }
       total += used(last) - used(after);
       youngTotal += young(last) - young(after);
-      return { total, young: youngTotal, gcs: statistics.length, scavenges: statistics.filter((gc) => gc.gcType === 'Scavenge').length };
+      return { total, young: youngTotal, gcCost, gcs: statistics.length, scavenges: statistics.filter((gc) => gc.gcType === 'Scavenge').length };
     },
   };
 }
