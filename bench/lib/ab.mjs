@@ -8,6 +8,20 @@ export function orders(variants) {
 }
 
 /**
+ * One run of load on `url`, served by `child`: the server's CPU time (user + system, `process.cpuUsage()` deltas taken
+ * in the server process over IPC) over the run, per 2xx answer. Any non-2xx answer or error fails the benchmark.
+ */
+async function measuredRun(child, url, { seconds, connections, headers, label }) {
+  const cpuBefore = await child.call('cpu');
+  const result = await runLoad({ url, duration: seconds, connections, headers });
+  const cpu = (await child.call('cpu')) - cpuBefore;
+  if (result.non2xx > 0 || result.errors > 0 || result.ok === 0) {
+    throw new Error(`${label}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.ok} ok`);
+  }
+  return { ...result, cpuPerRequest: cpu / result.ok, serverBusy: cpu / 1e6 / result.seconds };
+}
+
+/**
  * Runs `rounds` rounds; each round loads every server for `duration` s, back to back, in a rotating order
  * (so drift in machine load falls on every variant alike), after a `warmup` run of each. For each run, the
  * server's CPU time (user + system, `process.cpuUsage()` deltas taken in the server process over IPC) is
@@ -26,14 +40,12 @@ export async function interleavedRuns({ servers, rounds, duration, warmup, conne
   const measure = async (variant, seconds, keep) => {
     const child = servers[variant];
     signal(child, 'SIGCONT');
-    const cpuBefore = await child.call('cpu');
-    const result = await runLoad({ url: `${child.info.url}${path}`, duration: seconds, connections, headers });
-    const cpu = (await child.call('cpu')) - cpuBefore;
-    signal(child, 'SIGSTOP');
-    if (result.non2xx > 0 || result.errors > 0 || result.ok === 0) {
-      throw new Error(`${label} ${variant}: ${result.non2xx} non-2xx, ${result.errors} errors, ${result.ok} ok`);
+    try {
+      const run = await measuredRun(child, `${child.info.url}${path}`, { seconds, connections, headers, label: `${label} ${variant}` });
+      if (keep) runs[variant].push(run);
+    } finally {
+      signal(child, 'SIGSTOP');
     }
-    if (keep) runs[variant].push({ ...result, cpuPerRequest: cpu / result.ok, serverBusy: cpu / 1e6 / result.seconds });
   };
   const order = orders(variants);
   try {
@@ -110,13 +122,8 @@ export async function inProcessRuns({ processes, names, rounds, duration, warmup
   };
   const measure = async (p, name, seconds, keep) => {
     const child = processes[p];
-    const cpuBefore = await child.call('cpu');
-    const result = await runLoad({ url: `${child.info.urls[name]}${path}`, duration: seconds, connections, headers });
-    const cpu = (await child.call('cpu')) - cpuBefore;
-    if (result.non2xx > 0 || result.errors > 0 || result.ok === 0) {
-      throw new Error(`${label} ${name} (process ${p}): ${result.non2xx} non-2xx, ${result.errors} errors, ${result.ok} ok`);
-    }
-    if (keep) runs[name][p].push({ ...result, cpuPerRequest: cpu / result.ok, serverBusy: cpu / 1e6 / result.seconds });
+    const run = await measuredRun(child, `${child.info.urls[name]}${path}`, { seconds, connections, headers, label: `${label} ${name} (process ${p})` });
+    if (keep) runs[name][p].push(run);
   };
   const visit = async (p, round, seconds, keep) => {
     signal(processes[p], 'SIGCONT');

@@ -234,7 +234,7 @@ function subjectOfBody(body: Buffer): string {
 }
 
 /** The binding, with every event it delivers to its gate recorded (time, instance, type, subject). */
-function recorded(binding: SharedTierBinding, instance: number, events: TierEvent[]): SharedTierBinding {
+export function recorded(binding: SharedTierBinding, instance: number, events: TierEvent[]): SharedTierBinding {
   return {
     read: (subjectRef) => binding.read(subjectRef),
     write: (subjectRef, entry, token, options) => binding.write(subjectRef, entry, token, options),

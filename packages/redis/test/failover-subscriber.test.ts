@@ -10,12 +10,13 @@ import { Cluster } from 'ioredis';
 import { createCluster } from 'redis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LicenzyGate, SharedTier } from '@licenzy-gate/core';
-import type { SharedTierBinding, SharedTierScope } from '@licenzy-gate/core/adapter';
+import type { SharedTierScope } from '@licenzy-gate/core/adapter';
 import { createRedisTier } from '@licenzy-gate/redis';
 import { startLocalLicenzy, type LocalLicenzy } from '@licenzy-gate/testing';
 import { deriveKeys, subjectHash } from '../src/crypto.js';
 import { scopeLayout } from '../src/scope-keys.js';
 import { cli, clusterNodes, hashSlot, redisTopologyAvailable, startRedisCluster, waitForRole, type RedisCluster } from './redis-cluster.js';
+import { recorded, type TierEvent } from './failover-load.js';
 import { until } from './redis-server.js';
 
 /** A check that starts this long after the revocation's 200 must not be allowed (ms). */
@@ -85,10 +86,10 @@ describe.skipIf(!redisTopologyAvailable('cluster'))('the node holding an instanc
 
   it.each(KINDS)('%s: a grant cached while the subscription is down is not served 500 ms after the revocation\'s 200', async (kind) => {
     await whole();
-    const events: Array<{ at: number; type: string; subject?: string }> = [];
+    const events: TierEvent[] = [];
     let scope: SharedTierScope | undefined;
     const a = await member(kind, cluster);
-    const watched: SharedTier = { bind: (s) => ((scope = s), recorded(a.tier.bind(s), events)), close: () => a.tier.close() };
+    const watched: SharedTier = { bind: (s) => ((scope = s), recorded(a.tier.bind(s), 0, events)), close: () => a.tier.close() };
     const gate: LicenzyGate = licenzy.gate({ shared: watched });
     const b = createRedisTier({ url: cluster.url, cluster: true, replicas: 1 });
     try {
@@ -147,18 +148,3 @@ describe.skipIf(!redisTopologyAvailable('cluster'))('the node holding an instanc
     }
   });
 });
-
-/** The binding, with the events it delivers to the gate recorded. */
-function recorded(binding: SharedTierBinding, events: Array<{ at: number; type: string; subject?: string }>): SharedTierBinding {
-  return {
-    read: (subjectRef) => binding.read(subjectRef),
-    write: (subjectRef, entry, token, options) => binding.write(subjectRef, entry, token, options),
-    invalidate: (subjectRef) => binding.invalidate(subjectRef),
-    clear: () => binding.clear(),
-    subscribe: (listener) =>
-      binding.subscribe((event) => {
-        events.push({ at: performance.now(), type: event.type, ...(event.type === 'invalidate' ? { subject: event.subjectRef } : {}) });
-        listener(event);
-      }),
-  };
-}
