@@ -96,6 +96,21 @@ async function expressApp(variant) {
     handlers.push(function subjectOnly(req, _res, next) {
       if (req.user?.id !== undefined) next();
     });
+  } else if (variant === 'admit' || variant === 'locals') {
+    // Experiments: the core guard's hit path (guard.admit()) with no req.licenzy (`admit`), or with the decision kept
+    // under a symbol in res.locals (`locals`): what the store behind req.licenzy costs, beside `gated`.
+    const { createGuard } = await import('@licenzy-gate/core/adapter');
+    const guard = createGuard({ gate: await createGate(variant), subject: (req) => req.user?.id }, () => undefined);
+    const slot = Symbol('licenzy');
+    handlers.push(variant === 'admit' ? function admitOnly(req, _res, next) {
+      if ('source' in guard.admit(req)) next();
+    } : function admitLocals(req, res, next) {
+      const admission = guard.admit(req);
+      if ('source' in admission) {
+        res.locals[slot] = admission;
+        next();
+      }
+    });
   } else if (variant === 'assign') {
     handlers.push(function assignOnly(req, _res, next) {
       req.licenzy = gate.peek(req.user.id);
@@ -132,6 +147,17 @@ async function koaApp(variant) {
   } else if (variant === 'peek') {
     handlers.push(function peekOnly(ctx, next) {
       return gate.peek(ctx.state.user.id) === undefined ? undefined : next();
+    });
+  } else if (variant === 'subject') {
+    // Experiments: an empty middleware that only reads the subject, as the gate's resolver does.
+    handlers.push(function subjectOnly(ctx, next) {
+      return ctx.state.user?.id === undefined ? undefined : next();
+    });
+  } else if (variant === 'bound') {
+    // Experiments: an empty middleware that calls a function of another module scope (a closure, like gate.peek).
+    const other = ((seen) => (id) => (seen === id ? undefined : id))(Symbol('never'));
+    handlers.push(function boundOnly(ctx, next) {
+      return other(ctx.state.user.id) === undefined ? undefined : next();
     });
   } else if (variant !== 'bare' && variant !== 'loaded') {
     throw new Error(`variant ${variant} is only built for Express`);

@@ -67,11 +67,11 @@ export function requireAccess(options?: ExpressRequireAccessOptions): LicenzyMid
 
   function apply(outcome: GuardOutcome, req: Request, res: Response, next: NextFunction): void {
     if (outcome.allowed) {
-      setRequestDecision(req, outcome.decision);
+      setRequestDecision(req, outcome.decision, res);
       next();
       return;
     }
-    if (outcome.kind === 'denied') setRequestDecision(req, outcome.decision);
+    if (outcome.kind === 'denied') setRequestDecision(req, outcome.decision, res);
     // Core decides (delegate, hook or problem); the adapter only writes it.
     writeRefusal(guard.refusal(outcome), req, res, next);
   }
@@ -82,7 +82,7 @@ export function requireAccess(options?: ExpressRequireAccessOptions): LicenzyMid
     const admission = guard.admit(req);
     // The cache-hit path stays synchronous and allocates nothing: a grant ready now is the decision itself.
     if ('source' in admission) {
-      setRequestDecision(req, admission);
+      setRequestDecision(req, admission, res);
       next();
     } else if (admission instanceof Promise) {
       // Only a Licenzy call or an async resolver awaits.
@@ -92,11 +92,11 @@ export function requireAccess(options?: ExpressRequireAccessOptions): LicenzyMid
     }
   }
 
-  function licenzyReportAccess<P>(request: Request<P>, _res: Response, next: NextFunction): void {
+  function licenzyReportAccess<P>(request: Request<P>, res: Response, next: NextFunction): void {
     const req = request as unknown as Request;
     // Never waits, never refuses: the decision (marked `enforced: false`) when the cache had one, and the handler runs.
     const decision = guard.observe(req, routeOf);
-    if (decision !== undefined) setRequestDecision(req, decision);
+    if (decision !== undefined) setRequestDecision(req, decision, res);
     next();
   }
 

@@ -38,7 +38,7 @@ export function requireUsage(options: ExpressRequireUsageOptions): LicenzyMiddle
 
   function apply(outcome: UsageOutcome, req: Request, res: Response, next: NextFunction): void {
     if (outcome.allowed) {
-      setRequestDecision(req, outcome.decision);
+      setRequestDecision(req, outcome.decision, res);
       guard.watch(res, outcome);
       next();
       return;

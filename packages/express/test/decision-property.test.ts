@@ -2,7 +2,7 @@
 // still sees exactly its own decision, on Express 5 and 4, in sub-apps, and plain objects keep an own property.
 import { IncomingMessage } from 'node:http';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { Request, Response } from 'express';
+import type { NextFunction, Request, Response } from 'express';
 import { uniqueSubject, useLocalLicenzy } from '@licenzy-gate/testing';
 import { requireAccess, type RequestDecision } from '../src/index.js';
 import { setRequestDecision } from '../src/decision-property.js';
@@ -71,6 +71,101 @@ describe.each(majors)('req.licenzy on $major', ({ createApp }) => {
     }
   });
 
+  it('keeps the decision out of res.locals\' named keys, and readable after the response (a finish listener)', async () => {
+    const subject = uniqueSubject('express_locals');
+    licenzy.mock.grant(subject);
+    const app = createApp();
+    app.use(demoAuth);
+    const afterFinish: (string | undefined)[] = [];
+    app.get('/pro', requireAccess({ gate: licenzy.gate() }), (req: Request, res: Response) => {
+      res.on('finish', () => setImmediate(() => afterFinish.push(req.licenzy?.subjectRef)));
+      res.locals.title = 'report';
+      res.json({ ...seen(req), keys: Object.keys(res.locals), json: JSON.stringify(res.locals), symbols: Object.getOwnPropertySymbols(res.locals).length });
+    });
+    const server = await listen(app);
+    try {
+      const replies = [await request(`${server.url}/pro`, subject), await request(`${server.url}/pro`, subject)];
+      for (const reply of replies) expect(reply.json).toEqual({ subject, allowed: true, own: false, listed: false, keys: ['title'], json: '{"title":"report"}', symbols: 2 });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(afterFinish).toEqual([subject, subject]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('never shows one request another\'s decision when an app shares one res.locals object between requests', async () => {
+    const allowed = Array.from({ length: 4 }, (_, i) => uniqueSubject(`express_shared_allowed_${i}`));
+    const denied = Array.from({ length: 4 }, (_, i) => uniqueSubject(`express_shared_denied_${i}`));
+    for (const subject of allowed) licenzy.mock.grant(subject);
+    const app = createApp();
+    const shared = Object.create(null) as Record<string, unknown>;
+    app.use((_req: Request, res: Response, next: NextFunction) => {
+      res.locals = shared; // an app bug, but not one the gate may turn into another user's decision
+      next();
+    });
+    app.use(demoAuth);
+    const onDenied = (req: Request, res: Response) => void res.status(403).json(seen(req));
+    // Each handler reads its decision only after the others have been gated (they all share the slot by then).
+    app.get('/pro', requireAccess({ gate: licenzy.gate(), onDenied }), (req: Request, res: Response) => void setTimeout(() => res.json(seen(req)), 30));
+    app.get('/open', (req: Request, res: Response) => void setTimeout(() => res.json({ licenzy: req.licenzy ?? null }), 30));
+    const server = await listen(app);
+    try {
+      const users = [...allowed, ...denied, ...allowed];
+      const [replies, open] = await Promise.all([Promise.all(users.map((user) => request(`${server.url}/pro`, user))), request(`${server.url}/open`, denied[0])]);
+      replies.forEach((reply, i) => {
+        const user = users[i] as string;
+        const isAllowed = allowed.includes(user);
+        expect(reply.status).toBe(isAllowed ? 200 : 403);
+        expect(reply.json).toEqual({ subject: user, allowed: isAllowed, own: false, listed: false });
+      });
+      // A route the gate never saw shows no decision, though the shared object holds other requests'.
+      expect(open.json).toEqual({ licenzy: null });
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('holds the decision when res.locals is frozen or null before the gate, and after res.locals is spread into a copy', async () => {
+    const subject = uniqueSubject('express_locals_odd');
+    licenzy.mock.grant(subject);
+    const app = createApp();
+    app.use(demoAuth);
+    const gate = licenzy.gate();
+    app.get('/frozen', (_req: Request, res: Response, next: NextFunction) => { res.locals = Object.freeze({ theme: 'dark' }); next(); }, requireAccess({ gate }), (req: Request, res: Response) => res.json(seen(req)));
+    app.get('/null', (_req: Request, res: Response, next: NextFunction) => { (res as { locals: unknown }).locals = null; next(); }, requireAccess({ gate }), (req: Request, res: Response) => res.json(seen(req)));
+    app.get('/spread', requireAccess({ gate }), (_req: Request, res: Response, next: NextFunction) => { res.locals = { ...res.locals, theme: 'dark' }; next(); }, (req: Request, res: Response) => res.json(seen(req)));
+    const server = await listen(app);
+    try {
+      for (const path of ['/frozen', '/null', '/spread']) {
+        const reply = await request(`${server.url}${path}`, subject);
+        expect({ path, status: reply.status, json: reply.json }).toEqual({ path, status: 200, json: { subject, allowed: true, own: false, listed: false } });
+      }
+    } finally {
+      await server.close();
+    }
+  });
+
+  // The one case the store does not follow: res.locals replaced by a new object that copies nothing. The request then
+  // shows no decision (never someone else's); the handler already ran behind the gate.
+  it('shows no decision (never another\'s) after res.locals is replaced by an object that copies nothing', async () => {
+    const subject = uniqueSubject('express_locals_replaced');
+    licenzy.mock.grant(subject);
+    const app = createApp();
+    app.use(demoAuth);
+    app.get('/pro', requireAccess({ gate: licenzy.gate() }), (req: Request, res: Response) => {
+      res.locals = { fresh: true };
+      res.json({ licenzy: req.licenzy ?? null });
+    });
+    const server = await listen(app);
+    try {
+      const reply = await request(`${server.url}/pro`, subject);
+      expect(reply.status).toBe(200);
+      expect(reply.json).toEqual({ licenzy: null });
+    } finally {
+      await server.close();
+    }
+  });
+
   it('is undefined on a request the gate never saw, and an app may still assign it', async () => {
     const app = createApp();
     app.get('/open', (req: Request, res: Response) => {
@@ -133,6 +228,22 @@ describe('setRequestDecision', () => {
     const shadowed = Object.create(otherApp) as Request;
     setRequestDecision(shadowed, decision('shadowed'));
     expect(shadowed.licenzy?.subjectRef).toBe('shadowed');
+  });
+
+  it('the newest write wins, whichever store each write went to', () => {
+    const appRequest = Object.create(Object.create(IncomingMessage.prototype) as object) as object;
+    const res = { locals: Object.create(null) as object };
+    const req = Object.assign(Object.create(appRequest) as object, { res }) as Request;
+    setRequestDecision(req, decision('locals_1'), res);
+    expect(req.licenzy?.subjectRef).toBe('locals_1');
+    res.locals = Object.freeze({ ...res.locals }); // carries the first decision, and takes no new one
+    setRequestDecision(req, decision('weakmap_2'), res);
+    expect(req.licenzy?.subjectRef).toBe('weakmap_2');
+    res.locals = Object.create(null) as object;
+    setRequestDecision(req, decision('locals_3'), res);
+    expect(req.licenzy?.subjectRef).toBe('locals_3');
+    req.licenzy = undefined;
+    expect(req.licenzy).toBeUndefined();
   });
 
   it('holds each request\'s own decision where the accessor serves it, with nothing own on the request', () => {
