@@ -153,6 +153,13 @@ async function koaApp(variant) {
     handlers.push(function subjectOnly(ctx, next) {
       return ctx.state.user?.id === undefined ? undefined : next();
     });
+  } else if (variant === 'store') {
+    // Experiments: an empty middleware that only does the adapter's store, ctx.state.licenzy = (a frozen decision).
+    const decision = Object.freeze({ subjectRef: 'user_0', allowed: true, source: 'cache', checkedAt: 0, mode: 'test' });
+    handlers.push(function storeOnly(ctx, next) {
+      ctx.state.licenzy = decision;
+      return next();
+    });
   } else if (variant === 'bound') {
     // Experiments: an empty middleware that calls a function of another module scope (a closure, like gate.peek).
     const other = ((seen) => (id) => (seen === id ? undefined : id))(Symbol('never'));
