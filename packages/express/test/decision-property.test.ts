@@ -77,8 +77,13 @@ describe.each(majors)('req.licenzy on $major', ({ createApp }) => {
     const app = createApp();
     app.use(demoAuth);
     const afterFinish: (string | undefined)[] = [];
+    let bothRead: () => void = () => undefined;
+    const readAfterFinish = new Promise<void>((resolve) => { bothRead = resolve; });
     app.get('/pro', requireAccess({ gate: licenzy.gate() }), (req: Request, res: Response) => {
-      res.on('finish', () => setImmediate(() => afterFinish.push(req.licenzy?.subjectRef)));
+      res.on('finish', () => setImmediate(() => {
+        afterFinish.push(req.licenzy?.subjectRef);
+        if (afterFinish.length === 2) bothRead();
+      }));
       res.locals.title = 'report';
       res.json({ ...seen(req), keys: Object.keys(res.locals), json: JSON.stringify(res.locals), symbols: Object.getOwnPropertySymbols(res.locals).length });
     });
@@ -86,7 +91,7 @@ describe.each(majors)('req.licenzy on $major', ({ createApp }) => {
     try {
       const replies = [await request(`${server.url}/pro`, subject), await request(`${server.url}/pro`, subject)];
       for (const reply of replies) expect(reply.json).toEqual({ subject, allowed: true, own: false, listed: false, keys: ['title'], json: '{"title":"report"}', symbols: 2 });
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await readAfterFinish;
       expect(afterFinish).toEqual([subject, subject]);
     } finally {
       await server.close();
@@ -105,9 +110,17 @@ describe.each(majors)('req.licenzy on $major', ({ createApp }) => {
     });
     app.use(demoAuth);
     const onDenied = (req: Request, res: Response) => void res.status(403).json(seen(req));
-    // Each handler reads its decision only after the others have been gated (they all share the slot by then).
-    app.get('/pro', requireAccess({ gate: licenzy.gate(), onDenied }), (req: Request, res: Response) => void setTimeout(() => res.json(seen(req)), 30));
-    app.get('/open', (req: Request, res: Response) => void setTimeout(() => res.json({ licenzy: req.licenzy ?? null }), 30));
+    // Every handler reads its decision only once all allowed requests have been gated (they all share the slot by then).
+    const allowedCount = 8;
+    let gated = 0;
+    let allGated: () => void = () => undefined;
+    const barrier = new Promise<void>((resolve) => { allGated = resolve; });
+    const countGated = (_req: Request, _res: Response, next: NextFunction) => {
+      if (++gated === allowedCount) allGated();
+      next();
+    };
+    app.get('/pro', requireAccess({ gate: licenzy.gate(), onDenied }), countGated, (req: Request, res: Response) => void barrier.then(() => res.json(seen(req))));
+    app.get('/open', (req: Request, res: Response) => void barrier.then(() => res.json({ licenzy: req.licenzy ?? null })));
     const server = await listen(app);
     try {
       const users = [...allowed, ...denied, ...allowed];
