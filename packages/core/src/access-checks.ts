@@ -16,6 +16,8 @@ export interface AccessChecksDeps {
   readonly client: AccessChecker;
   readonly mode: LicenzyMode;
   readonly now: () => number;
+  /** How far behind the true time a reading of `now` may be (the gate's `nowLag`); 0 when left out. */
+  readonly nowLag?: number;
   readonly wallNow: () => number;
   readonly cache: DecisionCache;
   /** The counted hit path (the gate's `peek()` without publishing). */
@@ -65,6 +67,7 @@ interface Failure {
  */
 export function createAccessChecks(deps: AccessChecksDeps): AccessChecks {
   const { client, mode, now, wallNow, cache, lookup, caller, shared, counters, freshEnough, ttl, deniedTtl, staleIfError, errorTtl, max } = deps;
+  const lag = deps.nowLag ?? 0;
   // Calls in flight per subject: concurrent checks share one. A newer call (fresh, or after invalidate)
   // replaces the entry, and only the call still registered may write the cache, so an old answer never
   // overwrites a newer one.
@@ -145,8 +148,9 @@ export function createAccessChecks(deps: AccessChecksDeps): AccessChecks {
 
     const t = now();
     let call = inflight.get(subjectRef);
-    // A fresh check joins only a call started within the fresh bound; an older one may predate the payment.
-    if (call !== undefined && (!fresh || freshEnough(call.startedAt, t))) {
+    // A fresh check joins only a call started within the fresh bound; an older one may predate the payment. Judged at
+    // t + lag: an old reading must not make an older call look recent enough.
+    if (call !== undefined && (!fresh || freshEnough(call.startedAt, t + lag))) {
       counters.coalesced++;
     } else {
       if (fresh) {

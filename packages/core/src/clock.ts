@@ -1,5 +1,21 @@
 // The gate's default clock: monotonic (never steps with NTP or a manual clock change), read at most once per
-// millisecond, since a read costs more than a cache hit.
+// COARSE_CLOCK_PERIOD ms while in use, since a read costs more than a cache hit.
+
+/**
+ * How often (ms) the coarse clock's timer takes a new reading while the clock is in use, i.e. how far behind the true
+ * time a reading may be (plus any time the event loop is blocked). The decision cache judges expiry with this lag
+ * added (`COARSE_CLOCK_LAG`), so a decision is never served past its TTL because the reading was old; it may be
+ * refreshed up to twice this early instead.
+ *
+ * Why 10 and not 1 (issue 25): every firing of a Node timer costs the process ~400 B of allocation and a few µs of
+ * CPU in Node's own timer code (`processTimers`, `listOnTimeout`, the callback scope), whatever the callback does.
+ * Under load the clock is in use in every millisecond, so a 1 ms timer fired in nearly every event-loop iteration
+ * (~1,000 a second, one per ~30 requests): ~13 B and ~0.3–0.5% of the CPU of every request, on top of the hit path.
+ * At 10 ms it is a tenth of that. `bench/experiments/callgrind-apps.mjs` counts it.
+ */
+export const COARSE_CLOCK_PERIOD = 10;
+/** How far behind the true time a coarse reading may be, in ms (blocked event loops aside): one timer period. */
+export const COARSE_CLOCK_LAG = COARSE_CLOCK_PERIOD;
 
 let reading: number | undefined;
 /** Whether the clock was read since the timer last fired: if not, the timer stops until the next read. */
@@ -33,7 +49,7 @@ function start(): void {
     timer.refresh();
     return;
   }
-  const created: ReturnType<typeof setTimeout> = setTimeout(() => tick(created), 1);
+  const created: ReturnType<typeof setTimeout> = setTimeout(() => tick(created), COARSE_CLOCK_PERIOD);
   if (typeof (created as { refresh?: unknown } | undefined)?.refresh !== 'function') {
     // Not Node's Timeout (nor Bun's): no coarse reading on this runtime; every read takes the clock.
     clearTimeout(created);
@@ -57,16 +73,17 @@ function firstReading(): number {
 
 /**
  * `performance.now()` — milliseconds on a monotonic clock, so a wall-clock step back cannot stretch a TTL
- * and a step forward cannot cut one short — reused until an unref'd 1 ms timer replaces it (lru-cache's
- * `ttlResolution` technique). A cache hit then costs a variable read instead of a call into C++. Staleness is
- * bounded by 1 ms plus the time the event loop is blocked, during which no timer fires and no request arrives.
- * Only durations are measured on it; `checkedAt` for display stays wall time (`Date.now()`).
+ * and a step forward cannot cut one short — reused until an unref'd timer replaces it every
+ * {@link COARSE_CLOCK_PERIOD} ms (lru-cache's `ttlResolution` technique). A cache hit then costs a variable read
+ * instead of a call into C++. Staleness is bounded by {@link COARSE_CLOCK_LAG} ms plus the time the event loop is
+ * blocked, during which no timer fires and no request arrives; the decision cache adds that lag when it judges
+ * expiry. Only durations are measured on it; `checkedAt` for display stays wall time (`Date.now()`).
  *
  * While the clock is in use, the one timer re-arms itself from its callback (`refresh()`) and takes the next reading
  * there, so a read on the request path is a variable read (and a flag set) even in the first request after the timer
- * fired: no `performance.now()` call (~40 ns), no `Timeout` allocated and no timer list touched per millisecond. That
- * is the same one `performance.now()` per millisecond in use as reading on the first request, paid between macrotasks
- * instead of inside one. A millisecond without a read stops the timer and drops the reading; the next read takes one
+ * fired: no `performance.now()` call (~40 ns), no `Timeout` allocated and no timer list touched per period. That
+ * is the same one `performance.now()` per period in use as reading on the first request, paid between macrotasks
+ * instead of inside one. A period without a read stops the timer and drops the reading; the next read takes one
  * and starts the timer again, so an idle process is not woken.
  *
  * Where `setTimeout` returns a number (Deno's global timers, workerd, browsers) there is no handle to re-arm: the clock

@@ -13,6 +13,8 @@ export interface CustomerAccessLoaderDeps {
   readonly client: AccessChecker;
   readonly caller: UpstreamCaller;
   readonly now: () => number;
+  /** How far behind the true time a reading of `now` may be (the gate's `nowLag`); 0 when left out. */
+  readonly nowLag?: number;
   readonly freshEnough: FreshBound;
   /** `false` (`cache: false`): every load asks Licenzy (concurrent loads still share one call). */
   readonly enabled: boolean;
@@ -47,6 +49,7 @@ interface CustomerEntry {
  */
 export function createCustomerAccessLoader(deps: CustomerAccessLoaderDeps): CustomerAccessLoader {
   const { client, caller, now, freshEnough, enabled, ttl, deniedTtl, max } = deps;
+  const lag = deps.nowLag ?? 0;
   const cached = new GrowingLru<CustomerEntry>(Math.min(max, 1_000));
   const inflight = new Map<string, { startedAt: number; promise: Promise<CustomerAccess> }>();
 
@@ -80,7 +83,8 @@ export function createCustomerAccessLoader(deps: CustomerAccessLoaderDeps): Cust
     if (signal?.aborted) return Promise.reject(new LicenzyAbortError(signal.reason));
     const t = now();
     const hit = cached.get(subjectRef);
-    if (hit !== undefined && t < hit.expiresAt && t >= hit.checkedAt && (!fresh || freshEnough(hit.requestedAt, t))) {
+    // Judged at t + lag, like a cached decision: an old clock reading never serves a summary past its TTL.
+    if (hit !== undefined && t + lag < hit.expiresAt && t >= hit.checkedAt && (!fresh || freshEnough(hit.requestedAt, t + lag))) {
       return Promise.resolve(hit.value);
     }
     let running = inflight.get(subjectRef);

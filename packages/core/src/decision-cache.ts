@@ -44,6 +44,12 @@ export interface DecisionCacheOptions {
   readonly mode: LicenzyMode;
   /** The duration clock (stamps, expiry). */
   readonly now: () => number;
+  /**
+   * How far behind the true time a reading of `now` may be (the coarse clock's period; 0, the default, for an exact
+   * clock). Freshness and expiry are judged at `now() + lag`: a decision is refreshed up to twice `lag` early rather than
+   * served past its TTL on an old reading. Stamps are the reading itself, never later than the true time.
+   */
+  readonly lag?: number;
   /** The wall clock (a foreign entry's `checkedAt` converted for display). */
   readonly wallNow: () => number;
   readonly freshEnough: FreshBound;
@@ -78,6 +84,7 @@ class OwnDecisionCache implements DecisionCache {
   readonly #lru: GrowingLru<CachedAccessDecision>;
   readonly #stamps: DecisionStamps;
   readonly #now: () => number;
+  readonly #lag: number;
   readonly #mode: LicenzyMode;
   readonly #freshEnough: FreshBound;
 
@@ -86,6 +93,7 @@ class OwnDecisionCache implements DecisionCache {
     this.#lru = new GrowingLru<CachedAccessDecision>(options.max, subjectOf);
     this.#stamps = new DecisionStamps(this.#lru.capacity);
     this.#now = options.now;
+    this.#lag = options.lag ?? 0;
     this.#mode = options.mode;
     this.#freshEnough = options.freshEnough;
   }
@@ -95,20 +103,21 @@ class OwnDecisionCache implements DecisionCache {
     if (typeof subjectRef !== 'string') return undefined;
     const slot = this.#lru.slotOf(subjectRef);
     // An entry stamped after "now" (a clock stepped back) is not trusted: servesAt() says so.
-    if (slot < 0 || !this.#stamps.servesAt(slot, this.#now())) return undefined;
+    if (slot < 0 || !this.#stamps.servesAt(slot, this.#now() + this.#lag)) return undefined;
     return this.#lru.valueAt(slot);
   }
 
-  recentAnswer(subjectRef: string, t: number): AccessDecision | undefined {
+  recentAnswer(subjectRef: string, at: number): AccessDecision | undefined {
+    const t = at + this.#lag;
     const slot = this.#lru.slotOf(subjectRef);
     if (slot < 0 || !this.#freshEnough(this.#stamps.requestStartedAt(slot), t) || !this.#stamps.servesAt(slot, t)) return undefined;
     const entry = this.#lru.valueAt(slot);
     return entry.subjectRef === subjectRef ? entry : undefined;
   }
 
-  standIn(subjectRef: string, t: number): AccessDecision | undefined {
+  standIn(subjectRef: string, at: number): AccessDecision | undefined {
     const slot = this.#lru.slotOf(subjectRef);
-    if (slot < 0 || !this.#stamps.standsInAt(slot, t)) return undefined;
+    if (slot < 0 || !this.#stamps.standsInAt(slot, at + this.#lag)) return undefined;
     const entry = this.#lru.valueAt(slot);
     if (entry.subjectRef !== subjectRef) return undefined;
     return Object.freeze({ subjectRef, allowed: entry.allowed, source: 'stale', checkedAt: entry.checkedAt, mode: this.#mode });
@@ -150,6 +159,7 @@ const subjectOf = (decision: CachedAccessDecision): string => decision.subjectRe
 class ForeignDecisionCache implements DecisionCache {
   readonly #store: DecisionStore;
   readonly #now: () => number;
+  readonly #lag: number;
   readonly #wallNow: () => number;
   readonly #mode: LicenzyMode;
   readonly #freshEnough: FreshBound;
@@ -157,6 +167,7 @@ class ForeignDecisionCache implements DecisionCache {
   constructor(options: DecisionCacheOptions, store: DecisionStore) {
     this.#store = store;
     this.#now = options.now;
+    this.#lag = options.lag ?? 0;
     this.#wallNow = options.wallNow;
     this.#mode = options.mode;
     this.#freshEnough = options.freshEnough;
@@ -166,12 +177,13 @@ class ForeignDecisionCache implements DecisionCache {
     if (typeof subjectRef !== 'string') return undefined;
     const entry: ForeignEntry | undefined = this.#store.get(subjectRef);
     if (entry === undefined) return undefined;
-    const t = this.#now();
+    const t = this.#now() + this.#lag;
     if (!foreignUsable(subjectRef, entry, t, entry.expiresAt)) return undefined;
     return entry.cached instanceof CachedAccessDecision ? entry.cached : this.#toDecision(subjectRef, entry, 'cache');
   }
 
-  recentAnswer(subjectRef: string, t: number): AccessDecision | undefined {
+  recentAnswer(subjectRef: string, at: number): AccessDecision | undefined {
+    const t = at + this.#lag;
     const entry: ForeignEntry | undefined = this.#store.get(subjectRef);
     if (entry === undefined) return undefined;
     if (typeof entry.requestedAt !== 'number' || !this.#freshEnough(entry.requestedAt, t)) return undefined;
@@ -179,7 +191,8 @@ class ForeignDecisionCache implements DecisionCache {
     return entry.cached instanceof CachedAccessDecision ? entry.cached : this.#toDecision(subjectRef, entry, 'cache');
   }
 
-  standIn(subjectRef: string, t: number): AccessDecision | undefined {
+  standIn(subjectRef: string, at: number): AccessDecision | undefined {
+    const t = at + this.#lag;
     const entry: ForeignEntry | undefined = this.#store.get(subjectRef);
     if (entry === undefined || !foreignUsable(subjectRef, entry, t, entry.staleUntil)) return undefined;
     return this.#toDecision(subjectRef, entry, 'stale');

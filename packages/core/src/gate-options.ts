@@ -1,6 +1,6 @@
 // Parses and validates createAccessGate()'s options into the gate's configuration; no behaviour here.
 import { CIRCUIT_BREAKER_OPTION_KEYS } from './circuit-breaker.js';
-import { coarseNow } from './clock.js';
+import { COARSE_CLOCK_LAG, coarseNow } from './clock.js';
 import { createLicenzyClient, scopeOfClient } from './client.js';
 import { CLIENT_OPTION_KEYS } from './client-options.js';
 import { parseApiKey, parseBaseUrl, type LicenzyMode } from './config.js';
@@ -30,6 +30,11 @@ export interface GateConfig {
   readonly mode: LicenzyMode;
   /** Durations (TTLs, windows, cool-downs): monotonic by default, or the injected `now`. */
   readonly now: () => number;
+  /**
+   * How far behind the true time a reading of `now` may be: the coarse clock's lag by default, 0 for an injected `now`.
+   * Expiry is judged at `now() + nowLag`, so an old reading never serves a decision past its TTL.
+   */
+  readonly nowLag: number;
   /** `checkedAt` for display: `Date.now` by default, or the injected `now`. */
   readonly wallNow: () => number;
   readonly cacheEnabled: boolean;
@@ -80,6 +85,7 @@ export function parseGateOptions(options: AccessGateOptions): GateConfig {
     client,
     mode,
     now: injectedNow ?? coarseNow,
+    nowLag: injectedNow === undefined ? COARSE_CLOCK_LAG : 0,
     wallNow: injectedNow ?? Date.now,
     cacheEnabled,
     max,

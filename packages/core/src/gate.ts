@@ -30,10 +30,10 @@ export { CACHE_OPTION_KEYS, GATE_OPTION_KEYS } from './gate-options.js';
 export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
   // Options are parsed (and every bad one named) in one place; what follows is assembly only.
   const config = parseGateOptions(options);
-  const { client, mode, now, wallNow, cacheEnabled, max, ttl, deniedTtl, staleIfError, binding } = config;
+  const { client, mode, now, nowLag, wallNow, cacheEnabled, max, ttl, deniedTtl, staleIfError, binding } = config;
   const counters = createGateCounters();
   const freshEnough = createFreshBound(config.freshInterval);
-  const cache = createDecisionCache({ mode, now, wallNow, freshEnough, enabled: cacheEnabled, max, store: config.store });
+  const cache = createDecisionCache({ mode, now, lag: nowLag, wallNow, freshEnough, enabled: cacheEnabled, max, store: config.store });
   const caller = createUpstreamCaller({ ...config, counters });
   const shared = binding === undefined ? undefined : createSharedFill({ binding, cache, counters, ttl, deniedTtl, staleIfError, now, freshEnough });
   const stats = createGateStats(counters, { cache, caller });
@@ -76,7 +76,7 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
     return checkChannel.tracePromise(() => checks.decide(subjectRef, checkOptions), event);
   }
 
-  const summaries = createCustomerAccessLoader({ client, caller, now, freshEnough, enabled: cacheEnabled, ttl, deniedTtl, max });
+  const summaries = createCustomerAccessLoader({ client, caller, now, nowLag, freshEnough, enabled: cacheEnabled, ttl, deniedTtl, max });
   const invalidation = createInvalidation({ mode, now, binding, counters, parts: [checks, summaries], cache });
   const waiter = createAccessWaiter({
     // Through check(), so each of its checks is traced on `licenzy-gate:check` like any other.

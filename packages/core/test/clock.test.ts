@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { coarseNow, forgetCoarseReading } from '../src/clock.js';
+import { COARSE_CLOCK_PERIOD, coarseNow, forgetCoarseReading } from '../src/clock.js';
 
 afterEach(() => {
   vi.restoreAllMocks();
@@ -7,7 +7,7 @@ afterEach(() => {
 });
 
 describe('coarseNow', () => {
-  it('reuses one performance.now() reading within a tick and reads again once its 1 ms timer fired', () => {
+  it('reuses one performance.now() reading within a period and reads again once its timer fired', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     forgetCoarseReading(); // no reading taken on the real clock may survive into the fake one
     let mono = 1_000;
@@ -16,11 +16,13 @@ describe('coarseNow', () => {
     expect(first).toBe(1_000);
     mono += 50;
     expect(coarseNow()).toBe(first); // same reading until the timer clears it
+    vi.advanceTimersByTime(COARSE_CLOCK_PERIOD - 1);
+    expect(coarseNow()).toBe(first); // not yet: the timer fires once per period, not every millisecond
     vi.advanceTimersByTime(1);
     expect(coarseNow()).toBe(1_050);
   });
 
-  it('keeps one timer while read every millisecond, a fresh reading after each expiry, and stops when idle', () => {
+  it('keeps one timer while read in every period, a fresh reading after each expiry, and stops when idle', () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
     forgetCoarseReading();
     let mono = 5_000;
@@ -30,10 +32,10 @@ describe('coarseNow', () => {
       expect(vi.getTimerCount()).toBe(1);
       mono += 1;
       expect(coarseNow()).toBe(mono - 1); // still the cached reading
-      vi.advanceTimersByTime(1);
-      expect(vi.getTimerCount()).toBe(1); // read in the last millisecond: the timer re-armed itself
+      vi.advanceTimersByTime(COARSE_CLOCK_PERIOD);
+      expect(vi.getTimerCount()).toBe(1); // read in the last period: the timer re-armed itself
     }
-    vi.advanceTimersByTime(1); // a millisecond without a read
+    vi.advanceTimersByTime(COARSE_CLOCK_PERIOD); // a period without a read
     expect(vi.getTimerCount()).toBe(0); // an idle process is not woken
     mono += 7;
     expect(coarseNow()).toBe(mono); // the next read starts it again
@@ -48,15 +50,15 @@ describe('coarseNow', () => {
     expect(coarseNow()).toBe(2_000); // the first read, idle before: reads the clock itself
     expect(reads).toHaveBeenCalledTimes(1);
     for (let i = 1; i <= 3; i++) {
-      mono += 1;
-      vi.advanceTimersByTime(1); // the timer fires: read in the last millisecond, so it reads the clock for the next
+      mono += COARSE_CLOCK_PERIOD;
+      vi.advanceTimersByTime(COARSE_CLOCK_PERIOD); // the timer fires: read in the last period, so it reads the clock for the next
       expect(reads).toHaveBeenCalledTimes(1 + i);
       expect(coarseNow()).toBe(mono); // already current: no call of its own
       expect(coarseNow()).toBe(mono);
       expect(reads).toHaveBeenCalledTimes(1 + i);
     }
-    vi.advanceTimersByTime(1); // read in the last millisecond: one more reading, taken by the timer
-    vi.advanceTimersByTime(1); // not read since: the reading is dropped and the timer stops
+    vi.advanceTimersByTime(COARSE_CLOCK_PERIOD); // read in the last period: one more reading, taken by the timer
+    vi.advanceTimersByTime(COARSE_CLOCK_PERIOD); // not read since: the reading is dropped and the timer stops
     expect(vi.getTimerCount()).toBe(0);
     const before = reads.mock.calls.length;
     mono += 100;
@@ -69,7 +71,7 @@ describe('coarseNow', () => {
     forgetCoarseReading();
     const before = coarseNow();
     vi.setSystemTime(1_700_000_000_000 - 3_600_000); // the wall clock steps back an hour
-    vi.advanceTimersByTime(1);
+    vi.advanceTimersByTime(COARSE_CLOCK_PERIOD);
     const after = coarseNow();
     expect(after).toBeGreaterThanOrEqual(before);
     expect(after - before).toBeLessThan(1_000);

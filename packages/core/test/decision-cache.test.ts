@@ -4,7 +4,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LicenzyUnavailableError, createAccessGate, type AccessDecision, type CachedDecision, type DecisionStore } from '../src/index.js';
-import { forgetCoarseReading } from '../src/clock.js';
+import { COARSE_CLOCK_LAG, forgetCoarseReading } from '../src/clock.js';
 import { createDecisionCache } from '../src/decision-cache.js';
 import { createFreshBound } from '../src/fresh-bound.js';
 import { createClock, createFakeChecker } from './fake-checker.js';
@@ -179,9 +179,9 @@ describe('issue 14: foreign stores', () => {
     expect(entry).toMatchObject({ allowed: true, checkedAt: stamp, expiresAt: stamp + 30_000, staleUntil: stamp + 40_000 });
     expect(decision.checkedAt).toBe(Date.now()); // the decision's checkedAt stays wall time
     expectPublicOnly(gate.peek('u'), { subjectRef: 'u', allowed: true, source: 'cache', checkedAt: Date.now(), mode: 'test' });
-    vi.advanceTimersByTime(29_999);
+    vi.advanceTimersByTime(29_999 - COARSE_CLOCK_LAG); // judged at the reading + the default clock's lag
     expect(gate.peek('u')).toMatchObject({ allowed: true, source: 'cache' });
-    vi.advanceTimersByTime(1);
+    vi.advanceTimersByTime(COARSE_CLOCK_LAG + 1); // 30 s on the duration clock
     expect(gate.peek('u')).toBeUndefined();
   });
 

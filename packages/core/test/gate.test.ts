@@ -2,7 +2,7 @@ import { useLocalLicenzy } from '@licenzy-gate/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { LicenzyAuthError, LicenzyConfigError, LicenzyResponseError, LicenzySubjectInvalidError, LicenzyUnavailableError, createAccessGate, type FetchLike } from '../src/index.js';
 import { createLruDecisionStore } from '../src/decision-store.js';
-import { forgetCoarseReading } from '../src/clock.js';
+import { COARSE_CLOCK_LAG, COARSE_CLOCK_PERIOD, forgetCoarseReading } from '../src/clock.js';
 import { createClock, createFakeChecker, flush } from './fake-checker.js';
 
 const outage = () => new LicenzyUnavailableError('status', 'Licenzy answered HTTP 503', { upstreamStatus: 503 });
@@ -395,10 +395,38 @@ describe('regression: decisions are timed on a monotonic clock', () => {
     fake.next().resolve(true);
     expect(await first).toMatchObject({ allowed: true, checkedAt: Date.now() }); // checkedAt stays wall time
     vi.setSystemTime(Date.now() - 3_600_000); // NTP steps the wall clock back
-    vi.advanceTimersByTime(299);
+    // Served until the default clock's lag before the TTL (expiry is judged at reading + lag), never at 300 ms.
+    vi.advanceTimersByTime(299 - COARSE_CLOCK_LAG);
     expect(gate.peek('u')).toMatchObject({ allowed: true });
-    vi.advanceTimersByTime(1);
+    vi.advanceTimersByTime(COARSE_CLOCK_LAG + 1); // 300 ms on the monotonic clock
     expect(gate.peek('u')).toBeUndefined();
+  });
+
+  it('issue 25: a coarse reading up to a period old never serves a grant or a denial past its TTL', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    forgetCoarseReading();
+    const fake = createFakeChecker();
+    const gate = createAccessGate({ client: fake.checker, cache: { ttl: 305, deniedTtl: 205 } }); // not multiples of the period: readings fall between
+    const granted = gate.check('paid');
+    fake.next().resolve(true);
+    await granted;
+    const denied = gate.check('unpaid');
+    fake.next().resolve(false);
+    await denied;
+    const start = performance.now();
+    // Read every millisecond (as under load), so the timer keeps a reading that lags the true time by up to a period.
+    let lastGrant = -1;
+    let lastDenial = -1;
+    for (let ms = 0; ms <= 320; ms++) {
+      if (gate.peek('paid') !== undefined) lastGrant = performance.now() - start;
+      if (gate.peek('unpaid') !== undefined) lastDenial = performance.now() - start;
+      vi.advanceTimersByTime(1);
+    }
+    expect(lastGrant).toBeLessThan(305); // never served at or past its TTL, however old the reading
+    expect(lastDenial).toBeLessThan(205); // a denial never locks a paying user out longer than deniedTtl either
+    // …and refreshed at most two periods early (a stamp and a judgement each up to a period behind).
+    expect(lastGrant).toBeGreaterThanOrEqual(305 - 2 * COARSE_CLOCK_PERIOD - 1);
+    expect(lastDenial).toBeGreaterThanOrEqual(205 - 2 * COARSE_CLOCK_PERIOD - 1);
   });
 
   it('an entry stamped in the future (a clock stepped back, a foreign store) is not trusted', async () => {
