@@ -26,7 +26,11 @@ function answered() {
 // Experiment flags (bench/experiments): `now=date` injects Date.now as the gate's clock (no coarse clock, no timer);
 const flags = new Set(config.flags ?? []);
 const gates = [];
-/** `variant` 'gated-now' (experiments): the gate reads performance.now() on every hit instead of the coarse clock. */
+/**
+ * `variant` 'gated-now' (experiments): the gate reads performance.now() on every hit instead of the coarse clock;
+ * 'gated-const': a clock that never moves (no timer, no read: what the clock costs at all, by difference).
+ */
+const isGated = (variant) => variant === 'gated' || variant === 'gated-now' || variant === 'gated-const' || variant.startsWith('gated@');
 async function createGate(variant) {
   // `core=<name>`: the gate from another build of core, bench/experiments/builds/<name>/dist (e.g. one with a proposed
   // gate.ts patch, or the code before a change), handed to the workspace's adapters as `gate`: builds side by side.
@@ -43,7 +47,7 @@ async function createGate(variant) {
     const lru = flags.has('prealloc') ? new LRUCache({ max: 10_000 }) : new LRUCache({ maxSize: 10_000, sizeCalculation: () => 1 });
     store = { get: (k) => lru.get(k), set: (k, v) => void lru.set(k, v), delete: (k) => lru.delete(k), clear: () => lru.clear(), get size() { return lru.size; } };
   }
-  const made = createAccessGate({ ...(store ? { store } : {}), ...(client ? { client } : { apiKey: config.licenzy.apiKey, baseUrl: config.licenzy.url }), cache: flags.has('max100') ? { ...config.cache, max: 100 } : config.cache, ...(flags.has('now=date') ? { now: Date.now } : {}), ...(variant === 'gated-now' ? { now: () => performance.now() } : {}) });
+  const made = createAccessGate({ ...(store ? { store } : {}), ...(client ? { client } : { apiKey: config.licenzy.apiKey, baseUrl: config.licenzy.url }), cache: flags.has('max100') ? { ...config.cache, max: 100 } : config.cache, ...(flags.has('now=date') ? { now: Date.now } : {}), ...(variant === 'gated-now' ? { now: () => performance.now() } : {}), ...(variant === 'gated-const' ? { now: () => 1_000_000 } : {}) });
   gates.push(made);
   gate ??= made;
   return made;
@@ -73,7 +77,7 @@ async function expressApp(variant) {
     next();
   });
   const handlers = [];
-  if (variant === 'gated' || variant === 'gated-now' || variant.startsWith('gated@')) {
+  if (isGated(variant)) {
     const { requireAccess } = await import('@licenzy-gate/express');
     handlers.push(requireAccess({ gate: await createGate(variant), subject: (req) => req.user?.id }));
   } else if (variant === 'noop') {
@@ -137,7 +141,7 @@ async function koaApp(variant) {
     return next();
   });
   const handlers = [];
-  if (variant === 'gated' || variant === 'gated-now' || variant.startsWith('gated@')) {
+  if (isGated(variant)) {
     const { requireAccess } = await import('@licenzy-gate/koa');
     handlers.push(requireAccess({ gate: await createGate(variant), subject: (ctx) => ctx.state.user?.id }));
   } else if (variant === 'noop') {
@@ -186,7 +190,7 @@ async function fastifyApp(variant) {
     done();
   });
   const routeOptions = {};
-  if (variant === 'gated' || variant === 'gated-now' || variant.startsWith('gated@')) {
+  if (isGated(variant)) {
     const { licenzyGate } = await import('@licenzy-gate/fastify');
     await app.register(licenzyGate, { gate: variant === 'gated' && gate !== undefined ? gate : await createGate(variant), subject: (request) => request.user?.id });
     routeOptions.preHandler = app.requireAccess();
@@ -222,13 +226,19 @@ async function fastifyApp(variant) {
     };
   } else if (variant === 'decorated') {
     app.decorateRequest('licenzy', null);
+  } else if (variant === 'noop-decorated') {
+    // Experiments: the empty preHandler on a request with the plugin's `licenzy` decorator (one more field per request).
+    app.decorateRequest('licenzy', null);
+    routeOptions.preHandler = function noop(_request, _reply, done) {
+      done();
+    };
   } else if (variant === 'assign') {
     app.decorateRequest('licenzy', null);
     routeOptions.preHandler = function assignOnly(request, _reply, done) {
       request.licenzy = gate.peek(request.user.id);
       done();
     };
-  } else if (!['bare', 'loaded', 'guard', 'plugin-noop', 'assign', 'decorated', 'admit'].includes(variant)) {
+  } else if (!['bare', 'loaded', 'guard', 'plugin-noop', 'assign', 'decorated', 'admit', 'noop-decorated'].includes(variant)) {
     throw new Error(`variant ${variant} is only built for Express`);
   }
   app.get('/health', async () => ({ ok: true }));
