@@ -17,7 +17,7 @@ for (let n = 0; n < Number(copies); n++) {
   const order = names.map((_, k) => names[(k + n) % names.length]);
   const child = await startChild('app', { framework, variant: 'bare', apps: Object.fromEntries(order.map((name) => [name, variantOf(name)])), licenzy: { url: mock.info.url, apiKey: mock.info.apiKey }, cache: { ttl: 3_600_000 }, users: 1 }, { pin: true, execArgv: ['--expose-gc'] });
   await child.call('warm', ['user_0']);
-  for (const name of names) await runLoad({ url: `${child.info.urls[name]}/pro`, connections: 32, duration: 0.5, headers });
+  for (const name of order) await runLoad({ url: `${child.info.urls[name]}/pro`, connections: 32, duration: 0.5, headers });
   await child.call('settle');
   processes.push(child);
 }
