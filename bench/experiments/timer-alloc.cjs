@@ -3,10 +3,10 @@
 //   node --expose-gc bench/experiments/timer-alloc.cjs clock|noread|interval
 const v8 = require('v8');
 const mode = process.argv[2] ?? 'clock';
-let reading = 0, fired = 0, t;
-if (mode === 'clock') t = setTimeout(function tick() { fired++; reading = performance.now(); t.refresh(); }, 1);
+let _reading = 0, fired = 0, t;
+if (mode === 'clock') t = setTimeout(function tick() { fired++; _reading = performance.now(); t.refresh(); }, 1);
 else if (mode === 'noread') t = setTimeout(function tick() { fired++; t.refresh(); }, 1);
-else if (mode === 'interval') t = setInterval(function tick() { fired++; reading = performance.now(); }, 1);
+else if (mode === 'interval') t = setInterval(function tick() { fired++; _reading = performance.now(); }, 1);
 setTimeout(() => {
   global.gc();
   const gcs = new v8.GCProfiler(); const f0 = fired; const u0 = v8.getHeapStatistics().used_heap_size; gcs.start();

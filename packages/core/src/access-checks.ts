@@ -66,8 +66,7 @@ interface Failure {
  * const decision = await checks.decide('user_1', { fresh: true })
  */
 export function createAccessChecks(deps: AccessChecksDeps): AccessChecks {
-  const { client, mode, now, wallNow, cache, lookup, caller, shared, counters, freshEnough, ttl, deniedTtl, staleIfError, errorTtl, max } = deps;
-  const lag = deps.nowLag ?? 0;
+  const { client, mode, now, nowLag: lag = 0, wallNow, cache, lookup, caller, shared, counters, freshEnough, ttl, deniedTtl, staleIfError, errorTtl, max } = deps;
   // Calls in flight per subject: concurrent checks share one. A newer call (fresh, or after invalidate)
   // replaces the entry, and only the call still registered may write the cache, so an old answer never
   // overwrites a newer one.
@@ -148,8 +147,7 @@ export function createAccessChecks(deps: AccessChecksDeps): AccessChecks {
 
     const t = now();
     let call = inflight.get(subjectRef);
-    // A fresh check joins only a call started within the fresh bound; an older one may predate the payment. Judged at
-    // t + lag: an old reading must not make an older call look recent enough.
+    // A fresh check joins only a call started within the fresh bound (judged at t + lag): an older one may predate the payment.
     if (call !== undefined && (!fresh || freshEnough(call.startedAt, t + lag))) {
       counters.coalesced++;
     } else {
