@@ -48,8 +48,7 @@ interface CustomerEntry {
  * const summary = await summaries.load('user_1')
  */
 export function createCustomerAccessLoader(deps: CustomerAccessLoaderDeps): CustomerAccessLoader {
-  const { client, caller, now, freshEnough, enabled, ttl, deniedTtl, max } = deps;
-  const lag = deps.nowLag ?? 0;
+  const { client, caller, now, nowLag: lag = 0, freshEnough, enabled, ttl, deniedTtl, max } = deps;
   const cached = new GrowingLru<CustomerEntry>(Math.min(max, 1_000));
   const inflight = new Map<string, { startedAt: number; promise: Promise<CustomerAccess> }>();
 
