@@ -224,6 +224,14 @@ async function fastifyApp(variant) {
     routeOptions.preHandler = function noop(_request, _reply, done) {
       done();
     };
+  } else if (variant === 'raw-slot') {
+    // Experiments: an empty preHandler that keeps a value on `request.raw` under a symbol, as the plugin keeps its decision.
+    const slot = Symbol('raw-slot');
+    const value = { allowed: true };
+    routeOptions.preHandler = function rawSlot(request, _reply, done) {
+      request.raw[slot] = value;
+      done();
+    };
   } else if (variant === 'decorated') {
     app.decorateRequest('licenzy', null);
   } else if (variant === 'noop-decorated') {
@@ -238,7 +246,7 @@ async function fastifyApp(variant) {
       request.licenzy = gate.peek(request.user.id);
       done();
     };
-  } else if (!['bare', 'loaded', 'guard', 'plugin-noop', 'assign', 'decorated', 'admit', 'noop-decorated'].includes(variant)) {
+  } else if (!['bare', 'loaded', 'guard', 'plugin-noop', 'assign', 'decorated', 'admit', 'noop-decorated', 'raw-slot'].includes(variant)) {
     throw new Error(`variant ${variant} is only built for Express`);
   }
   app.get('/health', async () => ({ ok: true }));
