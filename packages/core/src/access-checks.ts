@@ -159,8 +159,8 @@ export function createAccessChecks(deps: AccessChecksDeps): AccessChecks {
         }
       }
       const failure = failures.get(subjectRef);
-      // Judged like a cached decision (servesAt), within [since, until): a clock stepped back ignores it (issue 23, item 13).
-      if (failure !== undefined && t < failure.until && t >= failure.since && (!fresh || freshEnough(failure.startedAt, t))) {
+      // Like a cached decision (servesAt): within [since, until) at t + lag (issue 23 item 13, issue 25), never past errorTtl.
+      if (failure !== undefined && t + lag < failure.until && t + lag >= failure.since && (!fresh || freshEnough(failure.startedAt, t + lag))) {
         return staleOrThrow(subjectRef, failure.error);
       }
       call = startCall(subjectRef, t, fresh);

@@ -50,6 +50,12 @@ export interface CircuitBreakerConfig {
    * goes out while the first is still waiting.
    */
   readonly probeLease?: Milliseconds;
+  /**
+   * How far behind the real time a reading of `now` may be, in ms (the gate's coarse default clock: one timer period).
+   * The circuit and the probe's lease are stamped with a reading and judged at a reading plus `lag`, so an open
+   * circuit never fails fast for longer than `cooldown` of real time (at most `lag` shorter). Default `0`.
+   */
+  readonly lag?: Milliseconds;
 }
 
 /**
@@ -78,6 +84,7 @@ export function createCircuitBreaker(
     typeof first === 'number' ? { threshold: first, cooldown: cooldownArg as number, now: nowArg as () => number, onChange: onChangeArg } : first;
   const { threshold, cooldown, now, onChange } = config;
   const probeLease = config.probeLease ?? cooldown;
+  const lag = config.lag ?? 0;
   // Keys that failed since the last success, and failures without a key; together never more than `threshold`.
   const failing = new Set<string>();
   let unkeyedFailures = 0;
@@ -90,7 +97,7 @@ export function createCircuitBreaker(
 
   function state(): CircuitState {
     if (!open) return 'closed';
-    return openUntil > now() ? 'open' : 'half-open';
+    return openUntil > now() + lag ? 'open' : 'half-open';
   }
   function notify(): void {
     const current = state();
@@ -105,10 +112,10 @@ export function createCircuitBreaker(
     blockedFor() {
       if (!open) return undefined;
       const t = now();
-      const wait = openUntil - t;
+      const wait = openUntil - (t + lag);
       if (wait > 0) return wait;
       notify();
-      if (t < probeUntil) return probeUntil - t;
+      if (t + lag < probeUntil) return probeUntil - (t + lag);
       probeUntil = t + probeLease;
       return undefined;
     },

@@ -14,6 +14,8 @@ const SHED_RETRY_MS = 1000;
 export interface UpstreamCallerDeps {
   readonly mode: LicenzyMode;
   readonly now: () => number;
+  /** How far behind the real time a reading of `now` may be (the breaker judges its cool-down at a reading plus it). */
+  readonly nowLag?: number;
   readonly logger: GateLogger;
   /** Where `upstreamCalls` and `shed` are counted. */
   readonly counters: Pick<GateCounters, 'upstreamCalls' | 'shed'>;
@@ -53,7 +55,7 @@ export function createUpstreamCaller(deps: UpstreamCallerDeps): UpstreamCaller {
   const { mode, now, logger, counters, maxConcurrent, maxQueue, watchdogMs } = deps;
   const outage = createOutageLog(mode, now, logger);
   const badAnswer = createBadAnswerLog(mode, now, logger);
-  const breaker = deps.circuitBreaker === undefined ? undefined : wiredBreaker(deps.circuitBreaker, mode, now, logger);
+  const breaker = deps.circuitBreaker === undefined ? undefined : wiredBreaker(deps.circuitBreaker, mode, { now, lag: deps.nowLag ?? 0 }, logger);
   // The bound on concurrent Licenzy calls: a slot per call, a FIFO of waiters, each waiting at most one watchdog period.
   let active = 0;
   const waiting: Array<{ resolve: () => void; reject: (error: unknown) => void; timer: ReturnType<typeof setTimeout> }> = [];
@@ -149,13 +151,14 @@ export function createUpstreamCaller(deps: UpstreamCallerDeps): UpstreamCaller {
 }
 
 /** The breaker, its transitions published on `licenzy-gate:circuit` and the ones an operator acts on logged. */
-function wiredBreaker(options: { threshold: number; cooldown: number }, mode: LicenzyMode, now: () => number, logger: GateLogger): CircuitBreaker {
-  return createCircuitBreaker(options.threshold, options.cooldown, now, (from, to) => {
+function wiredBreaker(options: { threshold: number; cooldown: number }, mode: LicenzyMode, clock: { now: () => number; lag: number }, logger: GateLogger): CircuitBreaker {
+  const onChange = (from: CircuitState, to: CircuitState): void => {
     if (circuitChannel.hasSubscribers) circuitChannel.publish({ mode, from, to });
     // Open and closed are what an operator acts on; half-open probes repeat every cool-down and are not logged.
     if (to === 'open' && from === 'closed') report(() => logger.warn('Licenzy circuit opened: failing fast instead of calling Licenzy', { mode }));
     else if (to === 'closed') report(() => logger.warn('Licenzy circuit closed: calling Licenzy again', { mode }));
-  });
+  };
+  return createCircuitBreaker({ threshold: options.threshold, cooldown: options.cooldown, now: clock.now, lag: clock.lag, onChange });
 }
 
 /**

@@ -15,6 +15,27 @@ describe('createCircuitBreaker', () => {
     expect(breaker.blockedFor()).toBeUndefined();
   });
 
+  it('issue 25: with a lag, the open circuit and the probe lease are judged at the reading plus it (never longer than cooldown)', () => {
+    const clock = createClock(0);
+    const breaker = createCircuitBreaker({ threshold: 1, cooldown: 1_000, now: clock.now, lag: 10 });
+    breaker.failure('a');
+    clock.advance(989);
+    expect(breaker.state).toBe('open');
+    expect(breaker.blockedFor()).toBe(1);
+    clock.advance(1); // a reading of 990 may stand for a real 1,000: the cool-down may be over
+    expect(breaker.state).toBe('half-open');
+    expect(breaker.blockedFor()).toBeUndefined(); // the probe, leased from the reading 990 for 1,000
+    clock.advance(989);
+    expect(breaker.blockedFor()).toBe(1); // others still wait for it
+    clock.advance(1);
+    expect(breaker.blockedFor()).toBeUndefined(); // the lease is over: a second probe
+    // The same breaker without a lag fails fast until the reading itself reaches the end.
+    const plain = createCircuitBreaker({ threshold: 1, cooldown: 1_000, now: clock.now });
+    plain.failure('a');
+    clock.advance(990);
+    expect(plain.blockedFor()).toBe(10);
+  });
+
   it('opens at the threshold, half-opens after the cooldown for one probe, reopens if it fails', () => {
     const clock = createClock();
     const breaker = createCircuitBreaker(2, 1_000, clock.now);

@@ -429,6 +429,63 @@ describe('regression: decisions are timed on a monotonic clock', () => {
     expect(lastDenial).toBeGreaterThanOrEqual(205 - 2 * COARSE_CLOCK_PERIOD - 1);
   });
 
+  it('issue 25: a coarse reading never makes a remembered failure or an open circuit refuse for longer than configured', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    forgetCoarseReading();
+    const outage = () => new LicenzyUnavailableError('timeout', 'no answer');
+    // errorTtl 205 (not a multiple of the period), no breaker: one failure is remembered, not retried, for errorTtl.
+    const fake = createFakeChecker();
+    const gate = createAccessGate({ client: fake.checker, circuitBreaker: false, cache: { errorTtl: 205 } });
+    gate.peek('warm'); // starts the coarse clock's timer, so readings lag from here on
+    vi.advanceTimersByTime(3);
+    const first = gate.check('u').catch(() => 'refused');
+    fake.next().reject(outage());
+    expect(await first).toBe('refused');
+    const failedAt = performance.now();
+    let lastRemembered = -1;
+    for (let ms = 0; ms <= 230; ms++) {
+      const calls = fake.calls.length;
+      const check = gate.check('u').catch(() => 'refused');
+      if (fake.calls.length === calls) {
+        lastRemembered = performance.now() - failedAt;
+        await check;
+      } else {
+        fake.next().resolve(true);
+        await check;
+        break;
+      }
+      vi.advanceTimersByTime(1);
+    }
+    expect(lastRemembered).toBeGreaterThanOrEqual(205 - 2 * COARSE_CLOCK_PERIOD - 1);
+    expect(lastRemembered).toBeLessThan(205);
+
+    // A breaker opened by one failure (threshold 1, cooldown 305) fails fast for less than 305 ms of real time.
+    const fake2 = createFakeChecker();
+    const breaking = createAccessGate({ client: fake2.checker, circuitBreaker: { threshold: 1, cooldown: 305 }, cache: { errorTtl: 0 } });
+    breaking.peek('warm');
+    vi.advanceTimersByTime(7);
+    const opening = breaking.check('a').catch(() => 'refused');
+    fake2.next().reject(outage());
+    expect(await opening).toBe('refused');
+    const openedAt = performance.now();
+    let lastFailedFast = -1;
+    for (let ms = 0; ms <= 330; ms++) {
+      const calls = fake2.calls.length;
+      const check = breaking.check(`s${ms}`).catch(() => 'refused');
+      if (fake2.calls.length === calls) {
+        lastFailedFast = performance.now() - openedAt;
+        await check;
+      } else {
+        fake2.next().resolve(true);
+        await check;
+        break;
+      }
+      vi.advanceTimersByTime(1);
+    }
+    expect(lastFailedFast).toBeGreaterThanOrEqual(305 - 2 * COARSE_CLOCK_PERIOD - 1);
+    expect(lastFailedFast).toBeLessThan(305);
+  });
+
   it('an entry stamped in the future (a clock stepped back, a foreign store) is not trusted', async () => {
     const clock = createClock(10_000);
     const fake = createFakeChecker();
