@@ -429,6 +429,28 @@ describe('regression: decisions are timed on a monotonic clock', () => {
     expect(lastDenial).toBeGreaterThanOrEqual(205 - 2 * COARSE_CLOCK_PERIOD - 1);
   });
 
+  /**
+   * Checks once a millisecond (fake timers) until a check reaches Licenzy (answered allowed); returns how long after the
+   * first of them the last one was refused without a call, or -1.
+   */
+  async function lastRefusedWithoutCall(gate: ReturnType<typeof createAccessGate>, fake: ReturnType<typeof createFakeChecker>, subjectAt: (ms: number) => string, limit: number): Promise<number> {
+    const since = performance.now();
+    let last = -1;
+    for (let ms = 0; ms <= limit; ms++) {
+      const calls = fake.calls.length;
+      const check = gate.check(subjectAt(ms)).catch(() => 'refused');
+      if (fake.calls.length !== calls) {
+        fake.next().resolve(true);
+        await check;
+        break;
+      }
+      last = performance.now() - since;
+      await check;
+      vi.advanceTimersByTime(1);
+    }
+    return last;
+  }
+
   it('issue 25: a coarse reading never makes a remembered failure or an open circuit refuse for longer than configured', async () => {
     vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
     forgetCoarseReading();
@@ -441,21 +463,7 @@ describe('regression: decisions are timed on a monotonic clock', () => {
     const first = gate.check('u').catch(() => 'refused');
     fake.next().reject(outage());
     expect(await first).toBe('refused');
-    const failedAt = performance.now();
-    let lastRemembered = -1;
-    for (let ms = 0; ms <= 230; ms++) {
-      const calls = fake.calls.length;
-      const check = gate.check('u').catch(() => 'refused');
-      if (fake.calls.length === calls) {
-        lastRemembered = performance.now() - failedAt;
-        await check;
-      } else {
-        fake.next().resolve(true);
-        await check;
-        break;
-      }
-      vi.advanceTimersByTime(1);
-    }
+    const lastRemembered = await lastRefusedWithoutCall(gate, fake, () => 'u', 230);
     expect(lastRemembered).toBeGreaterThanOrEqual(205 - 2 * COARSE_CLOCK_PERIOD - 1);
     expect(lastRemembered).toBeLessThan(205);
 
@@ -467,21 +475,7 @@ describe('regression: decisions are timed on a monotonic clock', () => {
     const opening = breaking.check('a').catch(() => 'refused');
     fake2.next().reject(outage());
     expect(await opening).toBe('refused');
-    const openedAt = performance.now();
-    let lastFailedFast = -1;
-    for (let ms = 0; ms <= 330; ms++) {
-      const calls = fake2.calls.length;
-      const check = breaking.check(`s${ms}`).catch(() => 'refused');
-      if (fake2.calls.length === calls) {
-        lastFailedFast = performance.now() - openedAt;
-        await check;
-      } else {
-        fake2.next().resolve(true);
-        await check;
-        break;
-      }
-      vi.advanceTimersByTime(1);
-    }
+    const lastFailedFast = await lastRefusedWithoutCall(breaking, fake2, (ms) => `s${ms}`, 330);
     expect(lastFailedFast).toBeGreaterThanOrEqual(305 - 2 * COARSE_CLOCK_PERIOD - 1);
     expect(lastFailedFast).toBeLessThan(305);
   });
