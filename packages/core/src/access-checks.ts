@@ -144,11 +144,11 @@ export function createAccessChecks(deps: AccessChecksDeps): AccessChecks {
     const signal = options.signal;
     if (signal?.aborted) throw new LicenzyAbortError();
     counters.misses++;
-
     const t = now();
+    const at = t + lag; // what is remembered is judged here: a coarse reading may lag the true time by up to `lag`
     let call = inflight.get(subjectRef);
-    // A fresh check joins only a call started within the fresh bound (judged at t + lag): an older one may predate the payment.
-    if (call !== undefined && (!fresh || freshEnough(call.startedAt, t + lag))) {
+    // A fresh check joins only a call started within the fresh bound: an older one may predate the payment.
+    if (call !== undefined && (!fresh || freshEnough(call.startedAt, at))) {
       counters.coalesced++;
     } else {
       if (fresh) {
@@ -159,8 +159,8 @@ export function createAccessChecks(deps: AccessChecksDeps): AccessChecks {
         }
       }
       const failure = failures.get(subjectRef);
-      // Like a cached decision (servesAt): within [since, until) at t + lag (issue 23 item 13, issue 25), never past errorTtl.
-      if (failure !== undefined && t + lag < failure.until && t + lag >= failure.since && (!fresh || freshEnough(failure.startedAt, t + lag))) {
+      // Like a cached decision (servesAt): within [since, until) (issue 23 item 13), so never refused past errorTtl (issue 25).
+      if (failure !== undefined && at < failure.until && at >= failure.since && (!fresh || freshEnough(failure.startedAt, at))) {
         return staleOrThrow(subjectRef, failure.error);
       }
       call = startCall(subjectRef, t, fresh);

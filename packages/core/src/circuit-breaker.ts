@@ -112,10 +112,11 @@ export function createCircuitBreaker(
     blockedFor() {
       if (!open) return undefined;
       const t = now();
-      const wait = openUntil - (t + lag);
+      const at = t + lag; // judged at; stamped with the reading itself
+      const wait = openUntil - at;
       if (wait > 0) return wait;
       notify();
-      if (t + lag < probeUntil) return probeUntil - (t + lag);
+      if (at < probeUntil) return probeUntil - at;
       probeUntil = t + probeLease;
       return undefined;
     },
