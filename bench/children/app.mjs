@@ -17,6 +17,14 @@ const TOKEN_START = 'Bearer '.length;
 const userOf = (authorization) => (authorization === undefined ? undefined : sessions.get(authorization.slice(TOKEN_START)));
 
 let gate;
+/**
+ * `floor` (experiments): the least any cache can do on a hit, a plain `Map` from subject to a frozen decision, keyed by
+ * strings built apart from the sessions' (as the gate's keys come from its own calls): what `peek` is compared with.
+ */
+function floorDecisions() {
+  const subjects = [...sessions.values()].map((user) => [...user.id].join(''));
+  return new Map(subjects.map((subjectRef) => [subjectRef, Object.freeze({ subjectRef, allowed: true, source: 'cache', checkedAt: 0, mode: 'test' })]));
+}
 /** Requests the paid route answered: the count a window of allocations is divided by (countStart/countStop). */
 let served = 0;
 function answered() {
@@ -68,7 +76,7 @@ async function naiveCheck(subjectRef) {
   return response.ok && body.allowed === true;
 }
 
-async function expressApp(variant) {
+async function expressBase() {
   const { default: express } = await import('express');
   const app = express();
   app.disable('x-powered-by');
@@ -76,6 +84,20 @@ async function expressApp(variant) {
     req.user = userOf(req.headers.authorization);
     next();
   });
+  app.get('/health', (_req, res) => res.json({ ok: true }));
+  return app;
+}
+
+async function expressApp(variant) {
+  const app = await expressBase();
+  await expressRoute(app, variant, '/pro');
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return server.address().port;
+}
+
+/** The paid route at `path` of an Express app, behind `variant`'s middleware. */
+async function expressRoute(app, variant, path) {
   const handlers = [];
   if (isGated(variant)) {
     const { requireAccess } = await import('@licenzy-gate/express');
@@ -125,14 +147,10 @@ async function expressApp(variant) {
       naiveCheck(req.user.id).then((allowed) => (allowed ? next() : res.status(403).json({ error: 'forbidden' })), next);
     });
   }
-  app.get('/health', (_req, res) => res.json({ ok: true }));
-  app.get('/pro', ...handlers, (_req, res) => res.json(answered()));
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  return server.address().port;
+  app.get(path, ...handlers, (_req, res) => res.json(answered()));
 }
 
-async function koaApp(variant) {
+async function koaBase() {
   const [{ default: Koa }, { default: Router }] = await Promise.all([import('koa'), import('@koa/router')]);
   const app = new Koa();
   const router = new Router();
@@ -140,6 +158,25 @@ async function koaApp(variant) {
     ctx.state.user = userOf(ctx.get('authorization') || undefined);
     return next();
   });
+  router.get('/health', (ctx) => { ctx.body = { ok: true }; });
+  return { app, router };
+}
+
+async function koaApp(variant) {
+  const { app, router } = await koaBase();
+  await koaRoute(router, variant, '/pro');
+  return koaListen(app, router);
+}
+
+async function koaListen(app, router) {
+  app.use(router.routes());
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  return server.address().port;
+}
+
+/** The paid route at `path` of a Koa router, behind `variant`'s middleware. */
+async function koaRoute(router, variant, path) {
   const handlers = [];
   if (isGated(variant)) {
     const { requireAccess } = await import('@licenzy-gate/koa');
@@ -147,6 +184,11 @@ async function koaApp(variant) {
   } else if (variant === 'noop') {
     handlers.push(function noop(_ctx, next) {
       return next();
+    });
+  } else if (variant === 'floor') {
+    const decisions = floorDecisions();
+    handlers.push(function floorOnly(ctx, next) {
+      return decisions.get(ctx.state.user.id) === undefined ? undefined : next();
     });
   } else if (variant === 'peek') {
     handlers.push(function peekOnly(ctx, next) {
@@ -173,15 +215,10 @@ async function koaApp(variant) {
   } else if (variant !== 'bare' && variant !== 'loaded') {
     throw new Error(`variant ${variant} is only built for Express`);
   }
-  router.get('/health', (ctx) => { ctx.body = { ok: true }; });
-  router.get('/pro', ...handlers, (ctx) => { ctx.body = answered(); });
-  app.use(router.routes());
-  const server = app.listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
-  return server.address().port;
+  router.get(path, ...handlers, (ctx) => { ctx.body = answered(); });
 }
 
-async function fastifyApp(variant) {
+async function fastifyBase() {
   const { default: Fastify } = await import('fastify');
   const app = Fastify({ logger: false });
   app.decorateRequest('user', null);
@@ -189,6 +226,23 @@ async function fastifyApp(variant) {
     request.user = userOf(request.headers.authorization);
     done();
   });
+  app.get('/health', async () => ({ ok: true }));
+  return app;
+}
+
+async function fastifyApp(variant) {
+  const app = await fastifyBase();
+  await fastifyRoute(app, variant, '/pro');
+  return fastifyListen(app);
+}
+
+async function fastifyListen(app) {
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  return app.server.address().port;
+}
+
+/** The paid route at `path` of a Fastify app (or encapsulated context), behind `variant`'s preHandler. */
+async function fastifyRoute(app, variant, path) {
   const routeOptions = {};
   if (isGated(variant)) {
     const { licenzyGate } = await import('@licenzy-gate/fastify');
@@ -197,6 +251,11 @@ async function fastifyApp(variant) {
   } else if (variant === 'noop') {
     routeOptions.preHandler = function noop(_request, _reply, done) {
       done();
+    };
+  } else if (variant === 'floor') {
+    const decisions = floorDecisions();
+    routeOptions.preHandler = function floorOnly(request, _reply, done) {
+      if (decisions.get(request.user.id) !== undefined) done();
     };
   } else if (variant === 'peek') {
     routeOptions.preHandler = function peekOnly(request, _reply, done) {
@@ -246,13 +305,10 @@ async function fastifyApp(variant) {
       request.licenzy = gate.peek(request.user.id);
       done();
     };
-  } else if (!['bare', 'loaded', 'guard', 'plugin-noop', 'assign', 'decorated', 'admit', 'noop-decorated', 'raw-slot'].includes(variant)) {
+  } else if (!['bare', 'loaded', 'guard', 'plugin-noop', 'assign', 'decorated', 'admit', 'noop-decorated', 'raw-slot', 'floor'].includes(variant)) {
     throw new Error(`variant ${variant} is only built for Express`);
   }
-  app.get('/health', async () => ({ ok: true }));
-  app.get('/pro', routeOptions, async () => answered());
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  return app.server.address().port;
+  app.get(path, routeOptions, async () => answered());
 }
 
 let profiler;
@@ -311,7 +367,36 @@ if (!(config.framework in builders)) throw new Error(`unknown framework ${config
 // leaves out how differently two processes of the same code happen to compile it.
 const apps = config.apps ?? { [config.variant]: config.variant };
 const urls = {};
-for (const [name, variant] of Object.entries(apps)) urls[name] = `http://127.0.0.1:${await builders[config.framework](variant)}`;
+if (config.routes === true) {
+  // `routes` (benchmark 1): the variants as routes of ONE app instead (`/r<i>/pro`, paths of one length, in the order
+  // given), so the framework's shared code sees the same request and context objects whatever the route: no inline
+  // cache goes polymorphic over the apps' own prototypes. Fastify: each variant in an encapsulated context of its own,
+  // so only the gated route's requests carry the plugin's `licenzy` decorator, and every route's requests are of its
+  // context's own class alike.
+  const port = await routesApp(config.framework, Object.values(apps));
+  Object.keys(apps).forEach((name, i) => { urls[name] = `http://127.0.0.1:${port}/r${i}`; });
+} else {
+  for (const [name, variant] of Object.entries(apps)) urls[name] = `http://127.0.0.1:${await builders[config.framework](variant)}`;
+}
+
+/** One app of `framework` with a `/r<i>/pro` route per variant; its port. */
+async function routesApp(framework, variants) {
+  if (framework === 'express') {
+    const app = await expressBase();
+    for (const [i, variant] of variants.entries()) await expressRoute(app, variant, `/r${i}/pro`);
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    return server.address().port;
+  }
+  if (framework === 'koa') {
+    const { app, router } = await koaBase();
+    for (const [i, variant] of variants.entries()) await koaRoute(router, variant, `/r${i}/pro`);
+    return koaListen(app, router);
+  }
+  const app = await fastifyBase();
+  for (const [i, variant] of variants.entries()) app.register(async (context) => fastifyRoute(context, variant, `/r${i}/pro`));
+  return fastifyListen(app);
+}
 const url = Object.values(urls)[0];
 const port = Number(new URL(url).port);
 /**

@@ -16,7 +16,7 @@ await mock.call('grant', ['user_0']);
 const headers = { authorization: 'Bearer token_0' };
 const processes = [];
 for (let n = 0; n < Number(copies); n++) {
-  const child = await startChild('app', { framework, variant: 'bare', apps: Object.fromEntries(names.map((_, k) => names[(k + n) % names.length]).map((name) => [name, variantOf(name)])), flags, licenzy: { url: mock.info.url, apiKey: mock.info.apiKey }, cache: { ttl: 3_600_000 }, users: 1 }, { pin: true, execArgv: ['--expose-gc', ...(process.env.V8FLAGS ? process.env.V8FLAGS.split(' ') : [])] });
+  const child = await startChild('app', { framework, variant: 'bare', routes: process.env.ROUTES === '1', apps: Object.fromEntries(names.map((_, k) => names[(k + n) % names.length]).map((name) => [name, variantOf(name)])), flags, licenzy: { url: mock.info.url, apiKey: mock.info.apiKey }, cache: { ttl: 3_600_000 }, users: 1 }, { pin: true, execArgv: ['--expose-gc', ...(process.env.V8FLAGS ? process.env.V8FLAGS.split(' ') : [])] });
   await child.call('warm', ['user_0']);
   // First requests in this process's rotated order, as benchmark 1 does (polymorphic inline caches check maps in the order first seen).
   for (const name of names.map((_, k) => names[(k + n) % names.length])) await runLoad({ url: `${child.info.urls[name]}/pro`, connections: 32, duration: 0.5, headers });
