@@ -5,14 +5,15 @@ const FLOAT32_EXACT_INTEGER = 16_777_216;
 
 /**
  * What our own decision cache knows about each slot's answer, on the duration clock, as struct-of-arrays columns
- * (20 B per slot, grown with the LRU's slots): when it was stored (a double, exact), then, as float32 spans from that
- * stamp, how long it is served, how much longer it may stand in during an outage, and how long before the stamp the
- * call behind it started.
+ * (24 B per slot, grown with the LRU's slots): a float64 pair, when it was stored and until when it is served (the hit
+ * test reads only this pair: one cache line, issue 25), then, as float32 spans, how much longer it may stand in during
+ * an outage after that, and how long before the stamp the call behind it started.
  *
- * The spans are rounded *down* to float32, which is exact for every whole number of ms up to 2^24 (about 4.6 hours),
- * of seconds up to 37 hours, of minutes up to 6 days and of hours up to 24 days: otherwise a decision expires, or stops
- * standing in, at most one float32 step (2^-23 of the span, 10 ms in a day) early, never late. The call's start is kept in whole
- * ms, rounded back (older, never fresher); one more than 2^24 ms before the stamp counts as never fresh.
+ * The lifetime and the stale window are rounded *down* to float32 before they are added to the stamp, which is exact for
+ * every whole number of ms up to 2^24 (about 4.6 hours), of seconds up to 37 hours, of minutes up to 6 days and of
+ * hours up to 24 days: otherwise a decision expires, or stops standing in, at most one float32 step (2^-23 of the span,
+ * 10 ms in a day) early, never late. The call's start is kept in whole ms, rounded back (older, never fresher); one
+ * more than 2^24 ms before the stamp counts as never fresh.
  *
  * @example
  * const stamps = new DecisionStamps(16)
@@ -21,29 +22,29 @@ const FLOAT32_EXACT_INTEGER = 16_777_216;
  * stamps.servesAt(0, 31_000) // false
  */
 export class DecisionStamps {
-  /** Per slot: when the answer was stored. */
-  #stampedAt: Float64Array;
-  /** Per slot, three float32s: lifetime, then the stale window after it, then how long before the stamp the call started (-1: never fresh). */
+  /** Per slot, two float64s side by side: when the answer was stored, then until when it is served. */
+  #times: Float64Array;
+  /** Per slot, two float32s: the stale window after the lifetime, then how long before the stamp the call started (-1: never fresh). */
   #spans: Float32Array;
 
   constructor(capacity: number) {
-    this.#stampedAt = new Float64Array(capacity);
-    this.#spans = new Float32Array(capacity * 3);
+    this.#times = new Float64Array(capacity * 2);
+    this.#spans = new Float32Array(capacity * 2);
   }
 
   /** Slots the columns hold (every slot below it may be written). */
   get capacity(): number {
-    return this.#stampedAt.length;
+    return this.#times.length / 2;
   }
 
   /** Makes room for `capacity` slots, keeping what the slots below the old capacity hold. */
   grow(capacity: number): void {
-    if (capacity <= this.#stampedAt.length) return;
-    const stampedAt = new Float64Array(capacity);
-    const spans = new Float32Array(capacity * 3);
-    stampedAt.set(this.#stampedAt);
+    if (capacity <= this.capacity) return;
+    const times = new Float64Array(capacity * 2);
+    const spans = new Float32Array(capacity * 2);
+    times.set(this.#times);
     spans.set(this.#spans);
-    this.#stampedAt = stampedAt;
+    this.#times = times;
     this.#spans = spans;
   }
 
@@ -52,30 +53,30 @@ export class DecisionStamps {
    * then; `requestedAt`: when the call behind it started (`-Infinity`: never counts as fresh).
    */
   write(slot: number, stampedAt: number, lifetime: number, staleLifetime: number, requestedAt: number): void {
-    this.#stampedAt[slot] = stampedAt;
-    const at = slot * 3;
-    this.#spans[at] = float32AtMost(lifetime);
-    this.#spans[at + 1] = float32AtMost(staleLifetime - lifetime);
+    const at = slot * 2;
+    const served = float32AtMost(lifetime);
+    this.#times[at] = stampedAt;
+    this.#times[at + 1] = stampedAt + served;
+    this.#spans[at] = float32AtMost(staleLifetime - lifetime);
     const ago = requestedAgo(stampedAt, requestedAt);
-    this.#spans[at + 2] = ago <= FLOAT32_EXACT_INTEGER ? ago : -1;
+    this.#spans[at + 1] = ago <= FLOAT32_EXACT_INTEGER ? ago : -1;
   }
 
   /** The hit test: stamped no later than `t` (an entry stamped after "now" is not trusted) and not expired at `t`. */
   servesAt(slot: number, t: number): boolean {
-    const stampedAt = this.#stampedAt[slot] as number;
-    return t < stampedAt + (this.#spans[slot * 3] as number) && t >= stampedAt;
+    const at = slot * 2;
+    return t < (this.#times[at + 1] as number) && t >= (this.#times[at] as number);
   }
 
   /** May stand in for Licenzy at `t` during an outage (same rule for a stamp after "now"). */
   standsInAt(slot: number, t: number): boolean {
-    const stampedAt = this.#stampedAt[slot] as number;
-    const at = slot * 3;
-    return t < stampedAt + (this.#spans[at] as number) + (this.#spans[at + 1] as number) && t >= stampedAt;
+    const at = slot * 2;
+    return t < (this.#times[at + 1] as number) + (this.#spans[at] as number) && t >= (this.#times[at] as number);
   }
 
   /** When the call behind the slot's answer started, for a `fresh` check's bound; `-Infinity` for never fresh. */
   requestStartedAt(slot: number): number {
-    return requestStartedAt(this.#stampedAt[slot] as number, this.#spans[slot * 3 + 2] as number);
+    return requestStartedAt(this.#times[slot * 2] as number, this.#spans[slot * 2 + 1] as number);
   }
 }
 

@@ -19,6 +19,12 @@ import { createAccessWaiter } from './wait-for-access.js';
 // The option-key lists, where the option tests have always read them.
 export { CACHE_OPTION_KEYS, GATE_OPTION_KEYS } from './gate-options.js';
 
+// A traced hit (`traceSync`) is published on the check channel's `start`, `end` and `error` only, so the hit path asks
+// those three channels, held here, rather than the TracingChannel's flag (which reads all five through it): on a hit
+// every object read is a cache line the request has evicted since the last one (issue 25). Same answer for a hit.
+const { start: hitStart, end: hitEnd, error: hitError } = checkChannel;
+const hitTraced = (): boolean => hitStart.hasSubscribers || hitEnd.hasSubscribers || hitError.hasSubscribers;
+
 /**
  * Creates an access gate: one Licenzy client, one decision cache, one failure policy.
  *
@@ -53,7 +59,7 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
   function peek(subject: string): AccessDecision | undefined {
     const subjectRef = typeof subject === 'string' ? subject : subjectRefOf(subject);
     const hit = lookup(subjectRef);
-    if (hit !== undefined && checkChannel.hasSubscribers) {
+    if (hit !== undefined && hitTraced()) {
       const event: CheckEvent = { subjectRef, mode, fresh: false, stats };
       return checkChannel.traceSync(() => hit, event);
     }

@@ -73,6 +73,43 @@ describe('licenzy-gate:check', () => {
     expect(events.find((e) => e.kind === 'start')?.context.stats()).toMatchObject({ circuit: 'closed' });
   });
 
+  it('traces a cache hit for a subscriber of start, end or error alone, and runs a store bound to start (issue 25: the hit path asks those three channels)', async () => {
+    const fake = createFakeChecker();
+    const gate = createAccessGate({ client: fake.checker });
+    const first = gate.check('u');
+    fake.next().resolve(true);
+    await first;
+    const traced = tracingChannel<CheckEvent>(CHANNELS.check);
+    for (const kind of ['start', 'end', 'error'] as const) {
+      const seen: CheckEvent[] = [];
+      const listener = (context: unknown) => void seen.push({ ...(context as CheckEvent) });
+      traced[kind].subscribe(listener);
+      try {
+        expect(gate.peek('u')).toMatchObject({ allowed: true, source: 'cache' });
+      } finally {
+        traced[kind].unsubscribe(listener);
+      }
+      // `error` has nothing to say about a hit; `start` and `end` each see it.
+      expect(seen.map((e) => e.subjectRef)).toEqual(kind === 'error' ? [] : ['u']);
+      if (kind === 'end') expect(seen[0]?.result).toMatchObject({ source: 'cache' });
+    }
+    // A store bound to `start` (how an AsyncLocalStorage context follows a trace) is entered for a hit.
+    const { AsyncLocalStorage } = await import('node:async_hooks');
+    const store = new AsyncLocalStorage<string>();
+    let entered: string | undefined;
+    const storing = tracingChannel<string, CheckEvent>(CHANNELS.check);
+    storing.start.bindStore(store, (context) => `hit:${context.subjectRef}`);
+    const listener = () => void (entered = store.getStore());
+    storing.end.subscribe(listener);
+    try {
+      gate.peek('u');
+    } finally {
+      storing.end.unsubscribe(listener);
+      storing.start.unbindStore(store);
+    }
+    expect(entered).toBe('hit:u');
+  });
+
   it('publishes nothing, and allocates no event, while nobody listens', async () => {
     const fake = createFakeChecker();
     const gate = createAccessGate({ client: fake.checker });
