@@ -38,6 +38,16 @@ function messages<T>(name: string): T[] {
 
 const capture = captureLogger;
 
+/** A gate whose cache holds a grant for `subjectRef` (one answered check), so `peek` hits. */
+async function gateHolding(subjectRef: string) {
+  const fake = createFakeChecker();
+  const gate = createAccessGate({ client: fake.checker });
+  const first = gate.check(subjectRef);
+  fake.next().resolve(true);
+  await first;
+  return gate;
+}
+
 describe('licenzy-gate:check', () => {
   it('publishes miss, hit, deny, outage and stale decisions with their source, and never the key', async () => {
     const events = traceRecorder<CheckEvent>(CHANNELS.check);
@@ -74,11 +84,7 @@ describe('licenzy-gate:check', () => {
   });
 
   it('traces a cache hit for a subscriber of start, end or error alone, and runs a store bound to start (issue 25: the hit path asks those three channels)', async () => {
-    const fake = createFakeChecker();
-    const gate = createAccessGate({ client: fake.checker });
-    const first = gate.check('u');
-    fake.next().resolve(true);
-    await first;
+    const gate = await gateHolding('u');
     const traced = tracingChannel<CheckEvent>(CHANNELS.check);
     for (const kind of ['start', 'end', 'error'] as const) {
       const seen: CheckEvent[] = [];
@@ -111,11 +117,7 @@ describe('licenzy-gate:check', () => {
   });
 
   it('publishes nothing, and allocates no event, while nobody listens', async () => {
-    const fake = createFakeChecker();
-    const gate = createAccessGate({ client: fake.checker });
-    const first = gate.check('u');
-    fake.next().resolve(true);
-    await first;
+    const gate = await gateHolding('u');
     const seen = traceRecorder<CheckEvent>(CHANNELS.check);
     cleanups.pop()?.(); // unsubscribe again at once: the channel has no subscribers
     expect(gate.peek('u')).toMatchObject({ allowed: true });
