@@ -3,7 +3,7 @@
 import { createAccessChecks } from './access-checks.js';
 import { createCustomerAccessLoader } from './customer-access-loader.js';
 import { createDecisionCache } from './decision-cache.js';
-import { checkChannel, type CheckEvent } from './diagnostics.js';
+import { checkChannel, syncTraceListened, type CheckEvent } from './diagnostics.js';
 import { createFreshBound } from './fresh-bound.js';
 import { parseGateOptions } from './gate-options.js';
 import { createGateCounters, createGateStats } from './gate-stats.js';
@@ -19,11 +19,8 @@ import { createAccessWaiter } from './wait-for-access.js';
 // The option-key lists, where the option tests have always read them.
 export { CACHE_OPTION_KEYS, GATE_OPTION_KEYS } from './gate-options.js';
 
-// A traced hit (`traceSync`) is published on the check channel's `start`, `end` and `error` only, so the hit path asks
-// those three channels, held here, rather than the TracingChannel's flag (which reads all five through it): on a hit
-// every object read is a cache line the request has evicted since the last one (issue 25). Same answer for a hit.
-const { start: hitStart, end: hitEnd, error: hitError } = checkChannel;
-const hitTraced = (): boolean => hitStart.hasSubscribers || hitEnd.hasSubscribers || hitError.hasSubscribers;
+// Whether a traced hit would reach anyone, asked of the three channels `traceSync` publishes on (issue 25).
+const hitTraced = syncTraceListened(checkChannel);
 
 /**
  * Creates an access gate: one Licenzy client, one decision cache, one failure policy.

@@ -99,21 +99,22 @@ describe('licenzy-gate:check', () => {
       expect(seen.map((e) => e.subjectRef)).toEqual(kind === 'error' ? [] : ['u']);
       if (kind === 'end') expect(seen[0]?.result).toMatchObject({ source: 'cache' });
     }
-    // A store bound to `start` (how an AsyncLocalStorage context follows a trace) is entered for a hit.
+    // A store bound to `start` alone, with no subscriber anywhere (how an AsyncLocalStorage context follows a trace),
+    // is entered for a hit: its transform sees the hit's context.
     const { AsyncLocalStorage } = await import('node:async_hooks');
     const store = new AsyncLocalStorage<string>();
-    let entered: string | undefined;
+    const transformed: string[] = [];
     const storing = tracingChannel<string, CheckEvent>(CHANNELS.check);
-    storing.start.bindStore(store, (context) => `hit:${context.subjectRef}`);
-    const listener = () => void (entered = store.getStore());
-    storing.end.subscribe(listener);
+    storing.start.bindStore(store, (context) => {
+      transformed.push(context.subjectRef);
+      return `hit:${context.subjectRef}`;
+    });
     try {
       gate.peek('u');
     } finally {
-      storing.end.unsubscribe(listener);
       storing.start.unbindStore(store);
     }
-    expect(entered).toBe('hit:u');
+    expect(transformed).toEqual(['u']);
   });
 
   it('publishes nothing, and allocates no event, while nobody listens', async () => {
