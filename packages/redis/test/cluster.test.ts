@@ -24,7 +24,7 @@ async function listen(listener: SharedTierBinding, sender: SharedTierBinding) {
   let live = false;
   listener.subscribe((event) => {
     if (event.type === 'invalidate' && event.subjectRef === 'subscription-probe') live = true;
-    else if (event.type !== 'reset') events.push(event);
+    else events.push(event);
   });
   await until(async () => {
     await sender.invalidate('subscription-probe').catch(() => undefined);
@@ -58,12 +58,16 @@ function tierCases(make: () => Promise<Made>) {
     expect(await a.write(users[0]!, entry(true), token)).toBe(false);
     expect((await a.read(users[0]!)).entry).toBeUndefined();
     const before = await a.read(users[1]!);
+    const heardBeforeClear = events.length;
     await a.clear();
     for (const user of users.slice(1)) expect((await b.read(user)).entry).toBeUndefined();
     // A write under a token from before the clear is stored nowhere readable, and said to be 'cleared'.
     expect(await a.write(users[1]!, entry(true), before.token)).toBe('cleared');
     expect((await b.read(users[1]!)).entry).toBeUndefined();
-    await until(() => events.some((e) => e.type === 'clear'), 5000, 'clear heard');
+    // The listener must forget everything: it hears the clear, or, if its subscriber's link dropped and came back while
+    // the clear was published (pub/sub delivers nothing missed), the tier's reset, which makes a gate forget everything
+    // too. Seen once on a loaded CI machine with ioredis over Sentinel: no clear within 5 s.
+    await until(() => events.slice(heardBeforeClear).some((e) => e.type === 'clear' || e.type === 'reset'), 5000, 'clear (or a reset after it) heard');
   });
 }
 
