@@ -17,9 +17,13 @@ export const COARSE_CLOCK_PERIOD = 10;
 /** How far behind the true time a coarse reading may be, in ms (blocked event loops aside): one timer period. */
 export const COARSE_CLOCK_LAG = COARSE_CLOCK_PERIOD;
 
-let reading: number | undefined;
-/** Whether the clock was read since the timer last fired: if not, the timer stops until the next read. */
-let used = false;
+/**
+ * The reading and whether the clock was read since the timer last fired (if not, the timer stops until the next read),
+ * as fields of one object held by a `const` rather than module-level `let`s (issue 25): the hit path then reads and
+ * writes fields of a known object, with no check that a `let` is initialised (`reading` starts as a fraction, so its
+ * field holds float64s; `has` says whether it holds a reading).
+ */
+const state = { reading: 0.5, has: false, used: false };
 /** One unref'd timer, re-armed from its own callback while the clock is in use (never created per read). */
 let timer: ReturnType<typeof setTimeout> | undefined;
 let ticking = false;
@@ -32,13 +36,13 @@ let direct = false;
 
 function tick(self: ReturnType<typeof setTimeout> | undefined): void {
   if (self !== timer) return; // a timer dropped by forgetCoarseReading()
-  if (used) {
+  if (state.used) {
     // In use: the next reading is taken here, between macrotasks, rather than by the next request to read the clock.
-    used = false;
-    reading = performance.now();
+    state.used = false;
+    state.reading = performance.now();
     timer?.refresh();
   } else {
-    reading = undefined;
+    state.has = false;
     ticking = false;
   }
 }
@@ -54,7 +58,7 @@ function start(): void {
     // Not Node's Timeout (nor Bun's): no coarse reading on this runtime; every read takes the clock.
     clearTimeout(created);
     direct = true;
-    reading = undefined;
+    state.has = false;
     ticking = false;
     return;
   }
@@ -66,7 +70,8 @@ function start(): void {
 function firstReading(): number {
   const now = performance.now();
   if (direct) return now;
-  reading = now;
+  state.reading = now;
+  state.has = true;
   if (!ticking) start();
   return now;
 }
@@ -90,9 +95,8 @@ function firstReading(): number {
  * is then read on every call, so it never stops (the hit path on Node is unchanged).
  */
 export function coarseNow(): number {
-  used = true;
-  if (reading === undefined) return firstReading();
-  return reading;
+  state.used = true;
+  return state.has === true ? state.reading : firstReading();
 }
 
 /**
@@ -101,8 +105,8 @@ export function coarseNow(): number {
  * to a fake clearTimeout (or the reverse) is not theirs to clear; a dropped timer that fires later does nothing.
  */
 export function forgetCoarseReading(): void {
-  reading = undefined;
-  used = false;
+  state.has = false;
+  state.used = false;
   ticking = false;
   timer = undefined;
   direct = false;

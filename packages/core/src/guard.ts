@@ -128,12 +128,16 @@ type Miss<Req, Missed> = (subjectRef: string, wantsFresh: boolean, req: Req, log
  */
 function createDecider<Req, Missed, Hit>(parts: DeciderParts<Req>, decided: (decision: AccessDecision) => Hit, miss: Miss<Req, Missed>): (req: Req, loggerFor?: LoggerFor<Req>) => Hit | GuardOutcome | Promise<GuardOutcome | Missed> {
   const { subject, fresh, gate, refuse } = parts;
+  // Fixed at setup, so a route that never asks for a fresh answer runs no test of `fresh` on its hot path.
+  const freshAlways = fresh === true;
+  const freshBy = typeof fresh === 'function' ? fresh : undefined;
+  const neverFresh = !freshAlways && freshBy === undefined;
 
   /** `hitAs`: what a cache hit becomes (the flow's own form when answering now, an outcome when answering later). */
   function settle<H>(req: Req, resolved: unknown, loggerFor: LoggerFor<Req> | undefined, hitAs: (decision: AccessDecision) => H): H | GuardOutcome | Promise<GuardOutcome | Missed> {
-    let wantsFresh: boolean;
+    let wantsFresh = freshAlways;
     try {
-      wantsFresh = fresh === true || (typeof fresh === 'function' && fresh(req) === true);
+      if (freshBy !== undefined) wantsFresh = freshBy(req) === true;
       // Hot path: only validated subjects are ever cached, so a hit on the raw string needs no validation.
       if (!wantsFresh && typeof resolved === 'string') {
         const hit = gate.peek(resolved);
@@ -167,6 +171,16 @@ function createDecider<Req, Missed, Hit>(parts: DeciderParts<Req>, decided: (dec
         resolved = subject(req);
       } catch (error) {
         return refuse(error, undefined, req, loggerFor);
+      }
+      if (typeof resolved === 'string') {
+        // The hot path, in as little code as it takes (issue 25): a route that never asks for a fresh answer, a string
+        // subject (only validated subjects are cached, so a hit needs no validation) and a cached decision. Anything else
+        // is settled below; a miss looks the cache up again there, which costs nothing next to the call that follows.
+        if (neverFresh) {
+          const hit = gate.peek(resolved);
+          if (hit !== undefined) return decided(hit);
+        }
+        return settle(req, resolved, loggerFor, decided);
       }
       if (isThenable(resolved)) {
         // Settled later, the answer is always an outcome (a promise never carries a bare decision).
