@@ -133,13 +133,16 @@ function createDecider<Req, Missed, Hit>(parts: DeciderParts<Req>, decided: (dec
   const freshBy = typeof fresh === 'function' ? fresh : undefined;
   const neverFresh = !freshAlways && freshBy === undefined;
 
-  /** `hitAs`: what a cache hit becomes (the flow's own form when answering now, an outcome when answering later). */
-  function settle<H>(req: Req, resolved: unknown, loggerFor: LoggerFor<Req> | undefined, hitAs: (decision: AccessDecision) => H): H | GuardOutcome | Promise<GuardOutcome | Missed> {
+  /**
+   * `hitAs`: what a cache hit becomes (the flow's own form when answering now, an outcome when answering later);
+   * `peeked`: the cache was already asked about this string subject (and missed), so it is not asked twice.
+   */
+  function settle<H>(req: Req, resolved: unknown, loggerFor: LoggerFor<Req> | undefined, hitAs: (decision: AccessDecision) => H, peeked = false): H | GuardOutcome | Promise<GuardOutcome | Missed> {
     let wantsFresh = freshAlways;
     try {
       if (freshBy !== undefined) wantsFresh = freshBy(req) === true;
-      // Hot path: only validated subjects are ever cached, so a hit on the raw string needs no validation.
-      if (!wantsFresh && typeof resolved === 'string') {
+      // Only validated subjects are ever cached, so a hit on the raw string needs no validation.
+      if (!wantsFresh && !peeked && typeof resolved === 'string') {
         const hit = gate.peek(resolved);
         if (hit !== undefined) return hitAs(hit);
       }
@@ -175,12 +178,12 @@ function createDecider<Req, Missed, Hit>(parts: DeciderParts<Req>, decided: (dec
       if (typeof resolved === 'string') {
         // The hot path, in as little code as it takes (issue 25): a route that never asks for a fresh answer, a string
         // subject (only validated subjects are cached, so a hit needs no validation) and a cached decision. Anything else
-        // is settled below; a miss looks the cache up again there, which costs nothing next to the call that follows.
+        // is settled, without asking the cache again.
         if (neverFresh) {
           const hit = gate.peek(resolved);
           if (hit !== undefined) return decided(hit);
         }
-        return settle(req, resolved, loggerFor, decided);
+        return settle(req, resolved, loggerFor, decided, neverFresh);
       }
       if (isThenable(resolved)) {
         // Settled later, the answer is always an outcome (a promise never carries a bare decision).
