@@ -179,7 +179,8 @@ function createDecider<Req, Missed, Hit>(parts: DeciderParts<Req>, decided: (dec
         // The hot path, in as little code as it takes (issue 25): a route that never asks for a fresh answer, a string
         // subject (only validated subjects are cached, so a hit needs no validation) and a cached decision. Anything else
         // is settled, without asking the cache again.
-        if (neverFresh) {
+        // `=== true`: a compare, where a bare test of a captured boolean is a full truthiness check in optimised code.
+        if (neverFresh === true) {
           const hit = gate.peek(resolved);
           if (hit !== undefined) return decided(hit);
         }
