@@ -94,8 +94,8 @@ async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptio
   // Without an explicit `logger`, a gate the plugin builds reports outages and circuit changes to the app's pino logger.
   guardOptions.logger = logger ?? new RequestLogger(app.log);
   const pluginGuard = createGuard<FastifyRequest, FastifyRefusalHook>(guardOptions as RequireAccessOptions<FastifyRequest, FastifyRefusalHook>, subjectFromRequest);
-  // An explicit `logger` wins; otherwise each request's own pino logger carries the request id.
-  const useRequestLog = logger === undefined;
+  // An explicit `logger` wins; otherwise each request's own pino logger carries the request id (picked once, not per request).
+  const loggerFor = logger === undefined ? requestLoggerFor : undefined;
 
   function routeGuard(routeOptions: unknown, name: string): FastifyGuard {
     if (routeOptions === undefined) return pluginGuard;
@@ -115,7 +115,7 @@ async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptio
   }
 
   function gateRequest(guard: FastifyGuard, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const admission = guard.admit(request, useRequestLog ? requestLoggerFor : undefined);
+    const admission = guard.admit(request, loggerFor);
     // A cache hit arrives synchronously, a grant as the decision itself: answered now, with no Promise and no outcome
     // object on the hot path.
     if ('source' in admission) {
@@ -130,7 +130,7 @@ async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptio
 
   /** A report-only request: never waits, never refuses; the decision (marked `enforced: false`) when the cache had one. */
   function reportRequest(guard: FastifyGuard, request: FastifyRequest, done: HookHandlerDoneFunction): void {
-    const decision = guard.observe(request, routeOf, useRequestLog ? requestLoggerFor : undefined);
+    const decision = guard.observe(request, routeOf, loggerFor);
     if (decision !== undefined) request.licenzy = decision;
     done();
   }
