@@ -83,11 +83,6 @@ export function createDecisionCache(options: DecisionCacheOptions): DecisionCach
 class OwnDecisionCache implements DecisionCache {
   readonly #lru: GrowingLru<CachedAccessDecision>;
   readonly #stamps: DecisionStamps;
-  /**
-   * The clock a hit is judged on: the duration clock plus its lag, as one function whose lag is a constant of its
-   * closure, so the hit path adds a known number instead of reading a field that may hold a boxed one (issue 25).
-   */
-  readonly #lookupNow: () => number;
   readonly #now: () => number;
   readonly #lag: number;
   readonly #mode: LicenzyMode;
@@ -97,10 +92,8 @@ class OwnDecisionCache implements DecisionCache {
     // A decision carries its subject, so the LRU keeps no key array of its own.
     this.#lru = new GrowingLru<CachedAccessDecision>(options.max, subjectOf);
     this.#stamps = new DecisionStamps(this.#lru.capacity);
-    const { now, lag = 0 } = options;
-    this.#lookupNow = lag === 0 ? now : () => now() + lag;
-    this.#now = now;
-    this.#lag = lag;
+    this.#now = options.now;
+    this.#lag = options.lag ?? 0;
     this.#mode = options.mode;
     this.#freshEnough = options.freshEnough;
   }
@@ -110,7 +103,7 @@ class OwnDecisionCache implements DecisionCache {
     if (typeof subjectRef !== 'string') return undefined;
     const slot = this.#lru.slotOf(subjectRef);
     // An entry stamped after "now" (a clock stepped back) is not trusted: servesAt() says so.
-    if (slot < 0 || !this.#stamps.servesAt(slot, this.#lookupNow())) return undefined;
+    if (slot < 0 || !this.#stamps.servesAt(slot, this.#now() + this.#lag)) return undefined;
     return this.#lru.valueAt(slot);
   }
 

@@ -1,0 +1,48 @@
+// Ad-hoc (issue 25): benchmark 1's "in the gate's own code" figure alone: bytes per request that V8's sampling heap
+// profiler puts in licenzy-gate's own frames, in the gated app of processes hosting bare, empty, control and gated apps
+// (as benchmark 1 builds them), after the same warm-up and settling. A minute per framework instead of benchmark 1's 25.
+//   node bench/experiments/gate-bytes.mjs koa [processes] [seconds]
+import { startChild } from '../lib/child.mjs';
+import { runLoad } from '../lib/load.mjs';
+
+const [framework = 'koa', processCount = '2', seconds = '2'] = process.argv.slice(2);
+const GATE_CODE = /\/packages\/(?:core|express|koa|fastify)\/dist\/|\/node_modules\/@licenzy-gate\//;
+const VARIANTS = ['bare', 'noop', 'control', 'gated'];
+const APP = { bare: 'bare', noop: 'noop', control: 'noop', gated: 'gated' };
+const headers = { authorization: 'Bearer token_0' };
+const mock = await startChild('mock', {});
+await mock.call('grant', ['user_0']);
+const processes = [];
+for (let n = 0; n < Number(processCount); n++) {
+  const order = VARIANTS.map((_, k) => VARIANTS[(k + n) % VARIANTS.length]);
+  const child = await startChild('app', { framework, variant: 'bare', licenzy: { url: mock.info.url, apiKey: mock.info.apiKey }, cache: { ttl: 3_600_000 }, users: 1, apps: Object.fromEntries(order.map((name) => [name, APP[name]])) }, { pin: true, execArgv: ['--expose-gc'] });
+  await child.call('warm', ['user_0']);
+  for (const variant of order) await runLoad({ url: `${child.info.urls[variant]}/pro`, connections: 32, duration: 0.5, headers });
+  await child.call('settle');
+  processes.push(child);
+}
+for (const [n, child] of processes.entries()) {
+  for (const variant of VARIANTS) await runLoad({ url: `${child.info.urls[variant]}/pro`, connections: 32, duration: 1, headers });
+  const load = runLoad({ url: `${child.info.urls.gated}/pro`, duration: Number(seconds) + 0.6, connections: 32, headers });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  await child.call('countStart');
+  await child.call('heapSampleStart', 64);
+  await new Promise((resolve) => setTimeout(resolve, Number(seconds) * 1000));
+  const profile = JSON.parse(await child.call('heapSampleStop'));
+  const { requests } = await child.call('countStop');
+  await load;
+  const sites = new Map();
+  const walk = (node, caller) => {
+    if (GATE_CODE.test(node.callFrame.url) && node.selfSize > 0) {
+      const site = `${node.callFrame.functionName}@${node.callFrame.url.replace(/.*\/packages\//, '')}:${node.callFrame.lineNumber} < ${caller}`;
+      sites.set(site, (sites.get(site) ?? 0) + node.selfSize);
+    }
+    for (const child of node.children) walk(child, node.callFrame.functionName);
+  };
+  walk(profile.head, '');
+  const total = [...sites.values()].reduce((sum, b) => sum + b, 0);
+  console.log(`${framework} process ${n}: ${(total / requests).toFixed(1)} B per request in the gate's own code (${requests} requests)`);
+  for (const [site, b] of [...sites].sort((a, b) => b[1] - a[1]).slice(0, 5)) console.log(`   ${(b / requests).toFixed(1)} B  ${site}`);
+}
+await Promise.all(processes.map((child) => child.stop()));
+await mock.stop();
