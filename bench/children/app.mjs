@@ -25,38 +25,10 @@ function floorDecisions() {
   const subjects = [...sessions.values()].map((user) => [...user.id].join(''));
   return new Map(subjects.map((subjectRef) => [subjectRef, Object.freeze({ subjectRef, allowed: true, source: 'cache', checkedAt: 0, mode: 'test' })]));
 }
-/**
- * `lean` (experiments, issue 25): what a hit with the gate's features could cost at least: a `Map` from subject to an
- * entry holding the decision and its stamp and expiry as whole ms, a coarse clock in a module variable, a hit counter
- * and the three trace channels asked. Keyed like `floor`.
- */
-class LeanEntry {
-  constructor(decision, at, until) {
-    this.decision = decision;
-    this.at = at;
-    this.until = until;
-  }
-}
-let leanReading = Math.floor(performance.now());
-setInterval(() => {
-  leanReading = Math.floor(performance.now());
-}, 10).unref();
-const leanChannels = await (async () => {
-  const { tracingChannel } = await import('node:diagnostics_channel');
-  const traced = tracingChannel('lean-experiment');
-  return [traced.start, traced.end, traced.error];
-})();
-const leanCounters = { hits: 0 };
-function leanCache() {
-  const entries = new Map([...floorDecisions()].map(([subjectRef, decision]) => [subjectRef, new LeanEntry(decision, leanReading, leanReading + 3_600_000)]));
-  return function leanPeek(subjectRef) {
-    const entry = entries.get(subjectRef);
-    const t = leanReading + 10;
-    if (entry === undefined || !(t < entry.until && t >= entry.at)) return undefined;
-    leanCounters.hits++;
-    if (leanChannels[0].hasSubscribers || leanChannels[1].hasSubscribers || leanChannels[2].hasSubscribers) return undefined;
-    return entry.decision;
-  };
+/** `lean` (experiments, issue 25): bench/experiments/lean-hit.mjs over the same decisions as `floor`. */
+async function leanCache() {
+  const { createLeanPeek } = await import('../experiments/lean-hit.mjs');
+  return createLeanPeek(floorDecisions());
 }
 /** Requests the paid route answered: the count a window of allocations is divided by (countStart/countStop). */
 let served = 0;
@@ -140,7 +112,7 @@ async function expressRoute(app, variant, path) {
       next();
     });
   } else if (variant === 'lean') {
-    const lean = leanCache();
+    const lean = await leanCache();
     handlers.push(function leanOnly(req, _res, next) {
       if (lean(req.user.id) !== undefined) next();
     });
@@ -229,7 +201,7 @@ async function koaRoute(router, variant, path) {
       return decisions.get(ctx.state.user.id) === undefined ? undefined : next();
     });
   } else if (variant === 'lean') {
-    const lean = leanCache();
+    const lean = await leanCache();
     handlers.push(function leanOnly(ctx, next) {
       return lean(ctx.state.user.id) === undefined ? undefined : next();
     });
@@ -301,7 +273,7 @@ async function fastifyRoute(app, variant, path) {
       if (decisions.get(request.user.id) !== undefined) done();
     };
   } else if (variant === 'lean') {
-    const lean = leanCache();
+    const lean = await leanCache();
     routeOptions.preHandler = function leanOnly(request, _reply, done) {
       if (lean(request.user.id) !== undefined) done();
     };

@@ -10,22 +10,9 @@ const gate = createAccessGate({ client: stub, cache: { ttl: 3_600_000 } });
 await gate.check('user_0');
 const guard = createGuard({ gate, subject: (req) => req.user.id }, () => undefined);
 const request = { user: { id: ['user', '0'].join('_') } };
-// `lean`: the least a hit with the gate's features does (as bench/children/app.mjs's `lean` variant): one Map lookup of an
-// entry with its stamp and expiry, a clock reading in a module variable, a hit counter, the three trace channels asked.
-const { tracingChannel } = await import('node:diagnostics_channel');
-const traced = tracingChannel('lean-experiment');
-const channels = [traced.start, traced.end, traced.error];
-const counters = { hits: 0 };
-let reading = Math.floor(performance.now());
-const entries = new Map([['user_0', { decision: gate.peek('user_0'), at: reading, until: reading + 3_600_000 }]]);
-function leanPeek(subjectRef) {
-  const entry = entries.get(subjectRef);
-  const t = reading + 10;
-  if (entry === undefined || !(t < entry.until && t >= entry.at)) return undefined;
-  counters.hits++;
-  if (channels[0].hasSubscribers || channels[1].hasSubscribers || channels[2].hasSubscribers) return undefined;
-  return entry.decision;
-}
+// `lean`: the least a hit with the gate's features does (lean-hit.mjs, as the `lean` app variant).
+const { createLeanPeek } = await import('./lean-hit.mjs');
+const leanPeek = createLeanPeek(new Map([['user_0', gate.peek('user_0')]]));
 let sink = 0;
 function loop(n) {
   for (let i = 0; i < n; i++) {
