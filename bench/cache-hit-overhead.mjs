@@ -2,6 +2,7 @@
 // cached), per framework: the server CPU per request of each, and the bytes each allocates per request.
 import { allocationRuns, cpuRatio, inProcessRuns, pairedRatios } from './lib/ab.mjs';
 import { canPin, pinLoadGenerator, startChild } from './lib/child.mjs';
+import { gateFrameBytes } from './lib/gate-frame-bytes.mjs';
 import { runLoad } from './lib/load.mjs';
 import { fmt, median, verdict } from './lib/stats.mjs';
 
@@ -23,8 +24,6 @@ const APP = { bare: 'bare', noop: 'noop', control: 'noop', gated: 'gated' };
 const PROCESSES = 6;
 // Allocation windows (bytes per request, counted in each server process): the variants compared on it.
 const ALLOCATION_VARIANTS = ['noop', 'control', 'gated'];
-/** Where licenzy-gate's own code lives, as V8 names its scripts (the workspace's dist, or an installed package). */
-const GATE_CODE = /\/packages\/(?:core|express|koa|fastify)\/dist\/|\/node_modules\/@licenzy-gate\//;
 const LABELS = { bare: 'bare', noop: 'empty middleware', control: 'empty middleware (A/A control)', gated: 'gated' };
 
 /** The section's closing notes: what the gate costs on a hit, and why the servers are settled and pooled. */
@@ -58,31 +57,6 @@ const FRAMEWORKS = [
   { key: 'koa', name: 'Koa 3' },
   { key: 'fastify', name: 'Fastify 5' },
 ];
-
-/**
- * Bytes per request allocated with licenzy-gate's own code on top of the stack, from V8's sampling heap profiler over a
- * window of load on one gated server (objects already collected included): the gate's own allocations, apart from the
- * framework's, which bytes-per-request differences between processes cannot resolve to a few bytes.
- */
-async function gateFrameBytes(server, { connections, headers, seconds }) {
-  const load = runLoad({ url: `${server.info.url}/pro`, duration: seconds + 0.6, connections, headers });
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  await server.call('countStart');
-  await server.call('heapSampleStart', 64);
-  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  const profile = JSON.parse(await server.call('heapSampleStop'));
-  const { requests } = await server.call('countStop');
-  await load;
-  let bytes = 0;
-  let all = 0;
-  const walk = (node) => {
-    all += node.selfSize;
-    if (GATE_CODE.test(node.callFrame.url)) bytes += node.selfSize;
-    for (const child of node.children) walk(child);
-  };
-  walk(profile.head);
-  return { bytes: bytes / requests, all: all / requests, requests };
-}
 
 /**
  * For each framework: {@link PROCESSES} server processes, each serving bare, empty-middleware (twice: the A/A) and gated

@@ -3,10 +3,10 @@
 // (as benchmark 1 builds them), after the same warm-up and settling. A minute per framework instead of benchmark 1's 25.
 //   node bench/experiments/gate-bytes.mjs koa [processes] [seconds]
 import { startChild } from '../lib/child.mjs';
+import { gateFrameBytes } from '../lib/gate-frame-bytes.mjs';
 import { runLoad } from '../lib/load.mjs';
 
 const [framework = 'koa', processCount = '2', seconds = '2'] = process.argv.slice(2);
-const GATE_CODE = /\/packages\/(?:core|express|koa|fastify)\/dist\/|\/node_modules\/@licenzy-gate\//;
 const VARIANTS = ['bare', 'noop', 'control', 'gated'];
 const APP = { bare: 'bare', noop: 'noop', control: 'noop', gated: 'gated' };
 const headers = { authorization: 'Bearer token_0' };
@@ -23,26 +23,9 @@ for (let n = 0; n < Number(processCount); n++) {
 }
 for (const [n, child] of processes.entries()) {
   for (const variant of VARIANTS) await runLoad({ url: `${child.info.urls[variant]}/pro`, connections: 32, duration: 1, headers });
-  const load = runLoad({ url: `${child.info.urls.gated}/pro`, duration: Number(seconds) + 0.6, connections: 32, headers });
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  await child.call('countStart');
-  await child.call('heapSampleStart', 64);
-  await new Promise((resolve) => setTimeout(resolve, Number(seconds) * 1000));
-  const profile = JSON.parse(await child.call('heapSampleStop'));
-  const { requests } = await child.call('countStop');
-  await load;
-  const sites = new Map();
-  const walk = (node, caller) => {
-    if (GATE_CODE.test(node.callFrame.url) && node.selfSize > 0) {
-      const site = `${node.callFrame.functionName}@${node.callFrame.url.replace(/.*\/packages\//, '')}:${node.callFrame.lineNumber} < ${caller}`;
-      sites.set(site, (sites.get(site) ?? 0) + node.selfSize);
-    }
-    for (const child of node.children) walk(child, node.callFrame.functionName);
-  };
-  walk(profile.head, '');
-  const total = [...sites.values()].reduce((sum, b) => sum + b, 0);
-  console.log(`${framework} process ${n}: ${(total / requests).toFixed(1)} B per request in the gate's own code (${requests} requests)`);
-  for (const [site, b] of [...sites].sort((a, b) => b[1] - a[1]).slice(0, 5)) console.log(`   ${(b / requests).toFixed(1)} B  ${site}`);
+  const { bytes, requests, sites } = await gateFrameBytes({ info: { url: child.info.urls.gated }, call: child.call }, { connections: 32, headers, seconds: Number(seconds) });
+  console.log(`${framework} process ${n}: ${bytes.toFixed(1)} B per request in the gate's own code (${requests} requests)`);
+  for (const { site, bytes: b } of sites.slice(0, 5)) console.log(`   ${b.toFixed(1)} B  ${site}`);
 }
 await Promise.all(processes.map((child) => child.stop()));
 await mock.stop();
