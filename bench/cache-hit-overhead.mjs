@@ -1,10 +1,11 @@
 // Benchmark 1: the same app with the paid route bare, behind an empty middleware and behind requireAccess() (subject
 // cached), per framework: the server CPU per request of each, and the bytes each allocates per request.
-import { allocationRuns, cpuRatio, inProcessRuns, pairedRatios } from './lib/ab.mjs';
+import { allocationRuns, pairedRatios } from './lib/ab.mjs';
 import { canPin, pinLoadGenerator, startChild } from './lib/child.mjs';
 import { gateFrameBytes } from './lib/gate-frame-bytes.mjs';
 import { runLoad } from './lib/load.mjs';
-import { fmt, median, verdict } from './lib/stats.mjs';
+import { slicedRuns } from './lib/sliced.mjs';
+import { fmt, median, percentile, verdict } from './lib/stats.mjs';
 
 // The headline (issue 25): gated/empty middleware, i.e. the empty middleware's server CPU per request ÷ the gated
 // server's: what the gate adds over any middleware in its place.
@@ -18,10 +19,15 @@ const APP = { bare: 'bare', noop: 'noop', control: 'noop', gated: 'gated' };
 // Server processes, each hosting every variant (created in an order rotated per process), pooled per round. Two
 // processes of the same code differ by several percent for as long as they live (code and heap placement, JIT timing:
 // two Express processes with the same empty middleware measured 102 and 116 µs per request in one run); apps that
-// share a process share that luck, so comparing them leaves it out. Two apps in one process still differ by 1–2% from
-// run to run (the median over rounds of one process's A/A ranged 0.95–1.03): more processes and
-// shorter runs (six, 0.5 s) resolve more than fewer, longer ones in the same time.
-const PROCESSES = 6;
+// share a process share that luck, so comparing them leaves it out.
+const PROCESSES = 4;
+// The apps of a process are loaded in slices of SLICE_MS, one app at a time, alternating (bench/lib/sliced.mjs): on a
+// shared machine one slice's CPU per request ranged 32–270 µs (Fastify, empty middleware, 25 ms slices), changing from
+// one slice to the next, so two apps are only comparable when measured a few milliseconds apart. CYCLES_PER_VISIT
+// cycles (each app once) per visit of a process, ROUNDS rounds over every process.
+const SLICE_MS = 25;
+const CYCLES_PER_VISIT = 30;
+const ROUNDS = 12;
 // Allocation windows (bytes per request, counted in each server process): the variants compared on it.
 const ALLOCATION_VARIANTS = ['noop', 'control', 'gated'];
 const LABELS = { bare: 'bare', noop: 'empty middleware', control: 'empty middleware (A/A control)', gated: 'gated' };
@@ -46,12 +52,29 @@ const NOTES = [
   '**Where the gated CPU went (issue #14), and why every server is settled.** Measured without settling, a gated Fastify server spent 2–3 µs more CPU per request than a bare one (bare/gated 0.77–0.84 in every run), while the gate\'s code costs ~0.03 µs. `perf record` of both processes under identical load (`--perf-basic-prof`) put the difference in V8\'s runtime, called from `processTicksAndRejections`: `Runtime_DefineKeyedOwnPropertyInLiteral`, `Map::TransitionToDataProperty`, `TransitionsAccessor::IsMatchingMap`, `JSObject::MigrateToMap`. That is Node 20\'s `process.nextTick()` building its tick object, the literal `{ [async_id_symbol]: …, [trigger_async_id_symbol]: …, callback, args }` in `lib/internal/process/task_queues.js`, outside the optimised code. `%DebugPrint(process.nextTick)` shows why: in the slow processes three of that literal\'s four store slots are MEGAMORPHIC, in the fast ones all four are MONOMORPHIC. V8 keeps a single map per slot for this kind of store, with no polymorphic state; a full GC that frees the tick object\'s maps (no tick object is alive between ticks, and unused maps are retained for only a couple of GCs) makes the next tick build new maps, and the slots go megamorphic for the life of the process. In a gated server the gate\'s first Licenzy call did it: it loads `fetch` (undici), and the GCs that follow freed the maps. A bare server gets there just the same after its first quiet moment, when V8\'s memory reducer collects: one bare Fastify server given an idle GC measured 0.861 against a pristine one, level with gated (0.824) in the same run. `node bench/experiments/next-tick-feedback.mjs [fastify|express|koa]` reproduces it: a script with one GC, and servers before and after the first Licenzy call, traffic and settling. So the comparison that isolates the gate compares servers in the same state, and the state production servers stay in is the settled one: every server is settled before the runs.',
 ];
 
-/** One round's runs of a variant's processes as one run: requests and CPU pooled, latencies and rates averaged. */
-function pool(list) {
-  const ok = list.reduce((sum, r) => sum + r.ok, 0);
-  const mean = (key) => list.reduce((sum, r) => sum + r[key], 0) / list.length;
-  return { ok, rps: mean('rps'), p50: mean('p50'), p99: mean('p99'), serverBusy: mean('serverBusy'), cpuPerRequest: list.reduce((sum, r) => sum + r.cpuPerRequest * r.ok, 0) / ok };
+/** Slices of one variant as one run: requests, CPU and time pooled; latencies pooled for p50/p99. */
+function pool(slices) {
+  const ok = slices.reduce((sum, s) => sum + s.ok, 0);
+  const cpuNs = slices.reduce((sum, s) => sum + s.cpuNs, 0);
+  const ms = slices.reduce((sum, s) => sum + s.ms, 0);
+  const latencies = slices.flatMap((s) => s.latencies);
+  return { ok, rps: ok / (ms / 1000), p50: percentile(latencies, 50), p99: percentile(latencies, 99), serverBusy: cpuNs / 1e6 / ms, cpuPerRequest: cpuNs / 1000 / ok };
 }
+
+/** CPU per request of one slice (or of several pooled), in ns. */
+const perRequest = (...slices) => slices.reduce((sum, s) => sum + s.cpuNs, 0) / slices.reduce((sum, s) => sum + s.ok, 0);
+
+/**
+ * `base`'s CPU per request ÷ `other`'s, cycle by cycle (the two apps' slices a few ms apart): per round the median over
+ * the round's cycles, then their median and range; per process the median over all its cycles.
+ */
+function cycleRatios(cycles, rounds, processCount, base, other) {
+  const ratio = (cycle) => perRequest(...base.map((name) => cycle.slices[name])) / perRequest(cycle.slices[other]);
+  const list = Array.from({ length: rounds }, (_, i) => median(cycles.filter((c) => c.round === i).map(ratio)));
+  const perProcess = Array.from({ length: processCount }, (_, p) => median(cycles.filter((c) => c.process === p).map(ratio)));
+  return { list, median: median(list), min: Math.min(...list), max: Math.max(...list), perProcess };
+}
+
 const FRAMEWORKS = [
   { key: 'express', name: 'Express 5' },
   { key: 'koa', name: 'Koa 3' },
@@ -60,19 +83,15 @@ const FRAMEWORKS = [
 
 /**
  * For each framework: {@link PROCESSES} server processes, each serving bare, empty-middleware (twice: the A/A) and gated
- * apps, loaded by autocannon from this process one app at a time (see inProcessRuns: rotating orders, a short unkept
- * run after each switch of process, idle processes stopped). Besides requests/s, the server's own CPU time per request
- * is read from the server process: on a shared machine it is steadier than throughput and says directly what the gate
- * costs per request. Then the bytes each empty and gated app allocates per request, counted in the process over
+ * apps, loaded from this process in alternating slices of a few ms, one app at a time (see slicedRuns: rotating
+ * orders, an unkept cycle after each switch of process, idle processes stopped), the server's CPU time read from
+ * /proc between slices. Then the bytes each empty and gated app allocates per request, counted in the process over
  * windows of steady load.
  */
 export async function run({ smoke, mock, log, results: earlier }) {
-  // Many short rounds rather than a few long runs: a burst of load from elsewhere on the machine then
-  // spoils one pair, which the median discards, instead of a large share of the measurement.
-  const rounds = smoke ? 1 : 10;
-  const duration = smoke ? 0.3 : 0.5;
-  const warmup = smoke ? 0.2 : 1;
-  const switchRun = smoke ? 0.1 : 0.3;
+  const rounds = smoke ? 1 : ROUNDS;
+  const cyclesPerVisit = smoke ? 3 : CYCLES_PER_VISIT;
+  const sliceMs = SLICE_MS;
   const processCount = smoke ? 1 : PROCESSES;
   const allocationRounds = smoke ? 1 : 3;
   const allocationSeconds = smoke ? 0.3 : 1;
@@ -88,7 +107,7 @@ export async function run({ smoke, mock, log, results: earlier }) {
   } finally {
     unpin();
   }
-  return report(results, { smoke, rounds, duration, warmup, switchRun, processCount, connections, allocationRounds, allocationSeconds, adapterNs });
+  return report(results, { smoke, rounds, cyclesPerVisit, sliceMs, processCount, connections, allocationRounds, allocationSeconds, adapterNs });
 
   async function measureFramework(framework) {
     const licenzy = { url: mock.info.url, apiKey: mock.info.apiKey };
@@ -111,8 +130,8 @@ export async function run({ smoke, mock, log, results: earlier }) {
         for (const variant of orders[n]) await runLoad({ url: `${child.info.urls[variant]}/pro`, connections, duration: smoke ? 0.2 : 0.5, headers: load.headers });
         await child.call('settle');
       }
-      const byVariant = await inProcessRuns({ processes, names: VARIANTS, rounds, duration, warmup, settle: switchRun, connections, headers: load.headers, label: framework.name });
-      const runs = Object.fromEntries(VARIANTS.map((variant) => [variant, Array.from({ length: rounds }, (_, i) => pool(byVariant[variant].map((list) => list[i])))]));
+      const cycles = await slicedRuns({ processes, names: VARIANTS, rounds, cycles: cyclesPerVisit, sliceMs, connections, headers: load.headers, label: framework.name });
+      const runs = Object.fromEntries(VARIANTS.map((variant) => [variant, Array.from({ length: rounds }, (_, i) => pool(cycles.filter((c) => c.round === i).map((c) => c.slices[variant])))]));
       // Bytes per request: the empty and gated apps of every process.
       const app = (child, variant) => ({ info: { url: child.info.urls[variant] }, call: child.call, pid: child.pid });
       const counted = Object.fromEntries(ALLOCATION_VARIANTS.flatMap((variant) => processes.map((child, n) => [`${variant}#${n}`, app(child, variant)])));
@@ -138,14 +157,12 @@ export async function run({ smoke, mock, log, results: earlier }) {
         if (stats.upstreamCalls !== 1) throw new Error(`${framework.name}: expected only the warm-up Licenzy call, saw ${stats.upstreamCalls}`);
         hits += stats.hits;
       }
-      // CPU per request, other ÷ this, per round (1.000 = this variant costs the server nothing more than the other).
-      const cpu = { gated: cpuRatio(runs.noop, runs.gated), control: cpuRatio(runs.noop, runs.control), noop: cpuRatio(runs.bare, runs.noop), gatedBare: cpuRatio(runs.bare, runs.gated) };
-      // Both empty-middleware apps as one baseline (for information): twice the apps, so less of the per-app luck.
-      const allEmpty = Array.from({ length: rounds }, (_, i) => pool([...byVariant.noop, ...byVariant.control].map((list) => list[i])));
-      cpu.allEmpty = cpuRatio(allEmpty, runs.gated);
-      // Per process, the median over rounds of its own empty/gated and empty/control: how far one process's apps differ.
-      const perProcess = (variant) => processes.map((_, n) => median(byVariant.noop[n].map((r, i) => r.cpuPerRequest / byVariant[variant][n][i].cpuPerRequest)));
-      cpu.perProcess = { gated: perProcess('gated'), control: perProcess('control') };
+      // CPU per request, base ÷ other, cycle by cycle (1.000 = the other variant costs the server nothing more than the base).
+      const ratios = (base, other) => cycleRatios(cycles, rounds, processCount, base, other);
+      const cpu = { gated: ratios(['noop'], 'gated'), control: ratios(['noop'], 'control'), noop: ratios(['bare'], 'noop'), gatedBare: ratios(['bare'], 'gated') };
+      // Both empty-middleware apps of each cycle pooled as one baseline (for information): less of one slice's luck.
+      cpu.allEmpty = ratios(['noop', 'control'], 'gated');
+      cpu.perProcess = { gated: cpu.gated.perProcess, control: cpu.control.perProcess };
       const rps = {
         gated: pairedRatios(runs.gated, runs.noop, (g, n) => g.rps / n.rps),
         control: pairedRatios(runs.control, runs.noop, (c, n) => c.rps / n.rps),
@@ -184,7 +201,7 @@ function allocationMet(allocation) {
   return allocation.gateBytes < 0.5 && Math.abs(allocation.gated.median) <= Math.max(Math.abs(allocation.control.min), Math.abs(allocation.control.max));
 }
 
-function report(results, { smoke, rounds, duration, warmup, switchRun, processCount, connections, allocationRounds, allocationSeconds, adapterNs }) {
+function report(results, { smoke, rounds, cyclesPerVisit, sliceMs, processCount, connections, allocationRounds, allocationSeconds, adapterNs }) {
   const rows = results.flatMap((r) => [
     {
       benchmark: `1. Cache-hit overhead, ${r.framework.name} (gated/empty middleware server CPU per request)`,
@@ -202,7 +219,9 @@ function report(results, { smoke, rounds, duration, warmup, switchRun, processCo
   const lines = [
     '## 1. Cache-hit overhead per framework',
     '',
-    `The same app in four variants per framework, each an app of its own (its own port, router and middleware) and all four in one server process: \`GET /pro\` behind a stand-in session middleware (bearer token → \`user\`), **bare**, with an **empty middleware** (\`next()\` only) where the gate goes, a second empty-middleware app as the A/A **control**, and **gated** with \`requireAccess({ gate, subject })\`. The subject is cached before the runs (TTL 1 h, so every measured request is a cache hit; the gate's counters confirm a single Licenzy call, the warm-up). Two processes of the same code differ by several percent for as long as they live (code and heap placement, JIT timing), which no comparison between processes can tell from a gate's cost; apps in one process share the compiled framework and Node code, so comparing them leaves that out. ${processCount} such processes, each creating its apps in a different (rotated) order, pooled per round (their CPU time ÷ their requests). Before the runs every process is **settled**: ${smoke ? 0.2 : 0.5} s of traffic on each app, in the process's own rotated order (the framework's polymorphic inline caches check the apps' objects in the order first seen), then six full GCs while it is idle (\`--expose-gc\`), the state a production server is in after its first quiet moment. autocannon runs in the parent process${canPin ? ', pinned to the first CPU while the servers are pinned to the last (taskset), so the load generator never runs on the servers\' core' : ' (servers not pinned: taskset unavailable)'}: ${connections} connections, ${duration} s per run, after a ${warmup} s warm-up of each app. ${rounds} rounds; a round visits every process (in a rotating order) and loads its apps one at a time, in an order rotated per round; on each switch of process an unkept ${switchRun} s run comes first (the first run after a switch measured up to 25% more CPU per request: caches still holding the previous process, the resumed process's deferred work). Every process but the one under load is stopped (SIGSTOP) meanwhile, so no idle server's background work runs on the pinned CPU during another's run. Figures are medians over the ${rounds} rounds of each variant; ratios are medians of the per-round ratios.`,
+    `The same app in four variants per framework, each an app of its own (its own port, router and middleware) and all four in one server process: \`GET /pro\` behind a stand-in session middleware (bearer token → \`user\`), **bare**, with an **empty middleware** (\`next()\` only) where the gate goes, a second empty-middleware app as the A/A **control**, and **gated** with \`requireAccess({ gate, subject })\`. The subject is cached before the runs (TTL 1 h, so every measured request is a cache hit; the gate's counters confirm a single Licenzy call, the warm-up). Two processes of the same code differ by several percent for as long as they live (code and heap placement, JIT timing), which no comparison between processes can tell from a gate's cost; apps in one process share the compiled framework and Node code, so comparing them leaves that out. ${processCount} such processes, each creating its apps in a different (rotated) order. Before the runs every process is **settled**: ${smoke ? 0.2 : 0.5} s of traffic on each app, in the process's own rotated order (the framework's polymorphic inline caches check the apps' objects in the order first seen), then six full GCs while it is idle (\`--expose-gc\`), the state a production server is in after its first quiet moment.`,
+    '',
+    `**Slices.** The load generator (\`bench/lib/sliced.mjs\`: ${connections} keep-alive connections per app, one request in flight on each, in the parent process${canPin ? ', pinned to the first CPU while the servers are pinned to the last (taskset), so it never runs on the servers\' core' : ' (servers not pinned: taskset unavailable)'}) loads one app of a process at a time for ${sliceMs} ms, waits for its answers in flight, and reads the server's CPU time from outside it (\`/proc/<pid>/task/*/schedstat\`, every thread, in ns: the server spends nothing on being measured). A **cycle** loads each of the four apps once, in an order rotated per cycle; a visit to a process runs ${cyclesPerVisit} cycles after an unkept one (the first slices after a switch of process pay for caches holding the previous process and for its timers due meanwhile); a round visits every process, in an order rotated per round; ${rounds} rounds. Every process but the one visited is stopped (SIGSTOP), so no idle server's background work runs on the pinned CPU. Why slices: on this kind of shared machine the CPU one request costs moves with what the rest of the host does, from one slice to the next (Fastify's empty middleware, 720 slices of 25 ms in three processes: 32 µs to 270 µs per request, median 71, and the next slice of the same app 0.5 correlated with it: \`DUMP=slices.json node bench/experiments/sliced-ab.mjs fastify noop,control,gated 3 6 40 25\`), so two apps are comparable only when measured a few milliseconds apart; with runs of 0.5 s, one app after another (this benchmark until session 6 of issue 25), the last full run's A/A ranged 0.915–1.311 (Express), 0.756–1.076 (Koa) and 0.808–1.138 (Fastify) from round to round; this run's range is in the table below. Each ratio is taken **cycle by cycle** (the two apps' slices of one cycle), then its median over a round's cycles (${processCount * cyclesPerVisit} a round): a median, because a slice that a burst elsewhere on the host slowed to 2–4x is not the gate's cost. Figures below are the variants' slices pooled per round (CPU time ÷ requests; latencies of every request), medians over the rounds; ratios are medians of the per-round ratios.`,
     '',
     'A ratio X/Y is Y\'s server CPU per request ÷ X\'s, so it reads like a throughput ratio: 1.000 = X costs the server nothing more than Y. **gated/empty** is what the gate adds over any middleware in its place (the headline); **empty/bare** is what the framework charges for any middleware on the route; the **A/A** is the headline\'s comparison between two identical sets of empty-middleware servers, built and pooled the same way, so its range is the smallest gate cost this run can resolve. "Server CPU/req" is the server process\'s CPU time (user + system) divided by the requests it answered.',
     '',
@@ -217,7 +236,7 @@ function report(results, { smoke, rounds, duration, warmup, switchRun, processCo
   }
   lines.push(
     '',
-    `**The headline: gated/empty middleware, server CPU per request** (median of the per-round ratios, each round pooling the ${processCount} processes). "Per process" is each process's own median ratio over the rounds, for the gated app and for the A/A control: how far two apps in one process still differ. "Both empty apps" takes both empty-middleware apps of every process as the baseline, for information; the result column is judged on gated/empty.`,
+    `**The headline: gated/empty middleware, server CPU per request** (median of the per-round ratios, each the median of the round's cycle-by-cycle ratios over the ${processCount} processes). "Per process" is the median over each process's own cycles, for the gated app and for the A/A control: how far two apps in one process still differ. "Both empty apps" takes both empty-middleware apps of each cycle as the baseline, for information; the result column is judged on gated/empty.`,
     '',
     '| Framework | gated/empty CPU per request | Per-round ratios | Per process | A/A empty/empty (range) | A/A per process | gated/both empty apps | empty/bare | gated/bare | Target | Result |',
     '|---|---:|---|---|---:|---|---:|---:|---:|---|---|',

@@ -1,0 +1,221 @@
+// A closed-loop HTTP load generator that alternates between several apps of one server process in short slices, and
+// the server's CPU time read from outside it (/proc/<pid>/task/*/schedstat), so a slice costs the server nothing but
+// its requests. Used by benchmark 1: two apps measured a few milliseconds apart share whatever the machine is doing.
+import { readFileSync, readdirSync } from 'node:fs';
+import { connect } from 'node:net';
+
+/**
+ * CPU time in ns that every thread of process `pid` has run (the scheduler's own accounting, nanosecond resolution;
+ * `process.cpuUsage()` would have to be asked over IPC, which the server would pay for inside the slice).
+ */
+export function processCpuNs(pid) {
+  let total = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'latin1').split(' ')[0]);
+    } catch {
+      // A thread that ended between the listing and the read ran nothing more in this slice.
+    }
+  }
+  return total;
+}
+
+/** Whether this machine has per-thread scheduler statistics (Linux with schedstat). */
+export function canReadCpu() {
+  try {
+    return processCpuNs(process.pid) > 0;
+  } catch {
+    return false;
+  }
+}
+
+const HEADER_END = Buffer.from('\r\n\r\n');
+
+/**
+ * One keep-alive connection sending `GET path` and reading answers with a Content-Length (every app in
+ * bench/children/app.mjs answers so); `onAnswer(status)` per answer. One request in flight at a time. A server closes
+ * a keep-alive connection left idle past its `keepAliveTimeout` (Node's default 5 s: an app waits that long while the
+ * others of its process are loaded, or its process is stopped): the connection is opened again, and a request the
+ * close caught in flight is sent again on it.
+ */
+function openConnection(url, request, onAnswer, onError) {
+  const { hostname, port } = new URL(url);
+  let socket;
+  let buffered = Buffer.alloc(0);
+  let bodyLeft = -1;
+  let status = 0;
+  let pending = false;
+  let closing = false;
+  let answered = 0;
+  let opened = 0;
+  let sentAt = 0;
+  const onData = (chunk) => {
+    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    for (;;) {
+      if (bodyLeft < 0) {
+        const end = buffered.indexOf(HEADER_END);
+        if (end < 0) return;
+        const head = buffered.toString('latin1', 0, end);
+        status = Number(head.slice(9, 12));
+        const length = /\r\ncontent-length: *(\d+)/i.exec(head);
+        if (length === null) return onError(new Error(`${url}: an answer without Content-Length (${head.split('\r\n')[0]})`));
+        bodyLeft = Number(length[1]);
+        buffered = buffered.subarray(end + 4);
+      }
+      if (buffered.length < bodyLeft) return;
+      buffered = buffered.subarray(bodyLeft);
+      bodyLeft = -1;
+      pending = false;
+      answered++;
+      onAnswer(status, performance.now() - sentAt);
+    }
+  };
+  const open = () => {
+    opened++;
+    const current = connect({ host: hostname, port: Number(port), noDelay: true });
+    socket = current;
+    buffered = Buffer.alloc(0);
+    bodyLeft = -1;
+    current.on('data', onData);
+    // A reset of an idle connection is followed by 'close', which opens it again; anything else is a failure.
+    current.on('error', (error) => {
+      if (error.code !== 'ECONNRESET' && error.code !== 'EPIPE') onError(error);
+    });
+    current.on('close', () => {
+      if (closing || socket !== current) return;
+      // Two closes in a row with no answer between them: the server is refusing, not timing out.
+      if (opened > answered + 2) return onError(new Error(`${url}: the server closed the connection again before answering`));
+      open();
+      if (pending) socket.write(request);
+    });
+    return new Promise((resolve) => current.once('connect', resolve));
+  };
+  const ready = open();
+  return {
+    send: () => {
+      pending = true;
+      sentAt = performance.now();
+      socket.write(request);
+    },
+    close: () => {
+      closing = true;
+      socket.destroy();
+    },
+    ready,
+  };
+}
+
+/**
+ * Opens `connections` keep-alive connections to each of `urls` ({ [name]: base url }) and returns
+ * `slice(name, ms)`: loads only `name` for `ms` milliseconds, then waits for its answers in flight, and returns
+ * `{ ok, other, cpuNs, ms, latencies }` (answers, non-2xx answers, the server's CPU time over the slice, its length,
+ * each 2xx answer's latency in ms).
+ * `pid` is the server process's.
+ */
+export async function slicedLoad({ pid, urls, connections, headers = {}, path = '/pro' }) {
+  const apps = {};
+  let failure;
+  for (const [name, url] of Object.entries(urls)) {
+    const { host } = new URL(url);
+    const lines = [`GET ${path} HTTP/1.1`, `Host: ${host}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), 'Connection: keep-alive', '', ''];
+    const request = Buffer.from(lines.join('\r\n'), 'latin1');
+    const app = { active: false, inFlight: 0, ok: 0, other: 0, drained: undefined, conns: [], latencies: [] };
+    for (let k = 0; k < connections; k++) {
+      const conn = openConnection(url, request, (status, latency) => {
+        app.inFlight--;
+        if (status >= 200 && status < 300) {
+          app.ok++;
+          app.latencies.push(latency);
+        } else {
+          app.other++;
+        }
+        if (app.active) {
+          app.inFlight++;
+          conn.send();
+        } else if (app.inFlight === 0) {
+          app.drained?.();
+        }
+      }, (error) => {
+        failure ??= error;
+        app.drained?.();
+      });
+      app.conns.push(conn);
+    }
+    await Promise.all(app.conns.map((c) => c.ready));
+    apps[name] = app;
+  }
+  return {
+    async slice(name, ms) {
+      if (failure !== undefined) throw failure;
+      const app = apps[name];
+      app.ok = 0;
+      app.other = 0;
+      app.latencies = [];
+      const drained = new Promise((resolve) => { app.drained = resolve; });
+      const cpuBefore = processCpuNs(pid);
+      const started = performance.now();
+      app.active = true;
+      for (const conn of app.conns) {
+        app.inFlight++;
+        conn.send();
+      }
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      app.active = false;
+      await drained;
+      const elapsed = performance.now() - started;
+      const cpuNs = processCpuNs(pid) - cpuBefore;
+      app.drained = undefined;
+      if (failure !== undefined) throw failure;
+      return { ok: app.ok, other: app.other, cpuNs, ms: elapsed, latencies: app.latencies };
+    },
+    close() {
+      for (const app of Object.values(apps)) for (const conn of app.conns) conn.close();
+    },
+  };
+}
+
+/**
+ * Benchmark 1's runs: `processes` (started children of bench/children/app.mjs, each serving every name in `names` at
+ * `child.info.urls[name]`) loaded in slices of `sliceMs` ms, one app at a time. A cycle loads each app once, in an order
+ * rotated per cycle and per round; a visit to a process runs `cycles` cycles after an unkept one (the first slices after
+ * a switch of process pay for caches holding the previous one and for the resumed process's timers, and reopen the
+ * connections it closed while stopped). A round visits every process, in an order rotated per round; every process but
+ * the one visited is stopped (SIGSTOP). Each process is first visited for `warmupCycles` unkept cycles.
+ * Returns the kept cycles: `{ round, process, slices: { [name]: slice } }[]` (slices as {@link slicedLoad} returns them).
+ */
+export async function slicedRuns({ processes, names, rounds, cycles, sliceMs, warmupCycles = 4, connections, headers, path = '/pro', label = '' }) {
+  const signal = (child, name) => process.kill(child.pid, name);
+  const loads = [];
+  const kept = [];
+  try {
+    for (const child of processes) {
+      loads.push(await slicedLoad({ pid: child.pid, urls: Object.fromEntries(names.map((name) => [name, child.info.urls[name]])), connections, headers, path }));
+    }
+    for (const child of processes) signal(child, 'SIGSTOP');
+    const visit = async (p, round, count, keep) => {
+      signal(processes[p], 'SIGCONT');
+      try {
+        for (let c = -1; c < count; c++) {
+          const slices = {};
+          for (let k = 0; k < names.length; k++) {
+            const name = names[(k + c + 1 + round) % names.length];
+            const slice = await loads[p].slice(name, sliceMs);
+            if (slice.other > 0 || slice.ok === 0) throw new Error(`${label} ${name} (process ${p}): ${slice.other} non-2xx, ${slice.ok} ok in a slice`);
+            slices[name] = slice;
+          }
+          if (keep && c >= 0) kept.push({ round, process: p, slices });
+        }
+      } finally {
+        signal(processes[p], 'SIGSTOP');
+      }
+    };
+    for (let p = 0; p < processes.length; p++) await visit(p, 0, warmupCycles, false);
+    for (let i = 0; i < rounds; i++) {
+      for (let q = 0; q < processes.length; q++) await visit((q + i) % processes.length, i, cycles, true);
+    }
+  } finally {
+    for (const child of processes) signal(child, 'SIGCONT');
+    for (const load of loads) load.close();
+  }
+  return kept;
+}
