@@ -166,6 +166,8 @@ export async function slicedLoad({ pid, urls, connections, headers = {}, path = 
       const cpuNs = processCpuNs(pid) - cpuBefore;
       app.drained = undefined;
       if (failure !== undefined) throw failure;
+      // A thread that ended takes its time out of the sum: say so rather than report a slice that cost nothing.
+      if (!(cpuNs > 0)) throw new Error(`${name}: the server's CPU time went from ${cpuBefore} to ${cpuBefore + cpuNs} ns over a slice (a thread ended?)`);
       return { ok: app.ok, other: app.other, cpuNs, ms: elapsed, latencies: app.latencies };
     },
     close() {
