@@ -3,24 +3,16 @@
 //   node bench/experiments/alloc-apps.mjs fastify noop,control,gated,gated@clock1ms 3 4 1
 import { allocationRuns } from '../lib/ab.mjs';
 import { startChild } from '../lib/child.mjs';
-import { runLoad } from '../lib/load.mjs';
+import { settledAppProcess } from '../lib/app-processes.mjs';
 import { median } from '../lib/stats.mjs';
 
 const [framework = 'fastify', list = 'noop,control,gated', copies = '3', rounds = '4', seconds = '1'] = process.argv.slice(2);
 const names = list.split(',');
-const variantOf = (name) => (name === 'control' ? 'noop' : name);
 const mock = await startChild('mock', {});
 await mock.call('grant', ['user_0']);
 const headers = { authorization: 'Bearer token_0' };
 const processes = [];
-for (let n = 0; n < Number(copies); n++) {
-  const order = names.map((_, k) => names[(k + n) % names.length]);
-  const child = await startChild('app', { framework, variant: 'bare', apps: Object.fromEntries(order.map((name) => [name, variantOf(name)])), licenzy: { url: mock.info.url, apiKey: mock.info.apiKey }, cache: { ttl: 3_600_000 }, users: 1 }, { pin: true, execArgv: ['--expose-gc'] });
-  await child.call('warm', ['user_0']);
-  for (const name of order) await runLoad({ url: `${child.info.urls[name]}/pro`, connections: 32, duration: 0.5, headers });
-  await child.call('settle');
-  processes.push(child);
-}
+for (let n = 0; n < Number(copies); n++) processes.push(await settledAppProcess({ framework, names, n, mock, headers }));
 const servers = Object.fromEntries(names.flatMap((name) => processes.map((child, n) => [`${name}#${n}`, { info: { url: child.info.urls[name] }, call: child.call, pid: child.pid }])));
 const per = await allocationRuns({ servers, rounds: Number(rounds), seconds: Number(seconds), connections: 32, headers, pauseIdle: true });
 const bytes = (name, i) => {

@@ -3,24 +3,19 @@
 //   node bench/experiments/sliced-ab.mjs fastify noop,control,gated 3 10 20 25
 //   (framework, apps, processes, blocks, cycles per block, slice ms)
 import { startChild } from '../lib/child.mjs';
-import { runLoad } from '../lib/load.mjs';
+import { settledAppProcess } from '../lib/app-processes.mjs';
 import { slicedLoad } from '../lib/sliced.mjs';
 import { median } from '../lib/stats.mjs';
 
 const [framework = 'fastify', list = 'noop,control,gated', copies = '3', blocks = '10', cycles = '20', sliceMs = '25'] = process.argv.slice(2);
 const names = list.split(',');
-const variantOf = (name) => (name === 'control' ? 'noop' : name.replace(/[0-9]+$/, ''));
 (await import('node:child_process')).execSync(`taskset -a -cp 0 ${process.pid}`, { stdio: 'ignore' });
 const mock = await startChild('mock', {});
 await mock.call('grant', ['user_0']);
 const headers = { authorization: 'Bearer token_0' };
 const processes = [];
 for (let n = 0; n < Number(copies); n++) {
-  const order = names.map((_, k) => names[(k + n) % names.length]);
-  const child = await startChild('app', { framework, variant: 'bare', apps: Object.fromEntries(order.map((name) => [name, variantOf(name)])), licenzy: { url: mock.info.url, apiKey: mock.info.apiKey }, cache: { ttl: 3_600_000 }, users: 1 }, { pin: true, execArgv: ['--expose-gc'] });
-  await child.call('warm', ['user_0']);
-  for (const name of order) await runLoad({ url: `${child.info.urls[name]}/pro`, connections: 32, duration: 0.5, headers });
-  await child.call('settle');
+  const child = await settledAppProcess({ framework, names, n, mock, headers, variant: (name) => (name === 'control' ? 'noop' : name.replace(/[0-9]+$/, '')) });
   child.load = await slicedLoad({ pid: child.pid, urls: Object.fromEntries(names.map((name) => [name, child.info.urls[name]])), connections: Number(process.env.CONNS ?? 32), headers });
   processes.push(child);
 }
