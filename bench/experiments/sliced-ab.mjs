@@ -4,7 +4,7 @@
 //   (framework, apps, processes, blocks, cycles per block, slice ms)
 import { startChild } from '../lib/child.mjs';
 import { settledAppProcess } from '../lib/app-processes.mjs';
-import { slicedLoad } from '../lib/sliced.mjs';
+import { carryoverBalanced, slicedLoad } from '../lib/sliced.mjs';
 import { median } from '../lib/stats.mjs';
 
 const [framework = 'fastify', list = 'noop,control,gated', copies = '3', blocks = '10', cycles = '20', sliceMs = '25'] = process.argv.slice(2);
@@ -23,6 +23,7 @@ for (const child of processes) process.kill(child.pid, 'SIGSTOP');
 // acc[block][name] = { cpu, ok } pooled over processes
 const acc = Array.from({ length: Number(blocks) }, () => Object.fromEntries(names.map((name) => [name, { cpu: 0, ok: 0 }])));
 const perProc = processes.map(() => Object.fromEntries(names.map((name) => [name, []])));
+const sequences = carryoverBalanced(names.length);
 const started = Date.now();
 const slices = [];
 for (let b = -1; b < Number(blocks); b++) {
@@ -35,7 +36,7 @@ for (let b = -1; b < Number(blocks); b++) {
     for (const name of names) await child.load.slice(name, Number(sliceMs));
     for (let c = 0; c < (b < 0 ? 4 : Number(cycles)); c++) {
       for (let k = 0; k < names.length; k++) {
-        const name = names[(k + c) % names.length];
+        const name = names[sequences[c % sequences.length][k]];
         const s = await child.load.slice(name, Number(sliceMs));
         if (s.other > 0) throw new Error(`${name}: ${s.other} non-2xx`);
         if (b >= 0) slices.push({ b, p, c, name, cpu: s.cpuNs, ok: s.ok, ms: s.ms });
