@@ -153,6 +153,10 @@ export async function run({ smoke, mock, log, results: earlier }) {
       // The gate's own allocations, sampled in each process's gated app (all processes running; no other app under load).
       for (const child of processes) allocation.gateCode.push(await gateFrameBytes(app(child, 'gated'), { connections, headers: load.headers, seconds: allocationSeconds }));
       allocation.gateBytes = Math.max(...allocation.gateCode.map((g) => g.bytes));
+      // Where, when a process's gate code allocated at all (run 5 of session 6 saw 91 B in one Koa process, unexplained).
+      for (const [n, g] of allocation.gateCode.entries()) {
+        if (g.bytes >= 0.5) log(`  ${framework.name}: process ${n} allocated ${fmt.bytes(g.bytes)} per request in the gate's own code: ${g.sites.slice(0, 5).map((x) => `${x.site} ${fmt.bytes(x.bytes)}`).join('; ')}`);
+      }
       let hits = 0;
       for (const child of processes) {
         const stats = await child.call('stats');
