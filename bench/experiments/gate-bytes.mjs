@@ -3,24 +3,17 @@
 // (as benchmark 1 builds them), after the same warm-up and settling. A minute per framework instead of benchmark 1's 25.
 //   node bench/experiments/gate-bytes.mjs koa [processes] [seconds]
 import { startChild } from '../lib/child.mjs';
+import { settledAppProcess } from '../lib/app-processes.mjs';
 import { gateFrameBytes } from '../lib/gate-frame-bytes.mjs';
 import { runLoad } from '../lib/load.mjs';
 
 const [framework = 'koa', processCount = '2', seconds = '2'] = process.argv.slice(2);
 const VARIANTS = ['bare', 'noop', 'control', 'gated'];
-const APP = { bare: 'bare', noop: 'noop', control: 'noop', gated: 'gated' };
 const headers = { authorization: 'Bearer token_0' };
 const mock = await startChild('mock', {});
 await mock.call('grant', ['user_0']);
 const processes = [];
-for (let n = 0; n < Number(processCount); n++) {
-  const order = VARIANTS.map((_, k) => VARIANTS[(k + n) % VARIANTS.length]);
-  const child = await startChild('app', { framework, variant: 'bare', licenzy: { url: mock.info.url, apiKey: mock.info.apiKey }, cache: { ttl: 3_600_000 }, users: 1, apps: Object.fromEntries(order.map((name) => [name, APP[name]])) }, { pin: true, execArgv: ['--expose-gc'] });
-  await child.call('warm', ['user_0']);
-  for (const variant of order) await runLoad({ url: `${child.info.urls[variant]}/pro`, connections: 32, duration: 0.5, headers });
-  await child.call('settle');
-  processes.push(child);
-}
+for (let n = 0; n < Number(processCount); n++) processes.push(await settledAppProcess({ framework, names: VARIANTS, n, mock, headers }));
 for (const [n, child] of processes.entries()) {
   for (const variant of VARIANTS) await runLoad({ url: `${child.info.urls[variant]}/pro`, connections: 32, duration: 1, headers });
   const { bytes, requests, sites } = await gateFrameBytes({ info: { url: child.info.urls.gated }, call: child.call }, { connections: 32, headers, seconds: Number(seconds) });

@@ -30,6 +30,8 @@ export function canReadCpu() {
 }
 
 const HEADER_END = Buffer.from('\r\n\r\n');
+/** How long a slice waits for its answers in flight once its load stops. */
+const DRAIN_TIMEOUT_MS = 10_000;
 
 /**
  * One keep-alive connection sending `GET path` and reading answers with a Content-Length (every app in
@@ -46,8 +48,8 @@ function openConnection(url, request, onAnswer, onError) {
   let status = 0;
   let pending = false;
   let closing = false;
-  let answered = 0;
-  let opened = 0;
+  /** Times the request now in flight was sent again after a close; reset by an answer. */
+  let resent = 0;
   let sentAt = 0;
   const onData = (chunk) => {
     buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
@@ -66,12 +68,11 @@ function openConnection(url, request, onAnswer, onError) {
       buffered = buffered.subarray(bodyLeft);
       bodyLeft = -1;
       pending = false;
-      answered++;
+      resent = 0;
       onAnswer(status, performance.now() - sentAt);
     }
   };
   const open = () => {
-    opened++;
     const current = connect({ host: hostname, port: Number(port), noDelay: true });
     socket = current;
     buffered = Buffer.alloc(0);
@@ -83,8 +84,9 @@ function openConnection(url, request, onAnswer, onError) {
     });
     current.on('close', () => {
       if (closing || socket !== current) return;
-      // Two closes in a row with no answer between them: the server is refusing, not timing out.
-      if (opened > answered + 2) return onError(new Error(`${url}: the server closed the connection again before answering`));
+      // An idle connection closed (a keep-alive timeout) is simply opened again; a request caught in flight by a close
+      // is sent once more, and caught twice the server is refusing it, not timing out.
+      if (pending && ++resent > 1) return onError(new Error(`${url}: the server closed the connection twice on one request`));
       open();
       if (pending) socket.write(request);
     });
@@ -161,7 +163,9 @@ export async function slicedLoad({ pid, urls, connections, headers = {}, path = 
       }
       await new Promise((resolve) => setTimeout(resolve, ms));
       app.active = false;
-      await drained;
+      // An answer that never comes (a server that hangs) fails the benchmark rather than stalling it.
+      let timer;
+      await Promise.race([drained, new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`${name}: answers still in flight ${DRAIN_TIMEOUT_MS} ms after a slice`)), DRAIN_TIMEOUT_MS); })]).finally(() => clearTimeout(timer));
       const elapsed = performance.now() - started;
       const cpuNs = processCpuNs(pid) - cpuBefore;
       app.drained = undefined;
@@ -179,13 +183,14 @@ export async function slicedLoad({ pid, urls, connections, headers = {}, path = 
 /**
  * Benchmark 1's runs: `processes` (started children of bench/children/app.mjs, each serving every name in `names` at
  * `child.info.urls[name]`) loaded in slices of `sliceMs` ms, one app at a time. A cycle loads each app once, in an order
- * that changes per cycle and per round ({@link carryoverBalanced}); a visit to a process runs `cycles` cycles after an unkept one (the first slices after
- * a switch of process pay for caches holding the previous one and for the resumed process's timers, and reopen the
- * connections it closed while stopped). A round visits every process, in an order rotated per round; every process but
+ * that changes per cycle and per round ({@link carryoverBalanced}); a visit to a process runs `cycles` cycles after an
+ * unkept one (the first slices after a switch of process pay for caches holding the previous one and for the resumed
+ * process's timers, and reopen the connections it closed while stopped). A round visits every process, in an order rotated per round; every process but
  * the one visited is stopped (SIGSTOP). Each process is first visited for `warmupCycles` unkept cycles.
  * Returns the kept cycles: `{ round, process, slices: { [name]: slice } }[]` (slices as {@link slicedLoad} returns them).
  */
 export async function slicedRuns({ processes, names, rounds, cycles, sliceMs, warmupCycles = 4, connections, headers, path = '/pro', label = '' }) {
+  if (!canReadCpu()) throw new Error('slicedRuns needs Linux\'s per-thread scheduler statistics (/proc/<pid>/task/*/schedstat)');
   const signal = (child, name) => process.kill(child.pid, name);
   const sequences = carryoverBalanced(names.length);
   const loads = [];
