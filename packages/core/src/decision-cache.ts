@@ -1,7 +1,7 @@
 // The gate's decision cache: one interface, our own LRU of decision objects or a foreign DecisionStore behind it.
 import { CachedAccessDecision, cachedDecision, foreignEntry, type ForeignEntry } from './cached-decision.js';
 import type { LicenzyMode } from './config.js';
-import { DecisionStamps } from './decision-stamps.js';
+import { DecisionStamps, servedAt } from './decision-stamps.js';
 import { GrowingLru, type DecisionStore } from './decision-store.js';
 import type { FreshBound } from './fresh-bound.js';
 import type { AccessDecision, DecisionSource } from './vocabulary.js';
@@ -21,11 +21,14 @@ export interface Answer {
 
 /**
  * The decision cache as the gate uses it. Every read judges the entry by its own stamps on the gate's clock, and
- * only an entry for the subject asked about is ever served. Hits are not counted here: the caller counts.
+ * only an entry for the subject asked about is ever served. {@link DecisionCache.lookup} counts its own hits (kept
+ * beside what it reads, so a hit writes no other object); a caller counts any other answer it serves.
  */
 export interface DecisionCache {
-  /** The hit path: the decision if one is fresh now, else `undefined`. Synchronous, allocation-free for our own LRU. */
+  /** The hit path: the decision if one is fresh now (counted in {@link hits}), else `undefined`. Synchronous, allocation-free for our own LRU. */
   lookup(subjectRef: string): AccessDecision | undefined;
+  /** How many {@link lookup}s found a fresh decision (the gate's other hits it counts itself). */
+  readonly hits: number;
   /** A fresh decision whose call started within the fresh bound at `t` (good enough for a `fresh` check). */
   recentAnswer(subjectRef: string, t: number): AccessDecision | undefined;
   /** During an outage: a decision past its expiry but inside its stale window at `t`, as `source: 'stale'`. */
@@ -81,10 +84,14 @@ export function createDecisionCache(options: DecisionCacheOptions): DecisionCach
  * slots): no per-decision object or boxed number for them.
  */
 class OwnDecisionCache implements DecisionCache {
+  // What a hit reads is declared first (fields are laid out in this order), so it shares the object's first cache line:
+  // the LRU, the stamps' time column (held here as well as in #stamps: one object fewer per hit), the clock, the count.
   readonly #lru: GrowingLru<CachedAccessDecision>;
-  readonly #stamps: DecisionStamps;
+  #times: Float64Array;
   readonly #now: () => number;
   readonly #lag: number;
+  #hits = 0;
+  readonly #stamps: DecisionStamps;
   readonly #mode: LicenzyMode;
   readonly #freshEnough: FreshBound;
 
@@ -92,6 +99,7 @@ class OwnDecisionCache implements DecisionCache {
     // A decision carries its subject, so the LRU keeps no key array of its own.
     this.#lru = new GrowingLru<CachedAccessDecision>(options.max, subjectOf);
     this.#stamps = new DecisionStamps(this.#lru.capacity);
+    this.#times = this.#stamps.times;
     this.#now = options.now;
     this.#lag = options.lag ?? 0;
     this.#mode = options.mode;
@@ -102,9 +110,14 @@ class OwnDecisionCache implements DecisionCache {
     // Only validated subjects are ever stored, so a hit needs no further validation.
     if (typeof subjectRef !== 'string') return undefined;
     const slot = this.#lru.slotOf(subjectRef);
-    // An entry stamped after "now" (a clock stepped back) is not trusted: servesAt() says so.
-    if (slot < 0 || !this.#stamps.servesAt(slot, this.#now() + this.#lag)) return undefined;
+    // An entry stamped after "now" (a clock stepped back) is not trusted: servedAt() says so.
+    if (slot < 0 || !servedAt(this.#times, slot, this.#now() + this.#lag)) return undefined;
+    this.#hits++;
     return this.#lru.valueAt(slot);
+  }
+
+  get hits(): number {
+    return this.#hits;
   }
 
   recentAnswer(subjectRef: string, at: number): AccessDecision | undefined {
@@ -132,7 +145,10 @@ class OwnDecisionCache implements DecisionCache {
     const decision = cachedDecision(subjectRef, allowed, checkedAt, this.#mode);
     const stampedAt = this.#now();
     const slot = this.#lru.set(subjectRef, decision);
-    if (slot >= this.#stamps.capacity) this.#stamps.grow(this.#lru.capacity);
+    if (slot >= this.#stamps.capacity) {
+      this.#stamps.grow(this.#lru.capacity);
+      this.#times = this.#stamps.times;
+    }
     this.#stamps.write(slot, stampedAt, lifetime, staleLifetime, requestedAt);
     return decision;
   }
@@ -163,6 +179,7 @@ class ForeignDecisionCache implements DecisionCache {
   readonly #wallNow: () => number;
   readonly #mode: LicenzyMode;
   readonly #freshEnough: FreshBound;
+  #hits = 0;
 
   constructor(options: DecisionCacheOptions, store: DecisionStore) {
     this.#store = store;
@@ -179,7 +196,12 @@ class ForeignDecisionCache implements DecisionCache {
     if (entry === undefined) return undefined;
     const t = this.#now() + this.#lag;
     if (!foreignUsable(subjectRef, entry, t, entry.expiresAt)) return undefined;
+    this.#hits++;
     return entry.cached instanceof CachedAccessDecision ? entry.cached : this.#toDecision(subjectRef, entry, 'cache');
+  }
+
+  get hits(): number {
+    return this.#hits;
   }
 
   recentAnswer(subjectRef: string, at: number): AccessDecision | undefined {
@@ -241,6 +263,10 @@ class DisabledDecisionCache implements DecisionCache {
 
   lookup(): undefined {
     return undefined;
+  }
+
+  get hits(): number {
+    return 0;
   }
 
   recentAnswer(): undefined {

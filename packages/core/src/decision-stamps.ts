@@ -62,10 +62,17 @@ export class DecisionStamps {
     this.#spans[at + 1] = ago <= FLOAT32_EXACT_INTEGER ? ago : -1;
   }
 
+  /**
+   * The (stamp, served-until) column itself, for a hit path that keeps it in an object it reads anyway and tests it with
+   * {@link servedAt}: one object fewer per hit (issue 25). Replaced by {@link grow}: read it again after growing.
+   */
+  get times(): Float64Array {
+    return this.#times;
+  }
+
   /** The hit test: stamped no later than `t` (an entry stamped after "now" is not trusted) and not expired at `t`. */
   servesAt(slot: number, t: number): boolean {
-    const at = slot * 2;
-    return t < (this.#times[at + 1] as number) && t >= (this.#times[at] as number);
+    return servedAt(this.#times, slot, t);
   }
 
   /** May stand in for Licenzy at `t` during an outage (same rule for a stamp after "now"). */
@@ -78,6 +85,12 @@ export class DecisionStamps {
   requestStartedAt(slot: number): number {
     return requestStartedAt(this.#times[slot * 2] as number, this.#spans[slot * 2 + 1] as number);
   }
+}
+
+/** {@link DecisionStamps.servesAt} on the column {@link DecisionStamps.times} returned. */
+export function servedAt(times: Float64Array, slot: number, t: number): boolean {
+  const at = slot * 2;
+  return t < (times[at + 1] as number) && t >= (times[at] as number);
 }
 
 /**

@@ -152,17 +152,6 @@ export function withSubscriberFlag<T extends object>(traced: Traced<T>): Traced<
   return traced;
 }
 
-/**
- * Whether a synchronous trace (`traceSync`) on `traced` would reach anyone: it publishes on `start`, `end` and `error`
- * only, so only those three channels are asked, each held by the returned function rather than read through the
- * TracingChannel (whose own flag reads all five). Build it once, outside the hot path: a cache hit then reads three
- * objects (issue 25: on a hit every object read is a cache line the request has evicted since the last one).
- */
-export function syncTraceListened(traced: Traced<object>): () => boolean {
-  const { start, end, error } = traced;
-  return () => start.hasSubscribers || end.hasSubscribers || error.hasSubscribers;
-}
-
 export const checkChannel = withSubscriberFlag(tracingChannel<CheckEvent>(CHANNELS.check));
 export const upstreamChannel = withSubscriberFlag(tracingChannel<UpstreamEvent>(CHANNELS.upstream));
 export const circuitChannel = channel(CHANNELS.circuit);

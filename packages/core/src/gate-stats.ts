@@ -12,7 +12,8 @@ export function createGateCounters(): GateCounters {
 
 /** The gauges a snapshot reads from the parts that hold them. */
 export interface StatsSources {
-  readonly cache: { readonly size: number };
+  /** `hits`: the cache's own count of hits it served (added to the counters' other hits). */
+  readonly cache: { readonly size: number; readonly hits: number };
   readonly caller: { readonly circuit: CircuitState; readonly active: number; readonly queued: number };
 }
 
@@ -25,5 +26,5 @@ export interface StatsSources {
  */
 export function createGateStats(counters: GateCounters, sources: StatsSources): () => GateStats {
   const { cache, caller } = sources;
-  return () => ({ ...counters, size: cache.size, circuit: caller.circuit, active: caller.active, queued: caller.queued });
+  return () => ({ ...counters, hits: counters.hits + cache.hits, size: cache.size, circuit: caller.circuit, active: caller.active, queued: caller.queued });
 }

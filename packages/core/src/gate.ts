@@ -3,7 +3,7 @@
 import { createAccessChecks } from './access-checks.js';
 import { createCustomerAccessLoader } from './customer-access-loader.js';
 import { createDecisionCache } from './decision-cache.js';
-import { checkChannel, syncTraceListened, type CheckEvent } from './diagnostics.js';
+import { checkChannel, type CheckEvent } from './diagnostics.js';
 import { createFreshBound } from './fresh-bound.js';
 import { parseGateOptions } from './gate-options.js';
 import { createGateCounters, createGateStats } from './gate-stats.js';
@@ -19,8 +19,9 @@ import { createAccessWaiter } from './wait-for-access.js';
 // The option-key lists, where the option tests have always read them.
 export { CACHE_OPTION_KEYS, GATE_OPTION_KEYS } from './gate-options.js';
 
-// Whether a traced hit would reach anyone, asked of the three channels `traceSync` publishes on (issue 25).
-const hitTraced = syncTraceListened(checkChannel);
+// The three channels a traced hit (`traceSync`) publishes on: asked directly by peek() rather than through a function
+// holding them (issue 25: a function and its context are two more objects a hit would fetch).
+const { start: hitStart, end: hitEnd, error: hitError } = checkChannel;
 
 /**
  * Creates an access gate: one Licenzy client, one decision cache, one failure policy.
@@ -41,12 +42,8 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
   const shared = binding === undefined ? undefined : createSharedFill({ binding, cache, counters, ttl, deniedTtl, staleIfError, now, freshEnough });
   const stats = createGateStats(counters, { cache, caller });
 
-  /** The hit path, counted: one monomorphic cache call, no allocation. */
-  function lookup(subjectRef: string): AccessDecision | undefined {
-    const hit = cache.lookup(subjectRef);
-    if (hit !== undefined) counters.hits++;
-    return hit;
-  }
+  /** The hit path, counted by the cache itself: one monomorphic cache call, no allocation. */
+  const lookup = (subjectRef: string): AccessDecision | undefined => cache.lookup(subjectRef);
 
   /**
    * The public fast path: a hit is a decision, published when someone listens (one property read otherwise). A string
@@ -55,8 +52,8 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
    */
   function peek(subject: string): AccessDecision | undefined {
     const subjectRef = typeof subject === 'string' ? subject : subjectRefOf(subject);
-    const hit = lookup(subjectRef);
-    if (hit !== undefined && hitTraced()) {
+    const hit = cache.lookup(subjectRef);
+    if (hit !== undefined && (hitStart.hasSubscribers || hitEnd.hasSubscribers || hitError.hasSubscribers)) {
       const event: CheckEvent = { subjectRef, mode, fresh: false, stats };
       return checkChannel.traceSync(() => hit, event);
     }

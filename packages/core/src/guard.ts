@@ -88,9 +88,9 @@ export function createGuard<Req, Hook extends (...args: never[]) => unknown>(
   // Enforcement: a miss waits for the gate's check, as always.
   const enforce: Miss<Req, GuardOutcome> = (subjectRef, wantsFresh, req, loggerFor) =>
     gate.check(subjectRef, { fresh: wantsFresh }).then(decided, (error: unknown) => contained(refuse, req, loggerFor, () => refuse(error, subjectRef, req, loggerFor)));
-  const decide = createDecider<Req, GuardOutcome, GuardOutcome>(parts, decided, enforce);
+  const decide = createDecider<Req, GuardOutcome, GuardOutcome>(parts, decided, false, enforce);
   // The same flow, a granted hit answered with the decision itself: no outcome object per request.
-  const admit = createDecider<Req, GuardOutcome, RequestDecision | GuardOutcome>(parts, admitted(decided), enforce);
+  const admit = createDecider<Req, GuardOutcome, RequestDecision | GuardOutcome>(parts, admitted(decided), true, enforce);
 
   const policy: RefusalPolicy<Hook> = {
     delegateErrors,
@@ -124,9 +124,11 @@ type Miss<Req, Missed> = (subjectRef: string, wantsFresh: boolean, req: Req, log
 
 /**
  * The per-request flow: subject → cache hit (synchronous) or `miss`. Built once per flow, so the enforcing hit path is
- * exactly what it always was; never throws.
+ * exactly what it always was; never throws. `decided`: what a hit becomes; `grantAsIs`: `decided` returns a grant
+ * unchanged (admit's form), which the hot path then does itself rather than call `decided` (issue 25: a function and its
+ * context fewer to fetch per hit).
  */
-function createDecider<Req, Missed, Hit>(parts: DeciderParts<Req>, decided: (decision: AccessDecision) => Hit, miss: Miss<Req, Missed>): (req: Req, loggerFor?: LoggerFor<Req>) => Hit | GuardOutcome | Promise<GuardOutcome | Missed> {
+function createDecider<Req, Missed, Hit>(parts: DeciderParts<Req>, decided: (decision: AccessDecision) => Hit, grantAsIs: boolean, miss: Miss<Req, Missed>): (req: Req, loggerFor?: LoggerFor<Req>) => Hit | GuardOutcome | Promise<GuardOutcome | Missed> {
   const { subject, fresh, gate, refuse } = parts;
   // Fixed at setup, so a route that never asks for a fresh answer runs no test of `fresh` on its hot path.
   const freshAlways = fresh === true;
@@ -182,7 +184,7 @@ function createDecider<Req, Missed, Hit>(parts: DeciderParts<Req>, decided: (dec
         // `=== true`: a compare, where a bare test of a captured boolean is a full truthiness check in optimised code.
         if (neverFresh === true) {
           const hit = gate.peek(resolved);
-          if (hit !== undefined) return decided(hit);
+          if (hit !== undefined) return grantAsIs === true && hit.allowed === true ? (hit as Hit) : decided(hit);
         }
         return settle(req, resolved, loggerFor, decided, neverFresh);
       }
@@ -208,7 +210,7 @@ function createObserver<Req>(parts: DeciderParts<Req>): Guard<Req, never>['obser
   const { gate, decided, refuse, baseLogger } = parts;
   const reporter = reporterFor(gate, baseLogger);
   const notEnforced = createNotEnforced();
-  const background = createDecider<Req, GuardOutcome | undefined, GuardOutcome>(parts, decided, (subjectRef, wantsFresh, req, loggerFor) => {
+  const background = createDecider<Req, GuardOutcome | undefined, GuardOutcome>(parts, decided, false, (subjectRef, wantsFresh, req, loggerFor) => {
     if (gate.backgroundSlot?.() === false) return Promise.resolve(undefined);
     return gate.check(subjectRef, { fresh: wantsFresh }).then(decided, (error: unknown) => contained(refuse, req, loggerFor, () => refuse(error, subjectRef, req, loggerFor)));
   });
