@@ -22,7 +22,7 @@ await mock.call('grant', ['user_0']);
 const headers = { authorization: 'Bearer token_0' };
 // CG_FLAGS: more callgrind options, e.g. '--cache-sim=yes --branch-sim=yes' (cache misses and branch mispredictions).
 const wrapper = ['/usr/bin/valgrind', '--tool=callgrind', '--instr-atstart=no', '--smc-check=all-non-file', `--callgrind-out-file=${out}`, '--quiet', '--separate-threads=yes', ...(process.env.CG_FLAGS ?? '').split(' ').filter(Boolean)];
-const server = await startChild('app', { framework, variant: 'bare', flags, apps: Object.fromEntries(names.map((n) => [n, APP(n)])), licenzy: { url: mock.info.url, apiKey: mock.info.apiKey }, cache: { ttl: 3_600_000 }, users: 1 }, { pin: true, execArgv: ['--expose-gc', '--perf-basic-prof'], wrapper });
+const server = await startChild('app', { framework, variant: 'bare', flags, apps: Object.fromEntries(names.map((n) => [n, APP(n)])), licenzy: { url: mock.info.url, apiKey: mock.info.apiKey }, cache: { ttl: 3_600_000 }, users: 1 }, { pin: true, execArgv: ['--expose-gc', '--perf-basic-prof', ...(process.env.EXTRA_ARGS ?? '').split(' ').filter(Boolean)], wrapper });
 await server.call('warm', ['user_0']);
 for (const n of names) await runLoad({ url: `${server.info.urls[n]}/pro`, connections, amount: Number(warm), headers });
 await server.call('settle');

@@ -4,6 +4,14 @@ import { requestStartedAt, requestedAgo } from './decision-stamps.js';
 import type { CachedDecision } from './decision-store.js';
 import type { AccessDecision } from './vocabulary.js';
 
+/**
+ * Keys of our own LRU's bookkeeping on each decision (own-decision-cache.ts): its slot and until when it is served, in
+ * whole ms after the cache's epoch. Symbols only core holds, on non-enumerable, read-only own properties: invisible to
+ * `Object.keys`, `getOwnPropertyNames`, JSON, spreads and deep equality, never writable (the object is frozen).
+ */
+export const SLOT = Symbol('licenzy-gate.slot');
+export const SERVED_UNTIL = Symbol('licenzy-gate.servedUntil');
+
 /** `source` and `mode` are the same for every decision of one class: read through accessors shared by all of them. */
 const SOURCE: PropertyDescriptor = { get: () => 'cache', enumerable: true, configurable: false };
 const TEST_MODE: PropertyDescriptor = { get: () => 'test', enumerable: true, configurable: false };
@@ -12,12 +20,14 @@ const LIVE_MODE: PropertyDescriptor = { get: () => 'live', enumerable: true, con
 /**
  * A cached answer as the gate serves it on every hit (`source: 'cache'`): frozen, with exactly the five public fields
  * of {@link AccessDecision} as own enumerable properties in their usual order (`Object.keys`, `JSON.stringify`, spreads
- * and deep equality see a plain decision). The cache's bookkeeping (stamp, expiry, stale window, when the call started)
- * is not in it: our own LRU keeps those in typed arrays beside it, a foreign store in its plain entry.
+ * and deep equality see a plain decision). The cache's bookkeeping is not among them: our own LRU keeps the slot and the
+ * expiry in two non-enumerable symbol-keyed fields ({@link SLOT}, {@link SERVED_UNTIL}), the rest in typed arrays beside
+ * it; a foreign store keeps all of it in its plain entry.
  *
- * Memory (issue 25): `subjectRef`, `allowed` and `checkedAt` are the only per-decision slots. `source` and `mode`,
- * the same for every decision of a gate, are own accessor properties whose getters live in the hidden class shared by
- * all decisions of one mode, not in each object: 48 B per object instead of 64 (plus `checkedAt`'s number). One
+ * Memory (issue 25): `subjectRef`, `allowed`, `checkedAt` and the LRU's two small integers are the only per-decision
+ * slots. `source` and `mode`, the same for every decision of a gate, are own accessor properties whose getters live in
+ * the hidden class shared by all decisions of one mode, not in each object: 64 B per object instead of 80 (plus
+ * `checkedAt`'s number). One
  * class per mode, so the two accessor pairs never meet in one transition tree (V8 would fall back to slow,
  * dictionary-mode objects there); construct them through {@link cachedDecision} only.
  *
@@ -31,8 +41,16 @@ export abstract class CachedAccessDecision implements AccessDecision {
   declare readonly source: 'cache';
   declare readonly checkedAt: number;
   declare readonly mode: LicenzyMode;
+  /** Our own LRU's slot for this decision (0 for one it does not hold). */
+  declare readonly [SLOT]: number;
+  /** Until when our own LRU serves it, cache-relative whole ms (0 for a decision it does not hold). */
+  declare readonly [SERVED_UNTIL]: number;
 
-  protected constructor(subjectRef: string, allowed: boolean, checkedAt: number, mode: PropertyDescriptor) {
+  protected constructor(subjectRef: string, allowed: boolean, checkedAt: number, mode: PropertyDescriptor, slot: number, until: number) {
+    // Small integers, stored in the object itself (no heap number), first: the hit test reads the expiry from the line
+    // the object's header is on. Symbol keys never change the order `Object.keys` and JSON give the public fields.
+    Object.defineProperty(this, SERVED_UNTIL, { value: until });
+    Object.defineProperty(this, SLOT, { value: slot });
     this.subjectRef = subjectRef;
     this.allowed = allowed;
     Object.defineProperty(this, 'source', SOURCE);
@@ -48,20 +66,23 @@ export abstract class CachedAccessDecision implements AccessDecision {
 }
 
 class TestModeDecision extends CachedAccessDecision {
-  constructor(subjectRef: string, allowed: boolean, checkedAt: number) {
-    super(subjectRef, allowed, checkedAt, TEST_MODE);
+  constructor(subjectRef: string, allowed: boolean, checkedAt: number, slot: number, until: number) {
+    super(subjectRef, allowed, checkedAt, TEST_MODE, slot, until);
   }
 }
 
 class LiveModeDecision extends CachedAccessDecision {
-  constructor(subjectRef: string, allowed: boolean, checkedAt: number) {
-    super(subjectRef, allowed, checkedAt, LIVE_MODE);
+  constructor(subjectRef: string, allowed: boolean, checkedAt: number, slot: number, until: number) {
+    super(subjectRef, allowed, checkedAt, LIVE_MODE, slot, until);
   }
 }
 
-/** The frozen decision served on hits for an answer (`checkedAt`: wall time of Licenzy's answer). */
-export function cachedDecision(subjectRef: string, allowed: boolean, checkedAt: number, mode: LicenzyMode): CachedAccessDecision {
-  return mode === 'live' ? new LiveModeDecision(subjectRef, allowed, checkedAt) : new TestModeDecision(subjectRef, allowed, checkedAt);
+/**
+ * The frozen decision served on hits for an answer (`checkedAt`: wall time of Licenzy's answer); `slot` and `until`:
+ * where our own LRU keeps it and until when it serves it (0 and 0 elsewhere, so every decision of a mode shares one shape).
+ */
+export function cachedDecision(subjectRef: string, allowed: boolean, checkedAt: number, mode: LicenzyMode, slot = 0, until = 0): CachedAccessDecision {
+  return mode === 'live' ? new LiveModeDecision(subjectRef, allowed, checkedAt, slot, until) : new TestModeDecision(subjectRef, allowed, checkedAt, slot, until);
 }
 
 /**

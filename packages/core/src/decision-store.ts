@@ -1,5 +1,6 @@
 // The cache seam: where the gate keeps recent decisions. Default: an in-process LRU (GrowingLru, below).
 import type { LicenzyMode } from './config.js';
+import { SlotLinks } from './slot-links.js';
 
 /**
  * What the gate remembers about one subject's last Licenzy answer. Times are ms on the gate's duration clock
@@ -58,33 +59,21 @@ export function createLruDecisionStore(max: number): DecisionStore {
  * key, saves the slot-indexed key array.
  */
 export class GrowingLru<V> {
-  // What a hit reads (the index, the values, the most recent slot) is declared first: fields are laid out in this order,
-  // so those three sit next to the object's header, in as few cache lines as the object allows (issue 25).
+  // What a hit reads (the index, the values, the recency list) is declared first: fields are laid out in this order,
+  // so those sit next to the object's header, in as few cache lines as the object allows (issue 25).
   readonly #index = new Map<string, number>();
   #values: Array<V | undefined>;
-  /** Least and most recently used slots, valid while the list is not empty. */
-  #tail = 0;
-  #head = 0;
+  readonly #links: SlotLinks;
   readonly #max: number;
   readonly #keyOf: ((value: V) => string) | undefined;
   /** Slot-indexed keys; empty when `#keyOf` reads a key from its value. */
   #keys: Array<string | undefined> = [];
-  /** Towards the most recent (`#next`) and the least recent (`#prev`) neighbour of each slot. */
-  #next: Uint32Array;
-  #prev: Uint32Array;
-  /** Slots freed by delete(), reused before new ones. */
-  #free: number[] = [];
-  /** Slots ever handed out. */
-  #used = 0;
 
   constructor(max: number, keyOf?: (value: V) => string) {
-    if (!Number.isInteger(max) || max < 1) throw new RangeError(`max must be a positive integer, got ${String(max)}`);
+    this.#links = new SlotLinks(max);
     this.#max = max;
     this.#keyOf = keyOf;
-    const capacity = Math.min(max, 16);
-    this.#values = new Array<V | undefined>(capacity);
-    this.#next = new Uint32Array(capacity);
-    this.#prev = new Uint32Array(capacity);
+    this.#values = new Array<V | undefined>(this.#links.capacity);
   }
 
   get size(): number {
@@ -93,7 +82,7 @@ export class GrowingLru<V> {
 
   /** Slots allocated so far (every slot ever returned is below it); doubles as entries arrive, up to `max`. */
   get capacity(): number {
-    return this.#next.length;
+    return this.#links.capacity;
   }
 
   get(key: string): V | undefined {
@@ -105,10 +94,7 @@ export class GrowingLru<V> {
   slotOf(key: string): number {
     const slot = this.#index.get(key);
     if (slot === undefined) return -1;
-    if (slot !== this.#tail) {
-      this.#unlink(slot);
-      this.#append(slot);
-    }
+    this.#links.touch(slot);
     return slot;
   }
 
@@ -122,24 +108,23 @@ export class GrowingLru<V> {
     let slot = this.#index.get(key);
     if (slot !== undefined) {
       this.#values[slot] = value;
-      if (slot !== this.#tail) {
-        this.#unlink(slot);
-        this.#append(slot);
-      }
+      this.#links.touch(slot);
       return slot;
     }
     if (this.#index.size >= this.#max) {
       // Full: the least recently used entry gives up its slot.
-      slot = this.#head;
+      slot = this.#links.oldest;
       this.#index.delete(this.#keyAt(slot));
-      this.#unlink(slot);
+      this.#links.remove(slot);
     } else {
-      slot = this.#free.pop() ?? this.#allocate();
+      slot = this.#links.take();
+      // Sized with the links, so the values cost one pointer per slot rather than an array's growth slack.
+      if (slot >= this.#values.length) this.#values = grownTo(this.#values, this.#links.capacity);
     }
     if (this.#keyOf === undefined) this.#keys[slot] = key;
     this.#values[slot] = value;
     this.#index.set(key, slot);
-    this.#append(slot);
+    this.#links.add(slot);
     return slot;
   }
 
@@ -147,61 +132,30 @@ export class GrowingLru<V> {
     const slot = this.#index.get(key);
     if (slot === undefined) return false;
     this.#index.delete(key);
-    this.#unlink(slot);
+    this.#links.remove(slot);
     if (this.#keyOf === undefined) this.#keys[slot] = undefined;
     this.#values[slot] = undefined;
-    this.#free.push(slot);
+    this.#links.release(slot);
     return true;
   }
 
   clear(): void {
     this.#index.clear();
     this.#keys = [];
-    this.#values = new Array<V | undefined>(this.#next.length);
-    this.#free = [];
-    this.#used = 0;
+    this.#values = new Array<V | undefined>(this.#links.capacity);
+    this.#links.reset();
   }
 
   #keyAt(slot: number): string {
     return this.#keyOf === undefined ? (this.#keys[slot] as string) : this.#keyOf(this.#values[slot] as V);
   }
+}
 
-  #allocate(): number {
-    const slot = this.#used++;
-    if (slot >= this.#next.length) {
-      const capacity = Math.min(this.#max, this.#next.length * 2);
-      const next = new Uint32Array(capacity);
-      const prev = new Uint32Array(capacity);
-      next.set(this.#next);
-      prev.set(this.#prev);
-      this.#next = next;
-      this.#prev = prev;
-      // Sized with the links, so the values cost one pointer per slot rather than an array's growth slack.
-      const values = new Array<V | undefined>(capacity);
-      for (let i = 0; i < slot; i++) values[i] = this.#values[i];
-      this.#values = values;
-    }
-    return slot;
-  }
-
-  /** Makes `slot` the most recent; the list holds the entries of `#index` other than `slot`. */
-  #append(slot: number): void {
-    if (this.#index.size === 1) {
-      this.#head = slot;
-    } else {
-      this.#next[this.#tail] = slot;
-      this.#prev[slot] = this.#tail;
-    }
-    this.#tail = slot;
-  }
-
-  /** Takes `slot` out of the recency list (it stays in `#index` until the caller says otherwise). */
-  #unlink(slot: number): void {
-    if (slot === this.#head) this.#head = this.#next[slot] as number;
-    else this.#next[this.#prev[slot] as number] = this.#next[slot] as number;
-    if (slot === this.#tail) this.#tail = this.#prev[slot] as number;
-    else this.#prev[this.#next[slot] as number] = this.#prev[slot] as number;
-  }
+/** A copy of `values` with room for `capacity` slots (a holey array of exactly that length, not a grown one's slack). */
+export function grownTo<T>(values: Array<T | undefined>, capacity: number): Array<T | undefined> {
+  const grown = new Array<T | undefined>(capacity);
+  for (let i = 0; i < values.length; i++) grown[i] = values[i];
+  return grown;
 }
 
 /**

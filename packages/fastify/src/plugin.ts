@@ -114,8 +114,9 @@ async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptio
     return createGuard(merged as RequireAccessOptions<FastifyRequest, FastifyRefusalHook>, subjectFromRequest);
   }
 
-  function gateRequest(guard: FastifyGuard, request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
-    const admission = guard.admit(request, loggerFor);
+  /** `admit`: the guard's, held by the route's handler (a hit then reads no guard object: issue 25). */
+  function gateRequest(guard: FastifyGuard, admit: FastifyGuard['admit'], request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction): void {
+    const admission = admit(request, loggerFor);
     // A cache hit arrives synchronously, a grant as the decision itself: answered now, with no Promise and no outcome
     // object on the hot path.
     if ('source' in admission) {
@@ -137,11 +138,12 @@ async function licenzyGatePlugin(app: FastifyInstance, options: LicenzyGateOptio
 
   /** A new handler for `guard`'s flow, picked once: an enforcing route runs exactly gateRequest(). */
   function handlerFor(guard: FastifyGuard): GateHandler {
-    if (guard.reportOnly === false) return function licenzyPreHandler(request, reply, done) { gateRequest(guard, request, reply, done); };
+    const admit = guard.admit;
+    if (guard.reportOnly === false) return function licenzyPreHandler(request, reply, done) { gateRequest(guard, admit, request, reply, done); };
     if (guard.reportOnly === true) return function licenzyReportPreHandler(request, _reply, done) { reportRequest(guard, request, done); };
     return function licenzyPreHandlerOrReport(request, reply, done) {
       if (guard.reportsOnly(request)) reportRequest(guard, request, done);
-      else gateRequest(guard, request, reply, done);
+      else gateRequest(guard, admit, request, reply, done);
     };
   }
 
