@@ -168,7 +168,39 @@ function createDecider<Req, Missed, Hit>(parts: DeciderParts<Req>, decided: (dec
     }
   }
 
-  return function decide(req: Req, loggerFor?: LoggerFor<Req>): Hit | GuardOutcome | Promise<GuardOutcome | Missed> {
+  /** Everything but a hit on the hot path: a fresh route, a miss, a subject that is not a string (or a promise of one). */
+  function decideRest(req: Req, resolved: unknown, loggerFor: LoggerFor<Req> | undefined): Hit | GuardOutcome | Promise<GuardOutcome | Missed> {
+    // A string subject reaches here on a fresh route (not peeked yet) or after the hot path's peek missed.
+    if (typeof resolved === 'string') return settle(req, resolved, loggerFor, decided, neverFresh);
+    if (isThenable(resolved)) {
+      // Settled later, the answer is always an outcome (a promise never carries a bare decision).
+      return Promise.resolve(resolved).then(
+        (value) => contained(refuse, req, loggerFor, () => settle(req, value, loggerFor, parts.decided)),
+        (error: unknown) => refuseContained(refuse, error, req, loggerFor),
+      );
+    }
+    return settle(req, resolved, loggerFor, decided);
+  }
+
+  return hitFirst(subject, gate, neverFresh, grantAsIs, decided, decideRest, refuse);
+}
+
+/**
+ * The hot path of a decider, in as little code as it takes (issue 25): a route that never asks for a fresh answer, a
+ * string subject (only validated subjects are cached, so a hit needs no validation) and a cached decision; anything else
+ * goes to `rest`, which does not ask the cache again. Built by its own function so that what a hit reads is exactly
+ * this function's first parameters, the first slots of the returned closure's context: one cache line rather than two.
+ */
+function hitFirst<Req, Hit, Rest>(
+  subject: (req: Req) => unknown,
+  gate: AccessGate,
+  neverFresh: boolean,
+  grantAsIs: boolean,
+  decided: (decision: AccessDecision) => Hit,
+  rest: (req: Req, resolved: unknown, loggerFor: LoggerFor<Req> | undefined) => Rest,
+  refuse: Refuser<Req>,
+): (req: Req, loggerFor?: LoggerFor<Req>) => Hit | Rest | GuardOutcome {
+  return function decide(req, loggerFor) {
     // A plain try/catch rather than contained(): no closure is allocated per request on the hit path.
     try {
       let resolved: unknown;
@@ -177,25 +209,12 @@ function createDecider<Req, Missed, Hit>(parts: DeciderParts<Req>, decided: (dec
       } catch (error) {
         return refuse(error, undefined, req, loggerFor);
       }
-      if (typeof resolved === 'string') {
-        // The hot path, in as little code as it takes (issue 25): a route that never asks for a fresh answer, a string
-        // subject (only validated subjects are cached, so a hit needs no validation) and a cached decision. Anything else
-        // is settled, without asking the cache again.
-        // `=== true`: a compare, where a bare test of a captured boolean is a full truthiness check in optimised code.
-        if (neverFresh === true) {
-          const hit = gate.peek(resolved);
-          if (hit !== undefined) return grantAsIs === true && hit.allowed === true ? (hit as Hit) : decided(hit);
-        }
-        return settle(req, resolved, loggerFor, decided, neverFresh);
+      // `=== true`: a compare, where a bare test of a captured boolean is a full truthiness check in optimised code.
+      if (neverFresh === true && typeof resolved === 'string') {
+        const hit = gate.peek(resolved);
+        if (hit !== undefined) return grantAsIs === true && hit.allowed === true ? (hit as Hit) : decided(hit);
       }
-      if (isThenable(resolved)) {
-        // Settled later, the answer is always an outcome (a promise never carries a bare decision).
-        return Promise.resolve(resolved).then(
-          (value) => contained(refuse, req, loggerFor, () => settle(req, value, loggerFor, parts.decided)),
-          (error: unknown) => refuseContained(refuse, error, req, loggerFor),
-        );
-      }
-      return settle(req, resolved, loggerFor, decided);
+      return rest(req, resolved, loggerFor);
     } catch (error) {
       return refuseContained(refuse, error, req, loggerFor);
     }
