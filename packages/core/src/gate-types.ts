@@ -85,8 +85,10 @@ export interface AccessGateOptions extends LicenzyClientOptions {
    */
   logger?: GateLogger;
   /**
-   * Clock in ms; inject one to test TTLs without waiting. It then measures durations and stamps `checkedAt`.
-   * Default: durations on a monotonic clock (`performance.now()`, read at most once per ms), `checkedAt` from `Date.now()`.
+   * Clock in ms; inject one to test TTLs without waiting. It then measures durations and stamps `checkedAt`. A clock
+   * that goes back is safe but costly: nothing cached is served until it passes its latest stamp again, and the next
+   * answer cached makes the gate forget every other one. Default: durations on a monotonic clock (`performance.now()`
+   * in whole ms, read at most once per 10 ms), `checkedAt` from `Date.now()`.
    */
   now?: () => number;
 }

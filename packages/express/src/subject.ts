@@ -20,8 +20,12 @@ import type { Request } from 'express';
  */
 export function subjectFromRequest(req: Request): unknown {
   const user = field(req, 'user');
+  const fromUser = field(user, 'id') ?? field(user, 'sub');
+  if (fromUser !== undefined && fromUser !== null) return fromUser;
+  // Read only when `req.user` has no subject: on Express every read of a property `req` lacks walks its whole
+  // prototype chain in the runtime (each request has a hidden class of its own), ~1 µs a request (issue 25).
   const auth = field(req, 'auth');
-  return field(user, 'id') ?? field(user, 'sub') ?? field(auth, 'sub') ?? field(field(auth, 'payload'), 'sub');
+  return field(auth, 'sub') ?? field(field(auth, 'payload'), 'sub');
 }
 
 /**

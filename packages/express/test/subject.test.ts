@@ -16,6 +16,13 @@ describe('subjectFromAuth', () => {
     expect(subjectFromAuth(req(fields))).toBe(expected);
   });
 
+  it('reads req.auth only when req.user gives no subject (a miss on Express walks the request\'s prototype chain)', () => {
+    let reads = 0;
+    const withUser = (user: object) => Object.defineProperty({ user }, 'auth', { get: () => ((reads += 1), { sub: 'a_sub' }) });
+    expect([subjectFromAuth(req(withUser({ id: 'u_id' }))), reads]).toEqual(['u_id', 0]);
+    expect([subjectFromAuth(req(withUser({}))), reads]).toEqual(['a_sub', 1]);
+  });
+
   it('returns a numeric id as is (the core turns it into a string)', () => {
     expect(subjectFromAuth(req({ user: { id: 7 } }))).toBe(7);
   });
