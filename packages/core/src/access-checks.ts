@@ -20,11 +20,9 @@ export interface AccessChecksDeps {
   readonly nowLag?: number;
   readonly wallNow: () => number;
   readonly cache: DecisionCache;
-  /** The counted hit path (the gate's `peek()` without publishing). */
-  readonly lookup: (subjectRef: string) => AccessDecision | undefined;
   readonly caller: UpstreamCaller;
   readonly shared: SharedFill | undefined;
-  readonly counters: Pick<GateCounters, 'hits' | 'misses' | 'stale' | 'errors' | 'coalesced'>;
+  readonly counters: Pick<GateCounters, 'misses' | 'stale' | 'errors' | 'coalesced'>;
   readonly freshEnough: FreshBound;
   readonly ttl: number;
   readonly deniedTtl: number;
@@ -62,11 +60,11 @@ interface Failure {
  * Creates the checks of a gate.
  *
  * @example
- * const checks = createAccessChecks({ client, mode, now, wallNow, cache, lookup, caller, shared: undefined, counters, freshEnough, ttl, deniedTtl, staleIfError, errorTtl, max })
+ * const checks = createAccessChecks({ client, mode, now, wallNow, cache, caller, shared: undefined, counters, freshEnough, ttl, deniedTtl, staleIfError, errorTtl, max })
  * const decision = await checks.decide('user_1', { fresh: true })
  */
 export function createAccessChecks(deps: AccessChecksDeps): AccessChecks {
-  const { client, mode, now, nowLag: lag = 0, wallNow, cache, lookup, caller, shared, counters, freshEnough, ttl, deniedTtl, staleIfError, errorTtl, max } = deps;
+  const { client, mode, now, nowLag: lag = 0, wallNow, cache, caller, shared, counters, freshEnough, ttl, deniedTtl, staleIfError, errorTtl, max } = deps;
   // Calls in flight per subject: concurrent checks share one. A newer call (fresh, or after invalidate)
   // replaces the entry, and only the call still registered may write the cache, so an old answer never
   // overwrites a newer one.
@@ -137,7 +135,7 @@ export function createAccessChecks(deps: AccessChecksDeps): AccessChecks {
   async function decide(subjectRef: string, options: CheckOptions = {}): Promise<AccessDecision> {
     const fresh = options.fresh === true;
     if (!fresh) {
-      const hit = lookup(subjectRef);
+      const hit = cache.lookup(subjectRef);
       if (hit !== undefined) return hit;
     }
     validateSubjectRef(subjectRef);
@@ -153,10 +151,7 @@ export function createAccessChecks(deps: AccessChecksDeps): AccessChecks {
     } else {
       if (fresh) {
         const recent = cache.recentAnswer(subjectRef, t);
-        if (recent !== undefined) {
-          counters.hits++;
-          return recent;
-        }
+        if (recent !== undefined) return recent; // counted as a hit by the cache
       }
       const failure = failures.get(subjectRef);
       // Like a cached decision (servesAt): within [since, until) (issue 23 item 13), so never refused past errorTtl (issue 25).

@@ -19,15 +19,15 @@ export interface Answer {
 
 /**
  * The decision cache as the gate uses it. Every read judges the entry by its own stamps on the gate's clock, and
- * only an entry for the subject asked about is ever served. {@link DecisionCache.lookup} counts its own hits (kept
- * beside what it reads, so a hit writes no other object); a caller counts any other answer it serves.
+ * only an entry for the subject asked about is ever served. The cache counts every fresh decision it serves
+ * ({@link DecisionCache.hits}), beside what a hit reads, so a hit writes no other object.
  */
 export interface DecisionCache {
   /** The hit path: the decision if one is fresh now (counted in {@link hits}), else `undefined`. Synchronous, allocation-free for our own LRU. */
   lookup(subjectRef: string): AccessDecision | undefined;
-  /** How many {@link lookup}s found a fresh decision (the gate's other hits it counts itself). */
+  /** How many fresh decisions {@link lookup} and {@link recentAnswer} served: the gate's `stats().hits`. */
   readonly hits: number;
-  /** A fresh decision whose call started within the fresh bound at `t` (good enough for a `fresh` check). */
+  /** A fresh decision whose call started within the fresh bound at `t` (good enough for a `fresh` check; counted in {@link hits}). */
   recentAnswer(subjectRef: string, t: number): AccessDecision | undefined;
   /** During an outage: a decision past its expiry but inside its stale window at `t`, as `source: 'stale'`. */
   standIn(subjectRef: string, t: number): AccessDecision | undefined;

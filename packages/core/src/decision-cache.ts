@@ -65,6 +65,7 @@ class ForeignDecisionCache implements DecisionCache {
     if (entry === undefined) return undefined;
     if (typeof entry.requestedAt !== 'number' || !this.#freshEnough(entry.requestedAt, t)) return undefined;
     if (!foreignUsable(subjectRef, entry, t, entry.expiresAt)) return undefined;
+    this.#hits++;
     return entry.cached instanceof CachedAccessDecision ? entry.cached : this.#toDecision(subjectRef, entry, 'cache');
   }
 

@@ -42,8 +42,6 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
   const shared = binding === undefined ? undefined : createSharedFill({ binding, cache, counters, ttl, deniedTtl, staleIfError, now, freshEnough });
   const stats = createGateStats(counters, { cache, caller });
 
-  /** The hit path, counted by the cache itself: one monomorphic cache call, no allocation. */
-  const lookup = (subjectRef: string): AccessDecision | undefined => cache.lookup(subjectRef);
 
   /**
    * The public fast path: a hit is a decision, published when someone listens (one property read otherwise). A string
@@ -60,7 +58,7 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
     return hit;
   }
 
-  const checks = createAccessChecks({ ...config, cache, lookup, caller, shared, counters, freshEnough });
+  const checks = createAccessChecks({ ...config, cache, caller, shared, counters, freshEnough });
 
   function check(subject: string, checkOptions: CheckOptions = {}): Promise<AccessDecision> {
     let subjectRef = subject;
@@ -81,7 +79,7 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
   const waiter = createAccessWaiter({
     // Through check(), so each of its checks is traced on `licenzy-gate:check` like any other.
     check: (subjectRef) => check(subjectRef, { fresh: true }),
-    peek: lookup,
+    peek: (subjectRef) => cache.lookup(subjectRef),
     onWakeup: invalidation.onWakeup,
     random: config.random,
     now,

@@ -93,7 +93,9 @@ export class OwnDecisionCache implements DecisionCache {
     const t = at + this.#shift;
     if (decision === undefined || !(t >= this.#latest && t < decision[SERVED_UNTIL])) return undefined;
     const startedAt = requestStartedAt(decision[SERVED_UNTIL] + this.#epoch, this.#stamps.requestedBefore(decision[SLOT]));
-    return this.#freshEnough(startedAt, at + this.#lag) ? decision : undefined;
+    if (!this.#freshEnough(startedAt, at + this.#lag)) return undefined;
+    this.#hits++;
+    return decision;
   }
 
   standIn(subjectRef: string, at: number): AccessDecision | undefined {

@@ -18,9 +18,8 @@ function setup(options: { staleIfError?: number; errorTtl?: number; freshInterva
   const freshEnough = createFreshBound(options.freshInterval ?? 1_000);
   const cache = createDecisionCache({ mode: 'test', now: clock.now, wallNow: clock.now, freshEnough, enabled: true, max: 100, store: undefined });
   const caller = createUpstreamCaller({ mode: 'test', now: clock.now, logger: silent, counters, circuitBreaker: undefined, maxConcurrent: 64, maxQueue: 1000, watchdogMs: 60_000 });
-  const lookup = (subjectRef: string) => cache.lookup(subjectRef);
   const checks = createAccessChecks({
-    client: fake.checker, mode: 'test', now: clock.now, wallNow: clock.now, cache, lookup, caller, shared: undefined, counters, freshEnough,
+    client: fake.checker, mode: 'test', now: clock.now, wallNow: clock.now, cache, caller, shared: undefined, counters, freshEnough,
     ttl: 10_000, deniedTtl: 1_000, staleIfError: options.staleIfError ?? 0, errorTtl: options.errorTtl ?? 1_000, max: 100,
   });
   return { clock, fake, counters, cache, checks };
@@ -75,7 +74,7 @@ describe('access checks: the failure memo and the fresh bound', () => {
   });
 
   it('a fresh check joins a call or reuses an answer requested within freshInterval, and asks again past it', async () => {
-    const { fake, checks, clock, counters } = setup({ freshInterval: 1_000 });
+    const { fake, checks, clock, cache } = setup({ freshInterval: 1_000 });
     const first = checks.decide('user_1', { fresh: true });
     clock.advance(999);
     const joined = checks.decide('user_1', { fresh: true });
@@ -85,7 +84,7 @@ describe('access checks: the failure memo and the fresh bound', () => {
     await Promise.all([first, joined]);
     // The answer's call started 999 ms ago: still fresh enough.
     await expect(checks.decide('user_1', { fresh: true })).resolves.toMatchObject({ allowed: false, source: 'cache' });
-    expect(counters.hits).toBe(1);
+    expect(cache.hits).toBe(1);
     clock.advance(1);
     const again = checks.decide('user_1', { fresh: true });
     await flush();

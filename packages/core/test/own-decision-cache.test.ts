@@ -107,16 +107,19 @@ describe('our own decision cache', () => {
     });
   });
 
-  it('counts its hits: fresh decisions served by lookup(), nothing else', () => {
+  it('counts its hits: fresh decisions served by lookup() and recentAnswer(), not misses or stale stand-ins', () => {
     const { clock, cache, answer } = ownCache(1_000);
-    cache.remember('u', answer(100));
+    cache.remember('u', answer(100, 300));
     cache.lookup('u');
     cache.lookup('u');
     cache.lookup('nobody');
     cache.recentAnswer('u', clock.now());
+    cache.recentAnswer('nobody', clock.now());
     clock.advance(100);
     cache.lookup('u');
-    expect(cache.hits).toBe(2);
+    cache.recentAnswer('u', clock.now());
+    expect(cache.standIn('u', clock.now())).toBeDefined();
+    expect(cache.hits).toBe(3);
   });
 
   it('evicts exactly the least recently used subject under any sequence of answers, hits, deletes and clears', () => {
