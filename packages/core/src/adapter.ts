@@ -12,7 +12,7 @@ export { MAX_STATUS_WAIT, createAccessStatus, loadCustomerAccess } from './statu
 export type { AccessStatusOptions, AccessStatusRoute, CustomerAccessForOptions, StatusReply } from './status.js';
 export { refusalAction } from './refusal.js';
 export type { RefusalAction, RefusalPolicy } from './refusal.js';
-export { identityField } from './subject.js';
+export { identityField, identityFieldOfOwnClass } from './subject.js';
 export { consoleLogger } from './logger.js';
 export { booleanOption, integerOption, loggerOption, optionKeys, optionsObject, rejectUnknownKeys, renamedOption } from './options.js';
 export type { KeysEnum } from './options.js';

@@ -82,7 +82,24 @@ export function identityField(holder: unknown, key: string): unknown {
   // On the request path, before the cache lookup, so no allocation and no walk in the common cases: an absent
   // field (undefined) or an own one answers at once. Only an inherited value walks the prototype chain to the
   // object that owns `key` (a few levels for a framework's request object).
-  const value = (holder as Record<string, unknown>)[key];
+  return owned(holder, key, (holder as Record<string, unknown>)[key]);
+}
+
+/**
+ * {@link identityField} for an object whose hidden class is its own, such as an Express request (each one is given its
+ * prototype after it is made, and a class of its own with it): the field is read with `Reflect.get`, which takes no
+ * inline cache. A plain read of such an object misses V8's inline cache every time, and the runtime then looks the
+ * field up and files the new class in the shared megamorphic cache: measured on 2,000 Express requests, `req.user`
+ * 472 ns plain and 183 ns by `Reflect.get` (issue 25). On objects that share a class (Koa's `ctx.state`, Fastify's
+ * request) a plain read is the faster one: use {@link identityField} there.
+ */
+export function identityFieldOfOwnClass(holder: unknown, key: string): unknown {
+  if (typeof holder !== 'object' || holder === null) return undefined;
+  return owned(holder, key, Reflect.get(holder, key));
+}
+
+/** `value`, read as `holder[key]`, when `key` is `holder`'s own or comes from a prototype other than `Object.prototype`. */
+function owned(holder: object, key: string, value: unknown): unknown {
   if (value === undefined || hasOwn.call(holder, key)) return value;
   let owner = Object.getPrototypeOf(holder) as object | null;
   while (owner !== null && !hasOwn.call(owner, key)) owner = Object.getPrototypeOf(owner) as object | null;

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LicenzySubjectInvalidError, LicenzySubjectRequiredError, MAX_SUBJECT_LENGTH, validateSubjectRef } from '../src/index.js';
-import { identityField } from '../src/adapter.js';
+import { identityField, identityFieldOfOwnClass } from '../src/adapter.js';
 import { subjectFromResolved } from '../src/subject.js';
 
 describe('validateSubjectRef', () => {
@@ -54,66 +54,72 @@ describe('subjectFromResolved', () => {
   });
 });
 
-describe('identityField', () => {
-  it('reads a field of an object and nothing from other values', () => {
-    expect(identityField({ id: 'u1' }, 'id')).toBe('u1');
-    expect(identityField({ id: 0 }, 'id')).toBe(0);
-    expect(identityField('ada', 'sub')).toBeUndefined(); // not String.prototype.sub
-    expect(identityField(null, 'id')).toBeUndefined();
-    expect(identityField(undefined, 'id')).toBeUndefined();
-    expect(identityField(42, 'toFixed')).toBeUndefined();
-  });
-});
-
-describe('bug: identity inherited from Object.prototype makes anonymous requests pass', () => {
-  // A prototype-pollution bug elsewhere in an app (`Object.prototype.user = { id: 'x' }`) used to hand every
-  // anonymous request an identity, because the default resolvers read inherited properties.
-  const polluted = ['user', 'auth', 'sub', 'id', 'payload'] as const;
-  afterEach(() => {
-    for (const key of polluted) delete (Object.prototype as Record<string, unknown>)[key];
-  });
-  const pollute = (key: (typeof polluted)[number], value: unknown) => {
-    Object.defineProperty(Object.prototype, key, { value, configurable: true, writable: true, enumerable: false });
-  };
-
-  it('ignores a field that only Object.prototype holds', () => {
-    pollute('user', { id: 'x' });
-    pollute('id', 'x');
-    pollute('sub', 'x');
-    expect(identityField({}, 'user')).toBeUndefined();
-    expect(identityField({ name: 'ada' }, 'id')).toBeUndefined();
-    expect(identityField(identityField({ user: {} }, 'user'), 'sub')).toBeUndefined();
-    // A request object several prototypes deep (Express's req, Fastify's Request) is walked to the top too.
-    class Incoming {}
-    class Req extends Incoming {}
-    expect(identityField(new Req(), 'user')).toBeUndefined();
+// The same rules whichever way the field is read: a plain read, or Reflect.get for objects with a class of their own.
+for (const [name, read] of [
+  ['identityField', identityField],
+  ['identityFieldOfOwnClass', identityFieldOfOwnClass],
+] as const) {
+  describe(name, () => {
+    it('reads a field of an object and nothing from other values', () => {
+      expect(read({ id: 'u1' }, 'id')).toBe('u1');
+      expect(read({ id: 0 }, 'id')).toBe(0);
+      expect(read('ada', 'sub')).toBeUndefined(); // not String.prototype.sub
+      expect(read(null, 'id')).toBeUndefined();
+      expect(read(undefined, 'id')).toBeUndefined();
+      expect(read(42, 'toFixed')).toBeUndefined();
+    });
   });
 
-  it('ignores fields of a null-prototype holder that owns nothing', () => {
-    pollute('id', 'x');
-    expect(identityField(Object.create(null), 'id')).toBeUndefined();
-  });
+  describe(`bug: identity inherited from Object.prototype makes anonymous requests pass (${name})`, () => {
+    // A prototype-pollution bug elsewhere in an app (`Object.prototype.user = { id: 'x' }`) used to hand every
+    // anonymous request an identity, because the default resolvers read inherited properties.
+    const polluted = ['user', 'auth', 'sub', 'id', 'payload'] as const;
+    afterEach(() => {
+      for (const key of polluted) delete (Object.prototype as Record<string, unknown>)[key];
+    });
+    const pollute = (key: (typeof polluted)[number], value: unknown) => {
+      Object.defineProperty(Object.prototype, key, { value, configurable: true, writable: true, enumerable: false });
+    };
 
-  it('still reads own fields, also when Object.prototype holds the same name', () => {
-    pollute('id', 'x');
-    expect(identityField({ id: 'u1' }, 'id')).toBe('u1');
-    const bare = Object.create(null) as Record<string, unknown>;
-    bare.id = 'u2';
-    expect(identityField(bare, 'id')).toBe('u2');
-    // Identity set on a prototype that is not Object.prototype (a session object built with Object.create).
-    expect(identityField(Object.create({ id: 'u3' }), 'id')).toBe('u3');
-  });
+    it('ignores a field that only Object.prototype holds', () => {
+      pollute('user', { id: 'x' });
+      pollute('id', 'x');
+      pollute('sub', 'x');
+      expect(read({}, 'user')).toBeUndefined();
+      expect(read({ name: 'ada' }, 'id')).toBeUndefined();
+      expect(read(read({ user: {} }, 'user'), 'sub')).toBeUndefined();
+      // A request object several prototypes deep (Express's req, Fastify's Request) is walked to the top too.
+      class Incoming {}
+      class Req extends Incoming {}
+      expect(read(new Req(), 'user')).toBeUndefined();
+    });
 
-  it("keeps class getters working (an ORM entity's `get id()` on its class prototype)", () => {
-    pollute('id', 'x');
-    class Entity {
-      #row = { id: 'u4' };
-      get id(): string {
-        return this.#row.id;
+    it('ignores fields of a null-prototype holder that owns nothing', () => {
+      pollute('id', 'x');
+      expect(read(Object.create(null), 'id')).toBeUndefined();
+    });
+
+    it('still reads own fields, also when Object.prototype holds the same name', () => {
+      pollute('id', 'x');
+      expect(read({ id: 'u1' }, 'id')).toBe('u1');
+      const bare = Object.create(null) as Record<string, unknown>;
+      bare.id = 'u2';
+      expect(read(bare, 'id')).toBe('u2');
+      // Identity set on a prototype that is not Object.prototype (a session object built with Object.create).
+      expect(read(Object.create({ id: 'u3' }), 'id')).toBe('u3');
+    });
+
+    it("keeps class getters working (an ORM entity's `get id()` on its class prototype)", () => {
+      pollute('id', 'x');
+      class Entity {
+        #row = { id: 'u4' };
+        get id(): string {
+          return this.#row.id;
+        }
       }
-    }
-    class Account extends Entity {}
-    expect(identityField(new Entity(), 'id')).toBe('u4');
-    expect(identityField(new Account(), 'id')).toBe('u4');
+      class Account extends Entity {}
+      expect(read(new Entity(), 'id')).toBe('u4');
+      expect(read(new Account(), 'id')).toBe('u4');
+    });
   });
-});
+}
