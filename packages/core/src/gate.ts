@@ -44,7 +44,6 @@ export function createAccessGate(options: AccessGateOptions = {}): LicenzyGate {
   const shared = binding === undefined ? undefined : createSharedFill({ binding, cache, counters, ttl, deniedTtl, staleIfError, now, freshEnough });
   const stats = createGateStats(counters, { cache, caller });
 
-
   /**
    * The public fast path: a hit is a decision, published when someone listens (one property read otherwise). A string
    * goes straight to the cache (an invalid one is never stored, so it misses); anything else is normalised like a

@@ -308,6 +308,8 @@ describe('issue 14: foreign stores', () => {
     const stale = gate.check('u');
     fake.next().reject(outage());
     expect(await stale).toMatchObject({ allowed: true, source: 'stale', checkedAt: answeredAt });
+    // Hits are the fresh-enough answer and the peek, counted by the foreign cache as by our own; the stale one is not.
+    expect(gate.stats()).toMatchObject({ hits: 2, stale: 1 });
   });
 });
 
