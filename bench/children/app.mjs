@@ -43,7 +43,12 @@ const gates = [];
  * `variant` 'gated-now' (experiments): the gate reads performance.now() on every hit instead of the coarse clock;
  * 'gated-const': a clock that never moves (no timer, no read: what the clock costs at all, by difference).
  */
-const isGated = (variant) => variant === 'gated' || variant === 'gated-now' || variant === 'gated-const' || variant.startsWith('gated@');
+const isGated = (variant) => variant === 'gated' || variant === 'gated-now' || variant === 'gated-const' || variant === 'gated-default' || variant.startsWith('gated@');
+/**
+ * The gated apps' `subject` option: the app's own resolver (`user.id`), or with `variant` 'gated-default' (experiments)
+ * none, so the adapter's default resolver reads the same field, as `requireAccess()` without options does.
+ */
+const subjectOption = (variant, resolver) => (variant === 'gated-default' ? {} : { subject: resolver });
 async function createGate(variant) {
   // `core=<name>`: the gate from another build of core, bench/experiments/builds/<name>/dist (e.g. one with a proposed
   // gate.ts patch, or the code before a change), handed to the workspace's adapters as `gate`: builds side by side.
@@ -106,7 +111,7 @@ async function expressRoute(app, variant, path) {
   const handlers = [];
   if (isGated(variant)) {
     const { requireAccess } = await import('@licenzy-gate/express');
-    handlers.push(requireAccess({ gate: await createGate(variant), subject: (req) => req.user?.id }));
+    handlers.push(requireAccess({ gate: await createGate(variant), ...subjectOption(variant, (req) => req.user?.id) }));
   } else if (variant === 'noop') {
     handlers.push(function noop(_req, _res, next) {
       next();
@@ -190,7 +195,7 @@ async function koaRoute(router, variant, path) {
   const handlers = [];
   if (isGated(variant)) {
     const { requireAccess } = await import('@licenzy-gate/koa');
-    handlers.push(requireAccess({ gate: await createGate(variant), subject: (ctx) => ctx.state.user?.id }));
+    handlers.push(requireAccess({ gate: await createGate(variant), ...subjectOption(variant, (ctx) => ctx.state.user?.id) }));
   } else if (variant === 'noop') {
     handlers.push(function noop(_ctx, next) {
       return next();
@@ -261,7 +266,7 @@ async function fastifyRoute(app, variant, path) {
   const routeOptions = {};
   if (isGated(variant)) {
     const { licenzyGate } = await import('@licenzy-gate/fastify');
-    await app.register(licenzyGate, { gate: variant === 'gated' && gate !== undefined ? gate : await createGate(variant), subject: (request) => request.user?.id });
+    await app.register(licenzyGate, { gate: variant === 'gated' && gate !== undefined ? gate : await createGate(variant), ...subjectOption(variant, (request) => request.user?.id) });
     routeOptions.preHandler = app.requireAccess();
   } else if (variant === 'noop') {
     routeOptions.preHandler = function noop(_request, _reply, done) {
