@@ -24,6 +24,9 @@ for (const child of processes) process.kill(child.pid, 'SIGSTOP');
 const acc = Array.from({ length: Number(blocks) }, () => Object.fromEntries(names.map((name) => [name, { cpu: 0, ok: 0 }])));
 const perProc = processes.map(() => Object.fromEntries(names.map((name) => [name, []])));
 const sequences = carryoverBalanced(names.length);
+// Each process walks the orders in turn across its visits (its unkept first cycles included), so that over the run
+// every app follows every other equally often in each process; `prev` in the dump is the app loaded just before.
+const nextOrder = processes.map(() => 0);
 const started = Date.now();
 const slices = [];
 for (let b = -1; b < Number(blocks); b++) {
@@ -32,14 +35,18 @@ for (let b = -1; b < Number(blocks); b++) {
     const child = processes[p];
     process.kill(child.pid, 'SIGCONT');
     const local = Object.fromEntries(names.map((name) => [name, { cpu: 0, ok: 0 }]));
-    // an unkept first cycle after the switch
-    for (const name of names) await child.load.slice(name, Number(sliceMs));
-    for (let c = 0; c < (b < 0 ? 4 : Number(cycles)); c++) {
+    // an unkept first cycle after the switch (c = -1)
+    let prev;
+    for (let c = -1; c < (b < 0 ? 4 : Number(cycles)); c++) {
+      const order = sequences[nextOrder[p]++ % sequences.length];
       for (let k = 0; k < names.length; k++) {
-        const name = names[sequences[c % sequences.length][k]];
+        const name = names[order[k]];
         const s = await child.load.slice(name, Number(sliceMs));
         if (s.other > 0) throw new Error(`${name}: ${s.other} non-2xx`);
-        if (b >= 0) slices.push({ b, p, c, name, cpu: s.cpuNs, ok: s.ok, ms: s.ms });
+        const before = prev;
+        prev = name;
+        if (c < 0) continue;
+        if (b >= 0) slices.push({ b, p, c, k, name, prev: before, cpu: s.cpuNs, ok: s.ok, ms: s.ms });
         local[name].cpu += s.cpuNs;
         local[name].ok += s.ok;
       }

@@ -229,16 +229,93 @@ export async function slicedRuns({ processes, names, rounds, cycles, sliceMs, wa
 }
 
 /**
- * Orders of `n` apps (index lists) in which every app is in every position equally often and follows every other app
- * equally often: a Williams design (n rows for an even n, 2n for an odd one). Plain rotations of one order balance
- * positions only: each app then always follows the same app, so whatever a slice inherits from the one before it
- * (scavenges the previous app's allocations brought due, what it left in the caches) falls on one app more than
- * another. With rotations, Express's A/A (the empty app that always followed the bare one ÷ the empty app that always
- * followed it) measured 1.015–1.022 in four full runs, and above 1 in 14 of their 16 processes.
+ * The rows of a Williams design for `n` apps (index lists; n rows for an even n, 2n for an odd one): every app in every
+ * position once (twice for an odd n), every ordered pair side by side once (twice), and the rows in pairs, each the
+ * other reversed, so that every app comes before every other in half of them.
  */
-export function carryoverBalanced(n) {
+export function williamsRows(n) {
   const first = [0];
   for (let k = 1, low = 1, high = n - 1; k < n; k++) first.push(k % 2 === 1 ? low++ : high--);
-  const rows = Array.from({ length: n }, (_, r) => first.map((a) => (a + r) % n));
-  return n % 2 === 0 ? rows : [...rows, ...rows.map((row) => [...row].reverse())];
+  const base = Array.from({ length: n }, (_, r) => first.map((a) => (a + r) % n));
+  return n % 2 === 0 ? base : [...base, ...base.map((row) => [...row].reverse())];
+}
+
+/**
+ * The order server process number `p` creates (and first loads) `names` in: row `p` of a Williams design, so that over
+ * as many processes as rows every app is created in every position once and before every other app in half of them.
+ * Rotations of one order, used until session 9 of issue 25, balanced the positions only: with four apps in four
+ * processes each app was created right before the same one in three of them (the A/A's empty app before its control).
+ */
+export function creationOrder(names, p) {
+  const rows = williamsRows(names.length);
+  return rows[p % rows.length].map((k) => names[k]);
+}
+
+/**
+ * Orders of `n` apps (index lists), one per cycle and used in turn, wrapping around: every app is in every position
+ * equally often and follows every other app equally often, counting the step from one cycle's last slice to the next
+ * cycle's first. Plain rotations of one order balance positions only: each app then always follows the same app, so
+ * whatever a slice inherits from the one before it (scavenges the previous app's allocations brought due, what it left
+ * in the caches) falls on one app more than another. With rotations, Express's A/A (the empty app that always followed
+ * the bare one ÷ the empty app that always followed it) measured 1.015–1.022 in four full runs, and above 1 in 14 of
+ * their 16 processes. The rows of a Williams design (n rows for an even n, 2n for an odd one) balance the steps inside
+ * a cycle only: used one after another, the step between two rows is the same kind every time (for four apps, each app
+ * opened a cycle only after the app created after it), so each app followed one of the others twice as often as the
+ * rest (issue 25, session 9: slices of one Fastify process differed by up to 5% by the app before them). So the rows
+ * are put in an order (an Eulerian circuit: rows are nodes, a step from row r to row s is an edge, one per ordered
+ * pair of apps that r's last and s's first make) in which the steps between rows cover every ordered pair once:
+ * n(n − 1) rows, after which every ordered pair has followed n times. Checked on the way out; two apps can only alternate.
+ */
+export function carryoverBalanced(n) {
+  if (n < 3) return n === 2 ? [[0, 1], [1, 0]] : [[0]];
+  const williams = williamsRows(n);
+  // For every ordered pair (a, b), one step from a row ending in a to a row starting with b. With 2n rows (odd n) two
+  // rows end in a and two start with b: each such row takes half of those pairs, so that every row has as many steps
+  // out as in, (n − 1) / 2, and is used that many times. Which half goes where is drawn (a fixed seed: the same orders
+  // every run) until the steps join into one walk: for three apps, splitting by (b − a) mod n gives every row a step to
+  // itself only.
+  const endingIn = (a) => williams.flatMap((row, r) => (row[n - 1] === a ? [r] : []));
+  const startingWith = (b) => williams.flatMap((row, r) => (row[0] === b ? [r] : []));
+  let seed = 1;
+  const draw = (k) => { seed = (seed * 48271) % 2147483647; return seed % k; };
+  const halves = (list) => {
+    const shuffled = [...list];
+    for (let i = shuffled.length - 1; i > 0; i--) { const j = draw(i + 1); [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]]; }
+    return new Map(shuffled.map((x, i) => [x, Math.floor(i * williams.length / n / (n - 1))]));
+  };
+  const others = (a) => Array.from({ length: n }, (_, b) => b).filter((b) => b !== a);
+  for (let attempt = 0; attempt < 1000; attempt++) {
+    const sourceHalf = Array.from({ length: n }, (_, a) => halves(others(a)));
+    const targetHalf = Array.from({ length: n }, (_, b) => halves(others(b)));
+    const steps = williams.map(() => []);
+    for (let a = 0; a < n; a++) {
+      for (const b of others(a)) steps[endingIn(a)[sourceHalf[a].get(b)]].push(startingWith(b)[targetHalf[b].get(a)]);
+    }
+    // Hierholzer's walk from row 0: every step once; the rows in the order walked, the last step leading back to row 0.
+    const stack = [0];
+    const walk = [];
+    while (stack.length > 0) {
+      const row = stack[stack.length - 1];
+      if (steps[row].length > 0) stack.push(steps[row].pop());
+      else walk.push(stack.pop());
+    }
+    if (walk.length !== n * (n - 1) + 1) continue;
+    const rows = walk.reverse().slice(0, -1).map((r) => williams[r]);
+    checkBalanced(rows, n);
+    return rows;
+  }
+  throw new Error(`no balanced orders found for ${n} apps`);
+}
+
+/** Throws unless `rows`, used in turn and wrapping around, put every app in every position and after every other app equally often. */
+export function checkBalanced(rows, n) {
+  const positions = Array.from({ length: n }, () => new Array(n).fill(0));
+  const follows = Array.from({ length: n }, () => new Array(n).fill(0));
+  const sequence = rows.flat();
+  rows.forEach((row) => row.forEach((a, k) => positions[k][a]++));
+  sequence.forEach((a, i) => follows[sequence[(i + sequence.length - 1) % sequence.length]][a]++);
+  const even = (counts, skipDiagonal) => new Set(counts.flatMap((line, i) => line.filter((_, j) => !(skipDiagonal && i === j)))).size === 1;
+  if (!even(positions, false) || !even(follows, true) || follows.some((line, a) => line[a] !== 0)) {
+    throw new Error(`orders of ${n} apps not balanced: positions ${JSON.stringify(positions)}, follows ${JSON.stringify(follows)}`);
+  }
 }
