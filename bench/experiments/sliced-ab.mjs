@@ -4,7 +4,7 @@
 //   (framework, apps, processes, blocks, cycles per block, slice ms)
 import { startChild } from '../lib/child.mjs';
 import { settledAppProcess } from '../lib/app-processes.mjs';
-import { carryoverBalanced, slicedLoad } from '../lib/sliced.mjs';
+import { carryoverBalanced, creationOrder, slicedLoad } from '../lib/sliced.mjs';
 import { median } from '../lib/stats.mjs';
 
 const [framework = 'fastify', list = 'noop,control,gated', copies = '3', blocks = '10', cycles = '20', sliceMs = '25'] = process.argv.slice(2);
@@ -16,7 +16,7 @@ const headers = { authorization: 'Bearer token_0' };
 const processes = [];
 for (let n = 0; n < Number(copies); n++) {
   const child = await settledAppProcess({ framework, names, n, mock, headers, variant: (name) => (name === 'control' ? 'noop' : name.replace(/[0-9]+$/, '')) });
-  child.load = await slicedLoad({ pid: child.pid, urls: Object.fromEntries(names.map((name) => [name, child.info.urls[name]])), connections: Number(process.env.CONNS ?? 32), headers });
+  child.load = await slicedLoad({ pid: child.pid, urls: Object.fromEntries(creationOrder(names, n).map((name) => [name, child.info.urls[name]])), connections: Number(process.env.CONNS ?? 32), headers });
   processes.push(child);
 }
 for (const child of processes) process.kill(child.pid, 'SIGSTOP');
