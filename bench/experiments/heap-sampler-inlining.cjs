@@ -5,7 +5,7 @@
 // With inlining the bytes land on the optimised frame the allocation ran in (here the loop's callback, into which both
 // were inlined), not on `inner`; without it, on `inner`. So benchmark 1's "in the gate's own code" (bench/lib/gate-frame-bytes.mjs)
 // charges the gate for a framework function inlined into the gate's middleware (a Koa process once read 36 B per request
-// there, with Koa's `next()` inlined), and the framework for gate code inlined into the framework's frames.
+// there, most likely with Koa's `next()` inlined), and the framework for gate code inlined into the framework's frames.
 // (--no-turbo-escape keeps TurboFan from removing the object altogether.)
 const { Session } = require('node:inspector');
 
