@@ -267,7 +267,9 @@ export function creationOrder(names, p) {
  * rest (issue 25, session 9: slices of one Fastify process differed by up to 5% by the app before them). So the rows
  * are put in an order (an Eulerian circuit: rows are nodes, a step from row r to row s is an edge, one per ordered
  * pair of apps that r's last and s's first make) in which the steps between rows cover every ordered pair once:
- * n(n − 1) rows, after which every ordered pair has followed n times. Checked on the way out; two apps can only alternate.
+ * n(n − 1) rows, after which every ordered pair has followed n times. Checked on the way out. Two apps keep the two
+ * Williams rows ([0, 1], then [1, 0]: positions balanced, but each app follows itself once in four steps): no orders of
+ * two apps balance both.
  */
 export function carryoverBalanced(n) {
   if (n < 3) return n === 2 ? [[0, 1], [1, 0]] : [[0]];
