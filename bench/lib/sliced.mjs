@@ -313,7 +313,7 @@ export function carryoverBalanced(n) {
 }
 
 /** Throws unless `rows`, used in turn and wrapping around, put every app in every position and after every other app equally often. */
-export function checkBalanced(rows, n) {
+function checkBalanced(rows, n) {
   const positions = Array.from({ length: n }, () => new Array(n).fill(0));
   const follows = Array.from({ length: n }, () => new Array(n).fill(0));
   const sequence = rows.flat();

@@ -90,8 +90,9 @@ export function identityField(holder: unknown, key: string): unknown {
  * prototype after it is made, and a class of its own with it): the field is read with `Reflect.get`, which takes no
  * inline cache. A plain read of such an object misses V8's inline cache every time, and the runtime then looks the
  * field up and files the new class in the shared megamorphic cache: on 2,000 kept Express requests, `req.user` took
- * 404–690 ns plain and 123–419 ns by `Reflect.get` over four runs (issue 25; `bench/experiments/unique-class-reads.mjs`). On objects that share a class (Koa's `ctx.state`, Fastify's
- * request) a plain read is the faster one: use {@link identityField} there.
+ * 404–690 ns plain and 123–419 ns by `Reflect.get` over four runs (issue 25; `bench/experiments/unique-class-reads.mjs`).
+ * On objects that share a class (Koa's `ctx.state`, Fastify's request) a plain read is the faster one: use
+ * {@link identityField} there.
  */
 export function identityFieldOfOwnClass(holder: unknown, key: string): unknown {
   if (typeof holder !== 'object' || holder === null) return undefined;
