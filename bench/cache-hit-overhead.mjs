@@ -5,7 +5,7 @@ import { canPin, pinLoadGenerator, startChild } from './lib/child.mjs';
 import { gateFrameBytes } from './lib/gate-frame-bytes.mjs';
 import { runLoad } from './lib/load.mjs';
 import { creationOrder, slicedRuns } from './lib/sliced.mjs';
-import { fmt, median, percentile, verdict } from './lib/stats.mjs';
+import { fmt, median, nestedMedianInterval, percentile, verdict } from './lib/stats.mjs';
 
 // The headline (issue 25): gated/empty middleware, i.e. the empty middleware's server CPU per request ÷ the gated
 // server's: what the gate adds over any middleware in its place.
@@ -77,7 +77,10 @@ function cycleRatios(cycles, rounds, processCount, base, other) {
   const ratio = (cycle) => perRequest(...base.map((name) => cycle.slices[name])) / perRequest(cycle.slices[other]);
   const list = Array.from({ length: rounds }, (_, i) => median(cycles.filter((c) => c.round === i).map(ratio)));
   const perProcess = Array.from({ length: processCount }, (_, p) => median(cycles.filter((c) => c.process === p).map(ratio)));
-  return { list, median: median(list), min: Math.min(...list), max: Math.max(...list), perProcess };
+  // All cycles at once, with a 95% interval drawn over processes and their visits (one visit per round): how far this
+  // run's figure could move with other processes and other moments on the same host.
+  const groups = Array.from({ length: processCount }, (_, p) => Array.from({ length: rounds }, (_, i) => cycles.filter((c) => c.process === p && c.round === i).map(ratio)));
+  return { list, median: median(list), min: Math.min(...list), max: Math.max(...list), perProcess, pooled: nestedMedianInterval(groups) };
 }
 
 const FRAMEWORKS = [
@@ -187,7 +190,7 @@ export async function run({ smoke, mock, log, results: earlier }) {
       const entry = { framework, hits, runs, cpu, rps, allocation, ...Object.fromEntries(VARIANTS.map((variant) => [variant, summary(runs[variant])])) };
       // The ratio a CPU-bound server would see if the gate cost only what its middleware costs in isolation.
       entry.implied = entry.noop.cpuPerRequest / (entry.noop.cpuPerRequest + (adapterNs(framework.name) ?? NaN) / 1000);
-      log(`  ${framework.name}: gated/empty CPU per request ${fmt.ratio(cpu.gated.median)} (rounds: ${cpu.gated.list.map(fmt.ratio).join(' ')}; per process ${cpu.perProcess.gated.map(fmt.ratio).join(' ')}); A/A empty/empty ${fmt.ratio(cpu.control.median)} (${fmt.ratio(cpu.control.min)}–${fmt.ratio(cpu.control.max)}; per process ${cpu.perProcess.control.map(fmt.ratio).join(' ')}); empty/bare ${fmt.ratio(cpu.noop.median)}; gated/bare ${fmt.ratio(cpu.gatedBare.median)}`);
+      log(`  ${framework.name}: gated/empty CPU per request ${fmt.ratio(cpu.gated.median)} (all cycles ${interval(cpu.gated.pooled)}; rounds: ${cpu.gated.list.map(fmt.ratio).join(' ')}; per process ${cpu.perProcess.gated.map(fmt.ratio).join(' ')}); A/A empty/empty ${fmt.ratio(cpu.control.median)} (${fmt.ratio(cpu.control.min)}–${fmt.ratio(cpu.control.max)}; all cycles ${interval(cpu.control.pooled)}; per process ${cpu.perProcess.control.map(fmt.ratio).join(' ')}); empty/bare ${fmt.ratio(cpu.noop.median)}; gated/bare ${fmt.ratio(cpu.gatedBare.median)}`);
       log(`  ${framework.name}: CPU per request bare ${fmt.us(entry.bare.cpuPerRequest)}, empty ${fmt.us(entry.noop.cpuPerRequest)}, empty (A/A) ${fmt.us(entry.control.cpuPerRequest)}, gated ${fmt.us(entry.gated.cpuPerRequest)}; bytes per request gated − empty ${signedBytes(allocation.gated.median)} (rounds ${allocation.gated.list.map(signedBytes).join(' ')}), A/A ${signedBytes(allocation.control.median)} (${signedBytes(allocation.control.min)} to ${signedBytes(allocation.control.max)}); in the gate's own code ${fmt.bytes(allocation.gateBytes)} per request (sampled)`);
       return entry;
     } finally {
@@ -195,6 +198,9 @@ export async function run({ smoke, mock, log, results: earlier }) {
     }
   }
 }
+
+/** A median with its interval: `0.986 (0.975–0.996)`. */
+const interval = (x) => `${fmt.ratio(x.median)} (${fmt.ratio(x.low)}–${fmt.ratio(x.high)})`;
 
 /** A byte difference with its sign: `+3 B`, `−12 B`. */
 function signedBytes(n) {
@@ -245,13 +251,13 @@ function report(results, { smoke, rounds, cyclesPerVisit, sliceMs, processCount,
   }
   lines.push(
     '',
-    `**The headline: gated/empty middleware, server CPU per request** (median of the per-round ratios, each the median of the round's cycle-by-cycle ratios over the ${processCount} processes). "Per process" is the median over each process's own cycles, for the gated app and for the A/A control: how far two apps in one process still differ. "Both empty apps" takes both empty-middleware apps of each cycle as the baseline, for information; the result column is judged on gated/empty.`,
+    `**The headline: gated/empty middleware, server CPU per request** (median of the per-round ratios, each the median of the round's cycle-by-cycle ratios over the ${processCount} processes). "All cycles" is the median over every cycle of the run at once, with a 95% interval drawn over the processes and, within each drawn process, its rounds (1,000 draws): how far the figure could move with other processes and other moments on this host, since two apps of one process differ by that process's luck as well as by slice noise. "Per process" is the median over each process's own cycles, for the gated app and for the A/A control: how far two apps in one process still differ. "Both empty apps" takes both empty-middleware apps of each cycle as the baseline, for information; the result column is judged on gated/empty.`,
     '',
-    '| Framework | gated/empty CPU per request | Per-round ratios | Per process | A/A empty/empty (range) | A/A per process | gated/both empty apps | empty/bare | gated/bare | Target | Result |',
-    '|---|---:|---|---|---:|---|---:|---:|---:|---|---|',
+    '| Framework | gated/empty CPU per request | All cycles (95% interval) | Per-round ratios | Per process | A/A empty/empty (range) | A/A all cycles (95% interval) | A/A per process | gated/both empty apps | empty/bare | gated/bare | Target | Result |',
+    '|---|---:|---:|---|---|---:|---:|---|---:|---:|---:|---|---|',
   );
   for (const r of results) {
-    lines.push(`| ${r.framework.name} | **${fmt.ratio(r.cpu.gated.median)}** | ${r.cpu.gated.list.map(fmt.ratio).join(', ')} | ${r.cpu.perProcess.gated.map(fmt.ratio).join(', ')} | ${fmt.ratio(r.cpu.control.median)} (${fmt.ratio(r.cpu.control.min)}–${fmt.ratio(r.cpu.control.max)}) | ${r.cpu.perProcess.control.map(fmt.ratio).join(', ')} | ${fmt.ratio(r.cpu.allEmpty.median)} | ${fmt.ratio(r.cpu.noop.median)} | ${fmt.ratio(r.cpu.gatedBare.median)} | >= ${TARGET} | ${verdict(r.cpu.gated.median >= TARGET)} |`);
+    lines.push(`| ${r.framework.name} | **${fmt.ratio(r.cpu.gated.median)}** | ${interval(r.cpu.gated.pooled)} | ${r.cpu.gated.list.map(fmt.ratio).join(', ')} | ${r.cpu.perProcess.gated.map(fmt.ratio).join(', ')} | ${fmt.ratio(r.cpu.control.median)} (${fmt.ratio(r.cpu.control.min)}–${fmt.ratio(r.cpu.control.max)}) | ${interval(r.cpu.control.pooled)} | ${r.cpu.perProcess.control.map(fmt.ratio).join(', ')} | ${fmt.ratio(r.cpu.allEmpty.median)} | ${fmt.ratio(r.cpu.noop.median)} | ${fmt.ratio(r.cpu.gatedBare.median)} | >= ${TARGET} | ${verdict(r.cpu.gated.median >= TARGET)} |`);
   }
   lines.push(
     '',

@@ -1,11 +1,13 @@
 // Candidate harness for benchmark 1: apps of one server process loaded in short alternating slices, the server's CPU
-// read from /proc between slices. Prints per-block ratios against the first name (an A/A when it is a second copy).
+// read from /proc between slices. Prints per-block ratios against the first name (an A/A when it is a second copy), then
+// benchmark 1's cycle-by-cycle medians with a 95% interval over processes and visits (sliced-ratios.mjs).
 //   node bench/experiments/sliced-ab.mjs fastify noop,control,gated 3 10 20 25
 //   (framework, apps, processes, blocks, cycles per block, slice ms)
 import { startChild } from '../lib/child.mjs';
 import { settledAppProcess } from '../lib/app-processes.mjs';
 import { carryoverBalanced, creationOrder, slicedLoad } from '../lib/sliced.mjs';
 import { median } from '../lib/stats.mjs';
+import { printRatios, slicedRatios } from './sliced-ratios.mjs';
 
 const [framework = 'fastify', list = 'noop,control,gated', copies = '3', blocks = '10', cycles = '20', sliceMs = '25'] = process.argv.slice(2);
 const names = list.split(',');
@@ -67,6 +69,8 @@ for (const name of names) {
   const per = perProc.map((pp) => median(pp[base].map((x, i) => x / pp[name][i])).toFixed(3));
   console.log(`${name.padEnd(8)} ${median(acc.map((a) => cpr(a[name]))).toFixed(2)} µs/req  ${base}/${name} ${median(ratios).toFixed(3)} (${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}) blocks ${ratios.map((r) => r.toFixed(3)).join(' ')} | per process ${per.join(' ')}`);
 }
+// Benchmark 1's estimator (cycle by cycle, median), with a two-level bootstrap interval: see sliced-ratios.mjs.
+printRatios(slicedRatios(slices, base), base);
 console.log(`${((Date.now() - started) / 1000).toFixed(0)} s; requests per slice ~${Math.round(acc[0][base].ok / processes.length / Number(cycles))}`);
 if (process.env.DUMP) (await import('node:fs')).writeFileSync(process.env.DUMP, JSON.stringify(slices));
 for (const child of processes) { process.kill(child.pid, 'SIGCONT'); child.load.close(); }
