@@ -3,6 +3,7 @@
 // its requests. Used by benchmark 1: two apps measured a few milliseconds apart share whatever the machine is doing.
 import { readFileSync, readdirSync } from 'node:fs';
 import { connect } from 'node:net';
+import { seededDraw } from './stats.mjs';
 
 /**
  * CPU time in ns that every thread of process `pid` has run (the scheduler's own accounting, nanosecond resolution;
@@ -281,8 +282,7 @@ export function carryoverBalanced(n) {
   // itself only.
   const endingIn = (a) => williams.flatMap((row, r) => (row[n - 1] === a ? [r] : []));
   const startingWith = (b) => williams.flatMap((row, r) => (row[0] === b ? [r] : []));
-  let seed = 1;
-  const draw = (k) => { seed = (seed * 48271) % 2147483647; return seed % k; };
+  const draw = seededDraw(1);
   const halves = (list) => {
     const shuffled = [...list];
     for (let i = shuffled.length - 1; i > 0; i--) { const j = draw(i + 1); [shuffled[i], shuffled[j]] = [shuffled[j], shuffled[i]]; }

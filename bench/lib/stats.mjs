@@ -16,6 +16,18 @@ export function percentile(values, p) {
 }
 
 /**
+ * `draw(k)`: a whole number in 0…k − 1 from a seeded generator (Park–Miller, multiplier 48271), so that what the
+ * benchmarks draw (orders, bootstrap samples) is the same in every run.
+ */
+export function seededDraw(seed) {
+  let state = seed;
+  return (k) => {
+    state = (state * 48271) % 2147483647;
+    return state % k;
+  };
+}
+
+/**
  * The median of values that come in groups within groups (benchmark 1: cycle ratios, by visit, by server process), with
  * a 95% interval from a two-level bootstrap: `draws` times, draw as many groups as there are, with replacement, and from
  * each drawn group as many of its subgroups as it has, with replacement; the interval is the middle 95% of those draws'
@@ -26,11 +38,7 @@ export function percentile(values, p) {
 export function nestedMedianInterval(groups, draws = 1000) {
   const nonEmpty = groups.map((subgroups) => subgroups.filter((values) => values.length > 0)).filter((subgroups) => subgroups.length > 0);
   if (nonEmpty.length === 0) return { median: NaN, low: NaN, high: NaN };
-  let seed = 12345;
-  const draw = (k) => {
-    seed = (seed * 48271) % 2147483647;
-    return seed % k;
-  };
+  const draw = seededDraw(12345);
   const medians = [];
   for (let i = 0; i < draws; i++) {
     const sample = [];
